@@ -1,0 +1,50 @@
+import { InvalidOptionError } from "../errors.ts";
+import { type Duration, parseDuration } from "./duration.ts";
+
+/**
+ * How long to wait before attempt n+1. `exponential` (default): base · 2^(n-1), capped at `maxMs`,
+ * with "full jitter" over the upper half (delay · (0.5 + random/2)) so a burst of failures does
+ * not retry in lockstep yet never retries sooner than half the nominal delay.
+ */
+export type BackoffPolicy =
+  | { type: "exponential"; baseMs: number; maxMs: number; jitter: boolean }
+  | { type: "fixed"; delayMs: number };
+
+export type BackoffOption =
+  | { type: "exponential"; base?: Duration; max?: Duration; jitter?: boolean }
+  | { type: "fixed"; delay: Duration };
+
+/** 1 s doubling to at most 1 h: 1, 2, 4 … s, the shape Oban and Sidekiq users expect. */
+export const DEFAULT_BACKOFF: Extract<BackoffPolicy, { type: "exponential" }> = { type: "exponential", baseMs: 1_000, maxMs: 3_600_000, jitter: true };
+
+export function parseBackoff(option: BackoffOption | undefined): BackoffPolicy {
+  if (option === undefined) return DEFAULT_BACKOFF;
+  if (option.type === "fixed") return { type: "fixed", delayMs: parseDuration(option.delay, "backoff.delay") };
+  if (option.type === "exponential") {
+    const baseMs = option.base === undefined ? DEFAULT_BACKOFF.baseMs : parseDuration(option.base, "backoff.base");
+    const maxMs = option.max === undefined ? DEFAULT_BACKOFF.maxMs : parseDuration(option.max, "backoff.max");
+    return { type: "exponential", baseMs, maxMs, jitter: option.jitter ?? true };
+  }
+  throw new InvalidOptionError(`backoff.type must be "exponential" or "fixed"`);
+}
+
+/** Delay after failed attempt `attempt` (1-based). `random01` is in [0, 1). */
+export function retryDelayMs(attempt: number, policy: BackoffPolicy, random01: number): number {
+  if (policy.type === "fixed") return policy.delayMs;
+  const nominal = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(policy.jitter ? nominal * (0.5 + random01 / 2) : nominal);
+}
+
+export type FailureDecision = { state: "retry_scheduled"; runAt: number } | { state: "discarded" };
+
+/** What happens to a job whose attempt `attempt` of `maxAttempts` failed at `now`. */
+export function afterFailure(
+  attempt: number,
+  maxAttempts: number,
+  policy: BackoffPolicy,
+  now: number,
+  random01: number,
+): FailureDecision {
+  if (attempt >= maxAttempts) return { state: "discarded" };
+  return { state: "retry_scheduled", runAt: now + retryDelayMs(attempt, policy, random01) };
+}

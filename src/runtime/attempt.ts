@@ -1,0 +1,148 @@
+import { afterFailure, type BackoffPolicy } from "../core/backoff.ts";
+import type { TickflowEvents } from "../events.ts";
+import type { Logger } from "../logger.ts";
+import type { AttemptFinish, ClaimedJob } from "../store/store.ts";
+import type { JobContext, JobDefinition } from "./registry.ts";
+
+/** Why an attempt's signal was aborted. */
+export type AbortCause = "timeout" | "shutdown" | "lease_lost" | "cancelled";
+
+export class AttemptAbort extends Error {
+  constructor(readonly reason: AbortCause) {
+    super(reason === "timeout" ? "the job timed out" : `the job was aborted: ${reason.replace("_", " ")}`);
+    this.name = "AttemptAbort";
+  }
+}
+
+export interface AttemptDeps {
+  workerId: string;
+  logger: Logger;
+  events: TickflowEvents;
+  now(): number;
+  random01(): number;
+  loadState(key: string): Promise<unknown>;
+}
+
+/** What became of one attempt: a finish for the store, or a hand-back (shutdown). */
+export type AttemptResult = { kind: "finish"; finish: AttemptFinish } | { kind: "release" };
+
+/**
+ * Runs one attempt. Never throws and never waits for a handler past its abort: a handler that
+ * ignores its signal is abandoned (its late settle is swallowed) so the worker slot frees at once.
+ */
+export async function runAttempt(
+  job: ClaimedJob,
+  definition: JobDefinition<unknown, unknown> | undefined,
+  controller: AbortController,
+  deps: AttemptDeps,
+): Promise<AttemptResult> {
+  const { signal } = controller;
+  let timer: NodeJS.Timeout | undefined;
+  if (job.timeoutMs !== null) {
+    timer = setTimeout(() => controller.abort(new AttemptAbort("timeout")), job.timeoutMs);
+  }
+  let ctx: JobContext | undefined;
+  let outcome: { ok: true } | { ok: false; error: Error };
+  try {
+    if (!definition) throw new Error(`no handler registered in this process for job type "${job.type}"`);
+    const loaded = job.stateKey !== null ? await deps.loadState(job.stateKey) : undefined;
+    ctx = createContext(job, signal, deps, loaded);
+    const context = ctx;
+    deps.events.emit("job:start", {
+      jobId: job.id,
+      type: job.type,
+      queue: job.queue,
+      attempt: job.attempt,
+      workerId: deps.workerId,
+      startedAt: job.startedAt,
+    });
+    const run = Promise.resolve().then(() => definition.handler(JSON.parse(job.payload), context));
+    outcome = await raceAbort(run, signal);
+  } catch (error) {
+    outcome = { ok: false, error: toError(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+  const abort = signal.aborted ? (signal.reason as AttemptAbort | undefined) : undefined;
+  if (abort?.reason === "shutdown") return { kind: "release" };
+  // The state the handler left is saved with the outcome, failed or not: a monitor counts failures.
+  return { kind: "finish", finish: finishFor(job, outcome, abort, ctx?.state, deps) };
+}
+
+function raceAbort(run: Promise<unknown>, signal: AbortSignal): Promise<{ ok: true } | { ok: false; error: Error }> {
+  const settled = run.then(
+    () => ({ ok: true as const }),
+    (error: unknown) => ({ ok: false as const, error: toError(error) }),
+  );
+  if (signal.aborted) return Promise.resolve({ ok: false, error: toError(signal.reason) });
+  return new Promise((resolve) => {
+    const onAbort = () => resolve({ ok: false, error: toError(signal.reason) });
+    signal.addEventListener("abort", onAbort, { once: true });
+    settled.then((result) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(signal.aborted ? { ok: false, error: toError(signal.reason) } : result);
+    });
+  });
+}
+
+function createContext(job: ClaimedJob, signal: AbortSignal, deps: AttemptDeps, state: unknown): JobContext {
+  let logger: Logger | undefined;
+  return {
+    jobId: job.id,
+    type: job.type,
+    queue: job.queue,
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    signal,
+    scheduledFor: job.nominalAt,
+    state,
+    // Created on first use: a child logger per job costs ~1 µs we need not pay for silent jobs.
+    get logger() {
+      logger ??= deps.logger.child({ job: job.type, jobId: job.id, attempt: job.attempt });
+      return logger;
+    },
+  };
+}
+
+function finishFor(
+  job: ClaimedJob,
+  outcome: { ok: true } | { ok: false; error: Error },
+  abort: AttemptAbort | undefined,
+  state: unknown,
+  deps: AttemptDeps,
+): AttemptFinish {
+  const endedAt = deps.now();
+  const base = {
+    jobId: job.id,
+    leaseToken: job.leaseToken,
+    workerId: deps.workerId,
+    attempt: job.attempt,
+    startedAt: job.startedAt,
+    endedAt,
+    tick: job.scheduleId !== null && job.nominalAt !== null ? { scheduleId: job.scheduleId, nominalAt: job.nominalAt } : null,
+    state: job.stateKey !== null && state !== undefined ? { key: job.stateKey, json: JSON.stringify(state) } : null,
+  };
+  if (outcome.ok) return { ...base, outcome: "succeeded", next: { state: "succeeded" }, error: null };
+  const policy = JSON.parse(job.backoff) as BackoffPolicy;
+  const decision = afterFailure(job.attempt, job.maxAttempts, policy, endedAt, deps.random01());
+  const error = { message: outcome.error.message, stack: outcome.error.stack ?? null };
+  return {
+    ...base,
+    outcome: abort?.reason === "timeout" ? "timed_out" : decision.state === "discarded" ? "discarded" : "failed",
+    next: decision,
+    error,
+  };
+}
+
+function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === "string" ? value : `non-error thrown: ${safeString(value)}`);
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

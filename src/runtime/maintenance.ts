@@ -1,0 +1,62 @@
+import type { TickflowEvents } from "../events.ts";
+import type { Store } from "../store/store.ts";
+import { Waker } from "./waker.ts";
+
+export interface MaintenanceOptions {
+  store: Store;
+  events: TickflowEvents;
+  now(): number;
+  /** How often expired leases are looked for. */
+  rescueIntervalMs: number;
+  /** Finished jobs and their runs older than this are deleted; null keeps everything. */
+  retentionMs: number | null;
+}
+
+/** Prune at most hourly: retention is measured in days, and the DELETE touches many rows. */
+const PRUNE_INTERVAL_MS = 3_600_000;
+
+/**
+ * Rescues jobs whose worker died (expired leases) and prunes old history. Idempotent, so every
+ * process runs it and no leader is needed.
+ */
+export class Maintenance {
+  private readonly waker = new Waker();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly options: MaintenanceOptions) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.options.events.emit("worker:error", { error: error as Error, where: "maintenance" });
+      }
+      if (this.stopping) break;
+      await this.waker.sleep(this.options.rescueIntervalMs);
+    }
+  }
+
+  async tick(): Promise<void> {
+    const { store, events, retentionMs } = this.options;
+    const now = this.options.now();
+    const rescued = await store.rescueExpiredLeases(now);
+    if (rescued > 0) events.emit("job:rescue", { count: rescued });
+    if (retentionMs !== null && now - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
+      this.lastPruneAt = now;
+      await store.pruneFinishedJobs(now - retentionMs);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.waker.wake();
+    await this.loop;
+  }
+}

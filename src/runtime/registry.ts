@@ -1,0 +1,138 @@
+import { type BackoffOption, type BackoffPolicy, parseBackoff } from "../core/backoff.ts";
+import { type Duration, parseDuration } from "../core/duration.ts";
+import { validateName, validateQueueName } from "../core/names.ts";
+import { InvalidOptionError, UnknownJobTypeError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+
+/** What a handler receives besides its payload. */
+export interface JobContext<State = unknown> {
+  readonly jobId: string;
+  readonly type: string;
+  readonly queue: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Aborted at the job's timeout, when its lease is lost, and at shutdown. Pass it to fetch & co. */
+  readonly signal: AbortSignal;
+  /** A child logger bound to `job`, `jobId` and `attempt`. */
+  readonly logger: Logger;
+  /** For jobs fired by a schedule: the nominal fire time (epoch ms); otherwise null. */
+  readonly scheduledFor: number | null;
+  /**
+   * Durable state (spec §3) for jobs with a state key — every job fired by a schedule has one.
+   * Loaded before the run; assign a new JSON value and it is saved atomically with the outcome.
+   */
+  state: State | undefined;
+}
+
+export type JobHandler<Payload = unknown, State = unknown> = (
+  payload: Payload,
+  ctx: JobContext<State>,
+) => unknown | Promise<unknown>;
+
+/** Options a job type sets for all its jobs; each can be overridden per job at enqueue. */
+export interface JobOptions {
+  /** Default "default". Letters, digits, `_ - .`, 1–64 chars. */
+  queue?: string;
+  /** Higher runs first; default 0. */
+  priority?: number;
+  /** Attempts before a job is discarded; default 3. */
+  maxAttempts?: number;
+  /** Default exponential from 1 s, doubling, capped at 1 h, with jitter. */
+  backoff?: BackoffOption;
+  /** Per-attempt time limit, e.g. "30s"; default none. */
+  timeout?: Duration;
+}
+
+export interface ResolvedJobOptions {
+  queue: string;
+  priority: number;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  timeoutMs: number | null;
+}
+
+export interface JobDefinition<Payload = unknown, State = unknown> {
+  readonly name: string;
+  readonly handler: JobHandler<Payload, State>;
+  readonly options: ResolvedJobOptions;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/**
+ * Declares a job type. The returned definition is passed to `createTickflow({ jobs })` (or
+ * `tickflow.register`) and can be given to `enqueue` instead of the name for typed payloads.
+ */
+export function defineJob<Payload = unknown, State = unknown>(
+  name: string,
+  handler: JobHandler<Payload, State>,
+  options: JobOptions = {},
+): JobDefinition<Payload, State> {
+  validateName(name, "job type");
+  if (typeof handler !== "function") throw new InvalidOptionError(`job "${name}": handler must be a function`);
+  return { name, handler, options: resolveJobOptions(options, DEFAULTS, `job "${name}"`) };
+}
+
+const DEFAULTS: ResolvedJobOptions = {
+  queue: "default",
+  priority: 0,
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
+  backoff: parseBackoff(undefined),
+  timeoutMs: null,
+};
+
+/** Merges `options` over `base`, validating each; errors are prefixed with `owner`. */
+export function resolveJobOptions(options: JobOptions, base: ResolvedJobOptions, owner: string): ResolvedJobOptions {
+  try {
+    const resolved = { ...base };
+    if (options.queue !== undefined) resolved.queue = validateQueueName(options.queue);
+    if (options.priority !== undefined) {
+      if (!Number.isInteger(options.priority)) throw new InvalidOptionError(`priority must be an integer, got ${options.priority}`);
+      resolved.priority = options.priority;
+    }
+    if (options.maxAttempts !== undefined) {
+      if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) {
+        throw new InvalidOptionError(`maxAttempts must be an integer ≥ 1, got ${options.maxAttempts}`);
+      }
+      resolved.maxAttempts = options.maxAttempts;
+    }
+    if (options.backoff !== undefined) resolved.backoff = parseBackoff(options.backoff);
+    if (options.timeout !== undefined) {
+      const timeoutMs = parseDuration(options.timeout, "timeout");
+      if (timeoutMs === 0) throw new InvalidOptionError("timeout must be greater than 0");
+      resolved.timeoutMs = timeoutMs;
+    }
+    return resolved;
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new InvalidOptionError(`${owner}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The job types one Tickflow instance knows. */
+export class JobRegistry {
+  private readonly definitions = new Map<string, JobDefinition<never, never>>();
+
+  register(definition: JobDefinition<never, never>): void {
+    const existing = this.definitions.get(definition.name);
+    if (existing && existing !== definition) {
+      throw new InvalidOptionError(`job type "${definition.name}" is already registered`);
+    }
+    this.definitions.set(definition.name, definition);
+  }
+
+  get(name: string): JobDefinition<unknown, unknown> {
+    const definition = this.definitions.get(name);
+    if (!definition) throw new UnknownJobTypeError(name, this.names());
+    return definition as unknown as JobDefinition<unknown, unknown>;
+  }
+
+  find(name: string): JobDefinition<unknown, unknown> | undefined {
+    return this.definitions.get(name) as unknown as JobDefinition<unknown, unknown> | undefined;
+  }
+
+  names(): string[] {
+    return [...this.definitions.keys()].sort();
+  }
+}

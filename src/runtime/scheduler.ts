@@ -1,0 +1,91 @@
+import { planTicks } from "../core/misfire.ts";
+import type { TickflowEvents } from "../events.ts";
+import type { Logger } from "../logger.ts";
+import type { Store } from "../store/store.ts";
+import { Waker } from "./waker.ts";
+
+export interface SchedulerOptions {
+  store: Store;
+  events: TickflowEvents;
+  logger: Logger;
+  now(): number;
+  /** Longest sleep between looks at the schedules table, so other processes' changes are seen. */
+  maxSleepMs: number;
+}
+
+/** Schedules handled per transaction; a backlog larger than this is worked off in a loop. */
+const BATCH = 100;
+
+/**
+ * Fires due schedules. Every process may run one: the tick key in the store makes each nominal
+ * tick fire once, whoever gets there first. Sleeps until the earliest next fire (a timer armed for
+ * the tick, not a polling loop), capped at maxSleepMs.
+ */
+export class Scheduler {
+  private readonly waker = new Waker();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Makes the loop look again now (after a schedule changed in this process). */
+  wake(): void {
+    this.waker.wake();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let delay: number;
+      try {
+        delay = await this.tick();
+      } catch (error) {
+        this.options.events.emit("worker:error", { error: error as Error, where: "scheduler" });
+        delay = this.options.maxSleepMs;
+      }
+      if (this.stopping) break;
+      await this.waker.sleep(delay);
+    }
+  }
+
+  /** Fires what is due now; returns the delay until the next look. */
+  async tick(): Promise<number> {
+    const { store, events, logger, maxSleepMs } = this.options;
+    const now = this.options.now();
+    let uncounted = 0;
+    const ticks = await store.fireDueSchedules({
+      now,
+      limit: BATCH,
+      plan: (schedule, previousRunUnfinished) => {
+        const plan = planTicks({
+          trigger: schedule.trigger,
+          nextFireAt: schedule.nextFireAt ?? now,
+          now,
+          misfire: schedule.misfire,
+          graceMs: schedule.graceMs,
+          overlap: schedule.overlap,
+          paused: schedule.paused,
+          previousRunUnfinished,
+        });
+        uncounted += plan.uncounted;
+        return plan;
+      },
+    });
+    if (uncounted > 0) logger.warn({ uncounted }, "ticks older than the catch-up window were passed over without a row");
+    for (const tick of ticks) events.emit("schedule:tick", { ...tick, decidedAt: now });
+    const schedulesTouched = new Set(ticks.map((t) => t.scheduleId)).size;
+    if (schedulesTouched >= BATCH) return 0;
+    const next = await store.nextScheduleFireAt();
+    if (next === null) return maxSleepMs;
+    return Math.min(maxSleepMs, Math.max(0, next - this.options.now()));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.waker.wake();
+    await this.loop;
+  }
+}

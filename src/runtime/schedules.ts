@@ -1,0 +1,97 @@
+import { type Duration, parseDuration } from "../core/duration.ts";
+import { MISFIRE_POLICIES, type MisfirePolicy, OVERLAP_POLICIES, type OverlapPolicy } from "../core/misfire.ts";
+import { validateName } from "../core/names.ts";
+import { serializePayload } from "../core/payload.ts";
+import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
+import { InvalidScheduleError } from "../errors.ts";
+import type { ScheduleDefinitionRow } from "../store/store.ts";
+import { type JobDefinition, type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
+
+export interface ScheduleOptions extends TriggerOption, JobOptions {
+  /** Stable identity across deploys: letters, digits, `_ - .`, 1–64 chars. */
+  key: string;
+  /** The job type each tick enqueues (its name or its definition). */
+  job: string | JobDefinition<never, never>;
+  payload?: unknown;
+  /** Ticks missed while nothing ran: "skip" | "latest" (default) | "all". */
+  misfire?: MisfirePolicy;
+  /** With misfire "all": how far back missed ticks still run (default "1h"). */
+  grace?: Duration;
+  /** Whether a tick may start while the previous run is unfinished: "allow" | "skip" (default). */
+  overlap?: OverlapPolicy;
+}
+
+export interface ScheduleDefinition {
+  readonly key: string;
+  readonly jobType: string;
+  readonly payload: unknown;
+  readonly trigger: Trigger;
+  readonly misfire: MisfirePolicy;
+  readonly graceMs: number;
+  readonly overlap: OverlapPolicy;
+  readonly jobOptions: JobOptions;
+}
+
+const DEFAULT_GRACE_MS = 3_600_000;
+
+/** Declares a schedule; validates the trigger and policies now, so a typo fails at definition time. */
+export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
+  const key = (() => {
+    try {
+      return validateName(options.key, "schedule key");
+    } catch (error) {
+      throw new InvalidScheduleError((error as Error).message);
+    }
+  })();
+  const jobType = typeof options.job === "string" ? options.job : options.job?.name;
+  if (typeof jobType !== "string") throw new InvalidScheduleError(`schedule "${key}": job is required`);
+  const misfire = options.misfire ?? "latest";
+  if (!MISFIRE_POLICIES.includes(misfire)) {
+    throw new InvalidScheduleError(`schedule "${key}": misfire must be one of ${MISFIRE_POLICIES.join(", ")}, got "${misfire}"`);
+  }
+  const overlap = options.overlap ?? "skip";
+  if (!OVERLAP_POLICIES.includes(overlap)) {
+    throw new InvalidScheduleError(`schedule "${key}": overlap must be one of ${OVERLAP_POLICIES.join(", ")}, got "${overlap}"`);
+  }
+  let graceMs: number;
+  try {
+    graceMs = options.grace === undefined ? DEFAULT_GRACE_MS : parseDuration(options.grace, "grace");
+  } catch (error) {
+    throw new InvalidScheduleError(`schedule "${key}": ${(error as Error).message}`);
+  }
+  serializePayload(options.payload ?? null, jobType);
+  const { queue, priority, maxAttempts, backoff, timeout } = options;
+  return {
+    key,
+    jobType,
+    payload: options.payload ?? null,
+    trigger: parseTrigger(options, key),
+    misfire,
+    graceMs,
+    overlap,
+    jobOptions: { queue, priority, maxAttempts, backoff, timeout },
+  };
+}
+
+/** Resolves a definition against the registry into the row the store keeps. */
+export function toScheduleRow(definition: ScheduleDefinition, registry: JobRegistry, now: number): ScheduleDefinitionRow {
+  const job = registry.get(definition.jobType);
+  const options = resolveJobOptions(definition.jobOptions, job.options, `schedule "${definition.key}"`);
+  return {
+    id: definition.key,
+    jobType: definition.jobType,
+    payload: serializePayload(definition.payload, definition.jobType),
+    trigger: definition.trigger,
+    misfire: definition.misfire,
+    graceMs: definition.graceMs,
+    overlap: definition.overlap,
+    jobOptions: {
+      queue: options.queue,
+      priority: options.priority,
+      maxAttempts: options.maxAttempts,
+      timeoutMs: options.timeoutMs,
+      backoff: JSON.stringify(options.backoff),
+    },
+    initialNextFireAt: nextFireAt(definition.trigger, now),
+  };
+}

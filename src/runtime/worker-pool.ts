@@ -1,0 +1,209 @@
+import type { TickflowEvents } from "../events.ts";
+import type { Logger } from "../logger.ts";
+import type { AttemptFinish, ClaimedJob, Store } from "../store/store.ts";
+import { AttemptAbort, type AttemptResult, runAttempt } from "./attempt.ts";
+import type { JobRegistry } from "./registry.ts";
+import { Waker } from "./waker.ts";
+
+export interface WorkerPoolOptions {
+  store: Store;
+  registry: JobRegistry;
+  events: TickflowEvents;
+  logger: Logger;
+  workerId: string;
+  /** Jobs run at once by this pool. */
+  concurrency: number;
+  /** Queues to claim from; all when undefined. */
+  queues: string[] | undefined;
+  leaseMs: number;
+  /** The polling floor: how often an idle pool looks for work other processes added. */
+  pollIntervalMs: number;
+  now(): number;
+  random01(): number;
+}
+
+interface Running {
+  job: ClaimedJob;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Claims jobs into free slots and runs them. The loop is: claim → sleep until a hint, a free
+ * slot, the next due job, or the poll interval. Completions are written in batches (one
+ * transaction per event-loop turn) so throughput is not bounded by one commit per job.
+ */
+export class WorkerPool {
+  private readonly running = new Map<string, Running>();
+  private readonly waker = new Waker();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private finishQueue: { finish: AttemptFinish; type: string; resolve: () => void }[] = [];
+  private flushScheduled = false;
+  private saturated = false;
+
+  constructor(private readonly options: WorkerPoolOptions) {}
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  start(): void {
+    const { store, queues } = this.options;
+    this.unsubscribe = store.onJobsInserted((hint) => {
+      if (queues && hint.queues.length > 0 && !hint.queues.some((q) => queues.includes(q))) return;
+      this.waker.wakeBy(hint.earliestRunAt, this.options.now());
+    });
+    // Renew leases at a third of their length: two renewals can fail before the lease lapses.
+    const renewEvery = Math.max(10, Math.floor(this.options.leaseMs / 3));
+    this.leaseTimer = setInterval(() => void this.renewLeases(), renewEvery);
+    this.leaseTimer.unref();
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let delay: number;
+      try {
+        delay = await this.tick();
+      } catch (error) {
+        this.options.events.emit("worker:error", { error: error as Error, where: "claim" });
+        delay = this.options.pollIntervalMs;
+      }
+      if (this.stopping) break;
+      await this.waker.sleep(delay);
+    }
+  }
+
+  /** Claims into free slots; returns how long to sleep before the next claim. */
+  async tick(): Promise<number> {
+    const { store, concurrency, queues, leaseMs, workerId, pollIntervalMs } = this.options;
+    const free = concurrency - this.running.size;
+    if (free <= 0) {
+      this.saturated = true;
+      return Number.POSITIVE_INFINITY; // a finishing job wakes us
+    }
+    const now = this.options.now();
+    const jobs = await store.claimJobs({ workerId, queues, limit: free, leaseMs, now });
+    for (const job of jobs) this.startJob(job);
+    if (jobs.length === free) {
+      this.saturated = true;
+      return Number.POSITIVE_INFINITY;
+    }
+    this.saturated = false;
+    const next = await store.nextRunAt(queues);
+    if (next === null) return pollIntervalMs;
+    return Math.min(pollIntervalMs, Math.max(0, next - this.options.now()));
+  }
+
+  private startJob(job: ClaimedJob): void {
+    const controller = new AbortController();
+    const { registry, workerId, logger, events } = this.options;
+    const deps = {
+      workerId,
+      logger,
+      events,
+      now: this.options.now,
+      random01: this.options.random01,
+      loadState: (key: string) => this.options.store.loadJobState(key),
+    };
+    const done = runAttempt(job, registry.find(job.type), controller, deps)
+      .then((result) => this.settle(job, result))
+      .catch((error: unknown) => {
+        events.emit("worker:error", { error: error as Error, where: `finish job ${job.id}` });
+      })
+      .finally(() => {
+        this.running.delete(job.id);
+        if (this.saturated || this.stopping) this.waker.wake();
+      });
+    this.running.set(job.id, { job, controller, done });
+  }
+
+  private async settle(job: ClaimedJob, result: AttemptResult): Promise<void> {
+    if (result.kind === "release") {
+      await this.options.store.releaseJobs(this.options.workerId, [leaseOf(job)], this.options.now());
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      this.finishQueue.push({ finish: result.finish, type: job.type, resolve });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.finishQueue;
+    this.finishQueue = [];
+    this.flushScheduled = false;
+    try {
+      const results = await this.options.store.finishAttempts(batch.map((b) => b.finish));
+      results.forEach((result, i) => this.report(batch[i]!.finish, batch[i]!.type, result === "lease_lost"));
+    } catch (error) {
+      // The leases stay with us until they expire; the reaper makes these jobs run again.
+      this.options.events.emit("worker:error", { error: error as Error, where: "finish" });
+    } finally {
+      for (const item of batch) item.resolve();
+    }
+  }
+
+  private report(finish: AttemptFinish, type: string, leaseLost: boolean): void {
+    const { events } = this.options;
+    const { jobId, attempt } = finish;
+    if (leaseLost) return events.emit("job:lease-lost", { jobId, type, attempt });
+    const durationMs = finish.endedAt - finish.startedAt;
+    if (finish.outcome === "succeeded") return events.emit("job:succeed", { jobId, type, attempt, durationMs });
+    events.emit("job:fail", {
+      jobId,
+      type,
+      attempt,
+      maxAttempts: this.running.get(jobId)?.job.maxAttempts ?? attempt,
+      durationMs,
+      outcome: finish.outcome,
+      error: Object.assign(new Error(finish.error?.message ?? "failed"), { stack: finish.error?.stack ?? undefined }),
+      retryAt: finish.next.state === "retry_scheduled" ? finish.next.runAt : null,
+    });
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.running.size === 0) return;
+    const { store, workerId, leaseMs } = this.options;
+    try {
+      const leases = [...this.running.values()].map((r) => leaseOf(r.job));
+      const lost = await store.extendLeases(workerId, leases, leaseMs, this.options.now());
+      for (const jobId of lost) this.running.get(jobId)?.controller.abort(new AttemptAbort("lease_lost"));
+    } catch (error) {
+      this.options.events.emit("worker:error", { error: error as Error, where: "renew leases" });
+    }
+  }
+
+  /**
+   * Graceful stop: claim nothing more, give running jobs `graceMs` to finish, then abort the rest
+   * through their signal and release their leases so another worker takes them at once.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.unsubscribe?.();
+      this.waker.wake();
+    }
+    await this.loop;
+    const drained = Promise.all([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), graceMs);
+    });
+    const result = await Promise.race([drained.then(() => "drained" as const), deadline]);
+    clearTimeout(timer);
+    if (result === "timeout") {
+      for (const r of this.running.values()) r.controller.abort(new AttemptAbort("shutdown"));
+      await Promise.all([...this.running.values()].map((r) => r.done));
+    }
+    clearInterval(this.leaseTimer);
+  }
+}
+
+const leaseOf = (job: ClaimedJob) => ({ jobId: job.id, leaseToken: job.leaseToken });

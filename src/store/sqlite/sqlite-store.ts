@@ -1,0 +1,601 @@
+import { EventEmitter } from "node:events";
+import { resolve } from "node:path";
+import Database from "better-sqlite3";
+import { isFinalState, type JobState } from "../../core/job-state.ts";
+import { NotFoundError } from "../../errors.ts";
+import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
+import type {
+  AttemptFinish,
+  ClaimedJob,
+  ClaimRequest,
+  FiredTick,
+  FireRequest,
+  FinishResult,
+  InsertResult,
+  JobFilter,
+  JobInsert,
+  JobRow,
+  JobRunRow,
+  JobsInsertedHint,
+  Lease,
+  MigrationReport,
+  QueueCount,
+  ScheduleDefinitionRow,
+  ScheduleRow,
+  Store,
+  SyncReport,
+  TickRow,
+} from "../store.ts";
+import { sqliteMigrations } from "./sqlite-migrations.ts";
+import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "./sqlite-rows.ts";
+
+type Row = Record<string, unknown>;
+
+/**
+ * Insert hints for every store open on the same file in this process. Other processes on the
+ * file cannot hear them and poll (capabilities.pushNotify = false).
+ */
+const hintsByFile = new Map<string, EventEmitter>();
+
+function hintsFor(file: string): EventEmitter {
+  let emitter = hintsByFile.get(file);
+  if (!emitter) {
+    emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    hintsByFile.set(file, emitter);
+  }
+  return emitter;
+}
+
+/** SQLITE_BUSY survives busy_timeout only under heavy multi-process contention; retry up to 60 s. */
+const BUSY_RETRY_DEADLINE_MS = 60_000;
+const PENDING = "('scheduled', 'available', 'retry_scheduled')";
+const UNFINISHED = "('scheduled', 'available', 'running', 'retry_scheduled')";
+
+export interface SqliteStoreOptions {
+  /** busy_timeout in ms (default 5000): how long a writer waits for another process's lock. */
+  busyTimeoutMs?: number;
+}
+
+/** The SQLite adapter: better-sqlite3, WAL, BEGIN IMMEDIATE for every write transaction. */
+export class SqliteStore implements Store {
+  readonly dialect = "sqlite" as const;
+  readonly capabilities = { skipLocked: false, pushNotify: false, transactionalEnqueue: false };
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly hints: EventEmitter;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    this.file = file === ":memory:" ? file : resolve(file);
+    this.db = new Database(this.file, { timeout: options.busyTimeoutMs ?? 5_000 });
+    this.db.pragma("journal_mode = WAL");
+    // NORMAL in WAL mode: durable across process crashes (kill -9); only an OS crash or power
+    // loss can drop the last transactions. FULL costs an fsync per commit (~10x slower claims).
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.hints = hintsFor(this.file);
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction, retrying SQLITE_BUSY so it never reaches a caller. */
+  private write<T>(fn: () => T): T {
+    const started = Date.now();
+    let pause = 5;
+    for (;;) {
+      try {
+        return this.db.transaction(fn).immediate();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const busy = code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED";
+        if (!busy || Date.now() - started > BUSY_RETRY_DEADLINE_MS) throw error;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+        pause = Math.min(pause * 2, 100);
+      }
+    }
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    return this.write(() => {
+      this.ensureLedger();
+      const pending = planMigrations(sqliteMigrations, this.appliedMigrations());
+      for (const migration of pending) {
+        this.db.exec(migration.sql);
+        this.db
+          .prepare("INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)")
+          .run(migration.version, migration.name, checksumOf(migration), Date.now());
+      }
+      return {
+        applied: pending.map(({ version, name }) => ({ version, name })),
+        version: sqliteMigrations.at(-1)?.version ?? 0,
+      };
+    });
+  }
+
+  async pendingMigrations(): Promise<{ version: number; name: string }[]> {
+    const hasLedger = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickflow_migrations'")
+      .get();
+    const applied = hasLedger ? this.appliedMigrations() : [];
+    return planMigrations(sqliteMigrations, applied).map(({ version, name }) => ({ version, name }));
+  }
+
+  private ensureLedger(): void {
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS tickflow_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    );
+  }
+
+  private appliedMigrations(): AppliedMigration[] {
+    return this.db.prepare("SELECT version, name, checksum FROM tickflow_migrations ORDER BY version").all() as AppliedMigration[];
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  onJobsInserted(listener: (hint: JobsInsertedHint) => void): () => void {
+    this.hints.on("jobs", listener);
+    return () => this.hints.off("jobs", listener);
+  }
+
+  // ── jobs ──────────────────────────────────────────────────────────────────
+
+  async insertJobs(jobs: readonly JobInsert[], now: number): Promise<InsertResult[]> {
+    if (jobs.length === 0) return [];
+    const insert = this.stmt(
+      `INSERT INTO jobs (type, queue, payload, state, priority, max_attempts, run_at, key, timeout_ms, backoff, state_key, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) WHERE key IS NOT NULL AND state IN ${UNFINISHED} DO NOTHING`,
+    );
+    const existing = this.stmt(`SELECT id FROM jobs WHERE key = ? AND state IN ${UNFINISHED}`);
+    const results = this.write(() =>
+      jobs.map((job): InsertResult => {
+        const info = insert.run(
+          job.type,
+          job.queue,
+          job.payload,
+          job.runAt > now ? "scheduled" : "available",
+          job.priority,
+          job.maxAttempts,
+          job.runAt,
+          job.key,
+          job.timeoutMs,
+          job.backoff,
+          job.stateKey,
+          now,
+        );
+        if (info.changes === 1) return { id: String(info.lastInsertRowid), status: "inserted" };
+        const row = existing.get(job.key) as { id: number };
+        return { id: String(row.id), status: "duplicate" };
+      }),
+    );
+    this.emitHint(jobs);
+    return results;
+  }
+
+  private emitHint(jobs: readonly { queue: string; runAt: number }[]): void {
+    if (jobs.length === 0 || this.hints.listenerCount("jobs") === 0) return;
+    // An empty queue name means "unknown": listeners treat the hint as concerning every queue.
+    const queues = jobs.some((j) => j.queue === "") ? [] : [...new Set(jobs.map((j) => j.queue))];
+    const earliestRunAt = jobs.reduce((min, j) => Math.min(min, j.runAt), Number.POSITIVE_INFINITY);
+    this.hints.emit("jobs", { queues, earliestRunAt } satisfies JobsInsertedHint);
+  }
+
+  async claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
+    const { queues } = request;
+    const queueFilter = queues ? `AND queue IN (${queues.map(() => "?").join(", ")})` : "";
+    const claim = this.stmt(
+      `UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_token = lease_token + 1,
+         lease_owner = ?, lease_expires_at = ?, started_at = ?
+       WHERE id IN (
+         SELECT id FROM jobs INDEXED BY ${queues ? "jobs_claim" : "jobs_due"}
+         WHERE state IN ${PENDING} AND run_at <= ? ${queueFilter}
+         ORDER BY priority DESC, run_at, id LIMIT ?)
+       RETURNING id, type, queue, payload, attempt, max_attempts, lease_token, timeout_ms, backoff,
+         state_key, schedule_id, nominal_at, started_at, priority, run_at`,
+    );
+    const { workerId, now, leaseMs, limit } = request;
+    const rows = this.write(
+      () => claim.all(workerId, now + leaseMs, now, now, ...(queues ?? []), limit) as Row[],
+    );
+    // RETURNING gives no order guarantee; hand jobs out in claim order.
+    rows.sort(
+      (a, b) =>
+        (b.priority as number) - (a.priority as number) ||
+        (a.run_at as number) - (b.run_at as number) ||
+        (a.id as number) - (b.id as number),
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      type: r.type as string,
+      queue: r.queue as string,
+      payload: r.payload as string,
+      attempt: r.attempt as number,
+      maxAttempts: r.max_attempts as number,
+      leaseToken: r.lease_token as number,
+      timeoutMs: r.timeout_ms as number | null,
+      backoff: r.backoff as string,
+      stateKey: r.state_key as string | null,
+      scheduleId: r.schedule_id as string | null,
+      nominalAt: r.nominal_at as number | null,
+      startedAt: r.started_at as number,
+    }));
+  }
+
+  async extendLeases(workerId: string, leases: readonly Lease[], leaseMs: number, now: number): Promise<string[]> {
+    if (leases.length === 0) return [];
+    const extend = this.stmt(
+      "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_token = ? AND lease_owner = ? AND state = 'running'",
+    );
+    return this.write(() =>
+      leases
+        .filter((lease) => extend.run(now + leaseMs, lease.jobId, lease.leaseToken, workerId).changes === 0)
+        .map((lease) => lease.jobId),
+    );
+  }
+
+  async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
+    if (finishes.length === 0) return [];
+    const update = this.stmt(
+      `UPDATE jobs SET state = ?, run_at = coalesce(?, run_at), lease_owner = NULL, lease_expires_at = NULL,
+         last_error = ?, finished_at = ?
+       WHERE id = ? AND lease_token = ? AND state = 'running'`,
+    );
+    const insertRun = this.stmt(
+      `INSERT INTO job_runs (job_id, attempt, worker_id, started_at, ended_at, duration_ms, outcome, error_message, error_stack)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const saveState = this.stmt(
+      `INSERT INTO job_state (state_key, state, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (state_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+    );
+    const tickStarted = this.stmt(
+      "UPDATE schedule_ticks SET started_at = ? WHERE schedule_id = ? AND nominal_at = ? AND started_at IS NULL",
+    );
+    const retried: { queue: string; runAt: number }[] = [];
+    const results = this.write(() =>
+      finishes.map((f): FinishResult => {
+        const next = f.next;
+        const applied =
+          update.run(
+            next.state,
+            next.state === "retry_scheduled" ? next.runAt : null,
+            f.error?.message ?? null,
+            isFinalState(next.state) ? f.endedAt : null,
+            f.jobId,
+            f.leaseToken,
+          ).changes === 1;
+        insertRun.run(
+          f.jobId,
+          f.attempt,
+          f.workerId,
+          f.startedAt,
+          f.endedAt,
+          f.endedAt - f.startedAt,
+          applied ? f.outcome : "lease_lost",
+          f.error?.message ?? null,
+          f.error?.stack ?? null,
+        );
+        if (!applied) return "lease_lost";
+        if (f.state) saveState.run(f.state.key, f.state.json, f.endedAt);
+        if (f.tick) tickStarted.run(f.startedAt, f.tick.scheduleId, f.tick.nominalAt);
+        if (next.state === "retry_scheduled") retried.push({ queue: "", runAt: next.runAt });
+        return "applied";
+      }),
+    );
+    if (retried.length > 0) this.emitHint(retried);
+    return results;
+  }
+
+  async releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number> {
+    if (leases.length === 0) return 0;
+    const release = this.stmt(
+      `UPDATE jobs SET state = 'available', attempt = attempt - 1, run_at = ?, lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = ? AND lease_token = ? AND lease_owner = ? AND state = 'running'
+       RETURNING attempt + 1 AS attempt, started_at, queue`,
+    );
+    const insertRun = this.stmt(
+      `INSERT INTO job_runs (job_id, attempt, worker_id, started_at, ended_at, duration_ms, outcome)
+       VALUES (?, ?, ?, ?, ?, ?, 'released')`,
+    );
+    const released: { queue: string; runAt: number }[] = [];
+    this.write(() => {
+      for (const lease of leases) {
+        const row = release.get(now, lease.jobId, lease.leaseToken, workerId) as Row | undefined;
+        if (!row) continue;
+        const startedAt = row.started_at as number;
+        insertRun.run(lease.jobId, row.attempt, workerId, startedAt, now, now - startedAt);
+        released.push({ queue: row.queue as string, runAt: now });
+      }
+    });
+    this.emitHint(released);
+    return released.length;
+  }
+
+  async rescueExpiredLeases(now: number): Promise<number> {
+    const expired = this.stmt(
+      "SELECT id, attempt, max_attempts, lease_owner, started_at, queue FROM jobs WHERE state = 'running' AND lease_expires_at < ?",
+    );
+    const rescue = this.stmt(
+      `UPDATE jobs SET state = ?, run_at = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
+         last_error = 'lease expired: the worker stopped or stalled'
+       WHERE id = ? AND state = 'running' AND lease_expires_at < ?`,
+    );
+    const insertRun = this.stmt(
+      `INSERT INTO job_runs (job_id, attempt, worker_id, started_at, ended_at, duration_ms, outcome, error_message)
+       VALUES (?, ?, ?, ?, ?, ?, 'abandoned', 'lease expired: the worker stopped or stalled')`,
+    );
+    const rescued: { queue: string; runAt: number }[] = [];
+    this.write(() => {
+      for (const row of expired.all(now) as Row[]) {
+        const spent = (row.attempt as number) >= (row.max_attempts as number);
+        rescue.run(spent ? "discarded" : "available", now, spent ? now : null, row.id, now);
+        const startedAt = (row.started_at as number) ?? now;
+        insertRun.run(row.id, row.attempt, row.lease_owner ?? "unknown", startedAt, now, now - startedAt);
+        if (!spent) rescued.push({ queue: row.queue as string, runAt: now });
+      }
+    });
+    this.emitHint(rescued);
+    return rescued.length;
+  }
+
+  async nextRunAt(queues: readonly string[] | undefined): Promise<number | null> {
+    const filter = queues ? `AND queue IN (${queues.map(() => "?").join(", ")})` : "";
+    const row = this.stmt(`SELECT min(run_at) AS at FROM jobs WHERE state IN ${PENDING} ${filter}`).get(
+      ...(queues ?? []),
+    ) as { at: number | null };
+    return row.at;
+  }
+
+  async cancelJob(id: string, now: number): Promise<JobRow> {
+    return this.write(() => {
+      const job = this.requireJob(id);
+      if (isFinalState(job.state)) return job;
+      this.stmt(
+        `UPDATE jobs SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+           lease_token = lease_token + 1 WHERE id = ?`,
+      ).run(now, id);
+      return this.requireJob(id);
+    });
+  }
+
+  async retryJob(id: string, now: number): Promise<JobRow> {
+    return this.write(() => {
+      const job = this.requireJob(id);
+      const retryable: JobState[] = ["discarded", "cancelled", "retry_scheduled", "scheduled"];
+      if (!retryable.includes(job.state)) return job;
+      this.stmt(
+        `UPDATE jobs SET state = 'available', run_at = ?, finished_at = NULL,
+           max_attempts = max(max_attempts, attempt + 1) WHERE id = ?`,
+      ).run(now, id);
+      this.emitHint([{ queue: job.queue, runAt: now }]);
+      return this.requireJob(id);
+    });
+  }
+
+  private requireJob(id: string): JobRow {
+    const row = this.stmt("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
+    if (!row) throw new NotFoundError(`job ${id}`);
+    return toJobRow(row);
+  }
+
+  async getJob(id: string): Promise<JobRow | null> {
+    const row = this.stmt("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
+    return row ? toJobRow(row) : null;
+  }
+
+  async listJobRuns(jobId: string): Promise<JobRunRow[]> {
+    return (this.stmt("SELECT * FROM job_runs WHERE job_id = ? ORDER BY id").all(jobId) as Row[]).map(toJobRunRow);
+  }
+
+  async listJobs(filter: JobFilter): Promise<JobRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.states?.length) {
+      where.push(`state IN (${filter.states.map(() => "?").join(", ")})`);
+      params.push(...filter.states);
+    }
+    if (filter.queue) {
+      where.push("queue = ?");
+      params.push(filter.queue);
+    }
+    if (filter.type) {
+      where.push("type = ?");
+      params.push(filter.type);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, filter.limit ?? 100) as Row[]).map(toJobRow);
+  }
+
+  async countJobs(now: number): Promise<QueueCount[]> {
+    const rows = this.stmt(
+      `SELECT queue, CASE WHEN state IN ${PENDING} AND run_at <= ? THEN 'available' ELSE state END AS st,
+         count(*) AS n, min(CASE WHEN state IN ${PENDING} AND run_at <= ? THEN run_at END) AS oldest
+       FROM jobs GROUP BY queue, st ORDER BY queue, st`,
+    ).all(now, now) as Row[];
+    return rows.map((r) => ({
+      queue: r.queue as string,
+      state: r.st as JobState,
+      count: r.n as number,
+      oldestRunAt: (r.oldest as number | null) ?? null,
+    }));
+  }
+
+  async pruneFinishedJobs(olderThan: number): Promise<number> {
+    return this.write(() => {
+      this.stmt(
+        "DELETE FROM job_runs WHERE job_id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?)",
+      ).run(olderThan);
+      return this.stmt("DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?").run(olderThan).changes;
+    });
+  }
+
+  async loadJobState(stateKey: string): Promise<unknown> {
+    const row = this.stmt("SELECT state FROM job_state WHERE state_key = ?").get(stateKey) as
+      | { state: string }
+      | undefined;
+    return row ? JSON.parse(row.state) : undefined;
+  }
+
+  // ── schedules ─────────────────────────────────────────────────────────────
+
+  async syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+    return this.write(() => {
+      const report: SyncReport = { created: [], updated: [], removed: [] };
+      const existing = new Map(
+        (this.stmt("SELECT * FROM schedules WHERE source = 'code'").all() as Row[]).map((r) => [
+          r.id as string,
+          toScheduleRow(r),
+        ]),
+      );
+      for (const def of defs) {
+        const before = existing.get(def.id);
+        existing.delete(def.id);
+        const trigger = JSON.stringify(def.trigger);
+        const jobOptions = JSON.stringify(def.jobOptions);
+        if (!before) {
+          this.stmt(
+            `INSERT INTO schedules (id, job_type, payload, trigger, misfire, grace_ms, overlap, job_options, next_fire_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET source = 'code'`,
+          ).run(def.id, def.jobType, def.payload, trigger, def.misfire, def.graceMs, def.overlap, jobOptions, def.initialNextFireAt, now, now);
+          report.created.push(def.id);
+          continue;
+        }
+        const triggerChanged = JSON.stringify(before.trigger) !== trigger;
+        const changed =
+          triggerChanged ||
+          before.jobType !== def.jobType ||
+          before.payload !== def.payload ||
+          before.misfire !== def.misfire ||
+          before.graceMs !== def.graceMs ||
+          before.overlap !== def.overlap ||
+          JSON.stringify(before.jobOptions) !== jobOptions;
+        if (!changed) continue;
+        this.stmt(
+          `UPDATE schedules SET job_type = ?, payload = ?, trigger = ?, misfire = ?, grace_ms = ?, overlap = ?,
+             job_options = ?, next_fire_at = ?, updated_at = ? WHERE id = ?`,
+        ).run(
+          def.jobType,
+          def.payload,
+          trigger,
+          def.misfire,
+          def.graceMs,
+          def.overlap,
+          jobOptions,
+          triggerChanged ? def.initialNextFireAt : before.nextFireAt,
+          now,
+          def.id,
+        );
+        report.updated.push(def.id);
+      }
+      for (const id of existing.keys()) {
+        this.stmt("DELETE FROM schedules WHERE id = ?").run(id);
+        report.removed.push(id);
+      }
+      return report;
+    });
+  }
+
+  async fireDueSchedules(request: FireRequest): Promise<FiredTick[]> {
+    const { now } = request;
+    const due = this.stmt(
+      "SELECT * FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?",
+    );
+    const unfinished = this.stmt(`SELECT 1 FROM jobs WHERE schedule_id = ? AND state IN ${UNFINISHED} LIMIT 1`);
+    const insertTick = this.stmt(
+      `INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (schedule_id, nominal_at) DO NOTHING`,
+    );
+    const insertJob = this.stmt(
+      `INSERT INTO jobs (type, queue, payload, state, priority, max_attempts, run_at, timeout_ms, backoff, state_key,
+         schedule_id, nominal_at, created_at)
+       VALUES (?, ?, ?, 'available', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const setTickJob = this.stmt("UPDATE schedule_ticks SET job_id = ? WHERE schedule_id = ? AND nominal_at = ?");
+    const advance = this.stmt(
+      "UPDATE schedules SET next_fire_at = ?, last_fire_at = coalesce(?, last_fire_at), updated_at = ? WHERE id = ? AND next_fire_at = ?",
+    );
+    const fired: FiredTick[] = [];
+    const firedQueues: string[] = [];
+    this.write(() => {
+      for (const row of due.all(now, request.limit) as Row[]) {
+        const schedule = toScheduleRow(row);
+        const plan = request.plan(schedule, unfinished.get(schedule.id) !== undefined);
+        let lastFired: number | null = null;
+        for (const tick of plan.ticks) {
+          const inserted = insertTick.run(schedule.id, tick.nominalAt, tick.decision, tick.reason, now).changes === 1;
+          if (!inserted) continue;
+          let jobId: string | null = null;
+          if (tick.decision === "fired") {
+            const o = schedule.jobOptions;
+            const info = insertJob.run(
+              schedule.jobType,
+              o.queue,
+              schedule.payload,
+              o.priority,
+              o.maxAttempts,
+              now,
+              o.timeoutMs,
+              o.backoff,
+              `schedule:${schedule.id}`,
+              schedule.id,
+              tick.nominalAt,
+              now,
+            );
+            jobId = String(info.lastInsertRowid);
+            setTickJob.run(jobId, schedule.id, tick.nominalAt);
+            lastFired = tick.nominalAt;
+            firedQueues.push(o.queue);
+          }
+          fired.push({ scheduleId: schedule.id, nominalAt: tick.nominalAt, decision: tick.decision, reason: tick.reason, jobId });
+        }
+        advance.run(plan.nextFireAt, lastFired, now, schedule.id, schedule.nextFireAt);
+      }
+    });
+    this.emitHint(firedQueues.map((queue) => ({ queue, runAt: now })));
+    return fired;
+  }
+
+  async nextScheduleFireAt(): Promise<number | null> {
+    const row = this.stmt("SELECT min(next_fire_at) AS at FROM schedules").get() as { at: number | null };
+    return row.at;
+  }
+
+  async setSchedulePaused(id: string, paused: boolean, now: number): Promise<ScheduleRow> {
+    return this.write(() => {
+      const changes = this.stmt("UPDATE schedules SET paused = ?, updated_at = ? WHERE id = ?").run(
+        paused ? 1 : 0,
+        now,
+        id,
+      ).changes;
+      if (changes === 0) throw new NotFoundError(`schedule "${id}"`);
+      return toScheduleRow(this.stmt("SELECT * FROM schedules WHERE id = ?").get(id) as Row);
+    });
+  }
+
+  async getSchedule(id: string): Promise<ScheduleRow | null> {
+    const row = this.stmt("SELECT * FROM schedules WHERE id = ?").get(id) as Row | undefined;
+    return row ? toScheduleRow(row) : null;
+  }
+
+  async listSchedules(): Promise<ScheduleRow[]> {
+    return (this.stmt("SELECT * FROM schedules ORDER BY id").all() as Row[]).map(toScheduleRow);
+  }
+
+  async listTicks(scheduleId: string, options: { limit?: number; since?: number } = {}): Promise<TickRow[]> {
+    const rows = this.stmt(
+      "SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at >= ? ORDER BY nominal_at DESC LIMIT ?",
+    ).all(scheduleId, options.since ?? 0, options.limit ?? 100) as Row[];
+    return rows.map(toTickRow);
+  }
+}

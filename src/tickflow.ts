@@ -1,0 +1,296 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Clock } from "./core/clock.ts";
+import { systemClock } from "./core/clock.ts";
+import { previewFireTimes } from "./core/triggers.ts";
+import { NotFoundError, TickflowError } from "./errors.ts";
+import { TickflowEvents } from "./events.ts";
+import { type Logger, silentLogger } from "./logger.ts";
+import { subscribeLogs } from "./observability/log-subscriber.ts";
+import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
+import { Maintenance } from "./runtime/maintenance.ts";
+import { type JobDefinition, type JobHandler, type JobOptions, JobRegistry, defineJob } from "./runtime/registry.ts";
+import { Scheduler } from "./runtime/scheduler.ts";
+import { defineSchedule, type ScheduleDefinition, type ScheduleOptions, toScheduleRow } from "./runtime/schedules.ts";
+import { WorkerPool } from "./runtime/worker-pool.ts";
+import { openStore } from "./store/open-store.ts";
+import type { JobRow, JobRunRow, QueueCount, ScheduleRow, Store, TickRow } from "./store/store.ts";
+
+export interface TickflowOptions {
+  /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` is given. */
+  databaseUrl?: string;
+  /** An opened store (tests, embedding). The caller keeps ownership unless `ownsStore`. */
+  store?: Store;
+  jobs?: readonly JobDefinition<never, never>[];
+  schedules?: readonly ScheduleDefinition[];
+  /** Jobs run at once by this process's worker pool (default 10). */
+  concurrency?: number;
+  /** Queues this process works; all when omitted. */
+  queues?: string[];
+  /** How long a claim holds a job before another worker may take it (default 30 s). */
+  leaseMs?: number;
+  /** Idle polling floor for work added by other processes (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** Time given to running jobs at shutdown before they are aborted and released (default 10 s). */
+  shutdownGraceMs?: number;
+  /** Finished jobs older than this are pruned (default 7 days; null keeps all). */
+  retentionMs?: number | null;
+  logger?: Logger;
+  clock?: Clock;
+  random01?: () => number;
+  workerId?: string;
+}
+
+export interface StartOptions {
+  /** Run the worker pool (default true). */
+  worker?: boolean;
+  /** Run the scheduler (default true). */
+  scheduler?: boolean;
+  /** Reconcile code-defined schedules with the store (default: when the scheduler runs). */
+  syncSchedules?: boolean;
+}
+
+export interface EnqueueManyItem {
+  type: string | JobDefinition<never, never>;
+  payload?: unknown;
+  options?: EnqueueOptions;
+}
+
+export interface ScheduleStatus extends ScheduleRow {
+  lastTick: TickRow | null;
+}
+
+type PayloadOf<D> = D extends JobDefinition<infer P, unknown> ? P : unknown;
+
+/**
+ * A tickflow instance: the job registry, the store and the services (worker pool, scheduler,
+ * maintenance) around them. Create it with `createTickflow`.
+ */
+export class Tickflow {
+  readonly store: Store;
+  readonly events = new TickflowEvents();
+  readonly logger: Logger;
+  readonly registry = new JobRegistry();
+  readonly workerId: string;
+  private readonly clock: Clock;
+  private readonly random01: () => number;
+  private readonly options: TickflowOptions;
+  private readonly scheduleDefinitions = new Map<string, ScheduleDefinition>();
+  private readonly ownsStore: boolean;
+  private pool: WorkerPool | undefined;
+  private scheduler: Scheduler | undefined;
+  private maintenance: Maintenance | undefined;
+  private unsubscribeLogs: () => void;
+  private state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  private stopping: Promise<void> | undefined;
+
+  constructor(store: Store, options: TickflowOptions, ownsStore: boolean) {
+    this.store = store;
+    this.options = options;
+    this.ownsStore = ownsStore;
+    this.clock = options.clock ?? systemClock;
+    this.random01 = options.random01 ?? Math.random;
+    this.logger = options.logger ?? silentLogger;
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
+    for (const job of options.jobs ?? []) this.register(job);
+    for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
+  }
+
+  /** Registers job types. */
+  register(...definitions: JobDefinition<never, never>[]): this {
+    for (const definition of definitions) this.registry.register(definition);
+    return this;
+  }
+
+  /** Declares and registers a job type in one call; returns its definition. */
+  defineJob<Payload = unknown, State = unknown>(
+    name: string,
+    handler: JobHandler<Payload, State>,
+    options?: JobOptions,
+  ): JobDefinition<Payload, State> {
+    const definition = defineJob(name, handler, options);
+    this.register(definition as unknown as JobDefinition<never, never>);
+    return definition;
+  }
+
+  /** Declares a code-defined schedule; stored and reconciled at `start()` (or `syncSchedules()`). */
+  defineSchedule(options: ScheduleOptions): ScheduleDefinition {
+    return this.addSchedule(defineSchedule(options));
+  }
+
+  private addSchedule(definition: ScheduleDefinition): ScheduleDefinition {
+    if (this.scheduleDefinitions.has(definition.key)) {
+      throw new TickflowError("DUPLICATE_SCHEDULE", `schedule "${definition.key}" is defined twice`);
+    }
+    this.scheduleDefinitions.set(definition.key, definition);
+    return definition;
+  }
+
+  /** Enqueues one job; returns its id (the existing job's id when `key` deduplicates). */
+  async enqueue<D extends string | JobDefinition<never, never>>(
+    type: D,
+    payload?: D extends string ? unknown : PayloadOf<D>,
+    options: EnqueueOptions = {},
+  ): Promise<string> {
+    const [id] = await this.enqueueMany([{ type, payload, options }]);
+    return id!;
+  }
+
+  /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
+  async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
+    const now = this.clock.now();
+    const inserts = items.map((item) =>
+      buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
+    );
+    const client = items.find((item) => item.options?.client !== undefined)?.options?.client;
+    if (client !== undefined && !this.store.capabilities.transactionalEnqueue) {
+      throw new TickflowError("UNSUPPORTED", `enqueue with a client needs a store with transactional enqueue (this is ${this.store.dialect})`);
+    }
+    const results = await this.store.insertJobs(inserts, now, client === undefined ? undefined : { client });
+    results.forEach((result, i) => {
+      const insert = inserts[i]!;
+      this.events.emit("job:enqueue", {
+        jobId: result.id,
+        type: insert.type,
+        queue: insert.queue,
+        runAt: insert.runAt,
+        duplicate: result.status === "duplicate",
+      });
+    });
+    return results.map((r) => r.id);
+  }
+
+  /** Migrates the store, reconciles schedules and starts the services this process runs. */
+  async start(options: StartOptions = {}): Promise<void> {
+    if (this.state !== "idle") throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
+    this.state = "running";
+    const now = () => this.clock.now();
+    await this.store.migrate();
+    const runScheduler = options.scheduler ?? true;
+    if (options.syncSchedules ?? runScheduler) await this.syncSchedules();
+    const o = this.options;
+    const leaseMs = o.leaseMs ?? 30_000;
+    this.maintenance = new Maintenance({
+      store: this.store,
+      events: this.events,
+      now,
+      rescueIntervalMs: Math.max(50, Math.min(5_000, Math.floor(leaseMs / 2))),
+      retentionMs: o.retentionMs === undefined ? 7 * 86_400_000 : o.retentionMs,
+    });
+    this.maintenance.start();
+    if (runScheduler) {
+      this.scheduler = new Scheduler({ store: this.store, events: this.events, logger: this.logger, now, maxSleepMs: 1_000 });
+      this.scheduler.start();
+    }
+    if (options.worker ?? true) {
+      this.pool = new WorkerPool({
+        store: this.store,
+        registry: this.registry,
+        events: this.events,
+        logger: this.logger,
+        workerId: this.workerId,
+        concurrency: o.concurrency ?? 10,
+        queues: o.queues,
+        leaseMs,
+        pollIntervalMs: o.pollIntervalMs ?? 1_000,
+        now,
+        random01: this.random01,
+      });
+      this.pool.start();
+    }
+  }
+
+  /** Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted. */
+  async syncSchedules(): Promise<void> {
+    const now = this.clock.now();
+    const rows = [...this.scheduleDefinitions.values()].map((d) => toScheduleRow(d, this.registry, now));
+    const report = await this.store.syncSchedules(rows, now);
+    this.events.emit("schedule:sync", report);
+    this.scheduler?.wake();
+  }
+
+  /**
+   * Graceful stop: no new claims; running jobs get `graceMs` (default `shutdownGraceMs`) to
+   * finish, then are aborted and released for another worker. Calling it again returns the same
+   * promise, so a second signal cannot corrupt anything.
+   */
+  stop(graceMs?: number): Promise<void> {
+    this.stopping ??= this.doStop(graceMs ?? this.options.shutdownGraceMs ?? 10_000);
+    return this.stopping;
+  }
+
+  private async doStop(graceMs: number): Promise<void> {
+    this.state = "stopping";
+    await this.scheduler?.stop();
+    await this.pool?.stop(graceMs);
+    await this.maintenance?.stop();
+    this.unsubscribeLogs();
+    if (this.ownsStore) await this.store.close();
+    this.state = "stopped";
+  }
+
+  on: TickflowEvents["on"] = (event, listener) => this.events.on(event, listener);
+
+  // ── reads and admin actions ────────────────────────────────────────────────
+
+  getJob(id: string): Promise<JobRow | null> {
+    return this.store.getJob(id);
+  }
+
+  listJobRuns(jobId: string): Promise<JobRunRow[]> {
+    return this.store.listJobRuns(jobId);
+  }
+
+  cancelJob(id: string): Promise<JobRow> {
+    return this.store.cancelJob(id, this.clock.now());
+  }
+
+  retryJob(id: string): Promise<JobRow> {
+    return this.store.retryJob(id, this.clock.now());
+  }
+
+  queueCounts(): Promise<QueueCount[]> {
+    return this.store.countJobs(this.clock.now());
+  }
+
+  /** Every stored schedule with its next run and its last recorded tick. */
+  async schedules(): Promise<ScheduleStatus[]> {
+    const rows = await this.store.listSchedules();
+    return Promise.all(
+      rows.map(async (row) => ({ ...row, lastTick: (await this.store.listTicks(row.id, { limit: 1 }))[0] ?? null })),
+    );
+  }
+
+  listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {
+    return this.store.listTicks(scheduleId, options);
+  }
+
+  /** The next `count` nominal fire times of a stored schedule, from now. */
+  async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
+    const schedule = await this.store.getSchedule(scheduleId);
+    if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
+    return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+  }
+
+  async pauseSchedule(id: string): Promise<ScheduleRow> {
+    return this.store.setSchedulePaused(id, true, this.clock.now());
+  }
+
+  async resumeSchedule(id: string): Promise<ScheduleRow> {
+    const row = await this.store.setSchedulePaused(id, false, this.clock.now());
+    this.scheduler?.wake();
+    return row;
+  }
+}
+
+function typeName(type: string | JobDefinition<never, never>): string {
+  return typeof type === "string" ? type : type.name;
+}
+
+/** The composition root: opens the store named by the options and wires the services. */
+export async function createTickflow(options: TickflowOptions = {}): Promise<Tickflow> {
+  if (options.store) return new Tickflow(options.store, options, false);
+  const store = await openStore(options.databaseUrl ?? "sqlite:./tickflow.db");
+  return new Tickflow(store, options, true);
+}
