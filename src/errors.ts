@@ -14,7 +14,10 @@ export class TickflowError extends Error {
 export class UnknownJobTypeError extends TickflowError {
   constructor(type: string, known: readonly string[]) {
     const list = known.length > 0 ? known.join(", ") : "none";
-    super("UNKNOWN_JOB_TYPE", `unknown job type "${type}": register it with defineJob first (known: ${list})`);
+    super(
+      "UNKNOWN_JOB_TYPE",
+      `unknown job type "${type}": register it with defineJob first (known: ${list})`,
+    );
   }
 }
 

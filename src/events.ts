@@ -8,7 +8,14 @@ import type { TickDecision, TickReason } from "./core/misfire.ts";
  */
 export interface TickflowEventMap {
   "job:enqueue": { jobId: string; type: string; queue: string; runAt: number; duplicate: boolean };
-  "job:start": { jobId: string; type: string; queue: string; attempt: number; workerId: string; startedAt: number };
+  "job:start": {
+    jobId: string;
+    type: string;
+    queue: string;
+    attempt: number;
+    workerId: string;
+    startedAt: number;
+  };
   "job:succeed": { jobId: string; type: string; attempt: number; durationMs: number };
   "job:fail": {
     jobId: string;

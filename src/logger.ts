@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import pino from "pino";
 
 /** The logging port: what tickflow code needs from a logger. pino satisfies it. */
@@ -29,7 +30,14 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? "info";
   const redact = {
-    paths: ["token", "*.token", "authorization", "*.authorization", "headers.authorization", "req.headers.authorization"],
+    paths: [
+      "token",
+      "*.token",
+      "authorization",
+      "*.authorization",
+      "headers.authorization",
+      "req.headers.authorization",
+    ],
     censor: "[redacted]",
   };
   if (options.format === "pretty") {
@@ -38,16 +46,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return pino({ level, redact, base: undefined }, stream) as unknown as Logger;
   }
   const destination = options.destination ?? pino.destination({ sync: true });
-  return pino({ level, redact, base: { pid: process.pid } }, destination as pino.DestinationStream) as unknown as Logger;
+  return pino(
+    { level, redact, base: { pid: process.pid } },
+    destination as pino.DestinationStream,
+  ) as unknown as Logger;
 }
 
 function prettyStream(destination: NodeJS.WritableStream | undefined): pino.DestinationStream {
   // pino-pretty's factory is synchronous; require keeps this module free of top-level await.
   const pretty = loadPretty();
-  return pretty({ colorize: process.stdout.isTTY ?? false, sync: true, destination: destination ?? 1, ignore: "pid,hostname" });
+  return pretty({
+    colorize: process.stdout.isTTY ?? false,
+    sync: true,
+    destination: destination ?? 1,
+    ignore: "pid,hostname",
+  });
 }
-
-import { createRequire } from "node:module";
 
 type PrettyFactory = (options: Record<string, unknown>) => pino.DestinationStream;
 function loadPretty(): PrettyFactory {

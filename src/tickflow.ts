@@ -9,9 +9,20 @@ import { type Logger, silentLogger } from "./logger.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
 import { Maintenance } from "./runtime/maintenance.ts";
-import { type JobDefinition, type JobHandler, type JobOptions, JobRegistry, defineJob } from "./runtime/registry.ts";
+import {
+  defineJob,
+  type JobDefinition,
+  type JobHandler,
+  type JobOptions,
+  JobRegistry,
+} from "./runtime/registry.ts";
 import { Scheduler } from "./runtime/scheduler.ts";
-import { defineSchedule, type ScheduleDefinition, type ScheduleOptions, toScheduleRow } from "./runtime/schedules.ts";
+import {
+  defineSchedule,
+  type ScheduleDefinition,
+  type ScheduleOptions,
+  toScheduleRow,
+} from "./runtime/schedules.ts";
 import { WorkerPool } from "./runtime/worker-pool.ts";
 import { openStore } from "./store/open-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, Store, TickRow } from "./store/store.ts";
@@ -145,7 +156,10 @@ export class Tickflow {
     );
     const client = items.find((item) => item.options?.client !== undefined)?.options?.client;
     if (client !== undefined && !this.store.capabilities.transactionalEnqueue) {
-      throw new TickflowError("UNSUPPORTED", `enqueue with a client needs a store with transactional enqueue (this is ${this.store.dialect})`);
+      throw new TickflowError(
+        "UNSUPPORTED",
+        `enqueue with a client needs a store with transactional enqueue (this is ${this.store.dialect})`,
+      );
     }
     const results = await this.store.insertJobs(inserts, now, client === undefined ? undefined : { client });
     results.forEach((result, i) => {
@@ -163,7 +177,8 @@ export class Tickflow {
 
   /** Migrates the store, reconciles schedules and starts the services this process runs. */
   async start(options: StartOptions = {}): Promise<void> {
-    if (this.state !== "idle") throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
+    if (this.state !== "idle")
+      throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
     this.state = "running";
     const now = () => this.clock.now();
     await this.store.migrate();
@@ -180,7 +195,13 @@ export class Tickflow {
     });
     this.maintenance.start();
     if (runScheduler) {
-      this.scheduler = new Scheduler({ store: this.store, events: this.events, logger: this.logger, now, maxSleepMs: 1_000 });
+      this.scheduler = new Scheduler({
+        store: this.store,
+        events: this.events,
+        logger: this.logger,
+        now,
+        maxSleepMs: 1_000,
+      });
       this.scheduler.start();
     }
     if (options.worker ?? true) {
@@ -258,7 +279,10 @@ export class Tickflow {
   async schedules(): Promise<ScheduleStatus[]> {
     const rows = await this.store.listSchedules();
     return Promise.all(
-      rows.map(async (row) => ({ ...row, lastTick: (await this.store.listTicks(row.id, { limit: 1 }))[0] ?? null })),
+      rows.map(async (row) => ({
+        ...row,
+        lastTick: (await this.store.listTicks(row.id, { limit: 1 }))[0] ?? null,
+      })),
     );
   }
 

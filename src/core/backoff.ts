@@ -15,13 +15,20 @@ export type BackoffOption =
   | { type: "fixed"; delay: Duration };
 
 /** 1 s doubling to at most 1 h: 1, 2, 4 … s, the shape Oban and Sidekiq users expect. */
-export const DEFAULT_BACKOFF: Extract<BackoffPolicy, { type: "exponential" }> = { type: "exponential", baseMs: 1_000, maxMs: 3_600_000, jitter: true };
+export const DEFAULT_BACKOFF: Extract<BackoffPolicy, { type: "exponential" }> = {
+  type: "exponential",
+  baseMs: 1_000,
+  maxMs: 3_600_000,
+  jitter: true,
+};
 
 export function parseBackoff(option: BackoffOption | undefined): BackoffPolicy {
   if (option === undefined) return DEFAULT_BACKOFF;
-  if (option.type === "fixed") return { type: "fixed", delayMs: parseDuration(option.delay, "backoff.delay") };
+  if (option.type === "fixed")
+    return { type: "fixed", delayMs: parseDuration(option.delay, "backoff.delay") };
   if (option.type === "exponential") {
-    const baseMs = option.base === undefined ? DEFAULT_BACKOFF.baseMs : parseDuration(option.base, "backoff.base");
+    const baseMs =
+      option.base === undefined ? DEFAULT_BACKOFF.baseMs : parseDuration(option.base, "backoff.base");
     const maxMs = option.max === undefined ? DEFAULT_BACKOFF.maxMs : parseDuration(option.max, "backoff.max");
     return { type: "exponential", baseMs, maxMs, jitter: option.jitter ?? true };
   }

@@ -19,7 +19,9 @@ export function parseDuration(value: Duration, what: string): number {
   }
   const match = DURATION_RE.exec(value.trim());
   if (!match) {
-    throw new InvalidOptionError(`${what}: "${value}" is not a duration (use e.g. "500ms", "30s", "5m", "1h", "1d")`);
+    throw new InvalidOptionError(
+      `${what}: "${value}" is not a duration (use e.g. "500ms", "30s", "5m", "1h", "1d")`,
+    );
   }
   return Math.round(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
 }

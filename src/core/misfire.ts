@@ -103,7 +103,8 @@ function applyMisfirePolicy(ticks: PlannedTick[], input: TickPlanInput): void {
     }
     case "all":
       for (const tick of late) {
-        if (input.now - tick.nominalAt > input.graceMs) Object.assign(tick, { decision: "missed", reason: "expired" });
+        if (input.now - tick.nominalAt > input.graceMs)
+          Object.assign(tick, { decision: "missed", reason: "expired" });
         else tick.reason = "misfire";
       }
       return;

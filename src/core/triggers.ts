@@ -57,7 +57,9 @@ export function parseTrigger(option: TriggerOption, owner: string): Trigger {
     const expression = option.cron.trim();
     const timezone = option.timezone ?? "UTC";
     if (!isValidTimezone(timezone)) {
-      throw new InvalidScheduleError(`schedule "${owner}": unknown time zone "${timezone}" (use an IANA name such as Europe/Berlin)`);
+      throw new InvalidScheduleError(
+        `schedule "${owner}": unknown time zone "${timezone}" (use an IANA name such as Europe/Berlin)`,
+      );
     }
     const fields = expression.split(/\s+/).length;
     if (fields !== 5 && fields !== 6) {
@@ -85,13 +87,18 @@ export function parseTrigger(option: TriggerOption, owner: string): Trigger {
       throw new InvalidScheduleError(`schedule "${owner}": ${(error as Error).message}`);
     }
     if (intervalMs < 100) {
-      throw new InvalidScheduleError(`schedule "${owner}": every "${option.every}" is shorter than the 100ms minimum`);
+      throw new InvalidScheduleError(
+        `schedule "${owner}": every "${option.every}" is shorter than the 100ms minimum`,
+      );
     }
     return { kind: "every", intervalMs };
   }
-  const at = option.at instanceof Date ? option.at.getTime() : new Date(option.at as string | number).getTime();
+  const at =
+    option.at instanceof Date ? option.at.getTime() : new Date(option.at as string | number).getTime();
   if (!Number.isFinite(at)) {
-    throw new InvalidScheduleError(`schedule "${owner}": at ${JSON.stringify(option.at)} is not a valid instant`);
+    throw new InvalidScheduleError(
+      `schedule "${owner}": at ${JSON.stringify(option.at)} is not a valid instant`,
+    );
   }
   return { kind: "at", at };
 }

@@ -5,23 +5,44 @@ import type { Logger } from "../logger.ts";
 /** Turns runtime events into log lines: the one place that decides what is logged and how loudly. */
 export function subscribeLogs(events: TickflowEvents, logger: Logger): () => void {
   const offs = [
-    events.on("job:start", (e) => logger.debug({ job: e.type, jobId: e.jobId, attempt: e.attempt }, "job started")),
+    events.on("job:start", (e) =>
+      logger.debug({ job: e.type, jobId: e.jobId, attempt: e.attempt }, "job started"),
+    ),
     events.on("job:succeed", (e) =>
-      logger.debug({ job: e.type, jobId: e.jobId, attempt: e.attempt, durationMs: e.durationMs }, "job succeeded"),
+      logger.debug(
+        { job: e.type, jobId: e.jobId, attempt: e.attempt, durationMs: e.durationMs },
+        "job succeeded",
+      ),
     ),
     events.on("job:fail", (e) => {
       const next = e.retryAt === null ? "discarded" : `retry at ${new Date(e.retryAt).toISOString()}`;
       logger.error(
-        { job: e.type, jobId: e.jobId, attempt: e.attempt, maxAttempts: e.maxAttempts, outcome: e.outcome, err: e.error },
+        {
+          job: e.type,
+          jobId: e.jobId,
+          attempt: e.attempt,
+          maxAttempts: e.maxAttempts,
+          outcome: e.outcome,
+          err: e.error,
+        },
         `job ${e.type} #${e.jobId} ${e.outcome === "timed_out" ? "timed out" : "failed"} (attempt ${e.attempt}/${e.maxAttempts}, ${next}): ${e.error.message}`,
       );
     }),
     events.on("job:lease-lost", (e) =>
-      logger.warn({ job: e.type, jobId: e.jobId, attempt: e.attempt }, "job finished after its lease was lost; result not applied"),
+      logger.warn(
+        { job: e.type, jobId: e.jobId, attempt: e.attempt },
+        "job finished after its lease was lost; result not applied",
+      ),
     ),
-    events.on("job:rescue", (e) => logger.warn({ count: e.count }, "rescued jobs whose worker stopped (lease expired)")),
+    events.on("job:rescue", (e) =>
+      logger.warn({ count: e.count }, "rescued jobs whose worker stopped (lease expired)"),
+    ),
     events.on("schedule:tick", (e) => {
-      const fields = { schedule: e.scheduleId, nominalAt: new Date(e.nominalAt).toISOString(), reason: e.reason };
+      const fields = {
+        schedule: e.scheduleId,
+        nominalAt: new Date(e.nominalAt).toISOString(),
+        reason: e.reason,
+      };
       if (e.decision === "fired") {
         logger.debug({ ...fields, jobId: e.jobId, latenessMs: e.decidedAt - e.nominalAt }, "schedule fired");
       } else {
@@ -34,7 +55,9 @@ export function subscribeLogs(events: TickflowEvents, logger: Logger): () => voi
       if (e.updated.length) logger.info({ schedules: e.updated }, "schedules updated");
       if (e.removed.length) logger.info({ schedules: e.removed }, "schedules removed (no longer defined)");
     }),
-    events.on("worker:error", (e) => logger.error({ err: e.error, where: e.where }, `internal error in ${e.where}: ${e.error.message}`)),
+    events.on("worker:error", (e) =>
+      logger.error({ err: e.error, where: e.where }, `internal error in ${e.where}: ${e.error.message}`),
+    ),
   ];
   return () => {
     for (const off of offs) off();

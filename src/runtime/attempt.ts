@@ -69,7 +69,10 @@ export async function runAttempt(
   return { kind: "finish", finish: finishFor(job, outcome, abort, ctx?.state, deps) };
 }
 
-function raceAbort(run: Promise<unknown>, signal: AbortSignal): Promise<{ ok: true } | { ok: false; error: Error }> {
+function raceAbort(
+  run: Promise<unknown>,
+  signal: AbortSignal,
+): Promise<{ ok: true } | { ok: false; error: Error }> {
   const settled = run.then(
     () => ({ ok: true as const }),
     (error: unknown) => ({ ok: false as const, error: toError(error) }),
@@ -119,8 +122,14 @@ function finishFor(
     attempt: job.attempt,
     startedAt: job.startedAt,
     endedAt,
-    tick: job.scheduleId !== null && job.nominalAt !== null ? { scheduleId: job.scheduleId, nominalAt: job.nominalAt } : null,
-    state: job.stateKey !== null && state !== undefined ? { key: job.stateKey, json: JSON.stringify(state) } : null,
+    tick:
+      job.scheduleId !== null && job.nominalAt !== null
+        ? { scheduleId: job.scheduleId, nominalAt: job.nominalAt }
+        : null,
+    state:
+      job.stateKey !== null && state !== undefined
+        ? { key: job.stateKey, json: JSON.stringify(state) }
+        : null,
   };
   if (outcome.ok) return { ...base, outcome: "succeeded", next: { state: "succeeded" }, error: null };
   const policy = JSON.parse(job.backoff) as BackoffPolicy;
@@ -128,7 +137,8 @@ function finishFor(
   const error = { message: outcome.error.message, stack: outcome.error.stack ?? null };
   return {
     ...base,
-    outcome: abort?.reason === "timeout" ? "timed_out" : decision.state === "discarded" ? "discarded" : "failed",
+    outcome:
+      abort?.reason === "timeout" ? "timed_out" : decision.state === "discarded" ? "discarded" : "failed",
     next: decision,
     error,
   };

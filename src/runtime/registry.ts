@@ -70,7 +70,8 @@ export function defineJob<Payload = unknown, State = unknown>(
   options: JobOptions = {},
 ): JobDefinition<Payload, State> {
   validateName(name, "job type");
-  if (typeof handler !== "function") throw new InvalidOptionError(`job "${name}": handler must be a function`);
+  if (typeof handler !== "function")
+    throw new InvalidOptionError(`job "${name}": handler must be a function`);
   return { name, handler, options: resolveJobOptions(options, DEFAULTS, `job "${name}"`) };
 }
 
@@ -83,12 +84,17 @@ const DEFAULTS: ResolvedJobOptions = {
 };
 
 /** Merges `options` over `base`, validating each; errors are prefixed with `owner`. */
-export function resolveJobOptions(options: JobOptions, base: ResolvedJobOptions, owner: string): ResolvedJobOptions {
+export function resolveJobOptions(
+  options: JobOptions,
+  base: ResolvedJobOptions,
+  owner: string,
+): ResolvedJobOptions {
   try {
     const resolved = { ...base };
     if (options.queue !== undefined) resolved.queue = validateQueueName(options.queue);
     if (options.priority !== undefined) {
-      if (!Number.isInteger(options.priority)) throw new InvalidOptionError(`priority must be an integer, got ${options.priority}`);
+      if (!Number.isInteger(options.priority))
+        throw new InvalidOptionError(`priority must be an integer, got ${options.priority}`);
       resolved.priority = options.priority;
     }
     if (options.maxAttempts !== undefined) {

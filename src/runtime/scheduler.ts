@@ -74,7 +74,8 @@ export class Scheduler {
         return plan;
       },
     });
-    if (uncounted > 0) logger.warn({ uncounted }, "ticks older than the catch-up window were passed over without a row");
+    if (uncounted > 0)
+      logger.warn({ uncounted }, "ticks older than the catch-up window were passed over without a row");
     for (const tick of ticks) events.emit("schedule:tick", { ...tick, decidedAt: now });
     const schedulesTouched = new Set(ticks.map((t) => t.scheduleId)).size;
     if (schedulesTouched >= BATCH) return 0;

@@ -1,5 +1,10 @@
 import { type Duration, parseDuration } from "../core/duration.ts";
-import { MISFIRE_POLICIES, type MisfirePolicy, OVERLAP_POLICIES, type OverlapPolicy } from "../core/misfire.ts";
+import {
+  MISFIRE_POLICIES,
+  type MisfirePolicy,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
+} from "../core/misfire.ts";
 import { validateName } from "../core/names.ts";
 import { serializePayload } from "../core/payload.ts";
 import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
@@ -47,11 +52,15 @@ export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
   if (typeof jobType !== "string") throw new InvalidScheduleError(`schedule "${key}": job is required`);
   const misfire = options.misfire ?? "latest";
   if (!MISFIRE_POLICIES.includes(misfire)) {
-    throw new InvalidScheduleError(`schedule "${key}": misfire must be one of ${MISFIRE_POLICIES.join(", ")}, got "${misfire}"`);
+    throw new InvalidScheduleError(
+      `schedule "${key}": misfire must be one of ${MISFIRE_POLICIES.join(", ")}, got "${misfire}"`,
+    );
   }
   const overlap = options.overlap ?? "skip";
   if (!OVERLAP_POLICIES.includes(overlap)) {
-    throw new InvalidScheduleError(`schedule "${key}": overlap must be one of ${OVERLAP_POLICIES.join(", ")}, got "${overlap}"`);
+    throw new InvalidScheduleError(
+      `schedule "${key}": overlap must be one of ${OVERLAP_POLICIES.join(", ")}, got "${overlap}"`,
+    );
   }
   let graceMs: number;
   try {
@@ -74,7 +83,11 @@ export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
 }
 
 /** Resolves a definition against the registry into the row the store keeps. */
-export function toScheduleRow(definition: ScheduleDefinition, registry: JobRegistry, now: number): ScheduleDefinitionRow {
+export function toScheduleRow(
+  definition: ScheduleDefinition,
+  registry: JobRegistry,
+  now: number,
+): ScheduleDefinitionRow {
   const job = registry.get(definition.jobType);
   const options = resolveJobOptions(definition.jobOptions, job.options, `schedule "${definition.key}"`);
   return {

@@ -38,7 +38,10 @@ export class Waker {
 
   /** Shortens the current sleep so it ends by `at` (epoch ms); never lengthens it. */
   wakeBy(at: number, now: number): void {
-    if (at <= now) return this.wake();
+    if (at <= now) {
+      this.wake();
+      return;
+    }
     if (!this.resolveSleep || at >= this.wakeAt) return;
     clearTimeout(this.timer);
     this.wakeAt = at;

@@ -141,7 +141,9 @@ export class WorkerPool {
     this.flushScheduled = false;
     try {
       const results = await this.options.store.finishAttempts(batch.map((b) => b.finish));
-      results.forEach((result, i) => this.report(batch[i]!.finish, batch[i]!.type, result === "lease_lost"));
+      for (const [i, result] of results.entries()) {
+        this.report(batch[i]!.finish, batch[i]!.type, result === "lease_lost");
+      }
     } catch (error) {
       // The leases stay with us until they expire; the reaper makes these jobs run again.
       this.options.events.emit("worker:error", { error: error as Error, where: "finish" });
@@ -153,9 +155,15 @@ export class WorkerPool {
   private report(finish: AttemptFinish, type: string, leaseLost: boolean): void {
     const { events } = this.options;
     const { jobId, attempt } = finish;
-    if (leaseLost) return events.emit("job:lease-lost", { jobId, type, attempt });
+    if (leaseLost) {
+      events.emit("job:lease-lost", { jobId, type, attempt });
+      return;
+    }
     const durationMs = finish.endedAt - finish.startedAt;
-    if (finish.outcome === "succeeded") return events.emit("job:succeed", { jobId, type, attempt, durationMs });
+    if (finish.outcome === "succeeded") {
+      events.emit("job:succeed", { jobId, type, attempt, durationMs });
+      return;
+    }
     events.emit("job:fail", {
       jobId,
       type,
@@ -163,7 +171,9 @@ export class WorkerPool {
       maxAttempts: this.running.get(jobId)?.job.maxAttempts ?? attempt,
       durationMs,
       outcome: finish.outcome,
-      error: Object.assign(new Error(finish.error?.message ?? "failed"), { stack: finish.error?.stack ?? undefined }),
+      error: Object.assign(new Error(finish.error?.message ?? "failed"), {
+        stack: finish.error?.stack ?? undefined,
+      }),
       retryAt: finish.next.state === "retry_scheduled" ? finish.next.runAt : null,
     });
   }

@@ -22,7 +22,10 @@ export function checksumOf(migration: Migration): string {
  * Refuses a database newer than the code, and an applied migration whose text changed
  * (migrations are append-only: a changed checksum means someone edited a shipped file).
  */
-export function planMigrations(known: readonly Migration[], applied: readonly AppliedMigration[]): Migration[] {
+export function planMigrations(
+  known: readonly Migration[],
+  applied: readonly AppliedMigration[],
+): Migration[] {
   const latestKnown = known.at(-1)?.version ?? 0;
   const latestApplied = applied.reduce((max, m) => Math.max(max, m.version), 0);
   if (latestApplied > latestKnown) throw new SchemaTooNewError(latestApplied, latestKnown);

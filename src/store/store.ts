@@ -24,7 +24,11 @@ export interface Store {
    * available, running, retry_scheduled) is not inserted: the result says `duplicate` with the
    * existing id. `state` is `scheduled` when `runAt > now`, else `available`.
    */
-  insertJobs(jobs: readonly JobInsert[], now: number, options?: { client?: unknown }): Promise<InsertResult[]>;
+  insertJobs(
+    jobs: readonly JobInsert[],
+    now: number,
+    options?: { client?: unknown },
+  ): Promise<InsertResult[]>;
   /**
    * Leases up to `limit` due jobs (runAt ≤ now, pending state) from `queues` (all when omitted),
    * highest priority first, then oldest runAt, then id. Each becomes `running` with
@@ -157,7 +161,10 @@ export interface Lease {
   leaseToken: number;
 }
 
-export type FinishNext = { state: "succeeded" } | { state: "retry_scheduled"; runAt: number } | { state: "discarded" };
+export type FinishNext =
+  | { state: "succeeded" }
+  | { state: "retry_scheduled"; runAt: number }
+  | { state: "discarded" };
 
 export interface AttemptFinish extends Lease {
   workerId: string;

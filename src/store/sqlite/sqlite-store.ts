@@ -8,9 +8,9 @@ import type {
   AttemptFinish,
   ClaimedJob,
   ClaimRequest,
+  FinishResult,
   FiredTick,
   FireRequest,
-  FinishResult,
   InsertResult,
   JobFilter,
   JobInsert,
@@ -110,7 +110,9 @@ export class SqliteStore implements Store {
       for (const migration of pending) {
         this.db.exec(migration.sql);
         this.db
-          .prepare("INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)")
+          .prepare(
+            "INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+          )
           .run(migration.version, migration.name, checksumOf(migration), Date.now());
       }
       return {
@@ -135,7 +137,9 @@ export class SqliteStore implements Store {
   }
 
   private appliedMigrations(): AppliedMigration[] {
-    return this.db.prepare("SELECT version, name, checksum FROM tickflow_migrations ORDER BY version").all() as AppliedMigration[];
+    return this.db
+      .prepare("SELECT version, name, checksum FROM tickflow_migrations ORDER BY version")
+      .all() as AppliedMigration[];
   }
 
   async close(): Promise<void> {
@@ -231,7 +235,12 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async extendLeases(workerId: string, leases: readonly Lease[], leaseMs: number, now: number): Promise<string[]> {
+  async extendLeases(
+    workerId: string,
+    leases: readonly Lease[],
+    leaseMs: number,
+    now: number,
+  ): Promise<string[]> {
     if (leases.length === 0) return [];
     const extend = this.stmt(
       "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_token = ? AND lease_owner = ? AND state = 'running'",
@@ -394,7 +403,9 @@ export class SqliteStore implements Store {
   }
 
   async listJobRuns(jobId: string): Promise<JobRunRow[]> {
-    return (this.stmt("SELECT * FROM job_runs WHERE job_id = ? ORDER BY id").all(jobId) as Row[]).map(toJobRunRow);
+    return (this.stmt("SELECT * FROM job_runs WHERE job_id = ? ORDER BY id").all(jobId) as Row[]).map(
+      toJobRunRow,
+    );
   }
 
   async listJobs(filter: JobFilter): Promise<JobRow[]> {
@@ -435,7 +446,8 @@ export class SqliteStore implements Store {
       this.stmt(
         "DELETE FROM job_runs WHERE job_id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?)",
       ).run(olderThan);
-      return this.stmt("DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?").run(olderThan).changes;
+      return this.stmt("DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?").run(olderThan)
+        .changes;
     });
   }
 
@@ -467,7 +479,19 @@ export class SqliteStore implements Store {
             `INSERT INTO schedules (id, job_type, payload, trigger, misfire, grace_ms, overlap, job_options, next_fire_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET source = 'code'`,
-          ).run(def.id, def.jobType, def.payload, trigger, def.misfire, def.graceMs, def.overlap, jobOptions, def.initialNextFireAt, now, now);
+          ).run(
+            def.id,
+            def.jobType,
+            def.payload,
+            trigger,
+            def.misfire,
+            def.graceMs,
+            def.overlap,
+            jobOptions,
+            def.initialNextFireAt,
+            now,
+            now,
+          );
           report.created.push(def.id);
           continue;
         }
@@ -511,7 +535,9 @@ export class SqliteStore implements Store {
     const due = this.stmt(
       "SELECT * FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?",
     );
-    const unfinished = this.stmt(`SELECT 1 FROM jobs WHERE schedule_id = ? AND state IN ${UNFINISHED} LIMIT 1`);
+    const unfinished = this.stmt(
+      `SELECT 1 FROM jobs WHERE schedule_id = ? AND state IN ${UNFINISHED} LIMIT 1`,
+    );
     const insertTick = this.stmt(
       `INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (schedule_id, nominal_at) DO NOTHING`,
@@ -521,7 +547,9 @@ export class SqliteStore implements Store {
          schedule_id, nominal_at, created_at)
        VALUES (?, ?, ?, 'available', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const setTickJob = this.stmt("UPDATE schedule_ticks SET job_id = ? WHERE schedule_id = ? AND nominal_at = ?");
+    const setTickJob = this.stmt(
+      "UPDATE schedule_ticks SET job_id = ? WHERE schedule_id = ? AND nominal_at = ?",
+    );
     const advance = this.stmt(
       "UPDATE schedules SET next_fire_at = ?, last_fire_at = coalesce(?, last_fire_at), updated_at = ? WHERE id = ? AND next_fire_at = ?",
     );
@@ -533,7 +561,8 @@ export class SqliteStore implements Store {
         const plan = request.plan(schedule, unfinished.get(schedule.id) !== undefined);
         let lastFired: number | null = null;
         for (const tick of plan.ticks) {
-          const inserted = insertTick.run(schedule.id, tick.nominalAt, tick.decision, tick.reason, now).changes === 1;
+          const inserted =
+            insertTick.run(schedule.id, tick.nominalAt, tick.decision, tick.reason, now).changes === 1;
           if (!inserted) continue;
           let jobId: string | null = null;
           if (tick.decision === "fired") {
@@ -557,7 +586,13 @@ export class SqliteStore implements Store {
             lastFired = tick.nominalAt;
             firedQueues.push(o.queue);
           }
-          fired.push({ scheduleId: schedule.id, nominalAt: tick.nominalAt, decision: tick.decision, reason: tick.reason, jobId });
+          fired.push({
+            scheduleId: schedule.id,
+            nominalAt: tick.nominalAt,
+            decision: tick.decision,
+            reason: tick.reason,
+            jobId,
+          });
         }
         advance.run(plan.nextFireAt, lastFired, now, schedule.id, schedule.nextFireAt);
       }

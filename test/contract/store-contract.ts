@@ -1,0 +1,491 @@
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { DEFAULT_BACKOFF } from "../../src/core/backoff.ts";
+import { planTicks } from "../../src/core/misfire.ts";
+import type {
+  AttemptFinish,
+  ClaimedJob,
+  JobInsert,
+  ScheduleDefinitionRow,
+  Store,
+} from "../../src/store/store.ts";
+
+/**
+ * The one suite every store adapter must pass. `harness()` gives a migrated, empty store and a
+ * way to open a second, independent store on the same database (another "process").
+ */
+export interface StoreHarness {
+  store: Store;
+  openAnother(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
+const LEASE = 30_000;
+
+export function job(overrides: Partial<JobInsert> = {}): JobInsert {
+  return {
+    type: "test",
+    queue: "default",
+    payload: JSON.stringify({ n: 1 }),
+    priority: 0,
+    maxAttempts: 3,
+    runAt: T0,
+    key: null,
+    timeoutMs: null,
+    backoff: JSON.stringify(DEFAULT_BACKOFF),
+    stateKey: null,
+    ...overrides,
+  };
+}
+
+function finish(claimed: ClaimedJob, overrides: Partial<AttemptFinish> = {}): AttemptFinish {
+  return {
+    jobId: claimed.id,
+    leaseToken: claimed.leaseToken,
+    workerId: "w1",
+    attempt: claimed.attempt,
+    startedAt: claimed.startedAt,
+    endedAt: claimed.startedAt + 5,
+    outcome: "succeeded",
+    next: { state: "succeeded" },
+    error: null,
+    state: null,
+    tick: null,
+    ...overrides,
+  };
+}
+
+function schedule(overrides: Partial<ScheduleDefinitionRow> = {}): ScheduleDefinitionRow {
+  return {
+    id: "every-minute",
+    jobType: "test",
+    payload: "null",
+    trigger: { kind: "every", intervalMs: 60_000 },
+    misfire: "latest",
+    graceMs: 3_600_000,
+    overlap: "allow",
+    jobOptions: {
+      queue: "default",
+      priority: 0,
+      maxAttempts: 3,
+      timeoutMs: null,
+      backoff: JSON.stringify(DEFAULT_BACKOFF),
+    },
+    initialNextFireAt: T0 + 60_000,
+    ...overrides,
+  };
+}
+
+const plan =
+  (now: number) =>
+  (s: Parameters<Parameters<Store["fireDueSchedules"]>[0]["plan"]>[0], unfinished: boolean) =>
+    planTicks({
+      trigger: s.trigger,
+      nextFireAt: s.nextFireAt ?? now,
+      now,
+      misfire: s.misfire,
+      graceMs: s.graceMs,
+      overlap: s.overlap,
+      paused: s.paused,
+      previousRunUnfinished: unfinished,
+    });
+
+export function runStoreContract(name: string, makeHarness: () => Promise<StoreHarness | undefined>): void {
+  describe(`store contract: ${name}`, () => {
+    let h: StoreHarness | undefined;
+    let store: Store;
+    let n = 0;
+    const fresh = async () => {
+      await h?.cleanup();
+      h = await makeHarness();
+      if (h) store = h.store;
+    };
+    before(fresh);
+    beforeEach(async () => {
+      // A fresh database per test keeps cases independent; cheap on both stores (temp file / schema).
+      if (n++ > 0) await fresh();
+    });
+    after(async () => h?.cleanup());
+
+    const claim = (limit = 10, now = T0, workerId = "w1", queues?: string[]) =>
+      store.claimJobs({ workerId, queues, limit, leaseMs: LEASE, now });
+
+    describe("migrations", () => {
+      it("migrate() is idempotent and reports nothing pending", async () => {
+        const again = await store.migrate();
+        assert.deepEqual(again.applied, []);
+        assert.deepEqual(await store.pendingMigrations(), []);
+      });
+
+      it("concurrent migrate() from two stores both succeed", async () => {
+        const other = await h!.openAnother();
+        const results = await Promise.all([store.migrate(), other.migrate()]);
+        assert.equal(results.length, 2);
+      });
+    });
+
+    describe("jobs", () => {
+      it("inserts due jobs as available and future ones as scheduled", async () => {
+        const [a, b] = await store.insertJobs([job(), job({ runAt: T0 + 1_000 })], T0);
+        assert.equal((await store.getJob(a!.id))?.state, "available");
+        assert.equal((await store.getJob(b!.id))?.state, "scheduled");
+        assert.deepEqual((await store.getJob(a!.id))?.payload, { n: 1 });
+      });
+
+      it("dedupes by key while the job is unfinished, and frees the key after", async () => {
+        const [first] = await store.insertJobs([job({ key: "k" })], T0);
+        const [second] = await store.insertJobs([job({ key: "k" })], T0);
+        assert.equal(first!.status, "inserted");
+        assert.deepEqual(second, { id: first!.id, status: "duplicate" });
+        const [claimed] = await claim();
+        await store.finishAttempts([finish(claimed!)]);
+        const [third] = await store.insertJobs([job({ key: "k" })], T0);
+        assert.equal(third!.status, "inserted");
+        assert.notEqual(third!.id, first!.id);
+      });
+
+      it("claims due jobs by priority, then runAt, then id; never future ones", async () => {
+        const ids = await store.insertJobs(
+          [
+            job({ runAt: T0 - 10 }),
+            job({ priority: 5, runAt: T0 }),
+            job({ runAt: T0 - 20 }),
+            job({ runAt: T0 + 1 }),
+          ],
+          T0 - 100,
+        );
+        const claimed = await claim(10);
+        assert.deepEqual(
+          claimed.map((c) => c.id),
+          [ids[1]!.id, ids[2]!.id, ids[0]!.id],
+        );
+        for (const c of claimed) {
+          assert.equal(c.attempt, 1);
+          assert.equal(c.startedAt, T0);
+        }
+        const row = await store.getJob(ids[1]!.id);
+        assert.equal(row?.state, "running");
+        assert.equal(row?.leaseOwner, "w1");
+        assert.equal(row?.leaseExpiresAt, T0 + LEASE);
+      });
+
+      it("honours the limit and the queue filter", async () => {
+        await store.insertJobs([job({ queue: "a" }), job({ queue: "b" }), job({ queue: "b" })], T0);
+        assert.equal((await claim(1, T0, "w1", ["b"])).length, 1);
+        const rest = await claim(10, T0, "w1", ["a"]);
+        assert.deepEqual(
+          rest.map((c) => c.queue),
+          ["a"],
+        );
+        assert.equal((await claim(10)).length, 1);
+      });
+
+      it("never gives one job to two workers, across stores", async () => {
+        const other = await h!.openAnother();
+        await store.insertJobs(
+          Array.from({ length: 300 }, () => job()),
+          T0,
+        );
+        const seen: string[] = [];
+        const drain = async (s: Store, worker: string) => {
+          for (;;) {
+            const got = await s.claimJobs({
+              workerId: worker,
+              queues: undefined,
+              limit: 7,
+              leaseMs: LEASE,
+              now: T0,
+            });
+            if (got.length === 0) return;
+            seen.push(...got.map((g) => g.id));
+          }
+        };
+        await Promise.all([drain(store, "w1"), drain(other, "w2"), drain(store, "w3"), drain(other, "w4")]);
+        assert.equal(seen.length, 300);
+        assert.equal(new Set(seen).size, 300);
+      });
+
+      it("finishes an attempt: transition, run row and durable state in one step", async () => {
+        await store.insertJobs([job({ stateKey: "s1" })], T0);
+        const [c] = await claim();
+        const result = await store.finishAttempts([
+          finish(c!, { state: { key: "s1", json: '{"count":1}' } }),
+        ]);
+        assert.deepEqual(result, ["applied"]);
+        const row = await store.getJob(c!.id);
+        assert.equal(row?.state, "succeeded");
+        assert.equal(row?.finishedAt, T0 + 5);
+        assert.equal(row?.leaseOwner, null);
+        const runs = await store.listJobRuns(c!.id);
+        assert.equal(runs.length, 1);
+        assert.equal(runs[0]!.outcome, "succeeded");
+        assert.equal(runs[0]!.durationMs, 5);
+        assert.equal(runs[0]!.workerId, "w1");
+        assert.deepEqual(await store.loadJobState("s1"), { count: 1 });
+      });
+
+      it("schedules a retry with its error, then discards when attempts are spent", async () => {
+        await store.insertJobs([job({ maxAttempts: 2 })], T0);
+        const [c1] = await claim();
+        const error = { message: "boom", stack: "Error: boom\n    at x" };
+        await store.finishAttempts([
+          finish(c1!, { outcome: "failed", next: { state: "retry_scheduled", runAt: T0 + 1_000 }, error }),
+        ]);
+        let row = await store.getJob(c1!.id);
+        assert.equal(row?.state, "retry_scheduled");
+        assert.equal(row?.runAt, T0 + 1_000);
+        assert.equal(row?.lastError, "boom");
+        assert.equal(row?.finishedAt, null);
+        assert.equal((await claim(10, T0 + 999)).length, 0);
+        const [c2] = await claim(10, T0 + 1_000);
+        assert.equal(c2?.attempt, 2);
+        await store.finishAttempts([
+          finish(c2!, { outcome: "discarded", next: { state: "discarded" }, error }),
+        ]);
+        row = await store.getJob(c1!.id);
+        assert.equal(row?.state, "discarded");
+        const runs = await store.listJobRuns(c1!.id);
+        assert.deepEqual(
+          runs.map((r) => [r.attempt, r.outcome, r.errorMessage, r.errorStack]),
+          [
+            [1, "failed", "boom", error.stack],
+            [2, "discarded", "boom", error.stack],
+          ],
+        );
+      });
+
+      it("fences a completion whose lease was lost: recorded as lease_lost, never applied", async () => {
+        await store.insertJobs([job({ stateKey: "fenced" })], T0);
+        const [stale] = await claim(10, T0, "w1");
+        assert.equal(await store.rescueExpiredLeases(T0 + LEASE + 1), 1);
+        const [fresh] = await claim(10, T0 + LEASE + 2, "w2");
+        assert.equal(fresh?.id, stale?.id);
+        assert.notEqual(fresh?.leaseToken, stale?.leaseToken);
+        const late = await store.finishAttempts([
+          finish(stale!, { state: { key: "fenced", json: '"stale"' } }),
+        ]);
+        assert.deepEqual(late, ["lease_lost"]);
+        const row = await store.getJob(stale!.id);
+        assert.equal(row?.state, "running");
+        assert.equal(row?.leaseOwner, "w2");
+        assert.equal(await store.loadJobState("fenced"), undefined);
+        const outcomes = (await store.listJobRuns(stale!.id)).map((r) => r.outcome);
+        assert.deepEqual(outcomes, ["abandoned", "lease_lost"]);
+        assert.deepEqual(await store.finishAttempts([finish(fresh!, { workerId: "w2" })]), ["applied"]);
+      });
+
+      it("extends held leases and reports lost ones", async () => {
+        await store.insertJobs([job(), job()], T0);
+        const [a, b] = await claim();
+        await store.cancelJob(b!.id, T0);
+        const lost = await store.extendLeases(
+          "w1",
+          [a!, b!].map((c) => ({ jobId: c.id, leaseToken: c.leaseToken })),
+          LEASE,
+          T0 + 10_000,
+        );
+        assert.deepEqual(lost, [b!.id]);
+        assert.equal((await store.getJob(a!.id))?.leaseExpiresAt, T0 + 10_000 + LEASE);
+      });
+
+      it("releases jobs at shutdown without counting the attempt", async () => {
+        await store.insertJobs([job()], T0);
+        const [c] = await claim();
+        assert.equal(
+          await store.releaseJobs("w1", [{ jobId: c!.id, leaseToken: c!.leaseToken }], T0 + 50),
+          1,
+        );
+        const row = await store.getJob(c!.id);
+        assert.equal(row?.state, "available");
+        assert.equal(row?.attempt, 0);
+        assert.equal(row?.leaseOwner, null);
+        assert.deepEqual(
+          (await store.listJobRuns(c!.id)).map((r) => [r.attempt, r.outcome]),
+          [[1, "released"]],
+        );
+        const [again] = await claim(10, T0 + 50, "w2");
+        assert.equal(again?.attempt, 1);
+      });
+
+      it("rescues expired leases: available again, or discarded when attempts are spent", async () => {
+        const [a, b] = await store.insertJobs([job({ maxAttempts: 3 }), job({ maxAttempts: 1 })], T0);
+        await claim();
+        assert.equal(await store.rescueExpiredLeases(T0 + LEASE - 1), 0);
+        await store.rescueExpiredLeases(T0 + LEASE + 1);
+        assert.equal((await store.getJob(a!.id))?.state, "available");
+        assert.equal((await store.getJob(b!.id))?.state, "discarded");
+        const runs = await store.listJobRuns(a!.id);
+        assert.equal(runs[0]?.outcome, "abandoned");
+        assert.equal(runs[0]?.workerId, "w1");
+      });
+
+      it("reports the earliest pending runAt per queue set", async () => {
+        assert.equal(await store.nextRunAt(undefined), null);
+        await store.insertJobs(
+          [job({ queue: "a", runAt: T0 + 500 }), job({ queue: "b", runAt: T0 + 100 })],
+          T0,
+        );
+        assert.equal(await store.nextRunAt(undefined), T0 + 100);
+        assert.equal(await store.nextRunAt(["a"]), T0 + 500);
+      });
+
+      it("cancels pending jobs and retries discarded ones", async () => {
+        const [a] = await store.insertJobs([job()], T0);
+        const cancelled = await store.cancelJob(a!.id, T0);
+        assert.equal(cancelled.state, "cancelled");
+        assert.equal((await claim()).length, 0);
+        const retried = await store.retryJob(a!.id, T0 + 1);
+        assert.equal(retried.state, "available");
+        assert.equal((await claim(10, T0 + 1)).length, 1);
+        await assert.rejects(store.cancelJob("999999", T0), /not found/);
+      });
+
+      it("counts jobs by queue and state and prunes finished history", async () => {
+        await store.insertJobs([job(), job(), job({ queue: "q2", runAt: T0 + 60_000 })], T0 - 5_000);
+        const [c] = await claim(1);
+        await store.finishAttempts([finish(c!)]);
+        const counts = await store.countJobs(T0);
+        const get = (queue: string, state: string) =>
+          counts.find((x) => x.queue === queue && x.state === state);
+        assert.equal(get("default", "succeeded")?.count, 1);
+        assert.equal(get("default", "available")?.count, 1);
+        assert.equal(get("default", "available")?.oldestRunAt, T0);
+        assert.equal(get("q2", "scheduled")?.count, 1);
+        assert.equal(await store.pruneFinishedJobs(T0 + 6), 1);
+        assert.equal(await store.getJob(c!.id), null);
+        assert.deepEqual(await store.listJobRuns(c!.id), []);
+      });
+
+      it("hints listeners when jobs are inserted", async () => {
+        const hints: unknown[] = [];
+        const off = store.onJobsInserted((hint) => hints.push(hint));
+        await store.insertJobs([job({ queue: "mail", runAt: T0 + 10 })], T0);
+        const deadline = Date.now() + 2_000;
+        while (hints.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        off();
+        assert.deepEqual(hints[0], { queues: ["mail"], earliestRunAt: T0 + 10 });
+      });
+    });
+
+    describe("schedules", () => {
+      it("syncs definitions: create, keep next fire when unchanged, update, remove", async () => {
+        let report = await store.syncSchedules([schedule(), schedule({ id: "other" })], T0);
+        assert.deepEqual(report.created.sort(), ["every-minute", "other"]);
+        report = await store.syncSchedules(
+          [schedule({ initialNextFireAt: T0 + 999 }), schedule({ id: "other" })],
+          T0,
+        );
+        assert.deepEqual(report, { created: [], updated: [], removed: [] });
+        assert.equal((await store.getSchedule("every-minute"))?.nextFireAt, T0 + 60_000);
+        report = await store.syncSchedules(
+          [schedule({ trigger: { kind: "every", intervalMs: 30_000 }, initialNextFireAt: T0 + 30_000 })],
+          T0,
+        );
+        assert.deepEqual(report, { created: [], updated: ["every-minute"], removed: ["other"] });
+        assert.equal((await store.getSchedule("every-minute"))?.nextFireAt, T0 + 30_000);
+        assert.equal(await store.getSchedule("other"), null);
+      });
+
+      it("fires a due tick once: tick row, keyed job, next fire advanced", async () => {
+        await store.syncSchedules([schedule()], T0);
+        assert.deepEqual(
+          await store.fireDueSchedules({ now: T0 + 59_999, limit: 10, plan: plan(T0 + 59_999) }),
+          [],
+        );
+        const now = T0 + 60_010;
+        const ticks = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        assert.equal(ticks.length, 1);
+        assert.equal(ticks[0]!.decision, "fired");
+        assert.equal(ticks[0]!.nominalAt, T0 + 60_000);
+        const jobRow = await store.getJob(ticks[0]!.jobId!);
+        assert.equal(jobRow?.scheduleId, "every-minute");
+        assert.equal(jobRow?.nominalAt, T0 + 60_000);
+        assert.equal(jobRow?.stateKey, "schedule:every-minute");
+        const s = await store.getSchedule("every-minute");
+        assert.equal(s?.nextFireAt, T0 + 120_000);
+        assert.equal(s?.lastFireAt, T0 + 60_000);
+        assert.deepEqual(await store.fireDueSchedules({ now, limit: 10, plan: plan(now) }), []);
+        assert.equal(await store.nextScheduleFireAt(), T0 + 120_000);
+      });
+
+      it("fires each tick exactly once when two schedulers race", async () => {
+        const other = await h!.openAnother();
+        await store.syncSchedules(
+          [schedule({ trigger: { kind: "every", intervalMs: 1_000 }, initialNextFireAt: T0 + 1_000 })],
+          T0,
+        );
+        const fired: number[] = [];
+        for (let i = 1; i <= 20; i++) {
+          const now = T0 + i * 1_000 + 3;
+          const results = await Promise.all([
+            store.fireDueSchedules({ now, limit: 10, plan: plan(now) }),
+            other.fireDueSchedules({ now, limit: 10, plan: plan(now) }),
+          ]);
+          for (const t of results.flat()) if (t.decision === "fired") fired.push(t.nominalAt);
+        }
+        assert.equal(fired.length, 20);
+        assert.equal(new Set(fired).size, 20);
+        const ticks = await store.listTicks("every-minute", { limit: 100 });
+        assert.equal(ticks.length, 20);
+        assert.equal((await store.listJobs({ type: "test", limit: 100 })).length, 20);
+      });
+
+      it("records paused and overlapping ticks as skipped, with no job", async () => {
+        await store.syncSchedules([schedule({ overlap: "skip" })], T0);
+        await store.setSchedulePaused("every-minute", true, T0);
+        let now = T0 + 60_001;
+        let ticks = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        assert.deepEqual(
+          ticks.map((t) => [t.decision, t.reason, t.jobId]),
+          [["skipped", "paused", null]],
+        );
+        assert.equal((await store.setSchedulePaused("every-minute", false, now)).paused, false);
+        now = T0 + 120_001;
+        ticks = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        assert.equal(ticks[0]?.decision, "fired");
+        now = T0 + 180_001; // the previous job has not run yet: overlap
+        ticks = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        assert.deepEqual(
+          ticks.map((t) => [t.decision, t.reason]),
+          [["skipped", "overlap"]],
+        );
+        const rows = await store.listTicks("every-minute");
+        assert.deepEqual(
+          rows.map((r) => r.decision),
+          ["skipped", "fired", "skipped"],
+        );
+      });
+
+      it("records the fired job's actual start on its tick", async () => {
+        await store.syncSchedules([schedule()], T0);
+        const now = T0 + 60_000;
+        const [tick] = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        const [c] = await claim(10, now + 7);
+        assert.equal(c?.scheduleId, "every-minute");
+        assert.equal(c?.nominalAt, T0 + 60_000);
+        await store.finishAttempts([
+          finish(c!, { tick: { scheduleId: "every-minute", nominalAt: tick!.nominalAt } }),
+        ]);
+        const [row] = await store.listTicks("every-minute");
+        assert.equal(row?.startedAt, now + 7);
+        assert.equal(row?.jobId, tick!.jobId);
+      });
+
+      it("finishes an `at` schedule after its one fire", async () => {
+        await store.syncSchedules(
+          [schedule({ id: "once", trigger: { kind: "at", at: T0 + 5_000 }, initialNextFireAt: T0 + 5_000 })],
+          T0,
+        );
+        const now = T0 + 5_000;
+        assert.equal((await store.fireDueSchedules({ now, limit: 10, plan: plan(now) })).length, 1);
+        assert.equal((await store.getSchedule("once"))?.nextFireAt, null);
+        assert.equal(await store.nextScheduleFireAt(), null);
+      });
+
+      it("rejects pausing an unknown schedule", async () => {
+        await assert.rejects(store.setSchedulePaused("nope", true, T0), /not found/);
+      });
+    });
+  });
+}
