@@ -1,0 +1,28 @@
+import type { Command } from "commander";
+import { loadConfig } from "../../config/load.ts";
+import { openStore } from "../../store/open-store.ts";
+
+export function registerMigrate(program: Command): void {
+  program
+    .command("migrate")
+    .description("apply pending database migrations (also done at startup)")
+    .option("--dry-run", "list pending migrations without applying them")
+    .action(async (options: { dryRun?: boolean }, command: Command) => {
+      const config = await loadConfig({ file: command.optsWithGlobals().config });
+      const store = await openStore(config.database);
+      try {
+        if (options.dryRun) {
+          const pending = await store.pendingMigrations();
+          if (pending.length === 0) console.log("no pending migrations");
+          for (const m of pending) console.log(`pending ${String(m.version).padStart(4, "0")}_${m.name}`);
+          return;
+        }
+        const report = await store.migrate();
+        for (const m of report.applied)
+          console.log(`applied ${String(m.version).padStart(4, "0")}_${m.name}`);
+        console.log(`schema at version ${report.version}`);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,86 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ConfigError } from "../errors.ts";
+import { parseBooleanFlag } from "./env.ts";
+import { type ResolvedConfig, type TickflowConfig, validateConfig } from "./schema.ts";
+
+/** Environment variables and the config key each sets. */
+export const ENV_KEYS = {
+  TICKFLOW_DATABASE_URL: "database",
+  TICKFLOW_CONCURRENCY: "concurrency",
+  TICKFLOW_QUEUES: "queues",
+  TICKFLOW_LEASE: "lease",
+  TICKFLOW_POLL_INTERVAL: "pollInterval",
+  TICKFLOW_SHUTDOWN_GRACE: "shutdownGrace",
+  TICKFLOW_RETENTION: "retention",
+  LOG_LEVEL: "log.level",
+  LOG_FORMAT: "log.format",
+  ENABLE_HEARTBEAT: "heartbeat",
+} as const;
+
+export const DEFAULT_CONFIG_FILE = "tickflow.config.ts";
+
+/** Reads the config file (when present) and overlays the environment; validates the result. */
+export async function loadConfig(
+  options: { cwd?: string; file?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ResolvedConfig> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const path = resolve(cwd, options.file ?? env.TICKFLOW_CONFIG ?? DEFAULT_CONFIG_FILE);
+  let fromFile: TickflowConfig = {};
+  if (existsSync(path)) {
+    try {
+      const module = (await import(pathToFileURL(path).href)) as { default?: TickflowConfig };
+      fromFile = module.default ?? {};
+    } catch (error) {
+      throw new ConfigError([`${path}: could not load: ${(error as Error).message}`]);
+    }
+  } else if (options.file || env.TICKFLOW_CONFIG) {
+    throw new ConfigError([`config file ${path} does not exist`]);
+  }
+  return mergeEnv(fromFile, env);
+}
+
+/** Overlays environment variables on a file config (env wins) and validates. */
+export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): ResolvedConfig {
+  const merged: Record<string, unknown> = { ...fromFile, log: { ...fromFile.log } };
+  const sources: Record<string, string> = {};
+  const set = (envName: keyof typeof ENV_KEYS, value: unknown) => {
+    const key = ENV_KEYS[envName];
+    sources[key] = envName;
+    if (key.startsWith("log.")) (merged.log as Record<string, unknown>)[key.slice(4)] = value;
+    else merged[key] = value;
+  };
+  const text = (name: keyof typeof ENV_KEYS) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+  for (const name of [
+    "TICKFLOW_DATABASE_URL",
+    "TICKFLOW_LEASE",
+    "TICKFLOW_POLL_INTERVAL",
+    "TICKFLOW_SHUTDOWN_GRACE",
+    "TICKFLOW_RETENTION",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+  ] as const) {
+    const value = text(name);
+    if (value !== undefined)
+      set(name, name === "LOG_LEVEL" || name === "LOG_FORMAT" ? value.toLowerCase() : value);
+  }
+  const concurrency = text("TICKFLOW_CONCURRENCY");
+  if (concurrency !== undefined)
+    set("TICKFLOW_CONCURRENCY", /^\d+$/.test(concurrency) ? Number(concurrency) : concurrency);
+  const queues = text("TICKFLOW_QUEUES");
+  if (queues !== undefined)
+    set(
+      "TICKFLOW_QUEUES",
+      queues
+        .split(",")
+        .map((q) => q.trim())
+        .filter(Boolean),
+    );
+  if (env.ENABLE_HEARTBEAT !== undefined) set("ENABLE_HEARTBEAT", parseBooleanFlag(env.ENABLE_HEARTBEAT));
+  return validateConfig(merged, sources);
+}

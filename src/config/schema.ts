@@ -1,0 +1,160 @@
+import { z } from "zod";
+import { parseDuration } from "../core/duration.ts";
+import { isValidName } from "../core/names.ts";
+import { ConfigError } from "../errors.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../logger.ts";
+import type { JobDefinition } from "../runtime/registry.ts";
+import type { ScheduleDefinition } from "../runtime/schedules.ts";
+import { parseDatabaseUrl } from "../store/open-store.ts";
+import { didYouMean } from "./env.ts";
+
+/** What `tickflow.config.ts` exports (through `defineConfig`). Environment variables win over it. */
+export interface TickflowConfig {
+  /** `sqlite:<path>` or `postgres://…`; env TICKFLOW_DATABASE_URL. Default `sqlite:./tickflow.db`. */
+  database?: string;
+  /** Jobs run at once per process; env TICKFLOW_CONCURRENCY. Default 10. */
+  concurrency?: number;
+  /** Queues this process works (all when omitted); env TICKFLOW_QUEUES (comma-separated). */
+  queues?: string[];
+  /** How long a claim holds a job, e.g. "30s"; env TICKFLOW_LEASE. */
+  lease?: string | number;
+  /** Idle polling floor for work added by other processes; env TICKFLOW_POLL_INTERVAL. Default "1s". */
+  pollInterval?: string | number;
+  /** Time running jobs get at shutdown; env TICKFLOW_SHUTDOWN_GRACE. Default "10s". */
+  shutdownGrace?: string | number;
+  /** Keep finished jobs this long ("7d"), or "forever"; env TICKFLOW_RETENTION. */
+  retention?: string | number;
+  log?: { level?: LogLevel; format?: LogFormat };
+  /** The diagnostic heartbeat (spec §4); env ENABLE_HEARTBEAT. Default off. */
+  heartbeat?: boolean;
+  jobs?: JobDefinition<never, never>[];
+  schedules?: ScheduleDefinition[];
+}
+
+/** Identity helper that gives `tickflow.config.ts` its types. */
+export function defineConfig(config: TickflowConfig): TickflowConfig {
+  return config;
+}
+
+export interface ResolvedConfig {
+  database: string;
+  concurrency: number;
+  queues: string[] | undefined;
+  leaseMs: number;
+  pollIntervalMs: number;
+  shutdownGraceMs: number;
+  retentionMs: number | null;
+  log: { level: LogLevel; format: LogFormat };
+  heartbeat: boolean;
+  jobs: JobDefinition<never, never>[];
+  schedules: ScheduleDefinition[];
+}
+
+const duration = (min: number) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    try {
+      const ms = parseDuration(value, "value");
+      if (ms < min) ctx.addIssue({ code: "custom", message: `must be at least ${min}ms` });
+      return ms;
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(value)} is not a duration (e.g. "500ms", "30s", "5m")`,
+      });
+      return z.NEVER;
+    }
+  });
+
+const schema = z.strictObject({
+  database: z
+    .string()
+    .refine(
+      (url) => {
+        try {
+          parseDatabaseUrl(url);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "use sqlite:<path> or postgres://user@host/db" },
+    )
+    .default("sqlite:./tickflow.db"),
+  concurrency: z.number().int().min(1).max(1000).default(10),
+  queues: z
+    .array(
+      z.string().refine(isValidName, { message: 'queue names use 1-64 letters, digits, "_", "-" or "."' }),
+    )
+    .min(1)
+    .optional(),
+  lease: duration(1_000).default(30_000),
+  pollInterval: duration(10).default(1_000),
+  shutdownGrace: duration(0).default(10_000),
+  retention: z
+    .union([z.literal("forever"), duration(60_000)])
+    .default(7 * 86_400_000)
+    .transform((v) => (v === "forever" ? null : v)),
+  log: z
+    .strictObject({
+      level: z.enum(LOG_LEVELS).default("info"),
+      format: z.enum(LOG_FORMATS).optional(),
+    })
+    .default({ level: "info" }),
+  heartbeat: z.boolean().default(false),
+  jobs: z
+    .array(z.custom<JobDefinition<never, never>>((v) => isDefinition(v), "expected defineJob(…) results"))
+    .default([]),
+  schedules: z
+    .array(
+      z.custom<ScheduleDefinition>(
+        (v) => typeof v === "object" && v !== null && "trigger" in v,
+        "expected defineSchedule(…) results",
+      ),
+    )
+    .default([]),
+});
+
+function isDefinition(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "handler" in value && "name" in value;
+}
+
+export const CONFIG_KEYS = Object.keys(schema.shape);
+
+/**
+ * Validates a merged config; throws one ConfigError listing every problem, each naming its key
+ * (environment variables are named as such), with "did you mean" for unknown keys.
+ */
+export function validateConfig(
+  input: Record<string, unknown>,
+  sources: Record<string, string> = {},
+): ResolvedConfig {
+  const result = schema.safeParse(input);
+  if (result.success) {
+    const c = result.data;
+    return {
+      database: c.database,
+      concurrency: c.concurrency,
+      queues: c.queues,
+      leaseMs: c.lease,
+      pollIntervalMs: c.pollInterval,
+      shutdownGraceMs: c.shutdownGrace,
+      retentionMs: c.retention,
+      log: { level: c.log.level, format: c.log.format ?? (process.stdout.isTTY ? "pretty" : "json") },
+      heartbeat: c.heartbeat,
+      jobs: c.jobs,
+      schedules: c.schedules,
+    };
+  }
+  const problems = result.error.issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => {
+        const suggestion = didYouMean(key, CONFIG_KEYS);
+        return `unknown key "${[...issue.path, key].join(".")}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`;
+      });
+    }
+    const path = issue.path.join(".");
+    const source = sources[path] ?? sources[String(issue.path[0])];
+    return [`${source ?? path}: ${issue.message}`];
+  });
+  throw new ConfigError(problems);
+}

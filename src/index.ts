@@ -1,0 +1,27 @@
+export { loadConfig } from "./config/load.ts";
+export { defineConfig, type TickflowConfig } from "./config/schema.ts";
+export { type BackoffOption, DEFAULT_BACKOFF, retryDelayMs } from "./core/backoff.ts";
+export type { Clock } from "./core/clock.ts";
+export { type Duration, parseDuration } from "./core/duration.ts";
+export { JOB_STATES, type JobState, RUN_OUTCOMES, type RunOutcome } from "./core/job-state.ts";
+export {
+  MISFIRE_POLICIES,
+  type MisfirePolicy,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
+} from "./core/misfire.ts";
+export { previewFireTimes } from "./core/triggers.ts";
+export * from "./errors.ts";
+export { type TickflowEventMap, type TickflowEventName, TickflowEvents } from "./events.ts";
+export { createLogger, type Logger, silentLogger } from "./logger.ts";
+export type { EnqueueOptions } from "./runtime/enqueue.ts";
+export {
+  defineJob,
+  type JobContext,
+  type JobDefinition,
+  type JobHandler,
+  type JobOptions,
+} from "./runtime/registry.ts";
+export { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
+export type { JobRow, JobRunRow, QueueCount, ScheduleRow, Store, TickRow } from "./store/store.ts";
+export { createTickflow, type StartOptions, Tickflow, type TickflowOptions } from "./tickflow.ts";
