@@ -237,7 +237,12 @@ export class Tickflow {
    * promise, so a second signal cannot corrupt anything.
    */
   stop(graceMs?: number): Promise<void> {
-    this.stopping ??= this.doStop(graceMs ?? this.options.shutdownGraceMs ?? 10_000);
+    if (this.stopping) {
+      // A second stop (e.g. a second SIGINT) with no grace hurries the first along.
+      if (graceMs === 0) this.pool?.abortNow();
+      return this.stopping;
+    }
+    this.stopping = this.doStop(graceMs ?? this.options.shutdownGraceMs ?? 10_000);
     return this.stopping;
   }
 

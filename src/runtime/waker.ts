@@ -8,8 +8,13 @@ export class Waker {
   private resolveSleep: (() => void) | undefined;
   private pending = false;
   private wakeAt = Number.POSITIVE_INFINITY;
+  /** A wakeBy() that arrived while nobody slept: the next sleep ends by then. */
+  private pendingAt = Number.POSITIVE_INFINITY;
 
   sleep(ms: number): Promise<void> {
+    const pendingAt = this.pendingAt;
+    this.pendingAt = Number.POSITIVE_INFINITY;
+    if (Number.isFinite(pendingAt)) ms = Math.min(ms, pendingAt - Date.now());
     if (this.pending || ms <= 0) {
       this.pending = false;
       return Promise.resolve();
@@ -42,7 +47,11 @@ export class Waker {
       this.wake();
       return;
     }
-    if (!this.resolveSleep || at >= this.wakeAt) return;
+    if (!this.resolveSleep) {
+      this.pendingAt = Math.min(this.pendingAt, at);
+      return;
+    }
+    if (at >= this.wakeAt) return;
     clearTimeout(this.timer);
     this.wakeAt = at;
     this.timer = setTimeout(() => this.wake(), at - now);

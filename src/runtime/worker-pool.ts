@@ -43,6 +43,8 @@ export class WorkerPool {
   private finishQueue: { finish: AttemptFinish; type: string; resolve: () => void }[] = [];
   private flushScheduled = false;
   private saturated = false;
+  private endGrace: (() => void) | undefined;
+  private hurried = false;
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -190,6 +192,12 @@ export class WorkerPool {
     }
   }
 
+  /** Ends a stop's grace period now: running jobs are aborted and released at once. */
+  abortNow(): void {
+    this.hurried = true;
+    this.endGrace?.();
+  }
+
   /**
    * Graceful stop: claim nothing more, give running jobs `graceMs` to finish, then abort the rest
    * through their signal and release their leases so another worker takes them at once.
@@ -204,7 +212,8 @@ export class WorkerPool {
     const drained = Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), graceMs);
+      this.endGrace = () => resolve("timeout");
+      timer = setTimeout(this.endGrace, this.hurried ? 0 : graceMs);
     });
     const result = await Promise.race([drained.then(() => "drained" as const), deadline]);
     clearTimeout(timer);
