@@ -20,5 +20,4 @@ export async function startTestTickflow(
   };
 }
 
-export const asJobs = (...defs: JobDefinition<never, never>[] | JobDefinition<any, any>[]) =>
-  defs as JobDefinition<never, never>[];
+export const asJobs = (...defs: unknown[]) => defs as JobDefinition<never, never>[];
