@@ -119,6 +119,7 @@ function isDefinition(value: unknown): boolean {
 }
 
 export const CONFIG_KEYS = Object.keys(schema.shape);
+const NESTED_KEYS: Record<string, string[]> = { log: ["level", "format"] };
 
 /**
  * Validates a merged config; throws one ConfigError listing every problem, each naming its key
@@ -148,7 +149,8 @@ export function validateConfig(
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => {
-        const suggestion = didYouMean(key, CONFIG_KEYS);
+        const candidates = issue.path.length === 0 ? CONFIG_KEYS : (NESTED_KEYS[String(issue.path[0])] ?? []);
+        const suggestion = didYouMean(key, candidates);
         return `unknown key "${[...issue.path, key].join(".")}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`;
       });
     }

@@ -30,6 +30,8 @@ export function parseBackoff(option: BackoffOption | undefined): BackoffPolicy {
     const baseMs =
       option.base === undefined ? DEFAULT_BACKOFF.baseMs : parseDuration(option.base, "backoff.base");
     const maxMs = option.max === undefined ? DEFAULT_BACKOFF.maxMs : parseDuration(option.max, "backoff.max");
+    // A zero base would make every delay 0 (and 0 · 2^1025 = NaN): retries need a real pause.
+    if (baseMs < 1) throw new InvalidOptionError("backoff.base must be at least 1ms");
     return { type: "exponential", baseMs, maxMs, jitter: option.jitter ?? true };
   }
   throw new InvalidOptionError(`backoff.type must be "exponential" or "fixed"`);

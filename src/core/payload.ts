@@ -16,7 +16,8 @@ function findNonJson(value: unknown, path: string, seen: Set<object>): string | 
   if (value === undefined) return path === "payload" ? undefined : `${path} is undefined (not JSON)`;
   if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path} is ${value} (not JSON)`;
   if (typeof value !== "object") return `${path} is a ${typeof value} (not JSON)`;
-  if (value instanceof Date) return undefined;
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? `${path} is an invalid Date (not JSON)` : undefined;
   if (seen.has(value)) return `${path} is a circular reference (not JSON)`;
   seen.add(value);
   try {

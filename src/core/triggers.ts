@@ -68,7 +68,10 @@ export function parseTrigger(option: TriggerOption, owner: string): Trigger {
       );
     }
     try {
-      cronFor(expression, timezone);
+      // A pattern that matches no date (e.g. "0 0 30 2 *") would be a schedule that never runs.
+      if (cronFor(expression, timezone).nextRun(new Date(0)) === null) {
+        throw new Error("it matches no date, so it would never fire");
+      }
     } catch (error) {
       throw new InvalidScheduleError(
         `schedule "${owner}": invalid cron expression "${option.cron}": ${(error as Error).message}`,
@@ -107,9 +110,9 @@ export function parseTrigger(option: TriggerOption, owner: string): Trigger {
  * The first nominal fire time strictly after `after` (epoch ms), or null when the trigger is done.
  *
  * DST policy for `cron` (croner's, and tested): a wall-clock time that does not exist on a
- * spring-forward day (02:30 in Europe/Berlin on the last Sunday of March) fires once, shifted by
- * the gap (03:30); a wall-clock time that occurs twice on a fall-back day fires once, at its first
- * occurrence. Interval-like expressions (`* * * * *`, `0 * * * *`) keep their real-time spacing.
+ * spring-forward day (02:30 in Europe/Berlin on the last Sunday of March) fires once, at the first
+ * instant after the gap (03:00); a wall-clock time that occurs twice on a fall-back day fires once,
+ * at its first occurrence. Interval-like expressions (`0 * * * *`) keep their real-time spacing.
  */
 export function nextFireAt(trigger: Trigger, after: number): number | null {
   switch (trigger.kind) {

@@ -88,8 +88,14 @@ function raceAbort(
   });
 }
 
-function createContext(job: ClaimedJob, signal: AbortSignal, deps: AttemptDeps, state: unknown): JobContext {
+function createContext(
+  job: ClaimedJob,
+  signal: AbortSignal,
+  deps: AttemptDeps,
+  initial: unknown,
+): JobContext {
   let logger: Logger | undefined;
+  let state = initial;
   return {
     jobId: job.id,
     type: job.type,
@@ -98,13 +104,31 @@ function createContext(job: ClaimedJob, signal: AbortSignal, deps: AttemptDeps, 
     maxAttempts: job.maxAttempts,
     signal,
     scheduledFor: job.nominalAt,
-    state,
+    get state() {
+      return state;
+    },
+    set state(value) {
+      if (job.stateKey === null) warnStateless(job.type, deps.logger);
+      state = value;
+    },
     // Created on first use: a child logger per job costs ~1 µs we need not pay for silent jobs.
     get logger() {
       logger ??= deps.logger.child({ job: job.type, jobId: job.id, attempt: job.attempt });
       return logger;
     },
   };
+}
+
+const warnedStateless = new Set<string>();
+
+/** Assigning ctx.state on a job without a state key would be silently lost: say so, once per type. */
+function warnStateless(type: string, logger: Logger): void {
+  if (warnedStateless.has(type)) return;
+  warnedStateless.add(type);
+  logger.warn(
+    { job: type },
+    `job ${type} assigned ctx.state but has no state key, so it is not saved: declare the type with { stateful: true } (schedules) or enqueue with { stateKey }`,
+  );
 }
 
 function finishFor(

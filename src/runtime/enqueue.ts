@@ -40,8 +40,12 @@ export function buildJobInsert(
   let runAt = now;
   if (options.runAt !== undefined) {
     runAt = options.runAt instanceof Date ? options.runAt.getTime() : options.runAt;
-    if (!Number.isFinite(runAt)) throw new InvalidOptionError(`${owner}: runAt is not a valid instant`);
+    if (typeof runAt !== "number" || !Number.isFinite(runAt))
+      throw new InvalidOptionError(`${owner}: runAt is not a valid instant`);
   } else if (options.delay !== undefined) {
+    if (typeof options.delay !== "number" && typeof options.delay !== "string") {
+      throw new InvalidOptionError(`${owner}: delay must be a number of ms or a duration such as "10s"`);
+    }
     if (typeof options.delay === "number" && options.delay < 0) {
       throw new InvalidOptionError(`${owner}: delay must not be negative, got ${options.delay}`);
     }

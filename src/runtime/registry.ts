@@ -42,6 +42,12 @@ export interface JobOptions {
   backoff?: BackoffOption;
   /** Per-attempt time limit, e.g. "30s"; default none. */
   timeout?: Duration;
+  /**
+   * The type keeps durable state in `ctx.state` (spec §3). Jobs of a stateful type fired by a
+   * schedule share the key `schedule:<key>`; jobs sharing a state key never run at the same time,
+   * so their state updates cannot race. Default false.
+   */
+  stateful?: boolean;
 }
 
 export interface ResolvedJobOptions {
@@ -50,6 +56,7 @@ export interface ResolvedJobOptions {
   maxAttempts: number;
   backoff: BackoffPolicy;
   timeoutMs: number | null;
+  stateful: boolean;
 }
 
 export interface JobDefinition<Payload = unknown, State = unknown> {
@@ -81,7 +88,13 @@ const DEFAULTS: ResolvedJobOptions = {
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
   backoff: parseBackoff(undefined),
   timeoutMs: null,
+  stateful: false,
 };
+
+/** Validates options against the built-in defaults (for definition-time checks). */
+export function validateJobOptions(options: JobOptions, owner: string): void {
+  resolveJobOptions(options, DEFAULTS, owner);
+}
 
 /** Merges `options` over `base`, validating each; errors are prefixed with `owner`. */
 export function resolveJobOptions(
@@ -103,6 +116,7 @@ export function resolveJobOptions(
       }
       resolved.maxAttempts = options.maxAttempts;
     }
+    if (options.stateful !== undefined) resolved.stateful = options.stateful === true;
     if (options.backoff !== undefined) resolved.backoff = parseBackoff(options.backoff);
     if (options.timeout !== undefined) {
       const timeoutMs = parseDuration(options.timeout, "timeout");

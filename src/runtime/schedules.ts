@@ -10,7 +10,13 @@ import { serializePayload } from "../core/payload.ts";
 import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidScheduleError } from "../errors.ts";
 import type { ScheduleDefinitionRow } from "../store/store.ts";
-import { type JobDefinition, type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
+import {
+  type JobDefinition,
+  type JobOptions,
+  type JobRegistry,
+  resolveJobOptions,
+  validateJobOptions,
+} from "./registry.ts";
 
 export interface ScheduleOptions extends TriggerOption, JobOptions {
   /** Stable identity across deploys: letters, digits, `_ - .`, 1–64 chars. */
@@ -70,6 +76,11 @@ export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
   }
   serializePayload(options.payload ?? null, jobType);
   const { queue, priority, maxAttempts, backoff, timeout } = options;
+  try {
+    validateJobOptions({ queue, priority, maxAttempts, backoff, timeout }, `schedule "${key}"`);
+  } catch (error) {
+    throw new InvalidScheduleError((error as Error).message);
+  }
   return {
     key,
     jobType,
@@ -99,6 +110,7 @@ export function toScheduleRow(
     graceMs: definition.graceMs,
     overlap: definition.overlap,
     jobOptions: {
+      stateful: options.stateful,
       queue: options.queue,
       priority: options.priority,
       maxAttempts: options.maxAttempts,

@@ -97,6 +97,9 @@ export class WorkerPool {
     this.saturated = false;
     const next = await store.nextRunAt(queues);
     if (next === null) return pollIntervalMs;
+    // Due work we could not claim is held back (its state key is busy) or was taken by another
+    // process: poll for it rather than spin; a finishing keyed job here wakes us sooner.
+    if (jobs.length === 0 && next <= now) return pollIntervalMs;
     return Math.min(pollIntervalMs, Math.max(0, next - this.options.now()));
   }
 
@@ -118,7 +121,7 @@ export class WorkerPool {
       })
       .finally(() => {
         this.running.delete(job.id);
-        if (this.saturated || this.stopping) this.waker.wake();
+        if (this.saturated || this.stopping || job.stateKey !== null) this.waker.wake();
       });
     this.running.set(job.id, { job, controller, done });
   }

@@ -247,6 +247,8 @@ export interface ScheduleDefinitionRow {
 }
 
 export interface ScheduleJobOptions {
+  /** Fires carry the state key `schedule:<id>` (durable ctx.state, one run at a time). */
+  stateful: boolean;
   queue: string;
   priority: number;
   maxAttempts: number;

@@ -66,6 +66,7 @@ function schedule(overrides: Partial<ScheduleDefinitionRow> = {}): ScheduleDefin
     graceMs: 3_600_000,
     overlap: "allow",
     jobOptions: {
+      stateful: true,
       queue: "default",
       priority: 0,
       maxAttempts: 3,
@@ -223,6 +224,23 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.equal(runs[0]!.durationMs, 5);
         assert.equal(runs[0]!.workerId, "w1");
         assert.deepEqual(await store.loadJobState("s1"), { count: 1 });
+      });
+
+      it("runs jobs sharing a state key one at a time, in order", async () => {
+        const [k1, k2, free] = await store.insertJobs(
+          [job({ stateKey: "k" }), job({ stateKey: "k" }), job()],
+          T0,
+        );
+        const first = await claim(10);
+        assert.deepEqual(first.map((c) => c.id).sort(), [k1!.id, free!.id].sort());
+        assert.deepEqual(await claim(10), []);
+        const keyed = first.find((c) => c.id === k1!.id)!;
+        await store.finishAttempts([finish(keyed)]);
+        const next = await claim(10);
+        assert.deepEqual(
+          next.map((c) => c.id),
+          [k2!.id],
+        );
       });
 
       it("schedules a retry with its error, then discards when attempts are spent", async () => {

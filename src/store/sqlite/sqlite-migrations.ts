@@ -43,6 +43,8 @@ CREATE UNIQUE INDEX jobs_key_unfinished ON jobs (key)
   WHERE key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retry_scheduled');
 CREATE INDEX jobs_schedule_unfinished ON jobs (schedule_id)
   WHERE schedule_id IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retry_scheduled');
+CREATE INDEX jobs_state_key_unfinished ON jobs (state_key, state, run_at, id)
+  WHERE state_key IS NOT NULL AND state IN ('scheduled', 'available', 'running', 'retry_scheduled');
 CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 
 CREATE TABLE job_runs (

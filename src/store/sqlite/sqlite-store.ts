@@ -55,6 +55,15 @@ const FINISH_CHUNK = 200;
 const rowsOf = (rows: number, columns: number) =>
   Array.from({ length: rows }, () => `(${Array.from({ length: columns }, () => "?").join(", ")})`).join(", ");
 const PENDING = "('scheduled', 'available', 'retry_scheduled')";
+/**
+ * Jobs sharing a state key run one at a time (their ctx.state updates would otherwise race):
+ * a keyed job is claimable only when no job with its key runs and it is the first due one.
+ * Costs nothing for unkeyed jobs, the common case (state_key IS NULL short-circuits).
+ */
+const ONE_PER_STATE_KEY = `(j.state_key IS NULL OR (
+  NOT EXISTS (SELECT 1 FROM jobs AS r WHERE r.state_key = j.state_key AND r.state = 'running')
+  AND j.id = (SELECT p.id FROM jobs AS p WHERE p.state_key = j.state_key AND p.state IN ${PENDING} AND p.run_at <= ?
+              ORDER BY p.run_at, p.id LIMIT 1)))`;
 const UNFINISHED = "('scheduled', 'available', 'running', 'retry_scheduled')";
 
 export interface SqliteStoreOptions {
@@ -206,15 +215,15 @@ export class SqliteStore implements Store {
       `UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_token = lease_token + 1,
          lease_owner = ?, lease_expires_at = ?, started_at = ?
        WHERE id IN (
-         SELECT id FROM jobs INDEXED BY ${queues ? "jobs_claim" : "jobs_due"}
-         WHERE state IN ${PENDING} AND run_at <= ? ${queueFilter}
+         SELECT id FROM jobs AS j INDEXED BY ${queues ? "jobs_claim" : "jobs_due"}
+         WHERE state IN ${PENDING} AND run_at <= ? ${queueFilter} AND ${ONE_PER_STATE_KEY}
          ORDER BY priority DESC, run_at, id LIMIT ?)
        RETURNING id, type, queue, payload, attempt, max_attempts, lease_token, timeout_ms, backoff,
          state_key, schedule_id, nominal_at, started_at, priority, run_at`,
     );
     const { workerId, now, leaseMs, limit } = request;
     const rows = this.write(
-      () => claim.all(workerId, now + leaseMs, now, now, ...(queues ?? []), limit) as Row[],
+      () => claim.all(workerId, now + leaseMs, now, now, ...(queues ?? []), now, limit) as Row[],
     );
     // RETURNING gives no order guarantee; hand jobs out in claim order.
     rows.sort(
@@ -608,7 +617,7 @@ export class SqliteStore implements Store {
               now,
               o.timeoutMs,
               o.backoff,
-              `schedule:${schedule.id}`,
+              o.stateful ? `schedule:${schedule.id}` : null,
               schedule.id,
               tick.nominalAt,
               now,

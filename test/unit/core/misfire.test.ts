@@ -355,3 +355,44 @@ describe("planTicks", () => {
     assert.deepEqual(a, b);
   });
 });
+
+describe("planTicks after a long outage", () => {
+  it("skips ahead instead of walking every missed tick, and counts what it passed over", () => {
+    const now = Date.UTC(2030, 0, 8);
+    const started = performance.now();
+    const plan = planTicks({
+      trigger: { kind: "cron", expression: "* * * * * *", timezone: "UTC" },
+      nextFireAt: now - 7 * 86_400_000,
+      now,
+      misfire: "skip",
+      graceMs: 0,
+      overlap: "allow",
+      paused: false,
+      previousRunUnfinished: false,
+    });
+    assert.equal(plan.ticks.length, MAX_CATCH_UP_TICKS);
+    assert.equal(plan.ticks.at(-1)?.nominalAt, now);
+    assert.ok(
+      Math.abs(plan.uncounted + plan.ticks.length - 7 * 86_400 - 1) <= 2,
+      `uncounted ${plan.uncounted}`,
+    );
+    assert.equal(plan.nextFireAt, now + 1_000);
+    assert.ok(performance.now() - started < 2_000, "bounded work");
+  });
+
+  it("counts exactly for every-triggers", () => {
+    const now = 10_000_000;
+    const plan = planTicks({
+      trigger: { kind: "every", intervalMs: 100 },
+      nextFireAt: 100,
+      now,
+      misfire: "latest",
+      graceMs: 0,
+      overlap: "allow",
+      paused: false,
+      previousRunUnfinished: false,
+    });
+    assert.equal(plan.ticks.length + plan.uncounted, now / 100);
+    assert.equal(plan.ticks.at(-1)?.nominalAt, now);
+  });
+});

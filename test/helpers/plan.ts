@@ -1,0 +1,15 @@
+import { planTicks } from "../../src/core/misfire.ts";
+import type { ScheduleRow } from "../../src/store/store.ts";
+
+/** The scheduler's plan callback for a fixed `now`, for tests that call fireDueSchedules directly. */
+export const planFor = (now: number) => (s: ScheduleRow, previousRunUnfinished: boolean) =>
+  planTicks({
+    trigger: s.trigger,
+    nextFireAt: s.nextFireAt ?? now,
+    now,
+    misfire: s.misfire,
+    graceMs: s.graceMs,
+    overlap: s.overlap,
+    paused: s.paused,
+    previousRunUnfinished,
+  });
