@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { TickflowError } from "../errors.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerSchedules } from "./commands/schedules.ts";
 import { registerStart } from "./commands/start.ts";
 
 const program = new Command()
@@ -12,6 +13,7 @@ const program = new Command()
 
 registerStart(program);
 registerMigrate(program);
+registerSchedules(program);
 
 try {
   await program.parseAsync(process.argv);

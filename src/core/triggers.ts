@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { InvalidScheduleError } from "../errors.ts";
-import { type Duration, parseDuration } from "./duration.ts";
+import { type Duration, formatDuration, parseDuration } from "./duration.ts";
 
 /**
  * When a schedule fires. Persisted as JSON on the schedule row, so each shape carries `kind`.
@@ -146,7 +146,7 @@ export function describeTrigger(trigger: Trigger): string {
     case "cron":
       return `cron ${trigger.expression}${trigger.timezone === "UTC" ? "" : ` (${trigger.timezone})`}`;
     case "every":
-      return `every ${trigger.intervalMs}ms`;
+      return `every ${formatDuration(trigger.intervalMs)}`;
     case "at":
       return `at ${new Date(trigger.at).toISOString()}`;
   }
