@@ -513,7 +513,7 @@ describe("describeTrigger", () => {
   const cases: [trigger: Trigger, expected: string][] = [
     [{ kind: "cron", expression: "0 9 * * *", timezone: "UTC" }, "cron 0 9 * * *"],
     [{ kind: "cron", expression: "0 9 * * *", timezone: "Europe/Berlin" }, "cron 0 9 * * * (Europe/Berlin)"],
-    [{ kind: "every", intervalMs: 30_000 }, "every 30000ms"],
+    [{ kind: "every", intervalMs: 30_000 }, "every 30s"],
     [{ kind: "at", at: utc("2030-01-01T12:00:00Z") }, "at 2030-01-01T12:00:00.000Z"],
   ];
   for (const [trigger, expected] of cases) {
