@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.ts";
+import { PostgresStore } from "./postgres/postgres-store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
 
@@ -8,7 +9,8 @@ export type DatabaseLocation = { kind: "sqlite"; file: string } | { kind: "postg
 export function parseDatabaseUrl(url: string): DatabaseLocation {
   if (url.startsWith("sqlite:")) {
     const file = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
-    if (file.length === 0) throw new ConfigError([`TICKFLOW_DATABASE_URL: "${url}" names no file (use sqlite:./tickflow.db)`]);
+    if (file.length === 0)
+      throw new ConfigError([`TICKFLOW_DATABASE_URL: "${url}" names no file (use sqlite:./tickflow.db)`]);
     return { kind: "sqlite", file };
   }
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
@@ -26,5 +28,5 @@ export function redactUrl(url: string): string {
 export async function openStore(url: string): Promise<Store> {
   const location = parseDatabaseUrl(url);
   if (location.kind === "sqlite") return new SqliteStore(location.file);
-  throw new ConfigError(["TICKFLOW_DATABASE_URL: the PostgreSQL store is not available in this build yet"]);
+  return new PostgresStore(location.url, { schema: process.env.TICKFLOW_PG_SCHEMA || "tickflow" });
 }

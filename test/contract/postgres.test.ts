@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { after, afterEach, before, describe, it } from "node:test";
+import pg from "pg";
+import type { JobsInsertedHint } from "../../src/store/store.ts";
+import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgStore } from "../helpers/pg.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+import { job, runStoreContract } from "./store-contract.ts";
+
+const skipReason = pgSkipReason();
+
+if (skipReason) {
+  if (pgRequired) {
+    it("PostgreSQL is required (TICKFLOW_REQUIRE_PG=1)", () => assert.fail(skipReason));
+  } else {
+    console.log(`postgres tests skipped: ${skipReason}`);
+    it("store contract: postgres", { skip: skipReason }, () => undefined);
+  }
+} else {
+  runStoreContract("postgres", createTestPgStore);
+
+  describe("postgres store specifics", () => {
+    const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
+    let h: TestPgStore;
+    const errors: string[] = [];
+    before(async () => {
+      h = await createTestPgStore({ onError: (error, where) => errors.push(`${where}: ${error.message}`) });
+    });
+    after(async () => h.cleanup());
+
+    /** LISTEN connects lazily on the first subscription: wait until the store's listener runs it. */
+    const listening = () =>
+      waitFor(
+        async () =>
+          (
+            await adminQuery(
+              "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %'",
+              [h.schema],
+            )
+          ).rowCount,
+        "the LISTEN connection",
+      );
+
+    const withClient = async (fn: (client: pg.Client) => Promise<void>) => {
+      const client = new pg.Client({ connectionString: h.url });
+      client.on("error", () => undefined);
+      await client.connect();
+      try {
+        await fn(client);
+      } finally {
+        await client.end();
+      }
+    };
+
+    it("enqueues on the caller's transaction: the job exists iff the caller commits", async () => {
+      await withClient(async (client) => {
+        await client.query("BEGIN");
+        const [rolledBack] = await h.store.insertJobs([job({ queue: "tx" })], T0, { client });
+        assert.equal(await h.store.getJob(rolledBack!.id), null, "invisible before commit");
+        await client.query("ROLLBACK");
+        assert.equal(await h.store.getJob(rolledBack!.id), null);
+
+        await client.query("BEGIN");
+        const [committed] = await h.store.insertJobs([job({ queue: "tx" })], T0, { client });
+        await client.query("COMMIT");
+        assert.equal((await h.store.getJob(committed!.id))?.state, "available");
+        // The caller's session keeps its own search_path.
+        const { rows } = await client.query("SHOW search_path");
+        assert.doesNotMatch(String(rows[0]?.search_path), /tickflow_test/);
+      });
+    });
+
+    it("wakes listeners in other stores through NOTIFY, only after commit", async () => {
+      const other = await h.openAnother();
+      const hints: JobsInsertedHint[] = [];
+      other.onJobsInserted((hint) => hints.push(hint));
+      await listening();
+      await withClient(async (client) => {
+        await client.query("BEGIN");
+        await h.store.insertJobs([job({ queue: "notify", runAt: T0 + 5 })], T0, { client });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(hints.length, 0, "no hint before commit");
+        await client.query("COMMIT");
+      });
+      await waitFor(() => hints.length > 0, "the NOTIFY hint");
+      assert.deepEqual(hints[0], { queues: ["notify"], earliestRunAt: T0 + 5 });
+    });
+
+    it("runs one job per state key at a time, even with concurrent claimers", async () => {
+      const other = await h.openAnother();
+      const keys = ["a", "b", "c"];
+      await h.store.insertJobs(
+        Array.from({ length: 60 }, (_, i) => job({ stateKey: keys[i % 3]!, queue: "keyed" })),
+        T0,
+      );
+      const order: string[] = [];
+      const work = async (store: typeof h.store, worker: string) => {
+        for (let idle = 0; idle < 20; ) {
+          const got = await store.claimJobs({
+            workerId: worker,
+            queues: ["keyed"],
+            limit: 5,
+            leaseMs: 30_000,
+            now: T0,
+          });
+          if (got.length === 0) {
+            idle++;
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            continue;
+          }
+          idle = 0;
+          const { rows } = await adminQuery(
+            `SELECT state_key, count(*)::int AS n FROM ${h.schema}.jobs WHERE state = 'running' GROUP BY 1`,
+          );
+          for (const r of rows)
+            assert.equal(r.n, 1, `two jobs with state key ${r.state_key} running at once`);
+          order.push(...got.map((g) => g.id));
+          await store.finishAttempts(
+            got.map((g) => ({
+              jobId: g.id,
+              leaseToken: g.leaseToken,
+              workerId: worker,
+              attempt: g.attempt,
+              startedAt: T0,
+              endedAt: T0,
+              outcome: "succeeded" as const,
+              next: { state: "succeeded" as const },
+              error: null,
+              state: null,
+              tick: null,
+            })),
+          );
+        }
+      };
+      await Promise.all([work(h.store, "w1"), work(other, "w2"), work(h.store, "w3"), work(other, "w4")]);
+      assert.equal(new Set(order).size, 60);
+      // Within a key, jobs ran in insertion order.
+      for (const key of keys) {
+        const ids = (await h.store.listJobs({ queue: "keyed", limit: 100 }))
+          .filter((j) => j.stateKey === key)
+          .map((j) => j.id)
+          .reverse();
+        assert.deepEqual(
+          order.filter((id) => ids.includes(id)),
+          ids,
+        );
+      }
+    });
+
+    it("ignores hints from another schema in the same database", async () => {
+      const elsewhere = await createTestPgStore();
+      try {
+        const hints: JobsInsertedHint[] = [];
+        h.store.onJobsInserted((hint) => hints.push(hint));
+        await listening();
+        await elsewhere.store.insertJobs([job({ queue: "other-schema" })], T0);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.deepEqual(hints, []);
+      } finally {
+        await elsewhere.cleanup();
+      }
+    });
+
+    describe("when backends are killed", () => {
+      afterEach(() => {
+        errors.length = 0;
+      });
+
+      it("keeps working: the pool reconnects and LISTEN resumes", async () => {
+        const sender = await h.openAnother();
+        const hints: JobsInsertedHint[] = [];
+        h.store.onJobsInserted((hint) => hints.push(hint));
+        await h.store.nextRunAt(undefined); // a pooled connection to kill
+        await listening();
+        const killed = await adminQuery(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+          [h.schema],
+        );
+        assert.ok(killed.rowCount! > 0);
+        await waitFor(() => errors.length > 0, "the reported connection errors");
+        assert.ok(await h.store.countJobs(T0));
+        // After the listener resumes it wakes everyone once (notifications may have been lost)...
+        await waitFor(
+          () => hints.some((x) => x.earliestRunAt === 0),
+          "the catch-up hint after LISTEN resumed",
+        );
+        // ...and hears new inserts again.
+        await sender.insertJobs([job({ queue: "after-kill" })], T0);
+        await waitFor(() => hints.some((x) => x.queues.includes("after-kill")), "a hint after reconnect");
+      });
+    });
+  });
+}
