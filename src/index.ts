@@ -3,6 +3,15 @@ export { defineConfig, type TickflowConfig } from "./config/schema.ts";
 export { type BackoffOption, DEFAULT_BACKOFF, retryDelayMs } from "./core/backoff.ts";
 export type { Clock } from "./core/clock.ts";
 export { type Duration, parseDuration } from "./core/duration.ts";
+export {
+  type ClassifyHeartbeatInput,
+  classifyHeartbeat,
+  DEFAULT_HEARTBEAT_GRACE_MS,
+  HEARTBEAT_PERIOD_MS,
+  type HeartbeatBeat,
+  type HeartbeatHealth,
+  type HeartbeatHealthStatus,
+} from "./core/heartbeat-health.ts";
 export { JOB_STATES, type JobState, RUN_OUTCOMES, type RunOutcome } from "./core/job-state.ts";
 export {
   MISFIRE_POLICIES,
@@ -13,6 +22,21 @@ export {
 export { previewFireTimes } from "./core/triggers.ts";
 export * from "./errors.ts";
 export { type TickflowEventMap, type TickflowEventName, TickflowEvents } from "./events.ts";
+export {
+  HEARTBEAT_CRON,
+  HEARTBEAT_EVENT_DELAY_MS,
+  HEARTBEAT_EVENT_JOB,
+  HEARTBEAT_SCHEDULE_KEY,
+  HEARTBEAT_TIMED_JOB,
+  type Heartbeat,
+  type HeartbeatEventPayload,
+  type HeartbeatOptions,
+  type HeartbeatStatus,
+  type HeartbeatStatusOptions,
+  heartbeatStatus,
+  isHeartbeatEnabled,
+  registerHeartbeat,
+} from "./jobs/heartbeat.ts";
 export { createLogger, type Logger, silentLogger } from "./logger.ts";
 export type { EnqueueOptions } from "./runtime/enqueue.ts";
 export {

@@ -258,6 +258,11 @@ export class Tickflow {
 
   on: TickflowEvents["on"] = (event, listener) => this.events.on(event, listener);
 
+  /** The instance's clock (epoch ms): features use it so an injected clock reaches them too. */
+  now(): number {
+    return this.clock.now();
+  }
+
   // ── reads and admin actions ────────────────────────────────────────────────
 
   getJob(id: string): Promise<JobRow | null> {

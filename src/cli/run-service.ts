@@ -1,11 +1,12 @@
 import type { ResolvedConfig } from "../config/schema.ts";
+import { registerHeartbeat } from "../jobs/heartbeat.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { redactUrl } from "../store/open-store.ts";
 import { createTickflow, type StartOptions, type Tickflow } from "../tickflow.ts";
 
 /** Builds a Tickflow from a validated config: the CLI's composition root. */
 export async function tickflowFromConfig(config: ResolvedConfig, logger: Logger): Promise<Tickflow> {
-  return createTickflow({
+  const tickflow = await createTickflow({
     databaseUrl: config.database,
     jobs: config.jobs,
     schedules: config.schedules,
@@ -17,6 +18,9 @@ export async function tickflowFromConfig(config: ResolvedConfig, logger: Logger)
     retentionMs: config.retentionMs,
     logger,
   });
+  // Types always; the schedule only when enabled (disabled: reconciliation removes a stored one).
+  registerHeartbeat(tickflow, { enabled: config.heartbeat });
+  return tickflow;
 }
 
 /**
