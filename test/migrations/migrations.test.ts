@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { SchemaTooNewError } from "../../src/errors.ts";
+import { type Migration, planMigrations } from "../../src/store/migrator.ts";
+import { postgresMigrations } from "../../src/store/postgres/postgres-migrations.ts";
+import { sqliteMigrations } from "../../src/store/sqlite/sqlite-migrations.ts";
+
+const DESTRUCTIVE = /\b(DROP\s+TABLE|DROP\s+COLUMN|TRUNCATE|DELETE\s+FROM)\b/i;
+
+describe("migrations", () => {
+  it("both dialects ship the same versions with the same names, numbered 1, 2, 3 …", () => {
+    const list = (ms: readonly Migration[]) => ms.map((m) => `${m.version}:${m.name}`);
+    assert.deepEqual(list(sqliteMigrations), list(postgresMigrations));
+    sqliteMigrations.forEach((m, i) => assert.equal(m.version, i + 1));
+  });
+
+  it("never destroy data unless a line says why with tickflow:allow-destructive", () => {
+    for (const m of [...sqliteMigrations, ...postgresMigrations]) {
+      const bad = m.sql
+        .split("\n")
+        .filter((line) => DESTRUCTIVE.test(line) && !line.includes("tickflow:allow-destructive"));
+      assert.deepEqual(bad, [], `migration ${m.version} (${m.name})`);
+    }
+  });
+
+  it("refuse a database newer than the code, and an edited shipped migration", () => {
+    const known = sqliteMigrations;
+    const applied = known.map((m) => ({ version: m.version, name: m.name, checksum: "x" }));
+    assert.throws(() => planMigrations(known, applied), /differs from the one applied/);
+    const newer = [{ version: known.length + 1, name: "future", checksum: "y" }];
+    assert.throws(() => planMigrations(known, newer), SchemaTooNewError);
+  });
+});
