@@ -39,6 +39,50 @@ export class InvalidScheduleError extends TickflowError {
   }
 }
 
+/** A flow definition (name, queue, retries, timeout, schedule, run) is invalid. */
+export class InvalidFlowError extends TickflowError {
+  constructor(message: string) {
+    super("INVALID_FLOW", message);
+  }
+}
+
+/** No stored flow has this name (or it was removed from the code). */
+export class UnknownFlowError extends TickflowError {
+  constructor(name: string, known: readonly string[]) {
+    const list = known.length > 0 ? known.join(", ") : "none";
+    super(
+      "UNKNOWN_FLOW",
+      `unknown flow "${name}": define it with defineFlow and start tickflow so it is stored (known: ${list})`,
+    );
+  }
+}
+
+/** A trigger was refused because the flow has a run pending or in progress (spec §6). */
+export class FlowAlreadyRunningError extends TickflowError {
+  readonly flow: string;
+  readonly runId: string;
+  /** When the active run started executing; null while it is still pending. */
+  readonly startedAt: number | null;
+  constructor(flow: string, runId: string, startedAt: number | null) {
+    const since =
+      startedAt === null ? "is pending (queued)" : `in progress since ${new Date(startedAt).toISOString()}`;
+    super(
+      "FLOW_ALREADY_RUNNING",
+      `flow "${flow}" is already running: run ${runId} ${since}; wait for it to finish and trigger again`,
+    );
+    this.flow = flow;
+    this.runId = runId;
+    this.startedAt = startedAt;
+  }
+}
+
+/** A trigger was refused because the flow is disabled. */
+export class FlowDisabledError extends TickflowError {
+  constructor(flow: string) {
+    super("FLOW_DISABLED", `flow "${flow}" is disabled: enable it first (tickflow.flows.enable)`);
+  }
+}
+
 export class ConfigError extends TickflowError {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {

@@ -1,12 +1,14 @@
 import diagnostics from "node:diagnostics_channel";
+import type { MonitorState } from "./core/hysteresis.ts";
 import type { TickDecision, TickReason } from "./core/misfire.ts";
+import type { FlowEventMap } from "./flow-events.ts";
 
 /**
  * Everything tickflow reports happens as a typed event, named `noun:verb`. Logs, metrics and
  * node:diagnostics_channel (`tickflow:<event>`) are subscribers; a throwing subscriber is
  * isolated and never breaks the runtime.
  */
-export interface TickflowEventMap {
+export interface TickflowEventMap extends FlowEventMap {
   "job:enqueue": { jobId: string; type: string; queue: string; runAt: number; duplicate: boolean };
   "job:start": {
     jobId: string;
@@ -15,6 +17,9 @@ export interface TickflowEventMap {
     attempt: number;
     workerId: string;
     startedAt: number;
+    /** The nominal fire time for jobs fired by a schedule (lateness = startedAt − scheduledFor). */
+    scheduledFor: number | null;
+    scheduleId: string | null;
   };
   "job:succeed": { jobId: string; type: string; attempt: number; durationMs: number };
   "job:fail": {
@@ -39,6 +44,36 @@ export interface TickflowEventMap {
   };
   "schedule:sync": { created: string[]; updated: string[]; removed: string[] };
   "worker:error": { error: Error; where: string };
+  /** A monitor's counted check (spec §5): `seq` numbers the monitor's checks from 1. */
+  "monitor:check": MonitorCheckEvent;
+  /** A monitor changed state; `closedQueues` are the gated queues it now holds closed. */
+  "monitor:transition": MonitorTransitionEvent;
+}
+
+export interface MonitorCheckEvent {
+  monitor: string;
+  seq: number;
+  at: number;
+  ok: boolean;
+  durationMs: number;
+  error: string | null;
+  state: MonitorState;
+  successes: number;
+  failures: number;
+}
+
+export interface MonitorTransitionEvent {
+  monitor: string;
+  seq: number;
+  at: number;
+  from: MonitorState;
+  to: MonitorState;
+  successes: number;
+  failures: number;
+  /** The last check's error (for a transition to OFFLINE). */
+  error: string | null;
+  gates: string[];
+  closedQueues: string[];
 }
 
 export type TickflowEventName = keyof TickflowEventMap;
@@ -59,14 +94,28 @@ export class TickflowEvents {
     return () => set.delete(listener as Listener<never>);
   }
 
+  /** Receives what a listener threw or rejected with (the listener stays isolated); Tickflow logs it. */
+  onListenerError: ((error: unknown, event: TickflowEventName) => void) | undefined;
+
+  private reportListenerError(error: unknown, event: TickflowEventName): void {
+    try {
+      this.onListenerError?.(error, event);
+    } catch {
+      // The reporter itself must not break the emitter either.
+    }
+  }
+
   emit<E extends TickflowEventName>(event: E, payload: TickflowEventMap[E]): void {
     const set = this.listeners.get(event);
     if (set) {
       for (const listener of set) {
         try {
-          (listener as Listener<E>)(payload);
-        } catch {
-          // A subscriber's bug must not break job processing; it is the subscriber's to log.
+          const result: unknown = (listener as Listener<E>)(payload);
+          // An async listener's rejection is isolated too (unhandled, it could end the process).
+          if (isThenable(result)) result.then(undefined, (error) => this.reportListenerError(error, event));
+        } catch (error) {
+          // A subscriber's bug must not break job processing: reported, never rethrown.
+          this.reportListenerError(error, event);
         }
       }
     }
@@ -77,4 +126,8 @@ export class TickflowEvents {
     }
     if (channel.hasSubscribers) channel.publish(payload);
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }

@@ -4,6 +4,14 @@ export { type BackoffOption, DEFAULT_BACKOFF, retryDelayMs } from "./core/backof
 export type { Clock } from "./core/clock.ts";
 export { type Duration, parseDuration } from "./core/duration.ts";
 export {
+  FLOW_RUN_STATUSES,
+  type FlowLastRunStatus,
+  type FlowRunStats,
+  type FlowRunStatus,
+  TRIGGER_SOURCES,
+  type TriggerSource,
+} from "./core/flow-run-state.ts";
+export {
   type ClassifyHeartbeatInput,
   classifyHeartbeat,
   DEFAULT_HEARTBEAT_GRACE_MS,
@@ -12,6 +20,13 @@ export {
   type HeartbeatHealth,
   type HeartbeatHealthStatus,
 } from "./core/heartbeat-health.ts";
+export {
+  DEFAULT_THRESHOLDS,
+  type HysteresisThresholds,
+  MONITOR_STATES,
+  type MonitorState,
+  step as stepHysteresis,
+} from "./core/hysteresis.ts";
 export { JOB_STATES, type JobState, RUN_OUTCOMES, type RunOutcome } from "./core/job-state.ts";
 export {
   MISFIRE_POLICIES,
@@ -21,7 +36,19 @@ export {
 } from "./core/misfire.ts";
 export { previewFireTimes } from "./core/triggers.ts";
 export * from "./errors.ts";
-export { type TickflowEventMap, type TickflowEventName, TickflowEvents } from "./events.ts";
+export {
+  type MonitorCheckEvent,
+  type MonitorTransitionEvent,
+  type TickflowEventMap,
+  type TickflowEventName,
+  TickflowEvents,
+} from "./events.ts";
+export type { FlowEventMap, FlowRunEvent } from "./flow-events.ts";
+export { defineFlow, type FlowContext, type FlowDefinition, type FlowOptions } from "./flows/define-flow.ts";
+export type { FlowService, FlowStatus, TriggerOptions } from "./flows/flow-service.ts";
+export { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "./flows/load-flows.ts";
+export { FLOW_RUN_JOB } from "./flows/sync-flows.ts";
+export type { FlowTriggerAnswer } from "./flows/trigger-flow.ts";
 export {
   HEARTBEAT_CRON,
   HEARTBEAT_EVENT_DELAY_MS,
@@ -38,6 +65,13 @@ export {
   registerHeartbeat,
 } from "./jobs/heartbeat.ts";
 export { createLogger, type Logger, silentLogger } from "./logger.ts";
+export {
+  defineMonitor,
+  type MonitorCheck,
+  type MonitorDefinition,
+  type MonitorOptions,
+} from "./monitors/define-monitor.ts";
+export type { MonitorJobState, MonitorStatus, Monitors } from "./monitors/monitors.ts";
 export type { EnqueueOptions } from "./runtime/enqueue.ts";
 export {
   defineJob,
@@ -47,5 +81,13 @@ export {
   type JobOptions,
 } from "./runtime/registry.ts";
 export { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
+export type { FlowRow, FlowRunFilter, FlowRunRow, FlowStore } from "./store/flow-store.ts";
+export type {
+  MonitorCheckResult,
+  MonitorRow,
+  MonitorStore,
+  MonitorTransitionRow,
+  QueueGateRow,
+} from "./store/monitor-store.ts";
 export type { JobRow, JobRunRow, QueueCount, ScheduleRow, Store, TickRow } from "./store/store.ts";
 export { createTickflow, type StartOptions, Tickflow, type TickflowOptions } from "./tickflow.ts";

@@ -5,8 +5,15 @@ import { systemClock } from "./core/clock.ts";
 import { previewFireTimes } from "./core/triggers.ts";
 import { NotFoundError, TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
+import type { FlowDefinition } from "./flows/define-flow.ts";
+import { FlowService } from "./flows/flow-service.ts";
+import { loadFlowsFromDir } from "./flows/load-flows.ts";
 import { type Logger, silentLogger } from "./logger.ts";
+import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
+import { Monitors } from "./monitors/monitors.ts";
+import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
+import { DatabaseClock } from "./runtime/database-clock.ts";
 import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
 import { Maintenance } from "./runtime/maintenance.ts";
 import {
@@ -34,6 +41,18 @@ export interface TickflowOptions {
   store?: Store;
   jobs?: readonly JobDefinition<never, never>[];
   schedules?: readonly ScheduleDefinition[];
+  /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options such as `{ name, url }`. */
+  monitors?: readonly (MonitorDefinition | MonitorOptions)[];
+  /** Data flows (spec §6): `defineFlow(…)` results. */
+  flows?: readonly FlowDefinition[];
+  /** A flows folder loaded at `start()`: each file default-exports a flow or an array of flows. */
+  flowsDir?: string;
+  /** With `flowsDir`: a missing folder is no error (the config's default `./flows`). */
+  flowsDirOptional?: boolean;
+  /** Finished flow runs older than this are deleted (default 30 days; null keeps them). */
+  flowRunRetentionMs?: number | null;
+  /** At most this many finished runs are kept per flow (default 1000; null: no limit). */
+  flowRunsKept?: number | null;
   /** Jobs run at once by this process's worker pool (default 10). */
   concurrency?: number;
   /** Queues this process works; all when omitted. */
@@ -83,29 +102,64 @@ export class Tickflow {
   readonly logger: Logger;
   readonly registry = new JobRegistry();
   readonly workerId: string;
+  /** Liveness monitors: `status()`, `transitions(name)`; define them with `defineMonitor`. */
+  readonly monitors: Monitors;
+  /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
+  readonly flows: FlowService;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
   private readonly scheduleDefinitions = new Map<string, ScheduleDefinition>();
   private readonly ownsStore: boolean;
+  /** Set when the clock follows the database's (createTickflow on PostgreSQL): re-measured while running. */
+  private readonly databaseClock: DatabaseClock | undefined;
   private pool: WorkerPool | undefined;
   private scheduler: Scheduler | undefined;
   private maintenance: Maintenance | undefined;
   private unsubscribeLogs: () => void;
+  private unsubscribeFlowLogs: () => void;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private stopping: Promise<void> | undefined;
 
-  constructor(store: Store, options: TickflowOptions, ownsStore: boolean) {
+  constructor(store: Store, options: TickflowOptions, ownsStore: boolean, databaseClock?: DatabaseClock) {
     this.store = store;
     this.options = options;
     this.ownsStore = ownsStore;
-    this.clock = options.clock ?? systemClock;
+    this.databaseClock = options.clock ? undefined : databaseClock;
+    this.clock = options.clock ?? this.databaseClock ?? systemClock;
+    if (this.databaseClock) {
+      this.databaseClock.onError = (error) =>
+        this.events.emit("worker:error", { error, where: "reading the database clock" });
+    }
     this.random01 = options.random01 ?? Math.random;
     this.logger = options.logger ?? silentLogger;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
     for (const job of options.jobs ?? []) this.register(job);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
+    this.monitors = new Monitors({
+      store,
+      events: this.events,
+      now: () => this.clock.now(),
+      register: (definition) => this.register(definition),
+      addSchedule: (definition) => this.addSchedule(definition),
+    });
+    for (const monitor of options.monitors ?? []) this.monitors.add(monitor);
+    this.events.onListenerError = (error, event) =>
+      this.logger.error({ err: error, event }, `a listener of ${event} threw (ignored): ${String(error)}`);
+    this.unsubscribeFlowLogs = subscribeFlowLogs(this.events, this.logger);
+    this.flows = new FlowService(
+      {
+        store,
+        events: this.events,
+        now: () => this.clock.now(),
+        register: (definition) => this.register(definition),
+        addSchedule: (definition) => void this.addSchedule(definition),
+        hasSchedule: (key) => this.scheduleDefinitions.has(key),
+      },
+      { runRetentionMs: options.flowRunRetentionMs, runsKeptPerFlow: options.flowRunsKept },
+    );
+    this.flows.define(...(options.flows ?? []));
   }
 
   /** Registers job types. */
@@ -128,6 +182,11 @@ export class Tickflow {
   /** Declares a code-defined schedule; stored and reconciled at `start()` (or `syncSchedules()`). */
   defineSchedule(options: ScheduleOptions): ScheduleDefinition {
     return this.addSchedule(defineSchedule(options));
+  }
+
+  /** Declares a liveness monitor: its stateful job type and its `every` schedule (spec §5). */
+  defineMonitor(options: MonitorOptions | MonitorDefinition): MonitorDefinition {
+    return this.monitors.add(options);
   }
 
   private addSchedule(definition: ScheduleDefinition): ScheduleDefinition {
@@ -181,9 +240,23 @@ export class Tickflow {
       throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
     this.state = "running";
     const now = () => this.clock.now();
+    if (this.options.flowsDir !== undefined) {
+      const optional = this.options.flowsDirOptional;
+      this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
+    }
     await this.store.migrate();
+    if (this.databaseClock) {
+      // Ticks and due times must be decided on the database's time from the first one.
+      if (!this.databaseClock.estimate) await this.databaseClock.sync();
+      this.databaseClock.start();
+    }
     const runScheduler = options.scheduler ?? true;
-    if (options.syncSchedules ?? runScheduler) await this.syncSchedules();
+    if (options.syncSchedules ?? runScheduler) {
+      await this.flows.sync();
+      await this.syncSchedules();
+      await this.flows.pauseDisabledSchedules();
+    }
+    this.flows.start();
     const o = this.options;
     const leaseMs = o.leaseMs ?? 30_000;
     this.maintenance = new Maintenance({
@@ -201,6 +274,9 @@ export class Tickflow {
         logger: this.logger,
         now,
         maxSleepMs: 1_000,
+        // Ticks are decided just ahead of time and run on time; an injected clock (tests) that
+        // moves by hand gets decisions exactly at the nominal time instead.
+        leadMs: this.options.clock ? 0 : 50,
       });
       this.scheduler.start();
     }
@@ -227,6 +303,7 @@ export class Tickflow {
     const now = this.clock.now();
     const rows = [...this.scheduleDefinitions.values()].map((d) => toScheduleRow(d, this.registry, now));
     const report = await this.store.syncSchedules(rows, now);
+    await this.monitors.sync(now);
     this.events.emit("schedule:sync", report);
     this.scheduler?.wake();
   }
@@ -249,14 +326,28 @@ export class Tickflow {
   private async doStop(graceMs: number): Promise<void> {
     this.state = "stopping";
     await this.scheduler?.stop();
+    // In-flight monitor checks are aborted now and not counted, rather than given the grace period.
+    this.monitors.stop();
     await this.pool?.stop(graceMs);
     await this.maintenance?.stop();
+    await this.flows.stop();
+    this.databaseClock?.stop();
     this.unsubscribeLogs();
+    this.unsubscribeFlowLogs();
     if (this.ownsStore) await this.store.close();
     this.state = "stopped";
   }
 
   on: TickflowEvents["on"] = (event, listener) => this.events.on(event, listener);
+
+  /** What this instance runs now: `running` between start() and stop(). */
+  get lifecycle(): {
+    state: "idle" | "running" | "stopping" | "stopped";
+    scheduler: boolean;
+    worker: boolean;
+  } {
+    return { state: this.state, scheduler: this.scheduler !== undefined, worker: this.pool !== undefined };
+  }
 
   /** The instance's clock (epoch ms): features use it so an injected clock reaches them too. */
   now(): number {
@@ -324,7 +415,26 @@ function typeName(type: string | JobDefinition<never, never>): string {
 
 /** The composition root: opens the store named by the options and wires the services. */
 export async function createTickflow(options: TickflowOptions = {}): Promise<Tickflow> {
-  if (options.store) return new Tickflow(options.store, options, false);
-  const store = await openStore(options.databaseUrl ?? "sqlite:./tickflow.db");
-  return new Tickflow(store, options, true);
+  let tickflow: Tickflow | undefined;
+  const store =
+    options.store ??
+    (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
+      concurrency: options.concurrency ?? 10,
+      // Dropped connections the store recovers from (killed backends, a restarted server).
+      onError: (error, where) =>
+        tickflow?.logger.warn(
+          { err: error, where },
+          `database connection problem (${where}): ${error.message}`,
+        ),
+    }));
+  // A store shared across machines has a clock of its own: follow it, so that clock skew between
+  // nodes cannot shift a tick or a due time. Measured now (best effort) so that even an
+  // enqueue-only instance uses it; start() measures again if this failed.
+  const databaseClock =
+    options.clock === undefined && store.databaseNow
+      ? new DatabaseClock({ read: () => store.databaseNow!() })
+      : undefined;
+  await databaseClock?.sync();
+  tickflow = new Tickflow(store, options, options.store === undefined, databaseClock);
+  return tickflow;
 }

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.ts";
 import { parseBooleanFlag } from "./env.ts";
+import { httpFromEnv } from "./http-schema.ts";
 import { type ResolvedConfig, type TickflowConfig, validateConfig } from "./schema.ts";
 
 /** Environment variables and the config key each sets. */
@@ -17,6 +18,8 @@ export const ENV_KEYS = {
   LOG_LEVEL: "log.level",
   LOG_FORMAT: "log.format",
   ENABLE_HEARTBEAT: "heartbeat",
+  TICKFLOW_FLOWS_DIR: "flowsDir",
+  TICKFLOW_FLOW_RUN_RETENTION: "flowRunRetention",
 } as const;
 
 export const DEFAULT_CONFIG_FILE = "tickflow.config.ts";
@@ -62,6 +65,8 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
     "TICKFLOW_POLL_INTERVAL",
     "TICKFLOW_SHUTDOWN_GRACE",
     "TICKFLOW_RETENTION",
+    "TICKFLOW_FLOWS_DIR",
+    "TICKFLOW_FLOW_RUN_RETENTION",
     "LOG_LEVEL",
     "LOG_FORMAT",
   ] as const) {
@@ -82,5 +87,10 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
         .filter(Boolean),
     );
   if (env.ENABLE_HEARTBEAT !== undefined) set("ENABLE_HEARTBEAT", parseBooleanFlag(env.ENABLE_HEARTBEAT));
+  const http = httpFromEnv(env, parseBooleanFlag);
+  if (Object.keys(http.overlay).length > 0) {
+    merged.http = { ...(fromFile.http ?? {}), ...http.overlay };
+    Object.assign(sources, http.sources);
+  }
   return validateConfig(merged, sources);
 }

@@ -2,11 +2,14 @@ import { z } from "zod";
 import { parseDuration } from "../core/duration.ts";
 import { isValidName } from "../core/names.ts";
 import { ConfigError } from "../errors.ts";
+import { type FlowDefinition, isFlowDefinition } from "../flows/define-flow.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../logger.ts";
+import { defineMonitor, type MonitorDefinition, type MonitorOptions } from "../monitors/define-monitor.ts";
 import type { JobDefinition } from "../runtime/registry.ts";
 import type { ScheduleDefinition } from "../runtime/schedules.ts";
 import { parseDatabaseUrl } from "../store/open-store.ts";
 import { didYouMean } from "./env.ts";
+import { type HttpConfig, httpSchema, type ResolvedHttpConfig } from "./http-schema.ts";
 
 /** What `tickflow.config.ts` exports (through `defineConfig`). Environment variables win over it. */
 export interface TickflowConfig {
@@ -27,8 +30,24 @@ export interface TickflowConfig {
   log?: { level?: LogLevel; format?: LogFormat };
   /** The diagnostic heartbeat (spec §4); env ENABLE_HEARTBEAT. Default off. */
   heartbeat?: boolean;
+  /** The HTTP service of `tickflow start` (env TICKFLOW_HOST, TICKFLOW_PORT, TICKFLOW_TOKEN, …). */
+  http?: HttpConfig;
   jobs?: JobDefinition<never, never>[];
   schedules?: ScheduleDefinition[];
+  /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options, e.g. `{ name, url }`. */
+  monitors?: (MonitorDefinition | MonitorOptions)[];
+  /** Data flows (spec §6): `defineFlow(…)` results, in addition to those of the flows folder. */
+  flows?: FlowDefinition[];
+  /**
+   * The flows folder, loaded at startup: each file default-exports `defineFlow(…)` or an array of
+   * them. Relative to the working directory; env TICKFLOW_FLOWS_DIR. Default "./flows" (skipped
+   * when it does not exist; a folder named here must exist).
+   */
+  flowsDir?: string;
+  /** Keep finished flow runs this long ("30d"), or "forever"; env TICKFLOW_FLOW_RUN_RETENTION. Default "30d". */
+  flowRunRetention?: string | number;
+  /** Keep at most this many finished runs per flow (their stats are computed over them). Default 1000. */
+  flowRunsKept?: number;
 }
 
 /** Identity helper that gives `tickflow.config.ts` its types. */
@@ -46,8 +65,15 @@ export interface ResolvedConfig {
   retentionMs: number | null;
   log: { level: LogLevel; format: LogFormat };
   heartbeat: boolean;
+  http: ResolvedHttpConfig;
   jobs: JobDefinition<never, never>[];
   schedules: ScheduleDefinition[];
+  monitors: MonitorDefinition[];
+  flows: FlowDefinition[];
+  /** Undefined: the default "./flows", loaded only when it exists. */
+  flowsDir: string | undefined;
+  flowRunRetentionMs: number | null;
+  flowRunsKept: number;
 }
 
 const duration = (min: number) =>
@@ -101,6 +127,7 @@ const schema = z.strictObject({
     })
     .default({ level: "info" }),
   heartbeat: z.boolean().default(false),
+  http: httpSchema,
   jobs: z
     .array(z.custom<JobDefinition<never, never>>((v) => isDefinition(v), "expected defineJob(…) results"))
     .default([]),
@@ -112,6 +139,38 @@ const schema = z.strictObject({
       ),
     )
     .default([]),
+  monitors: z
+    .array(
+      z.unknown().transform((value, ctx) => {
+        try {
+          return defineMonitor(value as MonitorOptions);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    )
+    .default([]),
+  flows: z.array(z.custom<FlowDefinition>(isFlowDefinition, "expected defineFlow(…) results")).default([]),
+  flowsDir: z.string().min(1).optional(),
+  flowRunRetention: z
+    .union([z.string(), z.number()])
+    .default(30 * 86_400_000)
+    .transform((value, ctx) => {
+      if (value === "forever") return null;
+      try {
+        const ms = parseDuration(value, "value");
+        if (ms >= 60_000) return ms;
+        ctx.addIssue({ code: "custom", message: 'must be at least 1m, or "forever"' });
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: `${JSON.stringify(value)} is not a duration (e.g. "30d") or "forever"`,
+        });
+      }
+      return z.NEVER;
+    }),
+  flowRunsKept: z.number().int().min(1).default(1_000),
 });
 
 function isDefinition(value: unknown): boolean {
@@ -119,7 +178,10 @@ function isDefinition(value: unknown): boolean {
 }
 
 export const CONFIG_KEYS = Object.keys(schema.shape);
-const NESTED_KEYS: Record<string, string[]> = { log: ["level", "format"] };
+const NESTED_KEYS: Record<string, string[]> = {
+  log: ["level", "format"],
+  http: ["enabled", "host", "port", "tokens", "allowedIps", "trustedProxies", "metricsPublic", "rateLimit"],
+};
 
 /**
  * Validates a merged config; throws one ConfigError listing every problem, each naming its key
@@ -142,8 +204,14 @@ export function validateConfig(
       retentionMs: c.retention,
       log: { level: c.log.level, format: c.log.format ?? (process.stdout.isTTY ? "pretty" : "json") },
       heartbeat: c.heartbeat,
+      http: c.http,
       jobs: c.jobs,
       schedules: c.schedules,
+      monitors: c.monitors,
+      flows: c.flows,
+      flowsDir: c.flowsDir,
+      flowRunRetentionMs: c.flowRunRetention,
+      flowRunsKept: c.flowRunsKept,
     };
   }
   const problems = result.error.issues.flatMap((issue) => {
@@ -155,7 +223,9 @@ export function validateConfig(
       });
     }
     const path = issue.path.join(".");
-    const source = sources[path] ?? sources[String(issue.path[0])];
+    // The longest prefix of the path that an environment variable set names the variable.
+    const prefixes = issue.path.map((_, i) => issue.path.slice(0, issue.path.length - i).join("."));
+    const source = prefixes.map((prefix) => sources[prefix]).find((name) => name !== undefined);
     return [`${source ?? path}: ${issue.message}`];
   });
   throw new ConfigError(problems);

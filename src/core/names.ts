@@ -18,3 +18,4 @@ export function validateName(name: unknown, what: string): string {
 }
 
 export const validateQueueName = (name: unknown): string => validateName(name, "queue");
+export const validateFlowName = (name: unknown): string => validateName(name, "flow");

@@ -55,6 +55,27 @@ export function subscribeLogs(events: TickflowEvents, logger: Logger): () => voi
       if (e.updated.length) logger.info({ schedules: e.updated }, "schedules updated");
       if (e.removed.length) logger.info({ schedules: e.removed }, "schedules removed (no longer defined)");
     }),
+    events.on("monitor:check", (e) => {
+      const { monitor, seq, ok, durationMs, state, error } = e;
+      logger.debug({ monitor, seq, ok, durationMs, state, error }, "monitor checked");
+    }),
+    events.on("monitor:transition", (e) => {
+      const { monitor, from, to, successes, failures } = e;
+      const fields = { monitor, from, to, successes, failures };
+      const state = e.closedQueues.length > 0 ? "closed" : "open";
+      const gates = e.gates.length === 0 ? "" : `; queues ${e.gates.join(", ")} ${state}`;
+      if (to === "OFFLINE") {
+        logger.warn(
+          { ...fields, error: e.error, closedQueues: e.closedQueues },
+          `monitor ${monitor} is OFFLINE after ${failures} consecutive failed checks (last: ${e.error})${gates}`,
+        );
+      } else {
+        logger.info(
+          fields,
+          `monitor ${monitor} is ${to} after ${successes} consecutive successful checks${gates}`,
+        );
+      }
+    }),
     events.on("worker:error", (e) =>
       logger.error({ err: e.error, where: e.where }, `internal error in ${e.where}: ${e.error.message}`),
     ),

@@ -1,7 +1,7 @@
 import { afterFailure, type BackoffPolicy } from "../core/backoff.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
-import type { AttemptFinish, ClaimedJob } from "../store/store.ts";
+import type { AttemptFinish, ClaimedJob, FinishNext } from "../store/store.ts";
 import type { JobContext, JobDefinition } from "./registry.ts";
 
 /** Why an attempt's signal was aborted. */
@@ -11,6 +11,38 @@ export class AttemptAbort extends Error {
   constructor(readonly reason: AbortCause) {
     super(reason === "timeout" ? "the job timed out" : `the job was aborted: ${reason.replace("_", " ")}`);
     this.name = "AttemptAbort";
+  }
+}
+
+/**
+ * An attempt's abort switch. The AbortSignal a handler sees is created on its first read of
+ * `ctx.signal`: most handlers never read it, and an AbortController plus the listener the runner
+ * needs on it cost ~4 µs a job — a quarter of the runtime's own per-job cost at 20 000+ jobs/s.
+ */
+export class AttemptControl {
+  private controller: AbortController | undefined;
+  private listener: ((reason: AttemptAbort) => void) | undefined;
+  /** Why the attempt was aborted; undefined while it was not. The first abort wins. */
+  reason: AttemptAbort | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: AttemptAbort): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.listener?.(reason);
+  }
+
+  /** The runner's one listener (set, or cleared with undefined); no EventTarget involved. */
+  onAbort(listener: ((reason: AttemptAbort) => void) | undefined): void {
+    this.listener = listener;
   }
 }
 
@@ -33,20 +65,19 @@ export type AttemptResult = { kind: "finish"; finish: AttemptFinish } | { kind: 
 export async function runAttempt(
   job: ClaimedJob,
   definition: JobDefinition<unknown, unknown> | undefined,
-  controller: AbortController,
+  control: AttemptControl,
   deps: AttemptDeps,
 ): Promise<AttemptResult> {
-  const { signal } = controller;
   let timer: NodeJS.Timeout | undefined;
   if (job.timeoutMs !== null) {
-    timer = setTimeout(() => controller.abort(new AttemptAbort("timeout")), job.timeoutMs);
+    timer = setTimeout(() => control.abort(new AttemptAbort("timeout")), job.timeoutMs);
   }
   let ctx: JobContext | undefined;
   let outcome: { ok: true } | { ok: false; error: Error };
   try {
     if (!definition) throw new Error(`no handler registered in this process for job type "${job.type}"`);
     const loaded = job.stateKey !== null ? await deps.loadState(job.stateKey) : undefined;
-    ctx = createContext(job, signal, deps, loaded);
+    ctx = createContext(job, control, deps, loaded);
     const context = ctx;
     deps.events.emit("job:start", {
       jobId: job.id,
@@ -55,15 +86,17 @@ export async function runAttempt(
       attempt: job.attempt,
       workerId: deps.workerId,
       startedAt: job.startedAt,
+      scheduledFor: job.nominalAt,
+      scheduleId: job.scheduleId,
     });
     const run = Promise.resolve().then(() => definition.handler(JSON.parse(job.payload), context));
-    outcome = await raceAbort(run, signal);
+    outcome = await raceAbort(run, control);
   } catch (error) {
     outcome = { ok: false, error: toError(error) };
   } finally {
     clearTimeout(timer);
   }
-  const abort = signal.aborted ? (signal.reason as AttemptAbort | undefined) : undefined;
+  const abort = control.reason;
   if (abort?.reason === "shutdown") return { kind: "release" };
   // The state the handler left is saved with the outcome, failed or not: a monitor counts failures.
   return { kind: "finish", finish: finishFor(job, outcome, abort, ctx?.state, deps) };
@@ -71,26 +104,25 @@ export async function runAttempt(
 
 function raceAbort(
   run: Promise<unknown>,
-  signal: AbortSignal,
+  control: AttemptControl,
 ): Promise<{ ok: true } | { ok: false; error: Error }> {
   const settled = run.then(
     () => ({ ok: true as const }),
     (error: unknown) => ({ ok: false as const, error: toError(error) }),
   );
-  if (signal.aborted) return Promise.resolve({ ok: false, error: toError(signal.reason) });
+  if (control.reason) return Promise.resolve({ ok: false, error: toError(control.reason) });
   return new Promise((resolve) => {
-    const onAbort = () => resolve({ ok: false, error: toError(signal.reason) });
-    signal.addEventListener("abort", onAbort, { once: true });
+    control.onAbort((reason) => resolve({ ok: false, error: toError(reason) }));
     settled.then((result) => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(signal.aborted ? { ok: false, error: toError(signal.reason) } : result);
+      control.onAbort(undefined);
+      resolve(control.reason ? { ok: false, error: toError(control.reason) } : result);
     });
   });
 }
 
 function createContext(
   job: ClaimedJob,
-  signal: AbortSignal,
+  control: AttemptControl,
   deps: AttemptDeps,
   initial: unknown,
 ): JobContext {
@@ -102,7 +134,9 @@ function createContext(
     queue: job.queue,
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
-    signal,
+    get signal() {
+      return control.signal;
+    },
     scheduledFor: job.nominalAt,
     get state() {
       return state;
@@ -139,7 +173,8 @@ function finishFor(
   deps: AttemptDeps,
 ): AttemptFinish {
   const endedAt = deps.now();
-  const base = {
+  // One object, no spreads: this runs for every job and the finish batch holds on to it.
+  const finish: AttemptFinish = {
     jobId: job.id,
     leaseToken: job.leaseToken,
     workerId: deps.workerId,
@@ -154,19 +189,21 @@ function finishFor(
       job.stateKey !== null && state !== undefined
         ? { key: job.stateKey, json: JSON.stringify(state) }
         : null,
+    outcome: "succeeded",
+    next: SUCCEEDED,
+    error: null,
   };
-  if (outcome.ok) return { ...base, outcome: "succeeded", next: { state: "succeeded" }, error: null };
+  if (outcome.ok) return finish;
   const policy = JSON.parse(job.backoff) as BackoffPolicy;
   const decision = afterFailure(job.attempt, job.maxAttempts, policy, endedAt, deps.random01());
-  const error = { message: outcome.error.message, stack: outcome.error.stack ?? null };
-  return {
-    ...base,
-    outcome:
-      abort?.reason === "timeout" ? "timed_out" : decision.state === "discarded" ? "discarded" : "failed",
-    next: decision,
-    error,
-  };
+  finish.outcome =
+    abort?.reason === "timeout" ? "timed_out" : decision.state === "discarded" ? "discarded" : "failed";
+  finish.next = decision;
+  finish.error = { message: outcome.error.message, stack: outcome.error.stack ?? null };
+  return finish;
 }
+
+const SUCCEEDED: FinishNext = Object.freeze({ state: "succeeded" });
 
 function toError(value: unknown): Error {
   if (value instanceof Error) return value;

@@ -11,6 +11,14 @@ export interface SchedulerOptions {
   now(): number;
   /** Longest sleep between looks at the schedules table, so other processes' changes are seen. */
   maxSleepMs: number;
+  /**
+   * Decide a tick up to this long before its nominal time (default 0): the decision is taken as
+   * of the nominal time and its job becomes claimable then, woken by a timer armed for it, so the
+   * decision's own transaction (5–20 ms on PostgreSQL from idle, several round trips) is not added
+   * to every tick's lateness. The one visible effect: an `overlap: "skip"` check sees the previous
+   * run as it is up to this long before the tick.
+   */
+  leadMs?: number;
 }
 
 /** Schedules handled per transaction; a backlog larger than this is worked off in a loop. */
@@ -25,6 +33,8 @@ export class Scheduler {
   private readonly waker = new Waker();
   private stopping = false;
   private loop: Promise<void> | undefined;
+  /** The earliest next fire seen by the last tick. */
+  private nextFireAt: number | null = null;
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -54,7 +64,11 @@ export class Scheduler {
   /** Fires what is due now; returns the delay until the next look. */
   async tick(): Promise<number> {
     const { store, events, logger, maxSleepMs } = this.options;
-    const now = this.options.now();
+    const lead = this.options.leadMs ?? 0;
+    const clockNow = this.options.now();
+    // Woken within the lead of the next fire: decide it as of its nominal time (see leadMs).
+    const next0 = this.nextFireAt;
+    const now = next0 !== null && next0 > clockNow && next0 - clockNow <= lead ? next0 : clockNow;
     let uncounted = 0;
     const ticks = await store.fireDueSchedules({
       now,
@@ -80,8 +94,9 @@ export class Scheduler {
     const schedulesTouched = new Set(ticks.map((t) => t.scheduleId)).size;
     if (schedulesTouched >= BATCH) return 0;
     const next = await store.nextScheduleFireAt();
+    this.nextFireAt = next;
     if (next === null) return maxSleepMs;
-    return Math.min(maxSleepMs, Math.max(0, next - this.options.now()));
+    return Math.min(maxSleepMs, Math.max(0, next - lead - this.options.now()));
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,8 @@
 import type { JobState, RunOutcome } from "../core/job-state.ts";
 import type { MisfirePolicy, OverlapPolicy, TickDecision, TickPlan, TickReason } from "../core/misfire.ts";
 import type { Trigger } from "../core/triggers.ts";
+import type { FlowStore } from "./flow-store.ts";
+import type { MonitorStore } from "./monitor-store.ts";
 
 /**
  * The store contract: everything tickflow persists goes through these verbs, and every adapter
@@ -11,12 +13,22 @@ import type { Trigger } from "../core/triggers.ts";
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
   readonly capabilities: StoreCapabilities;
+  /** Liveness monitors and queue gates (spec §5): see monitor-store.ts. */
+  readonly monitors: MonitorStore;
+  /** Data flows and their runs (spec §6): see flow-store.ts. */
+  readonly flows: FlowStore;
 
   /** Applies pending migrations. Idempotent; safe when several processes start at once. */
   migrate(): Promise<MigrationReport>;
   /** Migrations the code knows that the database has not applied yet (for `migrate --dry-run`). */
   pendingMigrations(): Promise<{ version: number; name: string }[]>;
   close(): Promise<void>;
+  /**
+   * The database server's clock (epoch ms), for stores shared by several machines: the composition
+   * root follows it (runtime/database-clock) so every process passes the same `now`. Absent where
+   * one machine's clock is the only one (SQLite).
+   */
+  databaseNow?(): Promise<number>;
 
   // ── jobs ────────────────────────────────────────────────────────────────────
   /**
@@ -30,7 +42,8 @@ export interface Store {
     options?: { client?: unknown },
   ): Promise<InsertResult[]>;
   /**
-   * Leases up to `limit` due jobs (runAt ≤ now, pending state) from `queues` (all when omitted),
+   * Leases up to `limit` due jobs (runAt ≤ now, pending state) from `queues` (all when omitted)
+   * whose queue no monitor holds closed (`monitors`, queue gating),
    * highest priority first, then oldest runAt, then id. Each becomes `running` with
    * `attempt + 1`, a fresh `leaseToken` and `leaseExpiresAt = now + leaseMs`. No job is given to
    * two workers, across processes.
@@ -222,6 +235,8 @@ export interface JobFilter {
   queue?: string;
   type?: string;
   limit?: number;
+  /** Cursor: only jobs with a smaller id (lists are newest first). */
+  beforeId?: string;
 }
 
 export interface QueueCount {

@@ -4,6 +4,8 @@ import pg from "pg";
 import type { JobsInsertedHint } from "../../src/store/store.ts";
 import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgStore } from "../helpers/pg.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { job, runStoreContract } from "./store-contract.ts";
 
 const skipReason = pgSkipReason();
@@ -17,6 +19,8 @@ if (skipReason) {
   }
 } else {
   runStoreContract("postgres", createTestPgStore);
+  runMonitorStoreContract("postgres", createTestPgStore);
+  runFlowStoreContract("postgres", createTestPgStore);
 
   describe("postgres store specifics", () => {
     const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);

@@ -348,6 +348,28 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.equal(await store.nextRunAt(["a"]), T0 + 500);
       });
 
+      it("lists jobs newest first with filters and an id cursor", async () => {
+        const ids = (
+          await store.insertJobs([job({ queue: "a" }), job({ queue: "b" }), job({ queue: "a" })], T0)
+        ).map((r) => r.id);
+        const all = await store.listJobs({ limit: 10 });
+        assert.deepEqual(
+          all.map((j) => j.id),
+          [...ids].reverse(),
+        );
+        const page = await store.listJobs({ queue: "a", limit: 1 });
+        assert.deepEqual(
+          page.map((j) => j.id),
+          [ids[2]],
+        );
+        const next = await store.listJobs({ queue: "a", limit: 1, beforeId: page[0]!.id });
+        assert.deepEqual(
+          next.map((j) => j.id),
+          [ids[0]],
+        );
+        assert.deepEqual(await store.listJobs({ states: ["running"] }), []);
+      });
+
       it("cancels pending jobs and retries discarded ones", async () => {
         const [a] = await store.insertJobs([job()], T0);
         const cancelled = await store.cancelJob(a!.id, T0);

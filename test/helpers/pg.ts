@@ -106,3 +106,32 @@ export async function createTestPgStore(options: PostgresStoreOptions = {}): Pro
     },
   };
 }
+
+export interface TestPgDatabase {
+  /** The database's name (`tickflow_test_db_<random>`). */
+  name: string;
+  /** A URL to it, with the test server's credentials. */
+  url: string;
+  /** Drops the database, ending any session still connected. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A database of its own, for tests that act on every session in it (e.g. terminate all of
+ * tickflow's backends) without touching other test files' connections in the shared database.
+ */
+export async function createTestPgDatabase(): Promise<TestPgDatabase> {
+  const url = pgTestUrl();
+  if (!url) throw new Error(pgSkipReason());
+  const name = `tickflow_test_db_${randomBytes(6).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return {
+    name,
+    url: parsed.toString(),
+    async cleanup() {
+      await adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    },
+  };
+}

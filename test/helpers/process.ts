@@ -11,7 +11,8 @@ export interface ServiceProcess {
 /** Starts `tickflow <args>` (the real bin) as a child process. */
 export function spawnTickflow(args: string[], env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ["bin/tickflow.js", ...args], {
-    env: { ...process.env, LOG_FORMAT: "json", ...env },
+    // Port 0: every test process gets its own free port, so several can run side by side.
+    env: { ...process.env, LOG_FORMAT: "json", TICKFLOW_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

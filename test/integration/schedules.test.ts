@@ -64,7 +64,11 @@ describe("schedules", () => {
       );
       await waitFor(async () => (await h.store.loadJobState("schedule:every-all")) !== undefined, "state");
       const state = (await h.store.loadJobState("schedule:every-all")) as { runs: number };
-      assert.equal(state.runs, fired.length, "ctx.state counted every run, across both instances");
+      // A tick is decided just before its nominal time (the scheduler's lead) and its job runs at
+      // that time: one decided right before stop() waits in the store for the next start.
+      const ran = fired.filter((t) => t.startedAt !== null);
+      assert.ok(fired.length - ran.length <= 1, "at most the last fired tick has not run yet");
+      assert.equal(state.runs, ran.length, "ctx.state counted every run, across both instances");
     } finally {
       await h.cleanup();
     }

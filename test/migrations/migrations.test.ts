@@ -11,7 +11,7 @@ describe("migrations", () => {
   it("both dialects ship the same versions with the same names, numbered 1, 2, 3 …", () => {
     const list = (ms: readonly Migration[]) => ms.map((m) => `${m.version}:${m.name}`);
     assert.deepEqual(list(sqliteMigrations), list(postgresMigrations));
-    sqliteMigrations.forEach((m, i) => assert.equal(m.version, i + 1));
+    for (const [i, m] of sqliteMigrations.entries()) assert.equal(m.version, i + 1);
   });
 
   it("never destroy data unless a line says why with tickflow:allow-destructive", () => {

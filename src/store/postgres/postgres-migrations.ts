@@ -102,4 +102,102 @@ CREATE TABLE schedule_ticks (
 );
 `,
   },
+  {
+    version: 2,
+    name: "flows",
+    sql: `
+-- Data flows (spec §6): one row per flow ever defined in code. Removed flows are marked, never deleted.
+CREATE TABLE data_flows (
+  name text PRIMARY KEY,
+  enabled boolean NOT NULL DEFAULT true,
+  schedule text,
+  schedule_id text,
+  queue text NOT NULL,
+  retries integer NOT NULL,
+  timeout_ms bigint,
+  backoff text NOT NULL,
+  removed_at bigint,
+  last_run_at bigint,
+  last_run_status text CHECK (last_run_status IN ('in_progress', 'success', 'failed')),
+  next_run_at bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+-- One row per attempt of a flow; every retry of one trigger shares its job_id.
+CREATE TABLE data_flow_runs (
+  id bigserial PRIMARY KEY,
+  flow text NOT NULL REFERENCES data_flows (name),
+  status text NOT NULL CHECK (status IN ('pending', 'in_progress', 'success', 'failed')),
+  source text NOT NULL CHECK (source IN ('schedule', 'manual', 'heartbeat', 'api')),
+  attempt integer NOT NULL,
+  job_id bigint,
+  created_at bigint NOT NULL,
+  started_at bigint,
+  ended_at bigint,
+  duration_ms bigint,
+  error_message text,
+  error_stack text
+);
+-- The concurrency guarantee: at most one pending or in_progress run per flow, whatever the process.
+CREATE UNIQUE INDEX data_flow_runs_one_active ON data_flow_runs (flow)
+  WHERE status IN ('pending', 'in_progress');
+CREATE INDEX data_flow_runs_flow ON data_flow_runs (flow, id);
+CREATE INDEX data_flow_runs_job ON data_flow_runs (job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX data_flow_runs_ended ON data_flow_runs (ended_at) WHERE ended_at IS NOT NULL;
+`,
+  },
+  {
+    version: 3,
+    name: "monitors",
+    sql: `
+-- Liveness monitors (spec §5): the published state of each monitor; its counters' source of truth
+-- is the monitor job's durable state (job_state), copied here once per counted check.
+CREATE TABLE monitors (
+  name text PRIMARY KEY,
+  job_type text NOT NULL,
+  target text NOT NULL,
+  interval_ms bigint NOT NULL,
+  timeout_ms bigint NOT NULL,
+  rise_after integer NOT NULL,
+  fall_after integer NOT NULL,
+  gates text NOT NULL,
+  gate_unknown boolean NOT NULL DEFAULT false,
+  state text NOT NULL DEFAULT 'UNKNOWN',
+  successes integer NOT NULL DEFAULT 0,
+  failures integer NOT NULL DEFAULT 0,
+  checks integer NOT NULL DEFAULT 0,
+  last_check_at bigint,
+  last_check_ok boolean,
+  last_check_duration_ms bigint,
+  last_check_error text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+
+-- (monitor, seq) is unique: a check recorded twice (a crash between recording and finishing
+-- the job) leaves one transition.
+CREATE TABLE monitor_transitions (
+  id bigserial PRIMARY KEY,
+  monitor text NOT NULL,
+  seq integer NOT NULL,
+  at bigint NOT NULL,
+  from_state text NOT NULL,
+  to_state text NOT NULL,
+  successes integer NOT NULL,
+  failures integer NOT NULL,
+  error text
+);
+CREATE UNIQUE INDEX monitor_transitions_seq ON monitor_transitions (monitor, seq);
+
+-- Closed gates only: a row means "this monitor holds this queue closed"; claims skip a queue
+-- with any row. Empty in the common case, so the claim's NOT IN costs nothing.
+CREATE TABLE queue_gates (
+  queue text NOT NULL,
+  monitor text NOT NULL,
+  closed_at bigint NOT NULL,
+  PRIMARY KEY (queue, monitor)
+);
+`,
+  },
 ];

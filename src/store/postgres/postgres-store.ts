@@ -4,6 +4,7 @@ import pg from "pg";
 import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { ConfigError, InvalidOptionError, NotFoundError, TickflowError } from "../../errors.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
+import type { MonitorStore } from "../monitor-store.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -26,8 +27,10 @@ import type {
   SyncReport,
   TickRow,
 } from "../store.ts";
+import { PostgresFlowStore } from "./postgres-flow-store.ts";
 import { encodeHint, hintFor, JobsListener } from "./postgres-listener.ts";
 import { postgresMigrations } from "./postgres-migrations.ts";
+import { PostgresMonitorStore } from "./postgres-monitor-store.ts";
 import * as sql from "./postgres-queries.ts";
 import {
   type PgRow,
@@ -69,6 +72,8 @@ export class PostgresStore implements Store {
   readonly dialect = "postgres" as const;
   readonly capabilities = { skipLocked: true, pushNotify: true, transactionalEnqueue: true };
   readonly schema: string;
+  /** Pooled connections at most (the LISTEN connection is extra). */
+  readonly poolSize: number;
   private readonly pool: pg.Pool;
   private readonly listener: JobsListener;
   private readonly hints = new EventEmitter();
@@ -78,6 +83,17 @@ export class PostgresStore implements Store {
   private readonly callerInserts: ReturnType<typeof sql.jobInsertStatements>;
   private readonly reportError: (error: Error, where: string) => void;
   private closed = false;
+  readonly monitors: MonitorStore = new PostgresMonitorStore({
+    transaction: (fn) => this.transaction(fn),
+    read: (text, values) => this.read(text, values),
+    notify: (client, jobs) => this.notifyInTransaction(client as pg.PoolClient, jobs),
+    notifyLocal: (jobs) => this.notifyLocal(jobs),
+  });
+  readonly flows: PostgresFlowStore = new PostgresFlowStore({
+    transaction: (fn) => this.transaction(fn),
+    read: (text, values) => this.read(text, values),
+    insertJobs: (jobs, now, client) => this.insertJobs(jobs, now, { client }),
+  });
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? "tickflow";
@@ -98,7 +114,8 @@ export class PostgresStore implements Store {
       keepAlive: true,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     };
-    this.pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
+    this.poolSize = options.poolSize ?? 10;
+    this.pool = new pg.Pool({ ...connection, max: this.poolSize });
     // An idle pooled connection whose backend dies emits 'error' on the pool; unhandled, it would
     // crash the process. The pool has already dropped that connection; just report it.
     this.pool.on("error", (error) => this.reportError(error, "pool"));
@@ -233,6 +250,11 @@ export class PostgresStore implements Store {
     this.hints.removeAllListeners();
     await this.listener.stop();
     await this.pool.end();
+  }
+
+  async databaseNow(): Promise<number> {
+    const [row] = await this.read(sql.DATABASE_NOW);
+    return Number(row?.now);
   }
 
   onJobsInserted(listener: (hint: JobsInsertedHint) => void): () => void {

@@ -99,4 +99,102 @@ CREATE TABLE schedule_ticks (
 );
 `,
   },
+  {
+    version: 2,
+    name: "flows",
+    sql: `
+-- Data flows (spec §6): one row per flow ever defined in code. Removed flows are marked, never deleted.
+CREATE TABLE data_flows (
+  name TEXT PRIMARY KEY,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  schedule TEXT,
+  schedule_id TEXT,
+  queue TEXT NOT NULL,
+  retries INTEGER NOT NULL,
+  timeout_ms INTEGER,
+  backoff TEXT NOT NULL,
+  removed_at INTEGER,
+  last_run_at INTEGER,
+  last_run_status TEXT CHECK (last_run_status IN ('in_progress', 'success', 'failed')),
+  next_run_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+-- One row per attempt of a flow; every retry of one trigger shares its job_id.
+CREATE TABLE data_flow_runs (
+  id INTEGER PRIMARY KEY,
+  flow TEXT NOT NULL REFERENCES data_flows (name),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'in_progress', 'success', 'failed')),
+  source TEXT NOT NULL CHECK (source IN ('schedule', 'manual', 'heartbeat', 'api')),
+  attempt INTEGER NOT NULL,
+  job_id INTEGER,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER,
+  duration_ms INTEGER,
+  error_message TEXT,
+  error_stack TEXT
+);
+-- The concurrency guarantee: at most one pending or in_progress run per flow, whatever the process.
+CREATE UNIQUE INDEX data_flow_runs_one_active ON data_flow_runs (flow)
+  WHERE status IN ('pending', 'in_progress');
+CREATE INDEX data_flow_runs_flow ON data_flow_runs (flow, id);
+CREATE INDEX data_flow_runs_job ON data_flow_runs (job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX data_flow_runs_ended ON data_flow_runs (ended_at) WHERE ended_at IS NOT NULL;
+`,
+  },
+  {
+    version: 3,
+    name: "monitors",
+    sql: `
+-- Liveness monitors (spec §5): the published state of each monitor; its counters' source of truth
+-- is the monitor job's durable state (job_state), copied here once per counted check.
+CREATE TABLE monitors (
+  name TEXT PRIMARY KEY,
+  job_type TEXT NOT NULL,
+  target TEXT NOT NULL,
+  interval_ms INTEGER NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  rise_after INTEGER NOT NULL,
+  fall_after INTEGER NOT NULL,
+  gates TEXT NOT NULL,
+  gate_unknown INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL DEFAULT 'UNKNOWN',
+  successes INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  checks INTEGER NOT NULL DEFAULT 0,
+  last_check_at INTEGER,
+  last_check_ok INTEGER,
+  last_check_duration_ms INTEGER,
+  last_check_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+-- (monitor, seq) is unique: a check recorded twice (a crash between recording and finishing
+-- the job) leaves one transition.
+CREATE TABLE monitor_transitions (
+  id INTEGER PRIMARY KEY,
+  monitor TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  successes INTEGER NOT NULL,
+  failures INTEGER NOT NULL,
+  error TEXT
+);
+CREATE UNIQUE INDEX monitor_transitions_seq ON monitor_transitions (monitor, seq);
+
+-- Closed gates only: a row means "this monitor holds this queue closed"; claims skip a queue
+-- with any row. Empty in the common case, so the claim's NOT IN costs nothing.
+CREATE TABLE queue_gates (
+  queue TEXT NOT NULL,
+  monitor TEXT NOT NULL,
+  closed_at INTEGER NOT NULL,
+  PRIMARY KEY (queue, monitor)
+);
+`,
+  },
 ];

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { NotFoundError } from "../../errors.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
+import type { MonitorStore } from "../monitor-store.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -26,7 +27,9 @@ import type {
   SyncReport,
   TickRow,
 } from "../store.ts";
+import { SqliteFlowStore } from "./sqlite-flow-store.ts";
 import { sqliteMigrations } from "./sqlite-migrations.ts";
+import { SqliteMonitorStore } from "./sqlite-monitor-store.ts";
 import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "./sqlite-rows.ts";
 
 type Row = Record<string, unknown>;
@@ -65,6 +68,8 @@ const ONE_PER_STATE_KEY = `(j.state_key IS NULL OR (
   AND j.id = (SELECT p.id FROM jobs AS p WHERE p.state_key = j.state_key AND p.state IN ${PENDING} AND p.run_at <= ?
               ORDER BY p.run_at, p.id LIMIT 1)))`;
 const UNFINISHED = "('scheduled', 'available', 'running', 'retry_scheduled')";
+/** Queue gating (monitors): a queue with a closed gate is not claimed from. queue_gates is ~empty. */
+const OPEN_QUEUE = "j.queue NOT IN (SELECT queue FROM queue_gates)";
 
 export interface SqliteStoreOptions {
   /** busy_timeout in ms (default 5000): how long a writer waits for another process's lock. */
@@ -79,6 +84,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly hints: EventEmitter;
   private readonly statements = new Map<string, Database.Statement>();
+  readonly monitors: MonitorStore;
+  readonly flows: SqliteFlowStore;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file === ":memory:" ? file : resolve(file);
@@ -89,6 +96,10 @@ export class SqliteStore implements Store {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.hints = hintsFor(this.file);
+    const wake = (queues: readonly string[]) => this.emitHint(queues.map((queue) => ({ queue, runAt: 0 })));
+    this.monitors = new SqliteMonitorStore({ db: this.db, write: (fn) => this.write(fn), wake });
+    const hint = (jobs: readonly { queue: string; runAt: number }[]) => this.emitHint(jobs);
+    this.flows = new SqliteFlowStore({ db: this.db, write: (fn) => this.write(fn), hint });
   }
 
   private stmt(sql: string): Database.Statement {
@@ -216,7 +227,7 @@ export class SqliteStore implements Store {
          lease_owner = ?, lease_expires_at = ?, started_at = ?
        WHERE id IN (
          SELECT id FROM jobs AS j INDEXED BY ${queues ? "jobs_claim" : "jobs_due"}
-         WHERE state IN ${PENDING} AND run_at <= ? ${queueFilter} AND ${ONE_PER_STATE_KEY}
+         WHERE state IN ${PENDING} AND run_at <= ? ${queueFilter} AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
          ORDER BY priority DESC, run_at, id LIMIT ?)
        RETURNING id, type, queue, payload, attempt, max_attempts, lease_token, timeout_ms, backoff,
          state_key, schedule_id, nominal_at, started_at, priority, run_at`,
@@ -463,6 +474,10 @@ export class SqliteStore implements Store {
     if (filter.type) {
       where.push("type = ?");
       params.push(filter.type);
+    }
+    if (filter.beforeId) {
+      where.push("id < ?");
+      params.push(Number(filter.beforeId));
     }
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...params, filter.limit ?? 100) as Row[]).map(toJobRow);

@@ -1,0 +1,33 @@
+import { nextFireAt, type Trigger } from "./triggers.ts";
+
+export type FlowDueReason = "not_due" | "disabled";
+
+/**
+ * Whether `POST /heartbeat` should trigger a flow now: it is enabled, has a schedule, and a
+ * nominal fire time of that schedule has passed since its last run (or since it was stored, if it
+ * never ran). A flow without a schedule runs only when triggered by name, so it is never due.
+ * `nextAfter` computes the schedule's next fire time (pass a memoized one: croner takes ~80 µs).
+ */
+export function flowDueDecision(
+  flow: { enabled: boolean; schedule: Trigger | null; lastRunAt: number | null; createdAt: number },
+  now: number,
+  nextAfter: (trigger: Trigger, after: number) => number | null = nextFireAt,
+): { due: true } | { due: false; reason: FlowDueReason } {
+  if (!flow.enabled) return { due: false, reason: "disabled" };
+  if (flow.schedule === null) return { due: false, reason: "not_due" };
+  const next = nextAfter(flow.schedule, flow.lastRunAt ?? flow.createdAt);
+  return next !== null && next <= now ? { due: true } : { due: false, reason: "not_due" };
+}
+
+/** nextFireAt with a small cache: a flow's last run changes once per run, its trigger rarely. */
+export function memoizedNextFireAt(limit = 1_000): (trigger: Trigger, after: number) => number | null {
+  const cache = new Map<string, number | null>();
+  return (trigger, after) => {
+    const key = `${JSON.stringify(trigger)}@${after}`;
+    if (cache.has(key)) return cache.get(key)!;
+    if (cache.size >= limit) cache.clear();
+    const next = nextFireAt(trigger, after);
+    cache.set(key, next);
+    return next;
+  };
+}

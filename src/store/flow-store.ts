@@ -1,0 +1,190 @@
+import type {
+  FinishedFlowRunStatus,
+  FlowLastRunStatus,
+  FlowRunStatus,
+  TriggerSource,
+} from "../core/flow-run-state.ts";
+import type { Trigger } from "../core/triggers.ts";
+import type { JobInsert } from "./store.ts";
+
+/**
+ * The data-flow part of the store contract (spec §6): `data_flows` and `data_flow_runs`. Every
+ * adapter implements it and passes test/contract/flow-store-contract.ts.
+ *
+ * The one cross-process guarantee: **at most one active (`pending` or `in_progress`) run per
+ * flow**, enforced by a partial unique index, not by a flag in memory. A run whose job ended
+ * without finishing it (worker died and attempts ran out, job cancelled or pruned) is *stale*: the
+ * next trigger or claim for its flow, and `releaseStaleRuns`, close it as `failed`, so nothing
+ * blocks a flow forever. All times are epoch ms; ids are strings.
+ */
+export interface FlowStore {
+  /**
+   * Reconciles code-defined flows: inserts new ones, updates changed ones, marks flows missing from
+   * `defs` as removed (their rows and runs stay) and restores re-added ones. `enabled` is never
+   * changed by a sync. Idempotent.
+   */
+  syncFlows(defs: readonly FlowDefinitionRow[], now: number): Promise<FlowSyncReport>;
+  /**
+   * The seed's `trigger_run!`, atomically: closes the flow's stale run if any, creates a `pending`
+   * run (attempt 1) — refused by the unique index when another run is active — inserts `job`
+   * (the flow-run job) linked to it, and sets the flow's `last_run_at = now`,
+   * `last_run_status = in_progress`. Nothing is written unless the answer is `enqueued`.
+   */
+  triggerRun(request: TriggerRunRequest): Promise<TriggerRunResult>;
+  /**
+   * Called by a flow-run job before it executes: returns the job's own `pending` run (created by
+   * the trigger or by its failed previous attempt), or creates one for a job that has none (fired
+   * by a schedule, re-run after a lease expiry). An `in_progress` run of the same job is an
+   * attempt that died: it is closed as `failed` first. Another job's active run refuses the claim
+   * unless stale. A created run sets `last_run_at` and `last_run_status` as a trigger does.
+   */
+  claimRun(request: ClaimRunRequest): Promise<ClaimRunResult>;
+  /** `pending` → `in_progress` with `started_at = now` (and `last_run_status = in_progress`); null if not pending. */
+  startRun(runId: string, now: number): Promise<FlowRunRow | null>;
+  /**
+   * `in_progress` → `success` | `failed` with `ended_at`, `duration_ms` and the error, and the
+   * flow's `last_run_status`. With `retry`, in the same transaction, the job's next attempt's run
+   * is created `pending`, so the flow stays taken while the retry waits. A run that is no longer
+   * `in_progress` (closed as stale) is left alone: `run` is null.
+   */
+  finishRun(request: FinishRunRequest): Promise<FinishRunResult>;
+  /** Closes every stale active run as `failed`; returns them (already closed). */
+  releaseStaleRuns(now: number): Promise<FlowRunRow[]>;
+
+  getFlow(name: string): Promise<FlowRow | null>;
+  /** Every stored flow (removed ones too, marked), by name. */
+  listFlows(): Promise<FlowRow[]>;
+  /** Throws NotFoundError for an unknown flow. */
+  setFlowEnabled(name: string, enabled: boolean, now: number): Promise<FlowRow>;
+  getRun(id: string): Promise<FlowRunRow | null>;
+  /** Newest first. */
+  listRuns(filter?: FlowRunFilter): Promise<FlowRunRow[]>;
+  /** Status and duration of the newest `limit` finished runs of `flow`, for statistics. */
+  finishedRunSummaries(
+    flow: string,
+    limit: number,
+  ): Promise<{ status: FinishedFlowRunStatus; durationMs: number | null }[]>;
+  /**
+   * Deletes finished runs that ended before `endedBefore`, and finished runs beyond the newest
+   * `keepPerFlow` of each flow (either limit may be null). Active runs are never deleted.
+   */
+  pruneRuns(limits: { endedBefore: number | null; keepPerFlow: number | null }): Promise<number>;
+}
+
+/** What the code defines, as stored. */
+export interface FlowDefinitionRow {
+  name: string;
+  /** Null: the flow runs only when triggered. */
+  schedule: Trigger | null;
+  /** The stored schedule that fires the flow (its next fire time is the flow's next run). */
+  scheduleId: string | null;
+  queue: string;
+  /** Retries after a failed first attempt: the flow-run job gets `retries + 1` attempts. */
+  retries: number;
+  timeoutMs: number | null;
+  /** JSON of a core BackoffPolicy. */
+  backoff: string;
+  /** The first fire time, for display until the schedule has one. */
+  nextRunAt: number | null;
+}
+
+export interface FlowRow extends FlowDefinitionRow {
+  enabled: boolean;
+  /** When the flow disappeared from the code; null while defined. */
+  removedAt: number | null;
+  lastRunAt: number | null;
+  lastRunStatus: FlowLastRunStatus | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface FlowRunRow {
+  id: string;
+  flow: string;
+  status: FlowRunStatus;
+  source: TriggerSource;
+  /** Attempt number of the flow-run job this run is (1 for the first). */
+  attempt: number;
+  /** The flow-run job; every retry of one trigger shares it. */
+  jobId: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  durationMs: number | null;
+  errorMessage: string | null;
+  errorStack: string | null;
+}
+
+export interface FlowSyncReport {
+  created: string[];
+  updated: string[];
+  removed: string[];
+  /** Removed earlier, defined again. */
+  restored: string[];
+}
+
+export interface TriggerRunRequest {
+  flow: string;
+  source: TriggerSource;
+  /** The flow-run job to insert; the store links it to the run. */
+  job: JobInsert;
+  now: number;
+}
+
+export type TriggerRunResult =
+  | { status: "enqueued"; run: FlowRunRow; jobId: string; abandoned: FlowRunRow[] }
+  | { status: "already_running"; run: FlowRunRow; abandoned: FlowRunRow[] }
+  | { status: "disabled" }
+  /** No such flow, or removed from the code. */
+  | { status: "not_found" };
+
+export interface ClaimRunRequest {
+  flow: string;
+  jobId: string;
+  attempt: number;
+  /** The source of a run created by the claim. */
+  source: TriggerSource;
+  /** Refuse to create a run for a disabled flow (a schedule tick); an existing pending run is always claimed. */
+  requireEnabled: boolean;
+  now: number;
+}
+
+export type ClaimRunResult =
+  | { status: "claimed"; run: FlowRunRow; created: boolean; abandoned: FlowRunRow[] }
+  | { status: "already_running"; run: FlowRunRow; abandoned: FlowRunRow[] }
+  | { status: "disabled" }
+  | { status: "not_found" };
+
+export interface FinishRunRequest {
+  runId: string;
+  status: FinishedFlowRunStatus;
+  endedAt: number;
+  error: { message: string; stack: string | null } | null;
+  /** The job runs again as `attempt`: create that run `pending` now. */
+  retry: { attempt: number } | null;
+}
+
+export interface FinishRunResult {
+  /** The finished run; null when it was no longer in progress (nothing changed). */
+  run: FlowRunRow | null;
+  /** The pending run created for the retry. */
+  next: FlowRunRow | null;
+}
+
+export interface FlowRunFilter {
+  flow?: string;
+  status?: FlowRunStatus | readonly FlowRunStatus[];
+  source?: TriggerSource;
+  jobId?: string;
+  /** Only runs with an id below this one (paging, newest first). */
+  beforeId?: string;
+  /** Default 100. */
+  limit?: number;
+}
+
+/** Error message of a run closed because its job ended without finishing it. */
+export const ABANDONED_RUN_MESSAGE =
+  "abandoned: the flow-run job ended without finishing this run (worker stopped and attempts ran out, or the job was cancelled)";
+/** Error message of an in_progress run whose attempt died and whose job runs again. */
+export const INTERRUPTED_RUN_MESSAGE =
+  "interrupted: the worker running this attempt stopped or lost its lease; the job ran again";

@@ -1,0 +1,235 @@
+import { gateClosed, type MonitorState } from "../../core/hysteresis.ts";
+import {
+  diffGates,
+  type GateChange,
+  type MonitorCheckRecord,
+  type MonitorDefinitionRow,
+  type MonitorRow,
+  type MonitorStore,
+  type MonitorTransitionRow,
+  type QueueGateRow,
+} from "../monitor-store.ts";
+import type { PgRow } from "./postgres-rows.ts";
+
+/** A connection inside a transaction. */
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: PgRow[] }>;
+}
+
+type Woken = readonly { queue: string; runAt: number }[];
+
+export interface PostgresMonitorStoreDeps {
+  /** The adapter's BEGIN … COMMIT on one pooled connection. */
+  transaction<T>(fn: (client: PgQueryable) => Promise<T>): Promise<T>;
+  /** A read on the pool (search_path is tickflow's schema). */
+  read(text: string, values?: unknown[]): Promise<PgRow[]>;
+  /** NOTIFY inside the transaction: other processes hear it when it commits. */
+  notify(client: PgQueryable, jobs: Woken): Promise<void>;
+  /** This store's own listeners (its NOTIFYs are not echoed back to it). */
+  notifyLocal(jobs: Woken): void;
+}
+
+// ── statements (tables from migration 3; unqualified, resolved through search_path) ──────────
+
+/** Serializes monitor writes per schema: they are rare (one per check) and touch shared gate rows. */
+const MONITORS_LOCK = "SELECT pg_advisory_xact_lock(7412003, hashtext(current_schema()))";
+const CLOSED_QUEUES = "SELECT DISTINCT queue FROM queue_gates";
+const MONITOR_NAMES = "SELECT name FROM monitors";
+const DELETE_MONITOR_GATES = "DELETE FROM queue_gates WHERE monitor = $1";
+const DELETE_MONITOR = "DELETE FROM monitors WHERE name = $1";
+const UPSERT_DEFINITION = `INSERT INTO monitors (name, job_type, target, interval_ms, timeout_ms, rise_after, fall_after,
+  gates, gate_unknown, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+ON CONFLICT (name) DO UPDATE SET job_type = excluded.job_type, target = excluded.target,
+  interval_ms = excluded.interval_ms, timeout_ms = excluded.timeout_ms, rise_after = excluded.rise_after,
+  fall_after = excluded.fall_after, gates = excluded.gates, gate_unknown = excluded.gate_unknown,
+  updated_at = excluded.updated_at
+RETURNING state`;
+const UPSERT_CHECK = `INSERT INTO monitors (name, job_type, target, interval_ms, timeout_ms, rise_after, fall_after,
+  gates, gate_unknown, state, successes, failures, checks, last_check_at, last_check_ok, last_check_duration_ms,
+  last_check_error, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $14, $14)
+ON CONFLICT (name) DO UPDATE SET state = excluded.state, successes = excluded.successes,
+  failures = excluded.failures, checks = greatest(monitors.checks, excluded.checks),
+  last_check_at = excluded.last_check_at, last_check_ok = excluded.last_check_ok,
+  last_check_duration_ms = excluded.last_check_duration_ms, last_check_error = excluded.last_check_error,
+  updated_at = excluded.updated_at`;
+const INSERT_TRANSITION = `INSERT INTO monitor_transitions (monitor, seq, at, from_state, to_state, successes, failures, error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (monitor, seq) DO NOTHING`;
+/** Makes the monitor's closed gates exactly $2: deletes the others, inserts the missing. */
+const REPLACE_GATES = `WITH gone AS (
+  DELETE FROM queue_gates WHERE monitor = $1 AND NOT (queue = ANY($2::text[]))
+)
+INSERT INTO queue_gates (queue, monitor, closed_at)
+SELECT q, $1::text, $3::bigint FROM unnest($2::text[]) AS q
+ON CONFLICT (queue, monitor) DO NOTHING`;
+const SELECT_MONITORS = `SELECT m.*,
+  (SELECT coalesce(array_agg(g.queue ORDER BY g.queue), '{}') FROM queue_gates AS g WHERE g.monitor = m.name)
+    AS closed_queues,
+  (SELECT row_to_json(t) FROM (
+     SELECT * FROM monitor_transitions AS t WHERE t.monitor = m.name ORDER BY seq DESC, id DESC LIMIT 1) AS t)
+    AS last_transition
+FROM monitors AS m`;
+const SELECT_TRANSITIONS =
+  "SELECT * FROM monitor_transitions WHERE monitor = $1 ORDER BY seq DESC, id DESC LIMIT $2";
+const SELECT_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
+
+/** `store.monitors` on PostgreSQL: the monitors, monitor_transitions and queue_gates tables. */
+export class PostgresMonitorStore implements MonitorStore {
+  constructor(private readonly deps: PostgresMonitorStoreDeps) {}
+
+  async syncMonitors(defs: readonly MonitorDefinitionRow[], now: number): Promise<GateChange> {
+    return this.write(async (c) => {
+      const defined = new Set(defs.map((d) => d.name));
+      for (const { name } of (await c.query(MONITOR_NAMES)).rows) {
+        if (defined.has(name as string)) continue;
+        await c.query(DELETE_MONITOR_GATES, [name]);
+        // The monitor is no longer defined: its row goes, its transitions stay as history.
+        await c.query(DELETE_MONITOR, [name]);
+      }
+      for (const d of defs) {
+        const { rows } = await c.query(UPSERT_DEFINITION, [
+          d.name,
+          d.jobType,
+          d.target,
+          d.intervalMs,
+          d.timeoutMs,
+          d.riseAfter,
+          d.fallAfter,
+          JSON.stringify(d.gates),
+          d.gateUnknown,
+          now,
+        ]);
+        const state = rows[0]!.state as MonitorState;
+        await c.query(REPLACE_GATES, [d.name, gateClosed(state, d.gateUnknown) ? d.gates : [], now]);
+      }
+    });
+  }
+
+  async recordCheck(record: MonitorCheckRecord): Promise<GateChange> {
+    const { definition: d, check, transition } = record;
+    return this.write(async (c) => {
+      await c.query(UPSERT_CHECK, [
+        d.name,
+        d.jobType,
+        d.target,
+        d.intervalMs,
+        d.timeoutMs,
+        d.riseAfter,
+        d.fallAfter,
+        JSON.stringify(d.gates),
+        d.gateUnknown,
+        record.state,
+        record.successes,
+        record.failures,
+        record.seq,
+        check.at,
+        check.ok,
+        check.durationMs,
+        check.error,
+      ]);
+      if (transition) {
+        await c.query(INSERT_TRANSITION, [
+          d.name,
+          record.seq,
+          check.at,
+          transition.from,
+          transition.to,
+          record.successes,
+          record.failures,
+          check.ok ? null : check.error,
+        ]);
+      }
+      await c.query(REPLACE_GATES, [d.name, record.closedQueues, check.at]);
+    });
+  }
+
+  /** Runs `fn` under the monitors lock; returns which queues opened and closed, and wakes workers. */
+  private async write(fn: (client: PgQueryable) => Promise<void>): Promise<GateChange> {
+    const change = await this.deps.transaction(async (c) => {
+      await c.query(MONITORS_LOCK);
+      const before = await closedQueues(c);
+      await fn(c);
+      const change = diffGates(before, await closedQueues(c));
+      await this.deps.notify(c, wakeFor(change.opened));
+      return change;
+    });
+    this.deps.notifyLocal(wakeFor(change.opened));
+    return change;
+  }
+
+  async getMonitor(name: string): Promise<MonitorRow | null> {
+    const [row] = await this.deps.read(`${SELECT_MONITORS} WHERE m.name = $1`, [name]);
+    return row ? toMonitorRow(row) : null;
+  }
+
+  async listMonitors(): Promise<MonitorRow[]> {
+    return (await this.deps.read(`${SELECT_MONITORS} ORDER BY m.name`)).map(toMonitorRow);
+  }
+
+  async listTransitions(monitor: string, options: { limit?: number } = {}): Promise<MonitorTransitionRow[]> {
+    return (await this.deps.read(SELECT_TRANSITIONS, [monitor, options.limit ?? 100])).map(toTransitionRow);
+  }
+
+  async listClosedGates(): Promise<QueueGateRow[]> {
+    return (await this.deps.read(SELECT_GATES)).map((r) => ({
+      queue: r.queue as string,
+      monitor: r.monitor as string,
+      closedAt: Number(r.closed_at),
+    }));
+  }
+}
+
+async function closedQueues(c: PgQueryable): Promise<Set<string>> {
+  return new Set((await c.query(CLOSED_QUEUES)).rows.map((r) => r.queue as string));
+}
+
+/** A hint that work in these queues is claimable now (runAt 0 wakes a sleeping pool at once). */
+const wakeFor = (queues: readonly string[]) => queues.map((queue) => ({ queue, runAt: 0 }));
+
+const num = (v: unknown): number => Number(v);
+
+function toMonitorRow(r: PgRow): MonitorRow {
+  const last = r.last_transition as PgRow | null;
+  return {
+    name: r.name as string,
+    jobType: r.job_type as string,
+    target: r.target as string,
+    intervalMs: num(r.interval_ms),
+    timeoutMs: num(r.timeout_ms),
+    riseAfter: num(r.rise_after),
+    fallAfter: num(r.fall_after),
+    gates: JSON.parse(r.gates as string) as string[],
+    gateUnknown: r.gate_unknown === true,
+    state: r.state as MonitorState,
+    successes: num(r.successes),
+    failures: num(r.failures),
+    checks: num(r.checks),
+    lastCheck:
+      r.last_check_at === null
+        ? null
+        : {
+            at: num(r.last_check_at),
+            ok: r.last_check_ok === true,
+            durationMs: num(r.last_check_duration_ms),
+            error: (r.last_check_error as string | null) ?? null,
+          },
+    lastTransition: last ? toTransitionRow(last) : null,
+    closedQueues: r.closed_queues as string[],
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function toTransitionRow(r: PgRow): MonitorTransitionRow {
+  return {
+    monitor: r.monitor as string,
+    seq: num(r.seq),
+    at: num(r.at),
+    from: r.from_state as MonitorState,
+    to: r.to_state as MonitorState,
+    successes: num(r.successes),
+    failures: num(r.failures),
+    error: (r.error as string | null) ?? null,
+  };
+}

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import { describe, it } from "node:test";
+import { defineFlow } from "../../src/flows/define-flow.ts";
+import { defineMonitor } from "../../src/monitors/define-monitor.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
+import { call, startHttp } from "../helpers/http.ts";
+import { waitFor } from "../helpers/wait-for.ts";
+
+const T = Date.UTC(2030, 0, 1, 12, 0, 0);
+
+describe("POST /heartbeat and the flows API", () => {
+  it("triggers due flows, skips not-due, disabled and running ones, and never double-triggers under concurrency", async () => {
+    const clock = new FakeClock(T);
+    let release: () => void = () => {};
+    const slow = defineFlow({
+      name: "slow-due",
+      schedule: "5m",
+      run: () => new Promise<void>((r) => (release = r)),
+    });
+    const quick = defineFlow({ name: "quick-due", schedule: "5m", run: async () => {} });
+    const later = defineFlow({ name: "hourly", schedule: "0 * * * *", run: async () => {} });
+    const manual = defineFlow({ name: "manual-only", run: async () => {} });
+    const off = defineFlow({ name: "switched-off", schedule: "5m", run: async () => {} });
+    const s = await startHttp({}, { tickflow: { clock, flows: [slow, quick, later, manual, off] } });
+    try {
+      await s.tickflow.flows.disable("switched-off");
+      assert.equal((await call(s.port, "POST", "/heartbeat", { token: null })).status, 401);
+      clock.set(T + 5 * 60_000 + 1); // the 5-minute flows are due; the hourly one is not
+      const [a, b] = await Promise.all([
+        call(s.port, "POST", "/heartbeat"),
+        call(s.port, "POST", "/heartbeat"),
+      ]);
+      assert.equal(a.status, 202);
+      assert.equal(b.status, 202);
+      const answers = [a.json(), b.json()];
+      const triggered = answers.flatMap((x) => x.triggered.map((t: { flow: string }) => t.flow)).sort();
+      assert.deepEqual(triggered, ["quick-due", "slow-due"], "each due flow triggered exactly once");
+      const skips = new Map<string, string>(
+        answers[0].skipped.map((x: { flow: string; reason: string }) => [x.flow, x.reason]),
+      );
+      assert.equal(skips.get("hourly"), "not_due");
+      assert.equal(skips.get("manual-only"), "not_due");
+      assert.equal(skips.get("switched-off"), "disabled");
+      // While slow-due runs, a call after its next tick skips it as already running.
+      await waitFor(
+        async () => (await s.tickflow.flows.get("slow-due"))?.activeRun?.status === "in_progress",
+        "slow run",
+      );
+      clock.set(T + 10 * 60_000 + 1);
+      const third = (await call(s.port, "POST", "/heartbeat")).json();
+      assert.deepEqual(
+        third.skipped.find((x: { flow: string }) => x.flow === "slow-due"),
+        { flow: "slow-due", reason: "already_running" },
+      );
+      release();
+    } finally {
+      release();
+      await s.close();
+    }
+  });
+
+  it("lists, shows, triggers, enables and disables flows and pages through runs", async () => {
+    let fail = false;
+    const flow = defineFlow({
+      name: "api-flow",
+      retries: 0,
+      run: async () => {
+        if (fail) throw new Error("flow broke");
+      },
+    });
+    const s = await startHttp({}, { tickflow: { flows: [flow] } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        if (i === 2) fail = true;
+        const reply = await call(s.port, "POST", "/api/v1/flows/api-flow/trigger");
+        assert.equal(reply.status, 202);
+        const { runId } = reply.json();
+        await waitFor(
+          async () => ["success", "failed"].includes((await s.tickflow.flows.run(runId))?.status ?? ""),
+          "run end",
+        );
+      }
+      const list = (await call(s.port, "GET", "/api/v1/flows")).json().flows;
+      assert.equal(list[0].name, "api-flow");
+      assert.equal(list[0].lastRunStatus, "failed");
+      const shown = (await call(s.port, "GET", "/api/v1/flows/api-flow")).json();
+      assert.equal(shown.recentRuns.length, 3);
+      assert.equal(shown.recentRuns[0].errorMessage, "flow broke");
+      assert.match(shown.recentRuns[0].errorStack, /flow broke/);
+      const page1 = (await call(s.port, "GET", "/api/v1/runs?flow=api-flow&limit=2")).json();
+      assert.equal(page1.runs.length, 2);
+      const page2 = (
+        await call(s.port, "GET", `/api/v1/runs?flow=api-flow&limit=2&cursor=${page1.nextCursor}`)
+      ).json();
+      assert.equal(page2.runs.length, 1);
+      assert.equal(page2.nextCursor, null);
+      const failed = (await call(s.port, "GET", "/api/v1/runs?status=failed")).json().runs;
+      assert.equal(failed.length, 1);
+      assert.equal((await call(s.port, "GET", `/api/v1/runs/${failed[0].id}`)).json().run.status, "failed");
+      assert.equal((await call(s.port, "GET", "/api/v1/runs?status=exploded")).status, 400);
+      assert.match(
+        (await call(s.port, "GET", "/api/v1/runs?since=noon")).json().error.message,
+        /query since/,
+      );
+      assert.equal((await call(s.port, "POST", "/api/v1/flows/api-flow/disable")).json().flow.enabled, false);
+      const refused = await call(s.port, "POST", "/api/v1/flows/api-flow/trigger");
+      assert.equal(refused.status, 409);
+      assert.equal(refused.json().error.code, "FLOW_DISABLED");
+      assert.equal((await call(s.port, "POST", "/api/v1/flows/api-flow/enable")).json().flow.enabled, true);
+      assert.equal((await call(s.port, "POST", "/api/v1/flows/nope/trigger")).status, 404);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("shows monitors over the API, in /health and in /metrics", async () => {
+    const upstream: Server = createServer((_req, res) => res.writeHead(200).end("ok"));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/`;
+    const monitor = defineMonitor({
+      name: "upstream",
+      url,
+      interval: "200ms",
+      timeout: "100ms",
+      riseAfter: 2,
+    });
+    const s = await startHttp({}, { tickflow: { monitors: [monitor] } });
+    try {
+      await waitFor(
+        async () => (await s.tickflow.monitors.get("upstream"))?.state === "ONLINE",
+        "ONLINE",
+        10_000,
+      );
+      const list = (await call(s.port, "GET", "/api/v1/monitors")).json().monitors;
+      assert.equal(list[0].state, "ONLINE");
+      const one = (await call(s.port, "GET", "/api/v1/monitors/upstream")).json();
+      assert.equal(one.transitions[0].to, "ONLINE");
+      const health = (await call(s.port, "GET", "/health")).json();
+      assert.equal(health.components.monitors.states.upstream, "ONLINE");
+      const metrics = (await call(s.port, "GET", "/metrics")).text;
+      assert.match(metrics, /tickflow_monitor_state\{monitor="upstream"\} 1/);
+    } finally {
+      await s.close();
+      upstream.close();
+    }
+  });
+});
