@@ -123,6 +123,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     },
     { prefix: "/api/v1" },
   );
+  // The web dashboard at /dashboard: session login with the API token, CSRF-checked actions (src/dashboard).
+  await (await import("../dashboard/index.ts")).registerDashboard(app, deps);
   if (config.tokens.length === 0) {
     logger.warn("HTTP API has no token: protected routes refuse every request until TICKFLOW_TOKEN is set");
   }

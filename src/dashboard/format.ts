@@ -1,0 +1,69 @@
+import { formatDuration } from "../core/duration.ts";
+import { describeTrigger, type Trigger } from "../core/triggers.ts";
+import { type Html, html } from "./html.ts";
+
+/** `2030-01-01 12:00:05 UTC`: every time on the dashboard is UTC, like the scheduler's cron. */
+export function utc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+/** "3m ago" / "in 20s", relative to the server's clock (tickflow.now()). */
+export function relative(ms: number, now: number): string {
+  const delta = ms - now;
+  if (Math.abs(delta) < 1_000) return "now";
+  return delta < 0 ? `${formatDuration(-delta)} ago` : `in ${formatDuration(delta)}`;
+}
+
+/** A `<time>` with the UTC time as text and the relative time beside it; "—" for null. */
+export function when(ms: number | null | undefined, now: number): Html {
+  if (ms === null || ms === undefined) return html`<span class="muted">—</span>`;
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}" title="${iso}">${utc(ms)}</time> <span class="muted">(${relative(ms, now)})</span>`;
+}
+
+export function duration(ms: number | null | undefined): Html {
+  if (ms === null || ms === undefined) return html`<span class="muted">—</span>`;
+  return html`${formatDuration(ms)}`;
+}
+
+export function trigger(t: Trigger | null): string {
+  return t === null ? "manual only" : describeTrigger(t);
+}
+
+export function percent(rate: number | null): string {
+  return rate === null ? "—" : `${(rate * 100).toFixed(rate === 1 || rate === 0 ? 0 : 1)}%`;
+}
+
+/** Tone of a status word, for its badge colour (the word itself is always shown: colour is never the only cue). */
+const TONES: Record<string, "ok" | "warn" | "bad" | "info" | "neutral"> = {
+  ok: "ok",
+  success: "ok",
+  succeeded: "ok",
+  fired: "ok",
+  ONLINE: "ok",
+  enabled: "ok",
+  late: "warn",
+  skipped: "neutral",
+  retry_scheduled: "warn",
+  UNKNOWN: "neutral",
+  paused: "warn",
+  disabled: "warn",
+  missing: "bad",
+  missed: "bad",
+  failed: "bad",
+  discarded: "bad",
+  timed_out: "bad",
+  abandoned: "bad",
+  lease_lost: "bad",
+  OFFLINE: "bad",
+  cancelled: "neutral",
+  pending: "info",
+  in_progress: "info",
+  running: "info",
+  available: "info",
+  scheduled: "neutral",
+};
+
+export function badge(status: string, label = status.replace(/_/g, " ")): Html {
+  return html`<span class="badge tone-${TONES[status] ?? "neutral"}">${label}</span>`;
+}
