@@ -1,8 +1,13 @@
 import { Command, CommanderError } from "commander";
-import { TickflowError } from "../errors.ts";
+import { registerFlows } from "./commands/flows.ts";
+import { registerInit } from "./commands/init.ts";
 import { registerMigrate } from "./commands/migrate.ts";
+import { registerNew } from "./commands/new.ts";
 import { registerSchedules } from "./commands/schedules.ts";
 import { registerStart } from "./commands/start.ts";
+import { registerStatus } from "./commands/status.ts";
+import { registerTrigger } from "./commands/trigger.ts";
+import { cliErrorMessage } from "./common.ts";
 
 const program = new Command()
   .name("tickflow")
@@ -14,13 +19,18 @@ const program = new Command()
 registerStart(program);
 registerMigrate(program);
 registerSchedules(program);
+registerStatus(program);
+registerFlows(program);
+registerTrigger(program);
+registerInit(program);
+registerNew(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   // One clear line; the stack only helps for bugs, not for bad input.
-  const message = error instanceof TickflowError ? error.message : `${(error as Error).stack ?? error}`;
+  const message = cliErrorMessage(error);
   process.stderr.write(`tickflow: ${message}\n`);
   process.exit(1);
 }

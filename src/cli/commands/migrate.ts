@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load.ts";
 import { openStore } from "../../store/open-store.ts";
+import { withProgress } from "../progress.ts";
 
 export function registerMigrate(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerMigrate(program: Command): void {
           for (const m of pending) console.log(`pending ${String(m.version).padStart(4, "0")}_${m.name}`);
           return;
         }
-        const report = await store.migrate();
+        const report = await withProgress("applying migrations", () => store.migrate());
         for (const m of report.applied)
           console.log(`applied ${String(m.version).padStart(4, "0")}_${m.name}`);
         console.log(`schema at version ${report.version}`);
