@@ -17,7 +17,8 @@ export class AttemptAbort extends Error {
 /**
  * An attempt's abort switch. The AbortSignal a handler sees is created on its first read of
  * `ctx.signal`: most handlers never read it, and an AbortController plus the listener the runner
- * needs on it cost ~4 µs a job — a quarter of the runtime's own per-job cost at 20 000+ jobs/s.
+ * kept on it were most of the runtime's own cost per job (measured against an in-memory store,
+ * 12 µs → 5 µs with this and the spread-free finishFor).
  */
 export class AttemptControl {
   private controller: AbortController | undefined;
