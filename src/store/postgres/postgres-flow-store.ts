@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { lastRunStatusFor } from "../../core/flow-run-state.ts";
 import { NotFoundError } from "../../errors.ts";
+import { toFlowRow, toFlowRunRow } from "../flow-rows.ts";
 import {
   ABANDONED_RUN_MESSAGE,
   type ClaimRunRequest,
@@ -18,7 +19,6 @@ import {
   type TriggerRunResult,
 } from "../flow-store.ts";
 import type { InsertResult, JobInsert } from "../store.ts";
-import { toFlowRow, toFlowRunRow } from "./postgres-flow-rows.ts";
 import type { PgRow } from "./postgres-rows.ts";
 
 /** What the PostgreSQL adapter lends its flow store. */

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { FLOW_RUN_STATUSES, lastRunStatusFor } from "../../core/flow-run-state.ts";
 import { NotFoundError } from "../../errors.ts";
+import { toFlowRow, toFlowRunRow } from "../flow-rows.ts";
 import {
   ABANDONED_RUN_MESSAGE,
   type ClaimRunRequest,
@@ -18,7 +19,6 @@ import {
   type TriggerRunResult,
 } from "../flow-store.ts";
 import type { JobInsert } from "../store.ts";
-import { toFlowRow, toFlowRunRow } from "./sqlite-flow-rows.ts";
 
 type Row = Record<string, unknown>;
 

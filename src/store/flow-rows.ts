@@ -1,6 +1,7 @@
-import type { FlowLastRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
-import type { FlowRow, FlowRunRow } from "../flow-store.ts";
+import type { FlowLastRunStatus, FlowRunStatus, TriggerSource } from "../core/flow-run-state.ts";
+import type { FlowRow, FlowRunRow } from "./flow-store.ts";
 
+// Shared by both adapters: pg returns bigints as strings and SQLite as numbers; Number()/String() normalize both.
 type Row = Record<string, unknown>;
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
