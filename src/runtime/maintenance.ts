@@ -1,5 +1,6 @@
 import type { TickflowEvents } from "../events.ts";
 import type { Store } from "../store/store.ts";
+import { runLoop } from "./loop.ts";
 import { Waker } from "./waker.ts";
 
 export interface MaintenanceOptions {
@@ -31,16 +32,14 @@ export class Maintenance {
     this.loop = this.run();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      try {
-        await this.tick();
-      } catch (error) {
-        this.options.events.emit("worker:error", { error: error as Error, where: "maintenance" });
-      }
-      if (this.stopping) break;
-      await this.waker.sleep(this.options.rescueIntervalMs);
-    }
+  private run(): Promise<void> {
+    return runLoop({
+      tick: () => this.tick().then(() => this.options.rescueIntervalMs),
+      waker: this.waker,
+      stopping: () => this.stopping,
+      onError: (error) => this.options.events.emit("worker:error", { error, where: "maintenance" }),
+      errorDelayMs: this.options.rescueIntervalMs,
+    });
   }
 
   async tick(): Promise<void> {

@@ -2,6 +2,7 @@ import { planTicks } from "../core/misfire.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { Store } from "../store/store.ts";
+import { runLoop } from "./loop.ts";
 import { Waker } from "./waker.ts";
 
 export interface SchedulerOptions {
@@ -47,18 +48,14 @@ export class Scheduler {
     this.waker.wake();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      let delay: number;
-      try {
-        delay = await this.tick();
-      } catch (error) {
-        this.options.events.emit("worker:error", { error: error as Error, where: "scheduler" });
-        delay = this.options.maxSleepMs;
-      }
-      if (this.stopping) break;
-      await this.waker.sleep(delay);
-    }
+  private run(): Promise<void> {
+    return runLoop({
+      tick: () => this.tick(),
+      waker: this.waker,
+      stopping: () => this.stopping,
+      onError: (error) => this.options.events.emit("worker:error", { error, where: "scheduler" }),
+      errorDelayMs: this.options.maxSleepMs,
+    });
   }
 
   /** Fires what is due now; returns the delay until the next look. */

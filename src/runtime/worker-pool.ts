@@ -2,6 +2,7 @@ import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { AttemptFinish, ClaimedJob, Store } from "../store/store.ts";
 import { AttemptAbort, AttemptControl, type AttemptResult, runAttempt } from "./attempt.ts";
+import { runLoop } from "./loop.ts";
 import type { JobRegistry } from "./registry.ts";
 import { Waker } from "./waker.ts";
 
@@ -76,18 +77,14 @@ export class WorkerPool {
     this.loop = this.run();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      let delay: number;
-      try {
-        delay = await this.tick();
-      } catch (error) {
-        this.options.events.emit("worker:error", { error: error as Error, where: "claim" });
-        delay = this.options.pollIntervalMs;
-      }
-      if (this.stopping) break;
-      await this.waker.sleep(delay);
-    }
+  private run(): Promise<void> {
+    return runLoop({
+      tick: () => this.tick(),
+      waker: this.waker,
+      stopping: () => this.stopping,
+      onError: (error) => this.options.events.emit("worker:error", { error, where: "claim" }),
+      errorDelayMs: this.options.pollIntervalMs,
+    });
   }
 
   /** Claims into free slots; returns how long to sleep before the next claim. */
