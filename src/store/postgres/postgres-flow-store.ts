@@ -18,15 +18,15 @@ import {
   type TriggerRunRequest,
   type TriggerRunResult,
 } from "../flow-store.ts";
+import type { DbRow } from "../rows.ts";
 import type { InsertResult, JobInsert } from "../store.ts";
-import type { PgRow } from "./postgres-rows.ts";
 
 /** What the PostgreSQL adapter lends its flow store. */
 export interface PostgresFlowStoreDeps {
   /** BEGIN … COMMIT on one pooled connection (the adapter's, with its connection-loss handling). */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** A read on the pool. */
-  read(text: string, values?: unknown[]): Promise<PgRow[]>;
+  read(text: string, values?: unknown[]): Promise<DbRow[]>;
   /** The adapter's transactional enqueue: the job commits with the run, and NOTIFY fires on commit. */
   insertJobs(jobs: readonly JobInsert[], now: number, client: pg.PoolClient): Promise<InsertResult[]>;
 }

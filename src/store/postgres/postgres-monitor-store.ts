@@ -9,11 +9,11 @@ import {
   type MonitorTransitionRow,
   type QueueGateRow,
 } from "../monitor-store.ts";
-import type { PgRow } from "./postgres-rows.ts";
+import type { DbRow } from "../rows.ts";
 
 /** A connection inside a transaction. */
 export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: PgRow[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: DbRow[] }>;
 }
 
 type Woken = readonly { queue: string; runAt: number }[];
@@ -22,7 +22,7 @@ export interface PostgresMonitorStoreDeps {
   /** The adapter's BEGIN … COMMIT on one pooled connection. */
   transaction<T>(fn: (client: PgQueryable) => Promise<T>): Promise<T>;
   /** A read on the pool (search_path is tickflow's schema). */
-  read(text: string, values?: unknown[]): Promise<PgRow[]>;
+  read(text: string, values?: unknown[]): Promise<DbRow[]>;
   /** NOTIFY inside the transaction: other processes hear it when it commits. */
   notify(client: PgQueryable, jobs: Woken): Promise<void>;
   /** This store's own listeners (its NOTIFYs are not echoed back to it). */
@@ -189,8 +189,8 @@ const wakeFor = (queues: readonly string[]) => queues.map((queue) => ({ queue, r
 
 const num = (v: unknown): number => Number(v);
 
-function toMonitorRow(r: PgRow): MonitorRow {
-  const last = r.last_transition as PgRow | null;
+function toMonitorRow(r: DbRow): MonitorRow {
+  const last = r.last_transition as DbRow | null;
   return {
     name: r.name as string,
     jobType: r.job_type as string,
@@ -221,7 +221,7 @@ function toMonitorRow(r: PgRow): MonitorRow {
   };
 }
 
-function toTransitionRow(r: PgRow): MonitorTransitionRow {
+function toTransitionRow(r: DbRow): MonitorTransitionRow {
   return {
     monitor: r.monitor as string,
     seq: num(r.seq),

@@ -5,6 +5,7 @@ import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { ConfigError, InvalidOptionError, NotFoundError, TickflowError } from "../../errors.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
+import { type DbRow, toClaimedJob, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../rows.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -32,14 +33,6 @@ import { encodeHint, hintFor, JobsListener } from "./postgres-listener.ts";
 import { postgresMigrations } from "./postgres-migrations.ts";
 import { PostgresMonitorStore } from "./postgres-monitor-store.ts";
 import * as sql from "./postgres-queries.ts";
-import {
-  type PgRow,
-  toClaimedJob,
-  toJobRow,
-  toJobRunRow,
-  toScheduleRow,
-  toTickRow,
-} from "./postgres-rows.ts";
 
 export interface PostgresStoreOptions {
   /** The schema holding tickflow's tables (default `tickflow`): lowercase letters, digits, `_`. */
@@ -54,7 +47,7 @@ export interface PostgresStoreOptions {
 
 /** Anything with pg's `query(text, values)`: a pg.Client or PoolClient inside the caller's transaction. */
 interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: PgRow[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: DbRow[] }>;
 }
 
 type Released = readonly { queue: string; runAt: number }[];
@@ -135,12 +128,12 @@ export class PostgresStore implements Store {
   // ── plumbing ──────────────────────────────────────────────────────────────
 
   /** One statement on the pool (autocommit). Writes are not retried: a lost reply may hide a commit. */
-  private async write(text: string, values: unknown[], name?: string): Promise<PgRow[]> {
+  private async write(text: string, values: unknown[], name?: string): Promise<DbRow[]> {
     return (await this.pool.query({ text, values, name })).rows;
   }
 
   /** A read, retried once on a dropped connection (a killed backend, a restarted server). */
-  private async read(text: string, values: unknown[] = []): Promise<PgRow[]> {
+  private async read(text: string, values: unknown[] = []): Promise<DbRow[]> {
     try {
       return (await this.pool.query(text, values)).rows;
     } catch (error) {
@@ -439,7 +432,7 @@ export class PostgresStore implements Store {
     return this.transaction(async (c) => {
       const job = await this.lockJob(c, id);
       if (isFinalState(job.state)) return job;
-      return toJobRow((await c.query(sql.CANCEL_JOB, [id, now])).rows[0] as PgRow);
+      return toJobRow((await c.query(sql.CANCEL_JOB, [id, now])).rows[0] as DbRow);
     });
   }
 
@@ -448,7 +441,7 @@ export class PostgresStore implements Store {
       const job = await this.lockJob(c, id);
       const retryable: JobState[] = ["discarded", "cancelled", "retry_scheduled", "scheduled"];
       if (!retryable.includes(job.state)) return { row: job, requeued: [] };
-      const updated = toJobRow((await c.query(sql.RETRY_JOB, [id, now])).rows[0] as PgRow);
+      const updated = toJobRow((await c.query(sql.RETRY_JOB, [id, now])).rows[0] as DbRow);
       const requeued = [{ queue: updated.queue, runAt: now }];
       await this.notifyInTransaction(c, requeued);
       return { row: updated, requeued };

@@ -19,6 +19,7 @@ import {
   type TriggerRunResult,
 } from "../flow-store.ts";
 import type { JobInsert } from "../store.ts";
+import { INSERT_JOB, insertJobValues } from "./sqlite-job-insert.ts";
 
 type Row = Record<string, unknown>;
 
@@ -367,23 +368,7 @@ export class SqliteFlowStore implements FlowStore {
   }
 
   private insertJob(job: JobInsert, now: number): string {
-    const info = this.stmt(
-      `INSERT INTO jobs (type, queue, payload, state, priority, max_attempts, run_at, key, timeout_ms, backoff, state_key, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      job.type,
-      job.queue,
-      job.payload,
-      job.runAt > now ? "scheduled" : "available",
-      job.priority,
-      job.maxAttempts,
-      job.runAt,
-      job.key,
-      job.timeoutMs,
-      job.backoff,
-      job.stateKey,
-      now,
-    );
+    const info = this.stmt(INSERT_JOB).run(...insertJobValues(job, now));
     return String(info.lastInsertRowid);
   }
 }

@@ -5,6 +5,7 @@ import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { NotFoundError } from "../../errors.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
+import { toClaimedJob, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../rows.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -28,9 +29,9 @@ import type {
   TickRow,
 } from "../store.ts";
 import { SqliteFlowStore } from "./sqlite-flow-store.ts";
+import { INSERT_JOB, insertJobValues } from "./sqlite-job-insert.ts";
 import { sqliteMigrations } from "./sqlite-migrations.ts";
 import { SqliteMonitorStore } from "./sqlite-monitor-store.ts";
-import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "./sqlite-rows.ts";
 
 type Row = Record<string, unknown>;
 
@@ -181,27 +182,13 @@ export class SqliteStore implements Store {
   async insertJobs(jobs: readonly JobInsert[], now: number): Promise<InsertResult[]> {
     if (jobs.length === 0) return [];
     const insert = this.stmt(
-      `INSERT INTO jobs (type, queue, payload, state, priority, max_attempts, run_at, key, timeout_ms, backoff, state_key, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `${INSERT_JOB}
        ON CONFLICT (key) WHERE key IS NOT NULL AND state IN ${UNFINISHED} DO NOTHING`,
     );
     const existing = this.stmt(`SELECT id FROM jobs WHERE key = ? AND state IN ${UNFINISHED}`);
     const results = this.write(() =>
       jobs.map((job): InsertResult => {
-        const info = insert.run(
-          job.type,
-          job.queue,
-          job.payload,
-          job.runAt > now ? "scheduled" : "available",
-          job.priority,
-          job.maxAttempts,
-          job.runAt,
-          job.key,
-          job.timeoutMs,
-          job.backoff,
-          job.stateKey,
-          now,
-        );
+        const info = insert.run(...insertJobValues(job, now));
         if (info.changes === 1) return { id: String(info.lastInsertRowid), status: "inserted" };
         const row = existing.get(job.key) as { id: number };
         return { id: String(row.id), status: "duplicate" };
@@ -243,21 +230,7 @@ export class SqliteStore implements Store {
         (a.run_at as number) - (b.run_at as number) ||
         (a.id as number) - (b.id as number),
     );
-    return rows.map((r) => ({
-      id: String(r.id),
-      type: r.type as string,
-      queue: r.queue as string,
-      payload: r.payload as string,
-      attempt: r.attempt as number,
-      maxAttempts: r.max_attempts as number,
-      leaseToken: r.lease_token as number,
-      timeoutMs: r.timeout_ms as number | null,
-      backoff: r.backoff as string,
-      stateKey: r.state_key as string | null,
-      scheduleId: r.schedule_id as string | null,
-      nominalAt: r.nominal_at as number | null,
-      startedAt: r.started_at as number,
-    }));
+    return rows.map(toClaimedJob);
   }
 
   async extendLeases(

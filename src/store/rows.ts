@@ -1,17 +1,18 @@
-import type { JobState, RunOutcome } from "../../core/job-state.ts";
-import type { MisfirePolicy, OverlapPolicy, TickDecision, TickReason } from "../../core/misfire.ts";
-import type { ClaimedJob, JobRow, JobRunRow, ScheduleRow, TickRow } from "../store.ts";
+import type { JobState, RunOutcome } from "../core/job-state.ts";
+import type { MisfirePolicy, OverlapPolicy, TickDecision, TickReason } from "../core/misfire.ts";
+import type { ClaimedJob, JobRow, JobRunRow, ScheduleRow, TickRow } from "./store.ts";
 
 /**
- * Row mapping. `pg` returns bigint columns as strings (they may exceed 2^53); every time here is
- * epoch ms (< 2^53 until the year 287 396), so Number() is exact. Ids stay strings.
+ * Row mapping shared by both adapters. `pg` returns bigint columns as strings (they may exceed
+ * 2^53) and SQLite returns numbers; every time here is epoch ms (< 2^53 until the year 287 396),
+ * so Number() is exact for both. Ids stay strings. Booleans are true/false (pg) or 1/0 (SQLite).
  */
-export type PgRow = Record<string, unknown>;
+export type DbRow = Record<string, unknown>;
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export function toClaimedJob(r: PgRow): ClaimedJob {
+export function toClaimedJob(r: DbRow): ClaimedJob {
   return {
     id: String(r.id),
     type: r.type as string,
@@ -29,7 +30,7 @@ export function toClaimedJob(r: PgRow): ClaimedJob {
   };
 }
 
-export function toJobRow(r: PgRow): JobRow {
+export function toJobRow(r: DbRow): JobRow {
   return {
     id: String(r.id),
     type: r.type as string,
@@ -53,7 +54,7 @@ export function toJobRow(r: PgRow): JobRow {
   };
 }
 
-export function toJobRunRow(r: PgRow): JobRunRow {
+export function toJobRunRow(r: DbRow): JobRunRow {
   return {
     id: String(r.id),
     jobId: String(r.job_id),
@@ -68,7 +69,7 @@ export function toJobRunRow(r: PgRow): JobRunRow {
   };
 }
 
-export function toScheduleRow(r: PgRow): ScheduleRow {
+export function toScheduleRow(r: DbRow): ScheduleRow {
   return {
     id: r.id as string,
     jobType: r.job_type as string,
@@ -78,7 +79,7 @@ export function toScheduleRow(r: PgRow): ScheduleRow {
     graceMs: Number(r.grace_ms),
     overlap: r.overlap as OverlapPolicy,
     jobOptions: JSON.parse(r.job_options as string),
-    paused: r.paused === true,
+    paused: Boolean(r.paused),
     nextFireAt: num(r.next_fire_at),
     lastFireAt: num(r.last_fire_at),
     createdAt: Number(r.created_at),
@@ -86,7 +87,7 @@ export function toScheduleRow(r: PgRow): ScheduleRow {
   };
 }
 
-export function toTickRow(r: PgRow): TickRow {
+export function toTickRow(r: DbRow): TickRow {
   return {
     scheduleId: r.schedule_id as string,
     nominalAt: Number(r.nominal_at),
