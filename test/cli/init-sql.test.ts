@@ -10,7 +10,7 @@ import { postgresMigrations } from "../../src/store/postgres/postgres-migrations
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { sqliteMigrations } from "../../src/store/sqlite/sqlite-migrations.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { adminQuery, pgSkipReason, pgTestUrl } from "../helpers/pg.ts";
+import { adminQuery, pgTestSkip, pgTestUrl } from "../helpers/pg.ts";
 import { tempDir } from "../helpers/sqlite.ts";
 
 const BIN = resolve("bin/tickflow.js");
@@ -84,7 +84,7 @@ describe("tickflow init --sql", () => {
   });
 
   it("the PostgreSQL files, applied by hand to a schema, leave nothing for tickflow to migrate", {
-    skip: pgSkipReason(),
+    skip: pgTestSkip(),
   }, async () => {
     const url = pgTestUrl()!;
     const schema = `tickflow_test_sql_${randomBytes(5).toString("hex")}`;

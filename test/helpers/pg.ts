@@ -48,6 +48,14 @@ export function pgSkipReason(): string | undefined {
   return resolved.url ? undefined : resolved.reason;
 }
 
+/**
+ * The `skip` option for a PostgreSQL test: the reason when no server answers, but never under
+ * TICKFLOW_REQUIRE_PG (CI), where the test must run and fail instead of passing by skipping.
+ */
+export function pgTestSkip(): string | undefined {
+  return pgRequired ? undefined : pgSkipReason();
+}
+
 /** Runs one statement as an administrator of the test database (schema drops, backend kills). */
 export async function adminQuery(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
   const url = pgTestUrl();

@@ -10,7 +10,7 @@ import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { Tickflow } from "../../src/tickflow.ts";
 import { flowTestbed, gate, recordFlowEvents } from "../helpers/flows.ts";
-import { createTestPgStore, pgSkipReason } from "../helpers/pg.ts";
+import { createTestPgStore, pgTestSkip } from "../helpers/pg.ts";
 import { spawnTickflow } from "../helpers/process.ts";
 import { createTestSqliteStore, tempDir } from "../helpers/sqlite.ts";
 import { waitFor } from "../helpers/wait-for.ts";
@@ -123,7 +123,7 @@ describe("data flows: one run at a time, across processes", () => {
   });
 
   it("two processes triggering the same flow at once on PostgreSQL: exactly one run, the other already_running", {
-    skip: pgSkipReason(),
+    skip: pgTestSkip(),
   }, async () => {
     const h = await createTestPgStore();
     try {

@@ -11,7 +11,7 @@ import { defineMonitor, type MonitorOptions } from "../../src/monitors/define-mo
 import { defineJob } from "../../src/runtime/registry.ts";
 import type { Store } from "../../src/store/store.ts";
 import { Tickflow } from "../../src/tickflow.ts";
-import { createTestPgStore, pgSkipReason } from "../helpers/pg.ts";
+import { createTestPgStore, pgTestSkip } from "../helpers/pg.ts";
 import { asJobs } from "../helpers/runtime.ts";
 import { createTestSqliteStore, tempDir } from "../helpers/sqlite.ts";
 import { sleep, waitFor } from "../helpers/wait-for.ts";
@@ -287,7 +287,7 @@ const dialects: {
   },
   {
     name: "postgres (two Tickflow instances on one database)",
-    skip: pgSkipReason(),
+    skip: pgTestSkip(),
     async open() {
       const h = await createTestPgStore();
       return { a: h.store, b: await h.openAnother(), cleanup: () => h.cleanup() };
