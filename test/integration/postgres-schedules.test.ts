@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { assertEverySecondRanOnce } from "../helpers/every-second.ts";
 import { createTestPgStore, pgRequired, pgSkipReason } from "../helpers/pg.ts";
 import { spawnTickflow } from "../helpers/process.ts";
 import { tempDir } from "../helpers/sqlite.ts";
@@ -36,31 +36,7 @@ describe("schedules across processes on PostgreSQL (real time)", {
       for (const p of processes) p.child.kill("SIGTERM");
       assert.deepEqual(await Promise.all(processes.map((p) => p.exited)), [0, 0, 0]);
 
-      const ticks = (await h.store.listTicks("every-second", { limit: 1_000 })).reverse();
-      assert.ok(ticks.length >= 18, `expected ~20 ticks, got ${ticks.length}`);
-      for (let i = 1; i < ticks.length; i++) {
-        assert.equal(
-          ticks[i]!.nominalAt - ticks[i - 1]!.nominalAt,
-          1_000,
-          "consecutive nominal seconds, none missing",
-        );
-      }
-      assert.deepEqual(new Set(ticks.map((t) => t.decision)), new Set(["fired"]));
-
-      const ledger = existsSync(ledgerFile) ? readFileSync(ledgerFile, "utf8").trim().split("\n") : [];
-      const nominal = ledger.map((line) => Number(line.split(" ")[0]));
-      assert.equal(new Set(nominal).size, nominal.length, "no nominal second ran twice");
-      for (const tick of ticks) {
-        // The last tick may have been decided just before SIGTERM (the scheduler decides a tick
-        // slightly ahead of its nominal time) and is then left for the next start.
-        if (tick === ticks.at(-1) && !nominal.includes(tick.nominalAt)) continue;
-        assert.ok(nominal.includes(tick.nominalAt), `tick ${new Date(tick.nominalAt).toISOString()} ran`);
-        const runs = await h.store.listJobRuns(tick.jobId!);
-        assert.deepEqual(
-          runs.map((r) => r.outcome),
-          ["succeeded"],
-        );
-      }
+      await assertEverySecondRanOnce(h.store, ledgerFile);
       for (const p of processes) assert.doesNotMatch(p.output(), /internal error/);
     } finally {
       for (const p of processes) p.child.kill("SIGKILL");
