@@ -20,6 +20,7 @@ import {
 } from "../flow-store.ts";
 import type { JobInsert } from "../store.ts";
 import { INSERT_JOB, insertJobValues } from "./sqlite-job-insert.ts";
+import { unfinishedState } from "./sqlite-states.ts";
 
 type Row = Record<string, unknown>;
 
@@ -33,13 +34,12 @@ export interface SqliteFlowStoreDeps {
 }
 
 const ACTIVE = "('pending', 'in_progress')";
-const UNFINISHED_JOB = "('scheduled', 'available', 'running', 'retry_scheduled')";
 /** A flow row with its schedule's live next fire time (null while disabled, removed or paused). */
 const SELECT_FLOW = `SELECT f.*, s.next_fire_at AS schedule_next_fire_at, s.paused AS schedule_paused
   FROM data_flows AS f LEFT JOIN schedules AS s ON s.id = f.schedule_id`;
 /** Active runs whose job is finished or gone: nothing will ever finish them. */
 const STALE_RUNS = `SELECT * FROM data_flow_runs AS r WHERE r.status IN ${ACTIVE}
-  AND NOT EXISTS (SELECT 1 FROM jobs AS j WHERE j.id = r.job_id AND j.state IN ${UNFINISHED_JOB})`;
+  AND NOT EXISTS (SELECT 1 FROM jobs AS j WHERE j.id = r.job_id AND ${unfinishedState("j.state")})`;
 
 /** `data_flows` and `data_flow_runs` on the adapter's connection; every write in BEGIN IMMEDIATE. */
 export class SqliteFlowStore implements FlowStore {

@@ -32,6 +32,7 @@ import { SqliteFlowStore } from "./sqlite-flow-store.ts";
 import { INSERT_JOB, insertJobValues } from "./sqlite-job-insert.ts";
 import { sqliteMigrations } from "./sqlite-migrations.ts";
 import { SqliteMonitorStore } from "./sqlite-monitor-store.ts";
+import { pendingState, unfinishedState } from "./sqlite-states.ts";
 
 type Row = Record<string, unknown>;
 
@@ -58,17 +59,21 @@ const FINISH_CHUNK = 200;
 /** "(?, ?, ?), (?, ?, ?)" for `rows` rows of `columns` values. */
 const rowsOf = (rows: number, columns: number) =>
   Array.from({ length: rows }, () => `(${Array.from({ length: columns }, () => "?").join(", ")})`).join(", ");
-const PENDING = "('scheduled', 'available', 'retry_scheduled')";
+const PENDING_J = pendingState("j.state");
 /**
  * Jobs sharing a state key run one at a time (their ctx.state updates would otherwise race):
  * a keyed job is claimable only when no job with its key runs and it is the first due one.
- * Costs nothing for unkeyed jobs, the common case (state_key IS NULL short-circuits).
+ * Costs nothing for unkeyed jobs, the common case (state_key IS NULL short-circuits). The first
+ * due job is looked up in jobs_state_key_unfinished, whose predicate the lookup must spell out:
+ * left to choose, the planner walks jobs_due, every pending job of every key.
  */
 const ONE_PER_STATE_KEY = `(j.state_key IS NULL OR (
   NOT EXISTS (SELECT 1 FROM jobs AS r WHERE r.state_key = j.state_key AND r.state = 'running')
-  AND j.id = (SELECT p.id FROM jobs AS p WHERE p.state_key = j.state_key AND p.state IN ${PENDING} AND p.run_at <= ?
+  AND j.id = (SELECT p.id FROM jobs AS p INDEXED BY jobs_state_key_unfinished
+              WHERE p.state_key = j.state_key AND ${unfinishedState("p.state")} AND ${pendingState("p.state")}
+                AND p.run_at <= ?
               ORDER BY p.run_at, p.id LIMIT 1)))`;
-const UNFINISHED = "('scheduled', 'available', 'running', 'retry_scheduled')";
+const UNFINISHED = unfinishedState();
 /** Queue gating (monitors): a queue with a closed gate is not claimed from. queue_gates is ~empty. */
 const OPEN_QUEUE = "j.queue NOT IN (SELECT queue FROM queue_gates)";
 
@@ -183,9 +188,9 @@ export class SqliteStore implements Store {
     if (jobs.length === 0) return [];
     const insert = this.stmt(
       `${INSERT_JOB}
-       ON CONFLICT (key) WHERE key IS NOT NULL AND state IN ${UNFINISHED} DO NOTHING`,
+       ON CONFLICT (key) WHERE key IS NOT NULL AND ${UNFINISHED} DO NOTHING`,
     );
-    const existing = this.stmt(`SELECT id FROM jobs WHERE key = ? AND state IN ${UNFINISHED}`);
+    const existing = this.stmt(`SELECT id FROM jobs WHERE key = ? AND ${UNFINISHED}`);
     const results = this.write(() =>
       jobs.map((job): InsertResult => {
         const info = insert.run(...insertJobValues(job, now));
@@ -214,7 +219,7 @@ export class SqliteStore implements Store {
          lease_owner = ?, lease_expires_at = ?, started_at = ?
        WHERE id IN (
          SELECT id FROM jobs AS j INDEXED BY ${queues ? "jobs_claim" : "jobs_due"}
-         WHERE state IN ${PENDING} AND run_at <= ? ${queueFilter} AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
+         WHERE ${PENDING_J} AND run_at <= ? ${queueFilter} AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
          ORDER BY priority DESC, run_at, id LIMIT ?)
        RETURNING id, type, queue, payload, attempt, max_attempts, lease_token, timeout_ms, backoff,
          state_key, schedule_id, nominal_at, started_at, priority, run_at`,
@@ -384,7 +389,7 @@ export class SqliteStore implements Store {
 
   async nextRunAt(queues: readonly string[] | undefined): Promise<number | null> {
     const filter = queues ? `AND queue IN (${queues.map(() => "?").join(", ")})` : "";
-    const row = this.stmt(`SELECT min(run_at) AS at FROM jobs WHERE state IN ${PENDING} ${filter}`).get(
+    const row = this.stmt(`SELECT min(run_at) AS at FROM jobs WHERE ${pendingState()} ${filter}`).get(
       ...(queues ?? []),
     ) as { at: number | null };
     return row.at;
@@ -458,8 +463,8 @@ export class SqliteStore implements Store {
 
   async countJobs(now: number): Promise<QueueCount[]> {
     const rows = this.stmt(
-      `SELECT queue, CASE WHEN state IN ${PENDING} AND run_at <= ? THEN 'available' ELSE state END AS st,
-         count(*) AS n, min(CASE WHEN state IN ${PENDING} AND run_at <= ? THEN run_at END) AS oldest
+      `SELECT queue, CASE WHEN ${pendingState()} AND run_at <= ? THEN 'available' ELSE state END AS st,
+         count(*) AS n, min(CASE WHEN ${pendingState()} AND run_at <= ? THEN run_at END) AS oldest
        FROM jobs GROUP BY queue, st ORDER BY queue, st`,
     ).all(now, now) as Row[];
     return rows.map((r) => ({
@@ -564,9 +569,7 @@ export class SqliteStore implements Store {
     const due = this.stmt(
       "SELECT * FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?",
     );
-    const unfinished = this.stmt(
-      `SELECT 1 FROM jobs WHERE schedule_id = ? AND state IN ${UNFINISHED} LIMIT 1`,
-    );
+    const unfinished = this.stmt(`SELECT 1 FROM jobs WHERE schedule_id = ? AND ${UNFINISHED} LIMIT 1`);
     const insertTick = this.stmt(
       `INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (schedule_id, nominal_at) DO NOTHING`,
