@@ -94,17 +94,18 @@ const ONE_PER_STATE_KEY = `CASE WHEN j.state_key IS NULL THEN true ELSE (
                 ORDER BY p.run_at, p.id LIMIT 1)) END`;
 
 /**
- * MATERIALIZED keeps the locking subquery an optimization fence: without it the planner may
- * inline it into the UPDATE and lock more rows than LIMIT. SKIP LOCKED lets concurrent claimers
+ * The candidates are an ARRAY(subquery): an init plan run once, an optimization fence the planner
+ * cannot inline into the UPDATE (which could lock more rows than LIMIT), and a plan that stays a
+ * primary-key probe per claimed row when planned generically (a join to a CTE became a hash join
+ * over a scan of every job: 4 ms for 50 at 20 000 jobs). SKIP LOCKED lets concurrent claimers
  * take disjoint rows without waiting on each other.
  */
 function claimStatement(candidates: string): string {
-  return `WITH c AS MATERIALIZED (
-${candidates}
-)
-UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, lease_token = jobs.lease_token + 1,
+  return `UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, lease_token = jobs.lease_token + 1,
   lease_owner = $3, lease_expires_at = $4, started_at = $1
-FROM c WHERE jobs.id = c.id
+WHERE jobs.id = ANY(ARRAY(
+${candidates}
+))
 RETURNING ${CLAIMED_COLUMNS}`;
 }
 

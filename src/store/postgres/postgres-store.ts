@@ -56,6 +56,13 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const JOB_ID = /^[0-9]{1,18}$/;
 /** A claim waits this long for a pooled connection before failing (the worker loop then retries). */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** The worker loop's connections: one claim, one finish batch and one renewal or release in flight. */
+export const LOOP_POOL_SIZE = 3;
+/**
+ * Loop connections are replaced this often, so their cached generic plans are made again against
+ * current table sizes (a plan made while a table was nearly empty may scan it once it is not).
+ */
+const LOOP_CONNECTION_LIFETIME_S = 300;
 
 /**
  * The PostgreSQL adapter on a pg.Pool: claims with FOR UPDATE SKIP LOCKED, batches as arrays in
@@ -68,6 +75,14 @@ export class PostgresStore implements Store {
   /** Pooled connections at most (the LISTEN connection is extra). */
   readonly poolSize: number;
   private readonly pool: pg.Pool;
+  /**
+   * The worker loop's statements (claim, finish, lease renewal, release) run on connections with
+   * plan_cache_mode = force_generic_plan: each is planned once per connection instead of on every
+   * run. Left to choose (auto), PostgreSQL replanned the claim every time, 0.5-0.7 ms of a 1.4 ms
+   * claim of 50 jobs. Every statement sent here has a generic plan that is primary-key probes and
+   * ordered index walks (see postgres-queries.ts), so nothing depends on parameter values.
+   */
+  private readonly loopPool: pg.Pool;
   private readonly listener: JobsListener;
   private readonly hints = new EventEmitter();
   /** Names this store in its NOTIFY payloads: it already told its own listeners. */
@@ -109,9 +124,16 @@ export class PostgresStore implements Store {
     };
     this.poolSize = options.poolSize ?? 10;
     this.pool = new pg.Pool({ ...connection, max: this.poolSize });
+    this.loopPool = new pg.Pool({
+      ...connection,
+      options: `${connection.options} -c plan_cache_mode=force_generic_plan`,
+      max: LOOP_POOL_SIZE,
+      maxLifetimeSeconds: LOOP_CONNECTION_LIFETIME_S,
+    });
     // An idle pooled connection whose backend dies emits 'error' on the pool; unhandled, it would
     // crash the process. The pool has already dropped that connection; just report it.
     this.pool.on("error", (error) => this.reportError(error, "pool"));
+    this.loopPool.on("error", (error) => this.reportError(error, "pool"));
     this.listener = new JobsListener({
       connection,
       onMessage: (m) => {
@@ -130,6 +152,11 @@ export class PostgresStore implements Store {
   /** One statement on the pool (autocommit). Writes are not retried: a lost reply may hide a commit. */
   private async write(text: string, values: unknown[], name?: string): Promise<DbRow[]> {
     return (await this.pool.query({ text, values, name })).rows;
+  }
+
+  /** write(), for the worker loop's named statements: on the generic-plan connections. */
+  private async loopWrite(text: string, values: unknown[], name: string): Promise<DbRow[]> {
+    return (await this.loopPool.query({ text, values, name })).rows;
   }
 
   /** A read, retried once on a dropped connection (a killed backend, a restarted server). */
@@ -242,7 +269,7 @@ export class PostgresStore implements Store {
     this.closed = true;
     this.hints.removeAllListeners();
     await this.listener.stop();
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.loopPool.end()]);
   }
 
   async databaseNow(): Promise<number> {
@@ -316,12 +343,12 @@ export class PostgresStore implements Store {
     const { workerId, queues, limit, leaseMs, now } = request;
     if (limit <= 0 || queues?.length === 0) return [];
     const rows = queues
-      ? await this.write(
+      ? await this.loopWrite(
           sql.CLAIM_JOBS_IN_QUEUES,
           [now, limit, workerId, now + leaseMs, [...new Set(queues)]],
           "tickflow_claim_q",
         )
-      : await this.write(sql.CLAIM_JOBS, [now, limit, workerId, now + leaseMs], "tickflow_claim");
+      : await this.loopWrite(sql.CLAIM_JOBS, [now, limit, workerId, now + leaseMs], "tickflow_claim");
     // RETURNING gives no order guarantee; hand jobs out in claim order.
     rows.sort(
       (a, b) =>
@@ -339,7 +366,7 @@ export class PostgresStore implements Store {
     now: number,
   ): Promise<string[]> {
     if (leases.length === 0) return [];
-    const kept = await this.write(
+    const kept = await this.loopWrite(
       sql.EXTEND_LEASES,
       [now + leaseMs, leases.map((l) => l.jobId), leases.map((l) => l.leaseToken), workerId],
       "tickflow_extend_leases",
@@ -351,7 +378,7 @@ export class PostgresStore implements Store {
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
     const column = <T>(pick: (f: AttemptFinish) => T) => finishes.map(pick);
-    const rows = await this.write(
+    const rows = await this.loopWrite(
       sql.FINISH_ATTEMPTS,
       [
         column((f) => f.jobId),
@@ -387,12 +414,11 @@ export class PostgresStore implements Store {
 
   async releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number> {
     if (leases.length === 0) return 0;
-    const rows = await this.write(sql.RELEASE_JOBS, [
-      now,
-      leases.map((l) => l.jobId),
-      leases.map((l) => l.leaseToken),
-      workerId,
-    ]);
+    const rows = await this.loopWrite(
+      sql.RELEASE_JOBS,
+      [now, leases.map((l) => l.jobId), leases.map((l) => l.leaseToken), workerId],
+      "tickflow_release_jobs",
+    );
     await this.notifyAfterCommit(rows.map((r) => ({ queue: r.queue as string, runAt: now })));
     return rows.length;
   }
