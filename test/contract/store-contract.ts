@@ -293,6 +293,44 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.deepEqual(await store.finishAttempts([finish(fresh!, { workerId: "w2" })]), ["applied"]);
       });
 
+      it("finishes a batch of plain successes, fencing each one by its own lease", async () => {
+        await store.insertJobs([job(), job(), job()], T0);
+        const [a, b, c] = await claim(10);
+        await store.cancelJob(b!.id, T0);
+        const results = await store.finishAttempts([finish(a!), finish(b!), finish(c!, { endedAt: T0 + 9 })]);
+        assert.deepEqual(results, ["applied", "lease_lost", "applied"]);
+        assert.equal((await store.getJob(a!.id))?.state, "succeeded");
+        assert.equal((await store.getJob(b!.id))?.state, "cancelled");
+        const cRow = await store.getJob(c!.id);
+        assert.equal(cRow?.finishedAt, T0 + 9);
+        assert.equal(cRow?.leaseOwner, null);
+        assert.equal(cRow?.lastError, null);
+        const runs = async (id: string) =>
+          (await store.listJobRuns(id)).map((r) => [r.attempt, r.outcome, r.workerId, r.durationMs]);
+        assert.deepEqual(await runs(a!.id), [[1, "succeeded", "w1", 5]]);
+        assert.deepEqual(await runs(b!.id), [[1, "lease_lost", "w1", 5]]);
+        assert.deepEqual(await runs(c!.id), [[1, "succeeded", "w1", 9]]);
+      });
+
+      it("finishes a batch mixing successes and failures, each as it says", async () => {
+        await store.insertJobs([job(), job({ maxAttempts: 3 })], T0);
+        const [ok, bad] = await claim(10);
+        const error = { message: "nope", stack: null };
+        const results = await store.finishAttempts([
+          finish(ok!),
+          finish(bad!, { outcome: "failed", next: { state: "retry_scheduled", runAt: T0 + 50 }, error }),
+        ]);
+        assert.deepEqual(results, ["applied", "applied"]);
+        assert.equal((await store.getJob(ok!.id))?.state, "succeeded");
+        const retried = await store.getJob(bad!.id);
+        assert.equal(retried?.state, "retry_scheduled");
+        assert.equal(retried?.lastError, "nope");
+        assert.deepEqual(
+          (await store.listJobRuns(bad!.id)).map((r) => r.outcome),
+          ["failed"],
+        );
+      });
+
       it("extends held leases and reports lost ones", async () => {
         await store.insertJobs([job(), job()], T0);
         const [a, b] = await claim();

@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { ConfigError, InvalidOptionError, NotFoundError, TickflowError } from "../../errors.ts";
+import { isPlainSuccessBatch } from "../finish-batch.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
 import { type DbRow, toClaimedJob, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../rows.ts";
@@ -378,6 +379,22 @@ export class PostgresStore implements Store {
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
     const column = <T>(pick: (f: AttemptFinish) => T) => finishes.map(pick);
+    if (isPlainSuccessBatch(finishes)) {
+      const rows = await this.loopWrite(
+        sql.FINISH_SUCCEEDED,
+        [
+          column((f) => f.jobId),
+          column((f) => f.leaseToken),
+          column((f) => f.attempt),
+          column((f) => f.startedAt),
+          column((f) => f.endedAt),
+          finishes[0]?.workerId,
+        ],
+        "tickflow_finish_succeeded",
+      );
+      const applied = new Set(rows.map((r) => Number(r.ord) - 1));
+      return finishes.map((_, i) => (applied.has(i) ? "applied" : "lease_lost"));
+    }
     const rows = await this.loopWrite(
       sql.FINISH_ATTEMPTS,
       [

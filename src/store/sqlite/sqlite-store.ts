@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { NotFoundError } from "../../errors.ts";
+import { isPlainSuccessBatch } from "../finish-batch.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
 import { toClaimedJob, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../rows.ts";
@@ -265,11 +266,12 @@ export class SqliteStore implements Store {
       "UPDATE schedule_ticks SET started_at = ? WHERE schedule_id = ? AND nominal_at = ? AND started_at IS NULL",
     );
     const results: FinishResult[] = [];
+    const plain = isPlainSuccessBatch(finishes);
     this.write(() => {
       for (let offset = 0; offset < finishes.length; offset += FINISH_CHUNK) {
         const chunk = finishes.slice(offset, offset + FINISH_CHUNK);
-        const applied = this.applyFinishes(chunk);
-        this.insertRuns(chunk, applied);
+        const applied = plain ? this.applySuccesses(chunk) : this.applyFinishes(chunk);
+        this.insertRuns(chunk, applied, plain);
         for (const f of chunk) {
           const ok = applied.has(f.jobId);
           results.push(ok ? "applied" : "lease_lost");
@@ -313,10 +315,26 @@ export class SqliteStore implements Store {
     return new Set((update.all(...params) as { id: number }[]).map((r) => String(r.id)));
   }
 
-  private insertRuns(chunk: readonly AttemptFinish[], applied: Set<string>): void {
+  /** applyFinishes for a plain success batch (isPlainSuccessBatch): three values a job instead of six. */
+  private applySuccesses(chunk: readonly AttemptFinish[]): Set<string> {
+    const update = this.stmt(
+      `WITH f (id, token, finished_at) AS (VALUES ${rowsOf(chunk.length, 3)})
+       UPDATE jobs SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
+         finished_at = f.finished_at
+       FROM f WHERE jobs.id = f.id AND jobs.lease_token = f.token AND jobs.state = 'running'
+       RETURNING jobs.id`,
+    );
+    const params: unknown[] = [];
+    for (const f of chunk) params.push(Number(f.jobId), f.leaseToken, f.endedAt);
+    return new Set((update.all(...params) as { id: number }[]).map((r) => String(r.id)));
+  }
+
+  /** A run row per finish; a plain success batch has no error columns to bind. */
+  private insertRuns(chunk: readonly AttemptFinish[], applied: Set<string>, plain: boolean): void {
+    const columns = plain ? 7 : 9;
     const insert = this.stmt(
-      `INSERT INTO job_runs (job_id, attempt, worker_id, started_at, ended_at, duration_ms, outcome, error_message, error_stack)
-       VALUES ${rowsOf(chunk.length, 9)}`,
+      `INSERT INTO job_runs (job_id, attempt, worker_id, started_at, ended_at, duration_ms, outcome${plain ? "" : ", error_message, error_stack"})
+       VALUES ${rowsOf(chunk.length, columns)}`,
     );
     const params: unknown[] = [];
     for (const f of chunk) {
@@ -328,9 +346,8 @@ export class SqliteStore implements Store {
         f.endedAt,
         f.endedAt - f.startedAt,
         applied.has(f.jobId) ? f.outcome : "lease_lost",
-        f.error?.message ?? null,
-        f.error?.stack ?? null,
       );
+      if (!plain) params.push(f.error?.message ?? null, f.error?.stack ?? null);
     }
     insert.run(...params);
   }
