@@ -1,7 +1,7 @@
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { AttemptFinish, ClaimedJob, Store } from "../store/store.ts";
-import { AttemptAbort, AttemptControl, type AttemptResult, runAttempt } from "./attempt.ts";
+import { AttemptAbort, AttemptControl, type AttemptDeps, type AttemptResult, runAttempt } from "./attempt.ts";
 import { runLoop } from "./loop.ts";
 import type { JobRegistry } from "./registry.ts";
 import { Waker } from "./waker.ts";
@@ -51,14 +51,32 @@ export class WorkerPool {
   private loop: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
-  private finishQueue: { finish: AttemptFinish; type: string; resolve: () => void }[] = [];
+  private finishQueue: { finish: AttemptFinish; type: string }[] = [];
+  /**
+   * One waiter per batch-to-be: waiters[k] settles when queue items [k·MAX, (k+1)·MAX) are written,
+   * as flush() always takes the first MAX. A waiter per batch, not a promise per job.
+   */
+  private finishWaiters: Waiter[] = [];
   private flushScheduled = false;
   private flushing = false;
   private saturated = false;
   private endGrace: (() => void) | undefined;
   private hurried = false;
 
-  constructor(private readonly options: WorkerPoolOptions) {}
+  /** What every attempt of this pool shares (one object, not one per job). */
+  private readonly attemptDeps: AttemptDeps;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    const { workerId, logger, events, now, random01, store } = options;
+    this.attemptDeps = {
+      workerId,
+      logger,
+      events,
+      now,
+      random01,
+      loadState: (key) => store.loadJobState(key),
+    };
+  }
 
   get activeCount(): number {
     return this.running.size;
@@ -112,27 +130,26 @@ export class WorkerPool {
 
   private startJob(job: ClaimedJob): void {
     const controller = new AttemptControl();
-    const { registry, workerId, logger, events } = this.options;
-    const deps = {
-      workerId,
-      logger,
-      events,
-      now: this.options.now,
-      random01: this.options.random01,
-      loadState: (key: string) => this.options.store.loadJobState(key),
-    };
     this.executing++;
-    const done = runAttempt(job, registry.find(job.type), controller, deps)
-      .finally(() => this.freeSlot())
-      .then((result) => this.settle(job, result))
-      .catch((error: unknown) => {
-        events.emit("worker:error", { error: error as Error, where: `finish job ${job.id}` });
-      })
-      .finally(() => {
-        this.running.delete(job.id);
-        if (this.saturated || this.stopping || job.stateKey !== null) this.waker.wake();
-      });
-    this.running.set(job.id, { job, controller, done });
+    this.running.set(job.id, { job, controller, done: this.execute(job, controller) });
+  }
+
+  /** One attempt from start to its finish being written (or handed back); never rejects. */
+  private async execute(job: ClaimedJob, controller: AttemptControl): Promise<void> {
+    try {
+      let result: AttemptResult;
+      try {
+        result = await runAttempt(job, this.options.registry.find(job.type), controller, this.attemptDeps);
+      } finally {
+        this.freeSlot();
+      }
+      await this.settle(job, result);
+    } catch (error) {
+      this.options.events.emit("worker:error", { error: error as Error, where: `finish job ${job.id}` });
+    } finally {
+      this.running.delete(job.id);
+      if (this.saturated || this.stopping || job.stateKey !== null) this.waker.wake();
+    }
   }
 
   /** A handler settled: its slot takes a new job now, while its finish waits for the next write. */
@@ -141,15 +158,16 @@ export class WorkerPool {
     if (this.saturated) this.waker.wake();
   }
 
-  private async settle(job: ClaimedJob, result: AttemptResult): Promise<void> {
+  private settle(job: ClaimedJob, result: AttemptResult): Promise<void> {
     if (result.kind === "release") {
-      await this.options.store.releaseJobs(this.options.workerId, [leaseOf(job)], this.options.now());
-      return;
+      return this.options.store
+        .releaseJobs(this.options.workerId, [leaseOf(job)], this.options.now())
+        .then(() => undefined);
     }
-    await new Promise<void>((resolve) => {
-      this.finishQueue.push({ finish: result.finish, type: job.type, resolve });
-      this.scheduleFlush();
-    });
+    if (this.finishQueue.length % MAX_FINISH_BATCH === 0) this.finishWaiters.push(waiter());
+    this.finishQueue.push({ finish: result.finish, type: job.type });
+    this.scheduleFlush();
+    return (this.finishWaiters.at(-1) as Waiter).promise;
   }
 
   /**
@@ -167,6 +185,7 @@ export class WorkerPool {
     this.flushScheduled = false;
     this.flushing = true;
     const batch = this.finishQueue.splice(0, MAX_FINISH_BATCH);
+    const written = this.finishWaiters.shift();
     try {
       const results = await this.options.store.finishAttempts(batch.map((b) => b.finish));
       for (const [i, result] of results.entries()) {
@@ -176,7 +195,7 @@ export class WorkerPool {
       // The leases stay with us until they expire; the reaper makes these jobs run again.
       this.options.events.emit("worker:error", { error: error as Error, where: "finish" });
     } finally {
-      for (const item of batch) item.resolve();
+      written?.resolve();
       this.flushing = false;
       this.scheduleFlush();
     }
@@ -254,3 +273,16 @@ export class WorkerPool {
 }
 
 const leaseOf = (job: ClaimedJob) => ({ jobId: job.id, leaseToken: job.leaseToken });
+
+interface Waiter {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function waiter(): Waiter {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
