@@ -74,7 +74,7 @@ export async function runAttempt(
     timer = setTimeout(() => control.abort(new AttemptAbort("timeout")), job.timeoutMs);
   }
   let ctx: AttemptContext | undefined;
-  let outcome: { ok: true } | { ok: false; error: Error };
+  let outcome: Outcome;
   try {
     if (!definition) throw new Error(`no handler registered in this process for job type "${job.type}"`);
     const loaded = job.stateKey !== null ? await deps.loadState(job.stateKey) : undefined;
@@ -93,7 +93,7 @@ export async function runAttempt(
     const run = Promise.resolve().then(() => definition.handler(JSON.parse(job.payload), context));
     outcome = await raceAbort(run, control);
   } catch (error) {
-    outcome = { ok: false, error: toError(error) };
+    outcome = failed(error);
   } finally {
     clearTimeout(timer);
   }
@@ -103,21 +103,25 @@ export async function runAttempt(
   return { kind: "finish", finish: finishFor(job, outcome, abort, ctx?.state, deps) };
 }
 
-function raceAbort(
-  run: Promise<unknown>,
-  control: AttemptControl,
-): Promise<{ ok: true } | { ok: false; error: Error }> {
-  const settled = run.then(
-    () => ({ ok: true as const }),
-    (error: unknown) => ({ ok: false as const, error: toError(error) }),
-  );
-  if (control.reason) return Promise.resolve({ ok: false, error: toError(control.reason) });
+type Outcome = { ok: true } | { ok: false; error: Error };
+const OK: Outcome = Object.freeze({ ok: true });
+const failed = (error: unknown): Outcome => ({ ok: false, error: toError(error) });
+
+/** The handler's outcome, or the abort's if the attempt is aborted first (the handler is then abandoned). */
+function raceAbort(run: Promise<unknown>, control: AttemptControl): Promise<Outcome> {
+  if (control.reason) return Promise.resolve(failed(control.reason));
   return new Promise((resolve) => {
-    control.onAbort((reason) => resolve({ ok: false, error: toError(reason) }));
-    settled.then((result) => {
-      control.onAbort(undefined);
-      resolve(control.reason ? { ok: false, error: toError(control.reason) } : result);
-    });
+    control.onAbort((reason) => resolve(failed(reason)));
+    run.then(
+      () => {
+        control.onAbort(undefined);
+        resolve(control.reason ? failed(control.reason) : OK);
+      },
+      (error: unknown) => {
+        control.onAbort(undefined);
+        resolve(failed(control.reason ?? error));
+      },
+    );
   });
 }
 
@@ -191,7 +195,7 @@ function warnStateless(type: string, logger: Logger): void {
 
 function finishFor(
   job: ClaimedJob,
-  outcome: { ok: true } | { ok: false; error: Error },
+  outcome: Outcome,
   abort: AttemptAbort | undefined,
   state: unknown,
   deps: AttemptDeps,
