@@ -31,8 +31,17 @@ import {
   toScheduleRow,
 } from "./runtime/schedules.ts";
 import { WorkerPool } from "./runtime/worker-pool.ts";
+import { leasableOnInsert } from "./store/insert-lease.ts";
 import { openStore } from "./store/open-store.ts";
-import type { JobRow, JobRunRow, QueueCount, ScheduleRow, Store, TickRow } from "./store/store.ts";
+import type {
+  InsertResult,
+  JobRow,
+  JobRunRow,
+  QueueCount,
+  ScheduleRow,
+  Store,
+  TickRow,
+} from "./store/store.ts";
 
 export interface TickflowOptions {
   /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` is given. */
@@ -220,7 +229,20 @@ export class Tickflow {
         `enqueue with a client needs a store with transactional enqueue (this is ${this.store.dialect})`,
       );
     }
-    const results = await this.store.insertJobs(inserts, now, client === undefined ? undefined : { client });
+    // One due job onto this process's idle worker: inserted already leased to it and started
+    // here, one round trip instead of an insert and then a claim.
+    const only = inserts.length === 1 ? inserts[0] : undefined;
+    const leaseTo =
+      only && client === undefined && leasableOnInsert(only, now)
+        ? this.pool?.reserveSlot(only.queue)
+        : undefined;
+    let results: InsertResult[];
+    try {
+      results = await this.store.insertJobs(inserts, now, client === undefined ? { leaseTo } : { client });
+    } catch (error) {
+      if (leaseTo) this.pool?.unreserve();
+      throw error;
+    }
     results.forEach((result, i) => {
       const insert = inserts[i]!;
       this.events.emit("job:enqueue", {
@@ -231,6 +253,11 @@ export class Tickflow {
         duplicate: result.status === "duplicate",
       });
     });
+    if (leaseTo) {
+      const claimed = results[0]?.claimed;
+      if (claimed) this.pool?.adopt(claimed);
+      else this.pool?.unreserve();
+    }
     return results.map((r) => r.id);
   }
 

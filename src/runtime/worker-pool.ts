@@ -1,6 +1,6 @@
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
-import type { AttemptFinish, ClaimedJob, Store } from "../store/store.ts";
+import type { AttemptFinish, ClaimedJob, LeaseGrant, Store } from "../store/store.ts";
 import { AttemptAbort, AttemptControl, type AttemptDeps, type AttemptResult, runAttempt } from "./attempt.ts";
 import { runLoop } from "./loop.ts";
 import type { JobRegistry } from "./registry.ts";
@@ -62,6 +62,13 @@ export class WorkerPool {
   private saturated = false;
   private endGrace: (() => void) | undefined;
   private hurried = false;
+  /** The last claim came back short: nothing due was left for this pool (see reserveSlot). */
+  private drained = false;
+  /** Slots reserveSlot() took whose insert has not come back yet, and who waits for them (stop). */
+  private reserved = 0;
+  private reservationsSettled: Waiter | undefined;
+  /** Releases of jobs adopted while stopping, which stop() waits for. */
+  private readonly handingBack = new Set<Promise<void>>();
 
   /** What every attempt of this pool shares (one object, not one per job). */
   private readonly attemptDeps: AttemptDeps;
@@ -118,6 +125,7 @@ export class WorkerPool {
     const jobs = await store.claimJobs({ workerId, queues, limit, leaseMs, now });
     // Decided before the jobs start: one that settles at once must see it and wake us.
     this.saturated = jobs.length === limit;
+    this.drained = !this.saturated;
     for (const job of jobs) this.startJob(job);
     if (this.saturated) return Number.POSITIVE_INFINITY;
     const next = await store.nextRunAt(queues);
@@ -149,6 +157,58 @@ export class WorkerPool {
     } finally {
       this.running.delete(job.id);
       if (this.saturated || this.stopping || job.stateKey !== null) this.waker.wake();
+    }
+  }
+
+  /**
+   * Takes a slot for a job this process is about to enqueue, to be inserted already leased to this
+   * worker (Store.insertJobs with leaseTo) and started without a claim's round trip. Only when the
+   * pool would claim that job at once anyway — running, serving its queue, a slot free, and its
+   * last claim came back short (nothing due was left), so the job jumps no queue. Returns the
+   * lease to insert with, or undefined; after a lease, call adopt() or unreserve().
+   */
+  reserveSlot(queue: string): LeaseGrant | undefined {
+    const { concurrency, queues, workerId, leaseMs } = this.options;
+    if (!this.loop || this.stopping || !this.drained) return undefined;
+    if (queues && !queues.includes(queue)) return undefined;
+    if (this.executing >= concurrency || this.running.size >= MAX_HELD_FACTOR * concurrency) return undefined;
+    this.executing++;
+    this.reserved++;
+    return { workerId, leaseMs };
+  }
+
+  /** Runs a job inserted leased to this worker, in the slot reserveSlot() took for it. */
+  adopt(job: ClaimedJob): void {
+    this.executing--; // startJob takes the slot again
+    this.endReservation();
+    if (!this.stopping) {
+      this.startJob(job);
+      return;
+    }
+    // Stopping since the reservation: hand the job back at once rather than run it (stop() waits).
+    const { store, workerId, events, now } = this.options;
+    const release: Promise<void> = store
+      .releaseJobs(workerId, [leaseOf(job)], now())
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          events.emit("worker:error", { error: error as Error, where: `release job ${job.id}` }),
+      )
+      .finally(() => this.handingBack.delete(release));
+    this.handingBack.add(release);
+  }
+
+  /** Gives back a slot reserveSlot() took, when the job was not inserted leased after all. */
+  unreserve(): void {
+    this.endReservation();
+    this.freeSlot();
+  }
+
+  private endReservation(): void {
+    this.reserved--;
+    if (this.reserved === 0) {
+      this.reservationsSettled?.resolve();
+      this.reservationsSettled = undefined;
     }
   }
 
@@ -269,6 +329,9 @@ export class WorkerPool {
       await Promise.all([...this.running.values()].map((r) => r.done));
     }
     clearInterval(this.leaseTimer);
+    // Enqueues that reserved a slot before the stop: their jobs are handed back, not left leased.
+    if (this.reserved > 0) await (this.reservationsSettled ??= waiter()).promise;
+    await Promise.all(this.handingBack);
   }
 }
 

@@ -35,11 +35,17 @@ export interface Store {
    * Inserts jobs, all or nothing. A job whose `key` matches an unfinished job (scheduled,
    * available, running, retry_scheduled) is not inserted: the result says `duplicate` with the
    * existing id. `state` is `scheduled` when `runAt > now`, else `available`.
+   *
+   * With `leaseTo` (never with `client`), a job that is due, has no state key and whose queue no
+   * monitor holds closed is inserted already claimed — `running`, attempt 1, leased to
+   * `leaseTo.workerId` until `now + leaseMs` — exactly as claimJobs would leave it, and comes back
+   * with `claimed` set: an idle worker in the enqueuing process starts it without a second round
+   * trip. Other jobs in the call are inserted as usual; no one else is hinted about leased ones.
    */
   insertJobs(
     jobs: readonly JobInsert[],
     now: number,
-    options?: { client?: unknown },
+    options?: { client?: unknown; leaseTo?: LeaseGrant },
   ): Promise<InsertResult[]>;
   /**
    * Leases up to `limit` due jobs (runAt ≤ now, pending state) from `queues` (all when omitted)
@@ -137,6 +143,14 @@ export interface JobInsert {
 export interface InsertResult {
   id: string;
   status: "inserted" | "duplicate";
+  /** Set when the job was inserted leased (`leaseTo`): the claim the worker runs. */
+  claimed?: ClaimedJob;
+}
+
+/** Whom insertJobs leases eligible jobs to, and for how long. */
+export interface LeaseGrant {
+  workerId: string;
+  leaseMs: number;
 }
 
 export interface JobsInsertedHint {

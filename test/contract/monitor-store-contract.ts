@@ -174,6 +174,22 @@ export function runMonitorStoreContract(
       assert.equal(row?.createdAt, T0);
     });
 
+    it("insertJobs with leaseTo never leases a job of a closed queue", async () => {
+      await store.monitors.syncMonitors([monitor()], T0);
+      await store.monitors.recordCheck(checkRecord());
+      const leaseTo = { workerId: "w1", leaseMs: 30_000 };
+      const [gated, open] = await store.insertJobs(
+        [job({ queue: "payments" }), job({ queue: "default" })],
+        T0,
+        {
+          leaseTo,
+        },
+      );
+      assert.equal(gated?.claimed, undefined);
+      assert.equal((await store.getJob(gated!.id))?.state, "available");
+      assert.equal(open?.claimed?.id, open?.id);
+    });
+
     it("claimJobs never claims from a closed queue; other queues are unaffected; reopening releases them", async () => {
       await store.monitors.syncMonitors([monitor()], T0);
       await store.insertJobs(

@@ -435,6 +435,68 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.deepEqual(await store.listJobRuns(c!.id), []);
       });
 
+      it("inserts a due job already leased with leaseTo, exactly as a claim would leave it", async () => {
+        const hints: unknown[] = [];
+        // This store's own listeners, and another store's (for PostgreSQL: the NOTIFY).
+        const other = await h!.openAnother();
+        const offs = [store, other].map((s) => s.onJobsInserted((hint) => hints.push(hint)));
+        const [r] = await store.insertJobs([job()], T0, { leaseTo: { workerId: "w1", leaseMs: LEASE } });
+        assert.equal(r?.status, "inserted");
+        assert.deepEqual(r?.claimed, {
+          id: r?.id,
+          type: "test",
+          queue: "default",
+          payload: JSON.stringify({ n: 1 }),
+          attempt: 1,
+          maxAttempts: 3,
+          leaseToken: 1,
+          timeoutMs: null,
+          backoff: JSON.stringify(DEFAULT_BACKOFF),
+          stateKey: null,
+          scheduleId: null,
+          nominalAt: null,
+          startedAt: T0,
+        });
+        const row = await store.getJob(r!.id);
+        assert.equal(row?.state, "running");
+        assert.equal(row?.attempt, 1);
+        assert.equal(row?.leaseOwner, "w1");
+        assert.equal(row?.leaseExpiresAt, T0 + LEASE);
+        assert.deepEqual(await claim(10, T0, "w2"), [], "no one else can claim it");
+        const [unrenewed] = await store.insertJobs([job()], T0, {
+          leaseTo: { workerId: "w1", leaseMs: LEASE },
+        });
+        await new Promise((r) => setTimeout(r, 100)); // a NOTIFY would have arrived by now
+        for (const off of offs) off();
+        assert.deepEqual(hints, [], "no one is hinted about a job that is already taken");
+        assert.deepEqual(await store.finishAttempts([finish(r!.claimed!)]), ["applied"]);
+        assert.equal((await store.getJob(r!.id))?.state, "succeeded");
+        // A lease nobody renews expires like a claimed job's, and the reaper gives the job back.
+        assert.equal(await store.rescueExpiredLeases(T0 + LEASE + 1), 1);
+        assert.equal((await store.getJob(unrenewed!.id))?.state, "available");
+      });
+
+      it("leaseTo leaves future, state-keyed and duplicate jobs to the claim", async () => {
+        const [first] = await store.insertJobs([job({ key: "k" })], T0);
+        const results = await store.insertJobs(
+          [job({ runAt: T0 + 1 }), job({ stateKey: "s" }), job({ key: "k" }), job()],
+          T0,
+          { leaseTo: { workerId: "w1", leaseMs: LEASE } },
+        );
+        assert.deepEqual(
+          results.map((r) => [r.status, r.claimed !== undefined]),
+          [
+            ["inserted", false],
+            ["inserted", false],
+            ["duplicate", false],
+            ["inserted", true],
+          ],
+        );
+        assert.equal(results[2]?.id, first?.id);
+        assert.equal((await store.getJob(results[0]!.id))?.state, "scheduled");
+        assert.equal((await store.getJob(results[1]!.id))?.state, "available");
+      });
+
       it("hints listeners when jobs are inserted", async () => {
         const hints: unknown[] = [];
         const off = store.onJobsInserted((hint) => hints.push(hint));

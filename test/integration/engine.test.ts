@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidOptionError, InvalidPayloadError, UnknownJobTypeError } from "../../src/errors.ts";
-import { defineJob } from "../../src/runtime/registry.ts";
+import { buildJobInsert } from "../../src/runtime/enqueue.ts";
+import { defineJob, JobRegistry } from "../../src/runtime/registry.ts";
+import type { WorkerPool } from "../../src/runtime/worker-pool.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { Tickflow } from "../../src/tickflow.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
@@ -25,6 +27,70 @@ describe("engine", () => {
       assert.equal(runs.length, 1);
       assert.equal(runs[0]!.outcome, "succeeded");
       assert.equal(runs[0]!.workerId, t.tickflow.workerId);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it("an idle worker takes a job enqueued in its own process without claiming it", async () => {
+    const ran: number[] = [];
+    const echo = defineJob<number>("echo", async (n, ctx) => {
+      ran.push(n, ctx.attempt);
+    });
+    const t = await startTestTickflow(asJobs(echo));
+    const store = (t.tickflow as unknown as { store: SqliteStore }).store;
+    const claim = store.claimJobs.bind(store);
+    const claimedIds: string[] = [];
+    store.claimJobs = async (request) => {
+      const jobs = await claim(request);
+      claimedIds.push(...jobs.map((j) => j.id));
+      return jobs;
+    };
+    try {
+      await sleep(100); // the pool's first claims came back empty: it is idle
+      const id = await t.tickflow.enqueue(echo, 7);
+      const row = await t.tickflow.getJob(id);
+      assert.notEqual(row?.state, "available", "inserted already leased");
+      assert.equal(row?.leaseOwner ?? t.tickflow.workerId, t.tickflow.workerId);
+      await waitFor(async () => (await t.tickflow.getJob(id))?.state === "succeeded", "job to succeed");
+      assert.deepEqual(ran, [7, 1]);
+      assert.deepEqual(claimedIds, [], "no claim returned it");
+      const runs = await t.tickflow.listJobRuns(id);
+      assert.deepEqual(
+        runs.map((r) => [r.attempt, r.outcome, r.workerId]),
+        [[1, "succeeded", t.tickflow.workerId]],
+      );
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it("a job inserted leased to a worker that began stopping meanwhile is handed back, not left leased", async () => {
+    const echo = defineJob("echo", async () => {});
+    const t = await startTestTickflow(asJobs(echo));
+    const { pool, store } = t.tickflow as unknown as { pool: WorkerPool; store: SqliteStore };
+    try {
+      await sleep(100); // idle: a slot can be reserved
+      const leaseTo = pool.reserveSlot("default");
+      assert.ok(leaseTo, "an idle pool reserves a slot");
+      const stopped = t.tickflow.stop(); // waits for the reservation to be settled
+      await sleep(20);
+      const now = Date.now();
+      const registry = new JobRegistry();
+      registry.register(echo as never);
+      const insert = buildJobInsert(registry, "echo", null, {}, now);
+      const [result] = await store.insertJobs([insert], now, { leaseTo });
+      assert.equal((await store.getJob(result!.id))?.state, "running");
+      pool.adopt(result!.claimed!);
+      await stopped;
+      const row = await store.getJob(result!.id);
+      assert.equal(row?.state, "available");
+      assert.equal(row?.attempt, 0);
+      assert.equal(row?.leaseOwner, null);
+      assert.deepEqual(
+        (await store.listJobRuns(result!.id)).map((r) => r.outcome),
+        ["released"],
+      );
     } finally {
       await t.cleanup();
     }

@@ -29,6 +29,7 @@ describe("data flows on a schedule", () => {
         },
       });
       const tf = await bed.instance([flow]);
+      const before = Date.now();
       await tf.start();
       const schedule = (await tf.schedules()).find((s) => s.id === "every-second");
       assert.equal(
@@ -37,7 +38,10 @@ describe("data flows on a schedule", () => {
         "an ordinary stored schedule fires the flow-run job",
       );
       const status = await tf.flows.get("every-second");
-      assert.ok(status!.nextRunAt! > Date.now() - 1_000 && status!.nextRunAt! <= Date.now() + 1_000);
+      // Bounded by clock reads on both sides, not one "now": this test once took 12.9 s instead of
+      // ~5 (a stalled machine) and found nextRunAt more than a second behind.
+      const nextRunAt = status!.nextRunAt!;
+      assert.ok(nextRunAt > before - 1_000 && nextRunAt <= Date.now() + 1_000, `next run at ${nextRunAt}`);
       await waitFor(
         async () =>
           (await tf.flows.runs({ flow: "every-second", status: ["success", "failed"] })).length >= 4,

@@ -4,6 +4,7 @@ import pg from "pg";
 import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { ConfigError, InvalidOptionError, NotFoundError, TickflowError } from "../../errors.ts";
 import { isPlainSuccessBatch } from "../finish-batch.ts";
+import { claimedOnInsert, leasableOnInsert } from "../insert-lease.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
 import { type DbRow, toClaimedJob, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../rows.ts";
@@ -21,6 +22,7 @@ import type {
   JobRunRow,
   JobsInsertedHint,
   Lease,
+  LeaseGrant,
   MigrationReport,
   QueueCount,
   ScheduleDefinitionRow,
@@ -289,14 +291,17 @@ export class PostgresStore implements Store {
   async insertJobs(
     jobs: readonly JobInsert[],
     now: number,
-    options: { client?: unknown } = {},
+    options: { client?: unknown; leaseTo?: LeaseGrant } = {},
   ): Promise<InsertResult[]> {
     if (jobs.length === 0) return [];
-    const client = options.client;
+    const { client, leaseTo } = options;
     if (client !== undefined && !isQueryable(client)) {
       throw new InvalidOptionError(
         "insertJobs: client must be a pg Client or PoolClient inside an open transaction",
       );
+    }
+    if (client !== undefined && leaseTo !== undefined) {
+      throw new InvalidOptionError("insertJobs: leaseTo cannot join a caller's transaction (client)");
     }
     const statements = client ? this.callerInserts : this.ownInserts;
     // On the caller's client the NOTIFY carries no origin: this store hears it back through LISTEN
@@ -316,6 +321,9 @@ export class PostgresStore implements Store {
       jobs.map((j) => j.stateKey),
       now,
       hint,
+      jobs.map((j) => leaseTo !== undefined && leasableOnInsert(j, now)),
+      leaseTo?.workerId ?? null,
+      leaseTo ? now + leaseTo.leaseMs : null,
     ];
     const query = (text: string, params: unknown[], name?: string) =>
       client ? client.query(text, params).then((r) => r.rows) : this.write(text, params, name);
@@ -328,15 +336,20 @@ export class PostgresStore implements Store {
       for (const r of await query(statements.existingByKey, [duplicateKeys]))
         existing.set(r.key as string, String(r.id));
     }
-    const results = rows.map((r): InsertResult => {
-      if (r.inserted_id !== null) return { id: String(r.inserted_id), status: "inserted" };
+    const results = rows.map((r, i): InsertResult => {
+      if (r.inserted_id !== null) {
+        const id = String(r.inserted_id);
+        return r.leased === true
+          ? { id, status: "inserted", claimed: claimedOnInsert(id, jobs[i] as JobInsert, now) }
+          : { id, status: "inserted" };
+      }
       const id = existing.get(r.key as string);
       // Only if the blocking job was deleted between the two statements (pruned within milliseconds).
       if (!id)
         throw new TickflowError("INSERT_RACE", `job key "${r.key}" changed during insert; enqueue it again`);
       return { id, status: "duplicate" };
     });
-    if (!client) this.notifyLocal(jobs);
+    if (!client) this.notifyLocal(jobs.filter((_, i) => results[i]?.claimed === undefined));
     return results;
   }
 

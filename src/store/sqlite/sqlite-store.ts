@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { NotFoundError } from "../../errors.ts";
 import { isPlainSuccessBatch } from "../finish-batch.ts";
+import { claimedOnInsert, leasableOnInsert } from "../insert-lease.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
 import { toClaimedJob, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../rows.ts";
@@ -21,6 +22,7 @@ import type {
   JobRunRow,
   JobsInsertedHint,
   Lease,
+  LeaseGrant,
   MigrationReport,
   QueueCount,
   ScheduleDefinitionRow,
@@ -30,7 +32,12 @@ import type {
   TickRow,
 } from "../store.ts";
 import { SqliteFlowStore } from "./sqlite-flow-store.ts";
-import { INSERT_JOB, insertJobValues } from "./sqlite-job-insert.ts";
+import {
+  INSERT_JOB,
+  INSERT_LEASED_JOB,
+  insertJobValues,
+  insertLeasedJobValues,
+} from "./sqlite-job-insert.ts";
 import { sqliteMigrations } from "./sqlite-migrations.ts";
 import { SqliteMonitorStore } from "./sqlite-monitor-store.ts";
 import { pendingState, unfinishedState } from "./sqlite-states.ts";
@@ -185,23 +192,39 @@ export class SqliteStore implements Store {
 
   // ── jobs ──────────────────────────────────────────────────────────────────
 
-  async insertJobs(jobs: readonly JobInsert[], now: number): Promise<InsertResult[]> {
+  async insertJobs(
+    jobs: readonly JobInsert[],
+    now: number,
+    options: { leaseTo?: LeaseGrant } = {},
+  ): Promise<InsertResult[]> {
     if (jobs.length === 0) return [];
-    const insert = this.stmt(
-      `${INSERT_JOB}
-       ON CONFLICT (key) WHERE key IS NOT NULL AND ${UNFINISHED} DO NOTHING`,
-    );
+    const dedupe = `ON CONFLICT (key) WHERE key IS NOT NULL AND ${UNFINISHED} DO NOTHING`;
+    const insert = this.stmt(`${INSERT_JOB} ${dedupe}`);
     const existing = this.stmt(`SELECT id FROM jobs WHERE key = ? AND ${UNFINISHED}`);
+    const { leaseTo } = options;
     const results = this.write(() =>
       jobs.map((job): InsertResult => {
-        const info = insert.run(...insertJobValues(job, now));
-        if (info.changes === 1) return { id: String(info.lastInsertRowid), status: "inserted" };
+        const leased = leaseTo !== undefined && leasableOnInsert(job, now) && this.queueOpen(job.queue);
+        const info = leased
+          ? this.stmt(`${INSERT_LEASED_JOB} ${dedupe}`).run(...insertLeasedJobValues(job, now, leaseTo))
+          : insert.run(...insertJobValues(job, now));
+        if (info.changes === 1) {
+          const id = String(info.lastInsertRowid);
+          return leased
+            ? { id, status: "inserted", claimed: claimedOnInsert(id, job, now) }
+            : { id, status: "inserted" };
+        }
         const row = existing.get(job.key) as { id: number };
         return { id: String(row.id), status: "duplicate" };
       }),
     );
-    this.emitHint(jobs);
+    this.emitHint(jobs.filter((_, i) => results[i]?.claimed === undefined));
     return results;
+  }
+
+  /** No monitor holds the queue closed (queue_gates is ~empty: one index probe). */
+  private queueOpen(queue: string): boolean {
+    return this.stmt("SELECT 1 FROM queue_gates WHERE queue = ? LIMIT 1").get(queue) === undefined;
   }
 
   private emitHint(jobs: readonly { queue: string; runAt: number }[]): void {
