@@ -44,28 +44,51 @@ export const DATABASE_NOW = "SELECT (extract(epoch from clock_timestamp()) * 100
  * The insert statements, for a table prefix ("" on tickflow's pool, `"schema".` on a caller's
  * client). Ids are drawn from the sequence before the insert so that each input row knows its id
  * whether or not ON CONFLICT skipped it; the NOTIFY rides in the same statement, hence the same
- * transaction, so listeners wake exactly when the jobs become visible.
+ * transaction, so listeners wake exactly when the jobs become visible. `insertLeasing` is the same
+ * insert for insertJobs with leaseTo (kept apart so that bulk inserts do not pay for it).
  */
-export function jobInsertStatements(prefix: string): { insert: string; existingByKey: string } {
+export function jobInsertStatements(prefix: string): {
+  insert: string;
+  insertLeasing: string;
+  existingByKey: string;
+} {
   return {
-    // $14: per job, whether it may be inserted leased (insertJobs with leaseTo: leasableOnInsert);
-    // $15 / $16: the lease's owner and expiry. A leased row is inserted as a claim would leave it,
-    // unless a monitor holds its queue closed; the NOTIFY only goes out for rows inserted unleased.
-    insert: `WITH input AS MATERIALIZED (
+    insert: insertStatement(prefix, false),
+    insertLeasing: insertStatement(prefix, true),
+    // The unfinished job that blocked the insert; if it finished meanwhile, the newest with that key.
+    existingByKey: `SELECT DISTINCT ON (key) key, id FROM ${prefix}jobs WHERE key = ANY($1::text[])
+ORDER BY key, (state IN ${UNFINISHED}) DESC, id DESC`,
+  };
+}
+
+/**
+ * Leasing, three more parameters: $14 says per job whether it may be inserted leased
+ * (leasableOnInsert), $15 / $16 are the lease's owner and expiry. A leased row is inserted as a
+ * claim would leave it, unless a monitor holds its queue closed; the NOTIFY goes out only for
+ * rows inserted unleased.
+ */
+function insertStatement(prefix: string, leasing: boolean): string {
+  const leased = leasing
+    ? `(i.may_lease AND i.queue NOT IN (SELECT g.queue FROM ${prefix}queue_gates AS g))`
+    : "false";
+  const claimColumns = leasing ? ", attempt, lease_token, lease_owner, lease_expires_at, started_at" : "";
+  const claimValues = leasing
+    ? `, CASE WHEN leased THEN 1 ELSE 0 END, CASE WHEN leased THEN 1 ELSE 0 END, CASE WHEN leased THEN $15::text END,
+    CASE WHEN leased THEN $16::bigint END, CASE WHEN leased THEN $12::bigint END`
+    : "";
+  return `WITH input AS MATERIALIZED (
   SELECT nextval('${prefix}jobs_id_seq') AS id, i.type, i.queue, i.payload, i.state, i.priority, i.max_attempts,
-    i.run_at, i.key, i.timeout_ms, i.backoff, i.state_key, i.ord,
-    (i.may_lease AND i.queue NOT IN (SELECT g.queue FROM ${prefix}queue_gates AS g)) AS leased
+    i.run_at, i.key, i.timeout_ms, i.backoff, i.state_key, i.ord, ${leased} AS leased
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::integer[], $7::bigint[],
-    $8::text[], $9::bigint[], $10::text[], $11::text[], $14::boolean[])
+    $8::text[], $9::bigint[], $10::text[], $11::text[]${leasing ? ", $14::boolean[]" : ""})
     WITH ORDINALITY AS i(type, queue, payload, state, priority, max_attempts, run_at, key, timeout_ms, backoff,
-      state_key, may_lease, ord)
+      state_key, ${leasing ? "may_lease, " : ""}ord)
 ),
 inserted AS (
   INSERT INTO ${prefix}jobs (id, type, queue, payload, state, priority, max_attempts, run_at, key, timeout_ms,
-    backoff, state_key, created_at, attempt, lease_token, lease_owner, lease_expires_at, started_at)
+    backoff, state_key, created_at${claimColumns})
   SELECT id, type, queue, payload, CASE WHEN leased THEN 'running' ELSE state END, priority, max_attempts, run_at,
-    key, timeout_ms, backoff, state_key, $12::bigint, CASE WHEN leased THEN 1 ELSE 0 END, CASE WHEN leased THEN 1 ELSE 0 END,
-    CASE WHEN leased THEN $15::text END, CASE WHEN leased THEN $16::bigint END, CASE WHEN leased THEN $12::bigint END
+    key, timeout_ms, backoff, state_key, $12::bigint${claimValues}
   FROM input ORDER BY ord
   ON CONFLICT (key) WHERE key IS NOT NULL AND state IN ${UNFINISHED} DO NOTHING
   RETURNING id
@@ -75,11 +98,7 @@ hint AS MATERIALIZED (
 )
 SELECT input.ord, input.key, inserted.id AS inserted_id, input.leased
 FROM input LEFT JOIN inserted ON inserted.id = input.id LEFT JOIN hint ON true
-ORDER BY input.ord`,
-    // The unfinished job that blocked the insert; if it finished meanwhile, the newest with that key.
-    existingByKey: `SELECT DISTINCT ON (key) key, id FROM ${prefix}jobs WHERE key = ANY($1::text[])
-ORDER BY key, (state IN ${UNFINISHED}) DESC, id DESC`,
-  };
+ORDER BY input.ord`;
 }
 
 const CLAIMED_COLUMNS = `jobs.id, jobs.type, jobs.queue, jobs.payload, jobs.attempt, jobs.max_attempts, jobs.lease_token,

@@ -307,7 +307,7 @@ export class PostgresStore implements Store {
     // On the caller's client the NOTIFY carries no origin: this store hears it back through LISTEN
     // only if the caller commits.
     const hint = encodeHint(this.schema, client ? null : this.origin, hintFor(jobs));
-    const values = [
+    const values: unknown[] = [
       jobs.map((j) => j.type),
       jobs.map((j) => j.queue),
       jobs.map((j) => j.payload),
@@ -321,13 +321,18 @@ export class PostgresStore implements Store {
       jobs.map((j) => j.stateKey),
       now,
       hint,
-      jobs.map((j) => leaseTo !== undefined && leasableOnInsert(j, now)),
-      leaseTo?.workerId ?? null,
-      leaseTo ? now + leaseTo.leaseMs : null,
     ];
+    if (leaseTo)
+      values.push(
+        jobs.map((j) => leasableOnInsert(j, now)),
+        leaseTo.workerId,
+        now + leaseTo.leaseMs,
+      );
     const query = (text: string, params: unknown[], name?: string) =>
       client ? client.query(text, params).then((r) => r.rows) : this.write(text, params, name);
-    const rows = await query(statements.insert, values, "tickflow_insert_jobs");
+    const rows = leaseTo
+      ? await this.write(this.ownInserts.insertLeasing, values, "tickflow_insert_jobs_leasing")
+      : await query(statements.insert, values, "tickflow_insert_jobs");
     const duplicateKeys = [
       ...new Set(rows.filter((r) => r.inserted_id === null).map((r) => r.key as string)),
     ];
