@@ -330,9 +330,11 @@ export class PostgresStore implements Store {
       );
     const query = (text: string, params: unknown[], name?: string) =>
       client ? client.query(text, params).then((r) => r.rows) : this.write(text, params, name);
-    const rows = leaseTo
-      ? await this.write(this.ownInserts.insertLeasing, values, "tickflow_insert_jobs_leasing")
-      : await query(statements.insert, values, "tickflow_insert_jobs");
+    const insert = statements.insert({
+      keyed: jobs.some((j) => j.key !== null),
+      leasing: leaseTo !== undefined,
+    });
+    const rows = await query(insert.text, values, insert.name);
     const duplicateKeys = [
       ...new Set(rows.filter((r) => r.inserted_id === null).map((r) => r.key as string)),
     ];
