@@ -330,7 +330,10 @@ export class WorkerPool {
     }
     clearInterval(this.leaseTimer);
     // Enqueues that reserved a slot before the stop: their jobs are handed back, not left leased.
-    if (this.reserved > 0) await (this.reservationsSettled ??= waiter()).promise;
+    if (this.reserved > 0) {
+      this.reservationsSettled ??= waiter();
+      await this.reservationsSettled.promise;
+    }
     await Promise.all(this.handingBack);
   }
 }
