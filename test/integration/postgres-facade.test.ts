@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { defineJob } from "../../src/runtime/registry.ts";
 import { postgresPoolSize } from "../../src/store/open-store.ts";
-import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
-import { createTickflow, Tickflow } from "../../src/tickflow.ts";
-import { slowRecord } from "../fixtures/multinode-jobs.ts";
+import type { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import { createTickflow } from "../../src/tickflow.ts";
+import { startLedgerWorkers } from "../helpers/ledger-workers.ts";
 import {
   adminQuery,
   createTestPgDatabase,
@@ -16,8 +14,6 @@ import {
   pgSkipReason,
   type TestPgStore,
 } from "../helpers/pg.ts";
-import { spawnTickflow } from "../helpers/process.ts";
-import { tempDir } from "../helpers/sqlite.ts";
 import { sleep, waitFor } from "../helpers/wait-for.ts";
 
 const skipReason = pgSkipReason();
@@ -107,23 +103,7 @@ describe("PostgreSQL connections killed under running workers", { skip }, () => 
   it("pg_terminate_backend on every tickflow session mid-run: no process exits, work resumes, nothing lost", async () => {
     if (skipReason) assert.fail(skipReason);
     const database = await createTestPgDatabase();
-    const { dir, cleanup } = tempDir();
-    const ledgerFile = join(dir, "ledger.txt");
-    // The test's own connection is not named tickflow, so the kills spare it.
-    const store = new PostgresStore(database.url, { applicationName: "tickflow-test-client" });
-    await store.migrate();
-    const client = new Tickflow(store, { jobs: [slowRecord as never] }, true);
-    const env = {
-      TICKFLOW_DATABASE_URL: database.url,
-      TICKFLOW_TEST_LEDGER: ledgerFile,
-      TICKFLOW_LEASE: "2s",
-      TICKFLOW_CONCURRENCY: "5",
-      TICKFLOW_POLL_INTERVAL: "200ms",
-    };
-    const workers = [1, 2].map(() =>
-      spawnTickflow(["worker", "-c", "test/fixtures/multinode.config.ts"], env),
-    );
-    const ledger = () => (existsSync(ledgerFile) ? readFileSync(ledgerFile, "utf8").trim().split("\n") : []);
+    const run = await startLedgerWorkers(database.url);
     const killAll = async () =>
       (
         await adminQuery(
@@ -131,19 +111,9 @@ describe("PostgreSQL connections killed under running workers", { skip }, () => 
           [database.name],
         )
       ).rowCount ?? 0;
-    const total = 1_500;
     try {
-      await waitFor(
-        () => workers.every((w) => w.output().includes("tickflow worker started")),
-        "the workers to start",
-        20_000,
-      );
-      const enqueue = (from: number, count: number) =>
-        client.enqueueMany(
-          Array.from({ length: count }, (_, i) => ({ type: slowRecord, payload: String(from + i) })),
-        );
-      await enqueue(0, 1_000);
-      await waitFor(() => ledger().length >= 200, "work to be under way", 20_000);
+      await run.enqueue(0, 1_000);
+      await waitFor(() => run.ledger().length >= 200, "work to be under way", 20_000);
       let killed = 0;
       for (let round = 0; round < 3; round++) {
         killed += await killAll();
@@ -151,31 +121,11 @@ describe("PostgreSQL connections killed under running workers", { skip }, () => 
       }
       assert.ok(killed >= 4, `killed ${killed} backends (pools and LISTEN connections of both workers)`);
       // Jobs enqueued after the kills are picked up too: the pools reconnected and LISTEN resumed.
-      await enqueue(1_000, total - 1_000);
-      await waitFor(
-        async () => (await store.countJobs(Date.now())).find((c) => c.state === "succeeded")?.count === total,
-        "every job to succeed after the kills",
-        60_000,
-        200,
-      );
-      const counts = await store.countJobs(Date.now());
-      assert.deepEqual(
-        counts.filter((c) => c.state !== "succeeded"),
-        [],
-      );
-      const ran = new Set(ledger().map((line) => line.split(" ")[0]));
-      assert.equal(ran.size, total, "every job ran");
-      for (const w of workers) {
-        assert.equal(w.child.exitCode, null, "the worker is still running");
-        assert.match(w.output(), /database connection problem/, "the lost connections were reported");
-        w.child.kill("SIGTERM");
-      }
-      assert.deepEqual(await Promise.all(workers.map((w) => w.exited)), [0, 0]);
+      await run.enqueue(1_000, 500);
+      await run.expectAllDone(1_500);
     } finally {
-      for (const w of workers) w.child.kill("SIGKILL");
-      await client.stop();
+      await run.cleanup();
       await database.cleanup();
-      cleanup();
     }
   });
 });
