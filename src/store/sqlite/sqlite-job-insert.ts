@@ -1,7 +1,8 @@
 import type { JobInsert, LeaseGrant } from "../store.ts";
 
 /** The columns every inserted job sets, and their values. */
-const JOB_COLUMNS = "type, queue, payload, priority, max_attempts, run_at, key, timeout_ms, backoff, created_at";
+const JOB_COLUMNS =
+  "type, queue, payload, priority, max_attempts, run_at, key, timeout_ms, backoff, created_at";
 const jobValues = (job: JobInsert, now: number): unknown[] => [
   job.type,
   job.queue,
