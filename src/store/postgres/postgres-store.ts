@@ -60,7 +60,7 @@ const JOB_ID = /^[0-9]{1,18}$/;
 /** A claim waits this long for a pooled connection before failing (the worker loop then retries). */
 const CONNECT_TIMEOUT_MS = 10_000;
 /** The worker loop's connections: one claim, one finish batch and one renewal or release in flight. */
-export const LOOP_POOL_SIZE = 3;
+const LOOP_POOL_SIZE = 3;
 /**
  * Loop connections are replaced this often, so their cached generic plans are made again against
  * current table sizes (a plan made while a table was nearly empty may scan it once it is not).
