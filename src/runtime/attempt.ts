@@ -131,7 +131,13 @@ function raceAbort(run: Promise<unknown>, control: AttemptControl): Promise<Outc
  * with a store that does no I/O).
  */
 class AttemptContext implements JobContext {
-  // #private, not TS private: console.log(ctx) and {...ctx} show no runner internals.
+  readonly jobId: string;
+  readonly type: string;
+  readonly queue: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly scheduledFor: number | null;
+  // #private, not TS private: console.log(ctx) and {...ctx} show the job, not runner internals.
   readonly #job: ClaimedJob;
   readonly #control: AttemptControl;
   readonly #deps: AttemptDeps;
@@ -139,30 +145,18 @@ class AttemptContext implements JobContext {
   #state: unknown;
 
   constructor(job: ClaimedJob, control: AttemptControl, deps: AttemptDeps, initial: unknown) {
+    this.jobId = job.id;
+    this.type = job.type;
+    this.queue = job.queue;
+    this.attempt = job.attempt;
+    this.maxAttempts = job.maxAttempts;
+    this.scheduledFor = job.nominalAt;
     this.#job = job;
     this.#control = control;
     this.#deps = deps;
     this.#state = initial;
   }
 
-  get jobId(): string {
-    return this.#job.id;
-  }
-  get type(): string {
-    return this.#job.type;
-  }
-  get queue(): string {
-    return this.#job.queue;
-  }
-  get attempt(): number {
-    return this.#job.attempt;
-  }
-  get maxAttempts(): number {
-    return this.#job.maxAttempts;
-  }
-  get scheduledFor(): number | null {
-    return this.#job.nominalAt;
-  }
   get signal(): AbortSignal {
     return this.#control.signal;
   }
