@@ -32,6 +32,28 @@ describe("engine", () => {
     }
   });
 
+  it("ctx shows the job's fields when logged or spread, and no runner internals", async () => {
+    let shown: Record<string, unknown> = {};
+    const peek = defineJob("peek", async (_payload, ctx) => {
+      shown = { ...ctx };
+    });
+    const t = await startTestTickflow(asJobs(peek));
+    try {
+      const id = await t.tickflow.enqueue(peek);
+      await waitFor(async () => (await t.tickflow.getJob(id))?.state === "succeeded", "job to succeed");
+      assert.deepEqual(shown, {
+        jobId: id,
+        type: "peek",
+        queue: "default",
+        attempt: 1,
+        maxAttempts: 3,
+        scheduledFor: null,
+      });
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   it("an idle worker takes a job enqueued in its own process without claiming it", async () => {
     const ran: number[] = [];
     const echo = defineJob<number>("echo", async (n, ctx) => {
