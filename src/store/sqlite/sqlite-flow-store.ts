@@ -24,9 +24,10 @@ import { unfinishedState } from "./sqlite-states.ts";
 
 type Row = Record<string, unknown>;
 
-/** What the SQLite adapter lends its flow store: its connection, its write transaction and its hints. */
+/** What the SQLite adapter lends its flow store: its statements, its write transaction and its hints. */
 export interface SqliteFlowStoreDeps {
-  db: Database.Database;
+  /** The adapter's prepared statement for `sql` (one cache per connection). */
+  stmt(sql: string): Database.Statement;
   /** BEGIN IMMEDIATE with SQLITE_BUSY retries (the adapter's). */
   write<T>(fn: () => T): T;
   /** Wakes this process's workers for jobs just inserted. */
@@ -43,20 +44,10 @@ const STALE_RUNS = `SELECT * FROM data_flow_runs AS r WHERE r.status IN ${ACTIVE
 
 /** `data_flows` and `data_flow_runs` on the adapter's connection; every write in BEGIN IMMEDIATE. */
 export class SqliteFlowStore implements FlowStore {
-  private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(private readonly deps: SqliteFlowStoreDeps) {
-    this.db = deps.db;
-  }
+  constructor(private readonly deps: SqliteFlowStoreDeps) {}
 
   private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.deps.stmt(sql);
   }
 
   async syncFlows(defs: readonly FlowDefinitionRow[], now: number): Promise<FlowSyncReport> {

@@ -14,7 +14,8 @@ import {
 type Row = Record<string, unknown>;
 
 export interface SqliteMonitorStoreDeps {
-  db: Database.Database;
+  /** The adapter's prepared statement for `sql` (one cache per connection). */
+  stmt(sql: string): Database.Statement;
   /** The adapter's BEGIN IMMEDIATE transaction with SQLITE_BUSY retries. */
   write<T>(fn: () => T): T;
   /** Wakes workers of this file in this process: these queues may have claimable jobs now. */
@@ -23,17 +24,10 @@ export interface SqliteMonitorStoreDeps {
 
 /** `store.monitors` on SQLite: the monitors, monitor_transitions and queue_gates tables (migration 3). */
 export class SqliteMonitorStore implements MonitorStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
   constructor(private readonly deps: SqliteMonitorStoreDeps) {}
 
   private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.deps.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.deps.stmt(sql);
   }
 
   async syncMonitors(defs: readonly MonitorDefinitionRow[], now: number): Promise<GateChange> {

@@ -111,9 +111,11 @@ export class SqliteStore implements Store {
     this.db.pragma("foreign_keys = ON");
     this.hints = hintsFor(this.file);
     const wake = (queues: readonly string[]) => this.emitHint(queues.map((queue) => ({ queue, runAt: 0 })));
-    this.monitors = new SqliteMonitorStore({ db: this.db, write: (fn) => this.write(fn), wake });
+    const stmt = (sql: string) => this.stmt(sql);
+    const write = <T>(fn: () => T) => this.write(fn);
+    this.monitors = new SqliteMonitorStore({ stmt, write, wake });
     const hint = (jobs: readonly { queue: string; runAt: number }[]) => this.emitHint(jobs);
-    this.flows = new SqliteFlowStore({ db: this.db, write: (fn) => this.write(fn), hint });
+    this.flows = new SqliteFlowStore({ stmt, write, hint });
   }
 
   private stmt(sql: string): Database.Statement {
