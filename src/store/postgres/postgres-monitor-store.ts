@@ -11,6 +11,19 @@ import {
 } from "../monitor-store.ts";
 import type { DbRow } from "../rows.ts";
 
+/** A monitor definition's columns, in the order every statement here lists them: name … gate_unknown. */
+const definitionValues = (d: MonitorDefinitionRow): unknown[] => [
+  d.name,
+  d.jobType,
+  d.target,
+  d.intervalMs,
+  d.timeoutMs,
+  d.riseAfter,
+  d.fallAfter,
+  JSON.stringify(d.gates),
+  d.gateUnknown,
+];
+
 /** A connection inside a transaction. */
 export interface PgQueryable {
   query(text: string, values?: unknown[]): Promise<{ rows: DbRow[] }>;
@@ -88,18 +101,7 @@ export class PostgresMonitorStore implements MonitorStore {
         await c.query(DELETE_MONITOR, [name]);
       }
       for (const d of defs) {
-        const { rows } = await c.query(UPSERT_DEFINITION, [
-          d.name,
-          d.jobType,
-          d.target,
-          d.intervalMs,
-          d.timeoutMs,
-          d.riseAfter,
-          d.fallAfter,
-          JSON.stringify(d.gates),
-          d.gateUnknown,
-          now,
-        ]);
+        const { rows } = await c.query(UPSERT_DEFINITION, [...definitionValues(d), now]);
         const state = rows[0]!.state as MonitorState;
         await c.query(REPLACE_GATES, [d.name, gateClosed(state, d.gateUnknown) ? d.gates : [], now]);
       }
@@ -110,15 +112,7 @@ export class PostgresMonitorStore implements MonitorStore {
     const { definition: d, check, transition } = record;
     return this.write(async (c) => {
       await c.query(UPSERT_CHECK, [
-        d.name,
-        d.jobType,
-        d.target,
-        d.intervalMs,
-        d.timeoutMs,
-        d.riseAfter,
-        d.fallAfter,
-        JSON.stringify(d.gates),
-        d.gateUnknown,
+        ...definitionValues(d),
         record.state,
         record.successes,
         record.failures,

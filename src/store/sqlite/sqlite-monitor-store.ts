@@ -13,6 +13,19 @@ import {
 
 type Row = Record<string, unknown>;
 
+/** A monitor definition's columns, in the order every statement here lists them: name … gate_unknown. */
+const definitionValues = (d: MonitorDefinitionRow): unknown[] => [
+  d.name,
+  d.jobType,
+  d.target,
+  d.intervalMs,
+  d.timeoutMs,
+  d.riseAfter,
+  d.fallAfter,
+  JSON.stringify(d.gates),
+  d.gateUnknown ? 1 : 0,
+];
+
 export interface SqliteMonitorStoreDeps {
   /** The adapter's prepared statement for `sql` (one cache per connection). */
   stmt(sql: string): Database.Statement;
@@ -51,19 +64,7 @@ export class SqliteMonitorStore implements MonitorStore {
         this.stmt("DELETE FROM monitors WHERE name = ?").run(name);
       }
       for (const d of defs) {
-        const { state } = upsert.get(
-          d.name,
-          d.jobType,
-          d.target,
-          d.intervalMs,
-          d.timeoutMs,
-          d.riseAfter,
-          d.fallAfter,
-          JSON.stringify(d.gates),
-          d.gateUnknown ? 1 : 0,
-          now,
-          now,
-        ) as { state: MonitorState };
+        const { state } = upsert.get(...definitionValues(d), now, now) as { state: MonitorState };
         this.replaceGates(d.name, gateClosed(state, d.gateUnknown) ? d.gates : [], now);
       }
       return diffGates(before, this.closedQueueSet());
@@ -89,15 +90,7 @@ export class SqliteMonitorStore implements MonitorStore {
            last_check_duration_ms = excluded.last_check_duration_ms, last_check_error = excluded.last_check_error,
            updated_at = excluded.updated_at`,
       ).run(
-        d.name,
-        d.jobType,
-        d.target,
-        d.intervalMs,
-        d.timeoutMs,
-        d.riseAfter,
-        d.fallAfter,
-        JSON.stringify(d.gates),
-        d.gateUnknown ? 1 : 0,
+        ...definitionValues(d),
         record.state,
         record.successes,
         record.failures,
