@@ -7,7 +7,7 @@ import { isPlainSuccessBatch } from "../finish-batch.ts";
 import { claimedOnInsert, leasableOnInsert } from "../insert-lease.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
-import { toClaimedJob, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../rows.ts";
+import { toClaimedJob, toJobRow, toJobRunRow } from "../rows.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -40,6 +40,7 @@ import {
 } from "./sqlite-job-insert.ts";
 import { sqliteMigrations } from "./sqlite-migrations.ts";
 import { SqliteMonitorStore } from "./sqlite-monitor-store.ts";
+import { SqliteSchedules } from "./sqlite-schedules.ts";
 import { pendingState, unfinishedState } from "./sqlite-states.ts";
 
 type Row = Record<string, unknown>;
@@ -100,6 +101,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   readonly monitors: MonitorStore;
   readonly flows: SqliteFlowStore;
+  private readonly schedules: SqliteSchedules;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file === ":memory:" ? file : resolve(file);
@@ -116,6 +118,7 @@ export class SqliteStore implements Store {
     this.monitors = new SqliteMonitorStore({ stmt, write, wake });
     const hint = (jobs: readonly { queue: string; runAt: number }[]) => this.emitHint(jobs);
     this.flows = new SqliteFlowStore({ stmt, write, hint });
+    this.schedules = new SqliteSchedules({ stmt, write, hint });
   }
 
   private stmt(sql: string): Database.Statement {
@@ -534,177 +537,33 @@ export class SqliteStore implements Store {
     return row ? JSON.parse(row.state) : undefined;
   }
 
-  // ── schedules ─────────────────────────────────────────────────────────────
+  // ── schedules (sqlite-schedules.ts) ───────────────────────────────────────
 
-  async syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
-    return this.write(() => {
-      const report: SyncReport = { created: [], updated: [], removed: [] };
-      const existing = new Map(
-        (this.stmt("SELECT * FROM schedules WHERE source = 'code'").all() as Row[]).map((r) => [
-          r.id as string,
-          toScheduleRow(r),
-        ]),
-      );
-      for (const def of defs) {
-        const before = existing.get(def.id);
-        existing.delete(def.id);
-        const trigger = JSON.stringify(def.trigger);
-        const jobOptions = JSON.stringify(def.jobOptions);
-        if (!before) {
-          this.stmt(
-            `INSERT INTO schedules (id, job_type, payload, trigger, misfire, grace_ms, overlap, job_options, next_fire_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET source = 'code'`,
-          ).run(
-            def.id,
-            def.jobType,
-            def.payload,
-            trigger,
-            def.misfire,
-            def.graceMs,
-            def.overlap,
-            jobOptions,
-            def.initialNextFireAt,
-            now,
-            now,
-          );
-          report.created.push(def.id);
-          continue;
-        }
-        const triggerChanged = JSON.stringify(before.trigger) !== trigger;
-        const changed =
-          triggerChanged ||
-          before.jobType !== def.jobType ||
-          before.payload !== def.payload ||
-          before.misfire !== def.misfire ||
-          before.graceMs !== def.graceMs ||
-          before.overlap !== def.overlap ||
-          JSON.stringify(before.jobOptions) !== jobOptions;
-        if (!changed) continue;
-        this.stmt(
-          `UPDATE schedules SET job_type = ?, payload = ?, trigger = ?, misfire = ?, grace_ms = ?, overlap = ?,
-             job_options = ?, next_fire_at = ?, updated_at = ? WHERE id = ?`,
-        ).run(
-          def.jobType,
-          def.payload,
-          trigger,
-          def.misfire,
-          def.graceMs,
-          def.overlap,
-          jobOptions,
-          triggerChanged ? def.initialNextFireAt : before.nextFireAt,
-          now,
-          def.id,
-        );
-        report.updated.push(def.id);
-      }
-      for (const id of existing.keys()) {
-        this.stmt("DELETE FROM schedules WHERE id = ?").run(id);
-        report.removed.push(id);
-      }
-      return report;
-    });
+  syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+    return this.schedules.syncSchedules(defs, now);
   }
 
-  async fireDueSchedules(request: FireRequest): Promise<FiredTick[]> {
-    const { now } = request;
-    const due = this.stmt(
-      "SELECT * FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?",
-    );
-    const unfinished = this.stmt(`SELECT 1 FROM jobs WHERE schedule_id = ? AND ${UNFINISHED} LIMIT 1`);
-    const insertTick = this.stmt(
-      `INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (schedule_id, nominal_at) DO NOTHING`,
-    );
-    const insertJob = this.stmt(
-      `INSERT INTO jobs (type, queue, payload, state, priority, max_attempts, run_at, timeout_ms, backoff, state_key,
-         schedule_id, nominal_at, created_at)
-       VALUES (?, ?, ?, 'available', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const setTickJob = this.stmt(
-      "UPDATE schedule_ticks SET job_id = ? WHERE schedule_id = ? AND nominal_at = ?",
-    );
-    const advance = this.stmt(
-      "UPDATE schedules SET next_fire_at = ?, last_fire_at = coalesce(?, last_fire_at), updated_at = ? WHERE id = ? AND next_fire_at = ?",
-    );
-    const fired: FiredTick[] = [];
-    const firedQueues: string[] = [];
-    this.write(() => {
-      for (const row of due.all(now, request.limit) as Row[]) {
-        const schedule = toScheduleRow(row);
-        const plan = request.plan(schedule, unfinished.get(schedule.id) !== undefined);
-        let lastFired: number | null = null;
-        for (const tick of plan.ticks) {
-          const inserted =
-            insertTick.run(schedule.id, tick.nominalAt, tick.decision, tick.reason, now).changes === 1;
-          if (!inserted) continue;
-          let jobId: string | null = null;
-          if (tick.decision === "fired") {
-            const o = schedule.jobOptions;
-            const info = insertJob.run(
-              schedule.jobType,
-              o.queue,
-              schedule.payload,
-              o.priority,
-              o.maxAttempts,
-              now,
-              o.timeoutMs,
-              o.backoff,
-              o.stateful ? `schedule:${schedule.id}` : null,
-              schedule.id,
-              tick.nominalAt,
-              now,
-            );
-            jobId = String(info.lastInsertRowid);
-            setTickJob.run(jobId, schedule.id, tick.nominalAt);
-            lastFired = tick.nominalAt;
-            firedQueues.push(o.queue);
-          }
-          fired.push({
-            scheduleId: schedule.id,
-            nominalAt: tick.nominalAt,
-            decision: tick.decision,
-            reason: tick.reason,
-            jobId,
-          });
-        }
-        advance.run(plan.nextFireAt, lastFired, now, schedule.id, schedule.nextFireAt);
-      }
-    });
-    this.emitHint(firedQueues.map((queue) => ({ queue, runAt: now })));
-    return fired;
+  fireDueSchedules(request: FireRequest): Promise<FiredTick[]> {
+    return this.schedules.fireDueSchedules(request);
   }
 
-  async nextScheduleFireAt(): Promise<number | null> {
-    const row = this.stmt("SELECT min(next_fire_at) AS at FROM schedules").get() as { at: number | null };
-    return row.at;
+  nextScheduleFireAt(): Promise<number | null> {
+    return this.schedules.nextScheduleFireAt();
   }
 
-  async setSchedulePaused(id: string, paused: boolean, now: number): Promise<ScheduleRow> {
-    return this.write(() => {
-      const changes = this.stmt("UPDATE schedules SET paused = ?, updated_at = ? WHERE id = ?").run(
-        paused ? 1 : 0,
-        now,
-        id,
-      ).changes;
-      if (changes === 0) throw new NotFoundError(`schedule "${id}"`);
-      return toScheduleRow(this.stmt("SELECT * FROM schedules WHERE id = ?").get(id) as Row);
-    });
+  setSchedulePaused(id: string, paused: boolean, now: number): Promise<ScheduleRow> {
+    return this.schedules.setSchedulePaused(id, paused, now);
   }
 
-  async getSchedule(id: string): Promise<ScheduleRow | null> {
-    const row = this.stmt("SELECT * FROM schedules WHERE id = ?").get(id) as Row | undefined;
-    return row ? toScheduleRow(row) : null;
+  getSchedule(id: string): Promise<ScheduleRow | null> {
+    return this.schedules.getSchedule(id);
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return (this.stmt("SELECT * FROM schedules ORDER BY id").all() as Row[]).map(toScheduleRow);
+  listSchedules(): Promise<ScheduleRow[]> {
+    return this.schedules.listSchedules();
   }
 
-  async listTicks(scheduleId: string, options: { limit?: number; since?: number } = {}): Promise<TickRow[]> {
-    const rows = this.stmt(
-      "SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at >= ? ORDER BY nominal_at DESC LIMIT ?",
-    ).all(scheduleId, options.since ?? 0, options.limit ?? 100) as Row[];
-    return rows.map(toTickRow);
+  listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {
+    return this.schedules.listTicks(scheduleId, options);
   }
 }
