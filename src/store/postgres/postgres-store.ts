@@ -7,7 +7,7 @@ import { isPlainSuccessBatch } from "../finish-batch.ts";
 import { claimedOnInsert, leasableOnInsert } from "../insert-lease.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
-import { type DbRow, toClaimedJob, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../rows.ts";
+import { type DbRow, toClaimedJob, toJobRow, toJobRunRow } from "../rows.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -36,6 +36,7 @@ import { encodeHint, hintFor, JobsListener } from "./postgres-listener.ts";
 import { postgresMigrations } from "./postgres-migrations.ts";
 import { PostgresMonitorStore } from "./postgres-monitor-store.ts";
 import * as sql from "./postgres-queries.ts";
+import { PostgresSchedules } from "./postgres-schedules.ts";
 
 export interface PostgresStoreOptions {
   /** The schema holding tickflow's tables (default `tickflow`): lowercase letters, digits, `_`. */
@@ -105,6 +106,7 @@ export class PostgresStore implements Store {
     read: (text, values) => this.read(text, values),
     insertJobs: (jobs, now, client) => this.insertJobs(jobs, now, { client }),
   });
+  private readonly schedules: PostgresSchedules;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? "tickflow";
@@ -112,6 +114,14 @@ export class PostgresStore implements Store {
       throw new ConfigError([`schema: "${schema}" must be lowercase letters, digits and _ (at most 63)`]);
     }
     this.schema = schema;
+    this.schedules = new PostgresSchedules({
+      schema,
+      transaction: (fn) => this.transaction(fn),
+      read: (text, values) => this.read(text, values),
+      write: (text, values) => this.write(text, values),
+      notify: (client, jobs) => this.notifyInTransaction(client, jobs),
+      notifyLocal: (jobs) => this.notifyLocal(jobs),
+    });
     this.callerInserts = sql.jobInsertStatements(`${pg.escapeIdentifier(schema)}.`);
     this.reportError = options.onError ?? (() => undefined);
     this.hints.setMaxListeners(0);
@@ -554,150 +564,34 @@ export class PostgresStore implements Store {
     return row ? JSON.parse(row.state as string) : undefined;
   }
 
-  // ── schedules ─────────────────────────────────────────────────────────────
+  // ── schedules (postgres-schedules.ts) ─────────────────────────────────────
 
-  async syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
-    return this.transaction(async (c) => {
-      await c.query(sql.SYNC_SCHEDULES_LOCK, [this.schema]);
-      const report: SyncReport = { created: [], updated: [], removed: [] };
-      const existing = new Map(
-        (await c.query(sql.SELECT_CODE_SCHEDULES)).rows.map((r) => [r.id as string, toScheduleRow(r)]),
-      );
-      for (const def of defs) {
-        const before = existing.get(def.id);
-        existing.delete(def.id);
-        const trigger = JSON.stringify(def.trigger);
-        const jobOptions = JSON.stringify(def.jobOptions);
-        const common = [
-          def.id,
-          def.jobType,
-          def.payload,
-          trigger,
-          def.misfire,
-          def.graceMs,
-          def.overlap,
-          jobOptions,
-        ];
-        if (!before) {
-          await c.query(sql.INSERT_SCHEDULE, [...common, def.initialNextFireAt, now]);
-          report.created.push(def.id);
-          continue;
-        }
-        const triggerChanged = JSON.stringify(before.trigger) !== trigger;
-        const changed =
-          triggerChanged ||
-          before.jobType !== def.jobType ||
-          before.payload !== def.payload ||
-          before.misfire !== def.misfire ||
-          before.graceMs !== def.graceMs ||
-          before.overlap !== def.overlap ||
-          JSON.stringify(before.jobOptions) !== jobOptions;
-        if (!changed) continue;
-        await c.query(sql.UPDATE_SCHEDULE, [
-          ...common,
-          triggerChanged ? def.initialNextFireAt : before.nextFireAt,
-          now,
-        ]);
-        report.updated.push(def.id);
-      }
-      for (const id of existing.keys()) {
-        await c.query(sql.DELETE_SCHEDULE, [id]);
-        report.removed.push(id);
-      }
-      return report;
-    });
+  syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+    return this.schedules.syncSchedules(defs, now);
   }
 
-  async fireDueSchedules(request: FireRequest): Promise<FiredTick[]> {
-    const { now } = request;
-    const fired: FiredTick[] = [];
-    const firedJobs: { queue: string; runAt: number }[] = [];
-    await this.transaction(async (c) => {
-      const due = (await c.query(sql.SELECT_DUE_SCHEDULES, [now, request.limit])).rows.map(toScheduleRow);
-      if (due.length === 0) return;
-      const busy = new Set(
-        (await c.query(sql.SCHEDULES_WITH_UNFINISHED_JOBS, [due.map((s) => s.id)])).rows.map(
-          (r) => r.schedule_id,
-        ),
-      );
-      for (const schedule of due) {
-        const plan = request.plan(schedule, busy.has(schedule.id));
-        const recorded = new Map<number, string | null>();
-        if (plan.ticks.length > 0) {
-          const o = schedule.jobOptions;
-          const rows = (
-            await c.query(sql.RECORD_TICKS, [
-              schedule.id,
-              plan.ticks.map((t) => t.nominalAt),
-              plan.ticks.map((t) => t.decision),
-              plan.ticks.map((t) => t.reason),
-              now,
-              schedule.jobType,
-              o.queue,
-              schedule.payload,
-              o.priority,
-              o.maxAttempts,
-              o.timeoutMs,
-              o.backoff,
-              o.stateful ? `schedule:${schedule.id}` : null,
-            ])
-          ).rows;
-          for (const r of rows)
-            recorded.set(Number(r.nominal_at), r.job_id === null ? null : String(r.job_id));
-        }
-        let lastFired: number | null = null;
-        for (const tick of plan.ticks) {
-          if (!recorded.has(tick.nominalAt)) continue; // another scheduler recorded this tick first
-          const jobId = recorded.get(tick.nominalAt) ?? null;
-          if (tick.decision === "fired") {
-            lastFired = tick.nominalAt;
-            firedJobs.push({ queue: schedule.jobOptions.queue, runAt: now });
-          }
-          fired.push({
-            scheduleId: schedule.id,
-            nominalAt: tick.nominalAt,
-            decision: tick.decision,
-            reason: tick.reason,
-            jobId,
-          });
-        }
-        await c.query(sql.ADVANCE_SCHEDULE, [
-          plan.nextFireAt,
-          lastFired,
-          now,
-          schedule.id,
-          schedule.nextFireAt,
-        ]);
-      }
-      await this.notifyInTransaction(c, firedJobs);
-    });
-    this.notifyLocal(firedJobs);
-    return fired;
+  fireDueSchedules(request: FireRequest): Promise<FiredTick[]> {
+    return this.schedules.fireDueSchedules(request);
   }
 
-  async nextScheduleFireAt(): Promise<number | null> {
-    const [row] = await this.read(sql.NEXT_SCHEDULE_FIRE_AT);
-    return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  nextScheduleFireAt(): Promise<number | null> {
+    return this.schedules.nextScheduleFireAt();
   }
 
-  async setSchedulePaused(id: string, paused: boolean, now: number): Promise<ScheduleRow> {
-    const [row] = await this.write(sql.SET_SCHEDULE_PAUSED, [id, paused, now]);
-    if (!row) throw new NotFoundError(`schedule "${id}"`);
-    return toScheduleRow(row);
+  setSchedulePaused(id: string, paused: boolean, now: number): Promise<ScheduleRow> {
+    return this.schedules.setSchedulePaused(id, paused, now);
   }
 
-  async getSchedule(id: string): Promise<ScheduleRow | null> {
-    const [row] = await this.read(sql.SELECT_SCHEDULE, [id]);
-    return row ? toScheduleRow(row) : null;
+  getSchedule(id: string): Promise<ScheduleRow | null> {
+    return this.schedules.getSchedule(id);
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return (await this.read(sql.LIST_SCHEDULES)).map(toScheduleRow);
+  listSchedules(): Promise<ScheduleRow[]> {
+    return this.schedules.listSchedules();
   }
 
-  async listTicks(scheduleId: string, options: { limit?: number; since?: number } = {}): Promise<TickRow[]> {
-    const rows = await this.read(sql.LIST_TICKS, [scheduleId, options.since ?? 0, options.limit ?? 100]);
-    return rows.map(toTickRow);
+  listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {
+    return this.schedules.listTicks(scheduleId, options);
   }
 }
 
