@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { NotFoundError } from "../../errors.ts";
 import { type DbRow, toScheduleRow, toTickRow } from "../rows.ts";
+import { scheduleUpdate } from "../schedule-sync.ts";
 import type {
   FiredTick,
   FireRequest,
@@ -64,21 +65,9 @@ export class PostgresSchedules {
           report.created.push(def.id);
           continue;
         }
-        const triggerChanged = JSON.stringify(before.trigger) !== trigger;
-        const changed =
-          triggerChanged ||
-          before.jobType !== def.jobType ||
-          before.payload !== def.payload ||
-          before.misfire !== def.misfire ||
-          before.graceMs !== def.graceMs ||
-          before.overlap !== def.overlap ||
-          JSON.stringify(before.jobOptions) !== jobOptions;
-        if (!changed) continue;
-        await c.query(sql.UPDATE_SCHEDULE, [
-          ...common,
-          triggerChanged ? def.initialNextFireAt : before.nextFireAt,
-          now,
-        ]);
+        const update = scheduleUpdate(before, def);
+        if (!update) continue;
+        await c.query(sql.UPDATE_SCHEDULE, [...common, update.nextFireAt, now]);
         report.updated.push(def.id);
       }
       for (const id of existing.keys()) {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { NotFoundError } from "../../errors.ts";
 import { toScheduleRow, toTickRow } from "../rows.ts";
+import { scheduleUpdate } from "../schedule-sync.ts";
 import type {
   FiredTick,
   FireRequest,
@@ -67,16 +68,8 @@ export class SqliteSchedules {
           report.created.push(def.id);
           continue;
         }
-        const triggerChanged = JSON.stringify(before.trigger) !== trigger;
-        const changed =
-          triggerChanged ||
-          before.jobType !== def.jobType ||
-          before.payload !== def.payload ||
-          before.misfire !== def.misfire ||
-          before.graceMs !== def.graceMs ||
-          before.overlap !== def.overlap ||
-          JSON.stringify(before.jobOptions) !== jobOptions;
-        if (!changed) continue;
+        const update = scheduleUpdate(before, def);
+        if (!update) continue;
         this.deps
           .stmt(
             `UPDATE schedules SET job_type = ?, payload = ?, trigger = ?, misfire = ?, grace_ms = ?, overlap = ?,
@@ -90,7 +83,7 @@ export class SqliteSchedules {
             def.graceMs,
             def.overlap,
             jobOptions,
-            triggerChanged ? def.initialNextFireAt : before.nextFireAt,
+            update.nextFireAt,
             now,
             def.id,
           );
