@@ -20,6 +20,7 @@ import {
 } from "../flow-store.ts";
 import type { DbRow } from "../rows.ts";
 import type { InsertResult, JobInsert } from "../store.ts";
+import { UNFINISHED } from "./postgres-queries.ts";
 
 /** What the PostgreSQL adapter lends its flow store. */
 export interface PostgresFlowStoreDeps {
@@ -32,11 +33,10 @@ export interface PostgresFlowStoreDeps {
 }
 
 const ACTIVE = "('pending', 'in_progress')";
-const UNFINISHED_JOB = "('scheduled', 'available', 'running', 'retry_scheduled')";
 const SELECT_FLOW = `SELECT f.*, s.next_fire_at AS schedule_next_fire_at, s.paused AS schedule_paused
   FROM data_flows AS f LEFT JOIN schedules AS s ON s.id = f.schedule_id`;
 const STALE_RUNS = `SELECT r.* FROM data_flow_runs AS r WHERE r.status IN ${ACTIVE}
-  AND NOT EXISTS (SELECT 1 FROM jobs AS j WHERE j.id = r.job_id AND j.state IN ${UNFINISHED_JOB})`;
+  AND NOT EXISTS (SELECT 1 FROM jobs AS j WHERE j.id = r.job_id AND j.state IN ${UNFINISHED})`;
 /**
  * Every write that touches a flow's runs first locks its data_flows row: writers of one flow then
  * queue in one order (no deadlocks), and the active-run checks below see each other's commits.

@@ -9,7 +9,8 @@
  */
 
 const PENDING = "('scheduled', 'available', 'retry_scheduled')";
-const UNFINISHED = "('scheduled', 'available', 'running', 'retry_scheduled')";
+/** Job states not yet finished (the flow store's stale-run check uses it too). */
+export const UNFINISHED = "('scheduled', 'available', 'running', 'retry_scheduled')";
 
 /** The NOTIFY channel every tickflow schema shares; payloads name their schema. */
 export const JOBS_CHANNEL = "tickflow_jobs";
