@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import type { TriggerSource } from "../../src/core/flow-run-state.ts";
 import {
   ABANDONED_RUN_MESSAGE,
@@ -8,7 +8,7 @@ import {
   type TriggerRunResult,
 } from "../../src/store/flow-store.ts";
 import type { JobInsert, Store } from "../../src/store/store.ts";
-import { job, type StoreHarness } from "./store-contract.ts";
+import { freshHarnessPerTest, job, type StoreHarness } from "./store-contract.ts";
 
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 const RUN_JOB = "tickflow.flow-run";
@@ -48,17 +48,10 @@ export function runFlowStoreContract(
   describe(`flow store contract: ${name}`, () => {
     let h: StoreHarness | undefined;
     let store: Store;
-    let n = 0;
-    const fresh = async () => {
-      await h?.cleanup();
-      h = await makeHarness();
-      if (h) store = h.store;
-    };
-    before(fresh);
-    beforeEach(async () => {
-      if (n++ > 0) await fresh();
+    freshHarnessPerTest(makeHarness, (fresh) => {
+      h = fresh;
+      store = fresh.store;
     });
-    after(async () => h?.cleanup());
 
     const trigger = (flow = "etl", now = T0, source: TriggerSource = "manual", s: Store = store) =>
       s.flows.triggerRun({ flow, source, job: runJob(flow, { runAt: now }), now });

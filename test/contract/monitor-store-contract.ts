@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { MonitorCheckRecord, MonitorDefinitionRow } from "../../src/store/monitor-store.ts";
 import type { JobsInsertedHint, Store } from "../../src/store/store.ts";
 import { waitFor } from "../helpers/wait-for.ts";
-import { job, type StoreHarness } from "./store-contract.ts";
+import { freshHarnessPerTest, job, type StoreHarness } from "./store-contract.ts";
 
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 const LEASE = 30_000;
@@ -50,17 +50,10 @@ export function runMonitorStoreContract(
   describe(`monitor store contract: ${name}`, () => {
     let h: StoreHarness | undefined;
     let store: Store;
-    let n = 0;
-    const fresh = async () => {
-      await h?.cleanup();
-      h = await makeHarness();
-      if (h) store = h.store;
-    };
-    before(fresh);
-    beforeEach(async () => {
-      if (n++ > 0) await fresh();
+    freshHarnessPerTest(makeHarness, (fresh) => {
+      h = fresh;
+      store = fresh.store;
     });
-    after(async () => h?.cleanup());
 
     const claim = (s: Store, queues?: string[], limit = 50) =>
       s.claimJobs({ workerId: "w1", queues, limit, leaseMs: LEASE, now: T0 });

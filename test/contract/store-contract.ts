@@ -92,22 +92,37 @@ const plan =
       previousRunUnfinished: unfinished,
     });
 
+/**
+ * Registers the hooks that give every test of the calling describe() a fresh database, handed to
+ * `use` before each test: cases stay independent, and it is cheap on both stores (a temp file, a
+ * schema).
+ */
+export function freshHarnessPerTest(
+  makeHarness: () => Promise<StoreHarness | undefined>,
+  use: (harness: StoreHarness) => void,
+): void {
+  let h: StoreHarness | undefined;
+  let n = 0;
+  const fresh = async () => {
+    await h?.cleanup();
+    h = await makeHarness();
+    if (h) use(h);
+  };
+  before(fresh);
+  beforeEach(async () => {
+    if (n++ > 0) await fresh();
+  });
+  after(async () => h?.cleanup());
+}
+
 export function runStoreContract(name: string, makeHarness: () => Promise<StoreHarness | undefined>): void {
   describe(`store contract: ${name}`, () => {
     let h: StoreHarness | undefined;
     let store: Store;
-    let n = 0;
-    const fresh = async () => {
-      await h?.cleanup();
-      h = await makeHarness();
-      if (h) store = h.store;
-    };
-    before(fresh);
-    beforeEach(async () => {
-      // A fresh database per test keeps cases independent; cheap on both stores (temp file / schema).
-      if (n++ > 0) await fresh();
+    freshHarnessPerTest(makeHarness, (fresh) => {
+      h = fresh;
+      store = fresh.store;
     });
-    after(async () => h?.cleanup());
 
     const claim = (limit = 10, now = T0, workerId = "w1", queues?: string[]) =>
       store.claimJobs({ workerId, queues, limit, leaseMs: LEASE, now });
