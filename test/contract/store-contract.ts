@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { DEFAULT_BACKOFF } from "../../src/core/backoff.ts";
-import { planTicks } from "../../src/core/misfire.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -9,6 +8,7 @@ import type {
   ScheduleDefinitionRow,
   Store,
 } from "../../src/store/store.ts";
+import { planFor } from "../helpers/plan.ts";
 
 /**
  * The one suite every store adapter must pass. `harness()` gives a migrated, empty store and a
@@ -77,20 +77,6 @@ function schedule(overrides: Partial<ScheduleDefinitionRow> = {}): ScheduleDefin
     ...overrides,
   };
 }
-
-const plan =
-  (now: number) =>
-  (s: Parameters<Parameters<Store["fireDueSchedules"]>[0]["plan"]>[0], unfinished: boolean) =>
-    planTicks({
-      trigger: s.trigger,
-      nextFireAt: s.nextFireAt ?? now,
-      now,
-      misfire: s.misfire,
-      graceMs: s.graceMs,
-      overlap: s.overlap,
-      paused: s.paused,
-      previousRunUnfinished: unfinished,
-    });
 
 /**
  * Registers the hooks that give every test of the calling describe() a fresh database, handed to
@@ -545,11 +531,11 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       it("fires a due tick once: tick row, keyed job, next fire advanced", async () => {
         await store.syncSchedules([schedule()], T0);
         assert.deepEqual(
-          await store.fireDueSchedules({ now: T0 + 59_999, limit: 10, plan: plan(T0 + 59_999) }),
+          await store.fireDueSchedules({ now: T0 + 59_999, limit: 10, plan: planFor(T0 + 59_999) }),
           [],
         );
         const now = T0 + 60_010;
-        const ticks = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        const ticks = await store.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
         assert.equal(ticks.length, 1);
         assert.equal(ticks[0]!.decision, "fired");
         assert.equal(ticks[0]!.nominalAt, T0 + 60_000);
@@ -560,7 +546,7 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         const s = await store.getSchedule("every-minute");
         assert.equal(s?.nextFireAt, T0 + 120_000);
         assert.equal(s?.lastFireAt, T0 + 60_000);
-        assert.deepEqual(await store.fireDueSchedules({ now, limit: 10, plan: plan(now) }), []);
+        assert.deepEqual(await store.fireDueSchedules({ now, limit: 10, plan: planFor(now) }), []);
         assert.equal(await store.nextScheduleFireAt(), T0 + 120_000);
       });
 
@@ -574,8 +560,8 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         for (let i = 1; i <= 20; i++) {
           const now = T0 + i * 1_000 + 3;
           const results = await Promise.all([
-            store.fireDueSchedules({ now, limit: 10, plan: plan(now) }),
-            other.fireDueSchedules({ now, limit: 10, plan: plan(now) }),
+            store.fireDueSchedules({ now, limit: 10, plan: planFor(now) }),
+            other.fireDueSchedules({ now, limit: 10, plan: planFor(now) }),
           ]);
           for (const t of results.flat()) if (t.decision === "fired") fired.push(t.nominalAt);
         }
@@ -590,17 +576,17 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         await store.syncSchedules([schedule({ overlap: "skip" })], T0);
         await store.setSchedulePaused("every-minute", true, T0);
         let now = T0 + 60_001;
-        let ticks = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        let ticks = await store.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
         assert.deepEqual(
           ticks.map((t) => [t.decision, t.reason, t.jobId]),
           [["skipped", "paused", null]],
         );
         assert.equal((await store.setSchedulePaused("every-minute", false, now)).paused, false);
         now = T0 + 120_001;
-        ticks = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        ticks = await store.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
         assert.equal(ticks[0]?.decision, "fired");
         now = T0 + 180_001; // the previous job has not run yet: overlap
-        ticks = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        ticks = await store.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
         assert.deepEqual(
           ticks.map((t) => [t.decision, t.reason]),
           [["skipped", "overlap"]],
@@ -615,7 +601,7 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       it("records the fired job's actual start on its tick", async () => {
         await store.syncSchedules([schedule()], T0);
         const now = T0 + 60_000;
-        const [tick] = await store.fireDueSchedules({ now, limit: 10, plan: plan(now) });
+        const [tick] = await store.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
         const [c] = await claim(10, now + 7);
         assert.equal(c?.scheduleId, "every-minute");
         assert.equal(c?.nominalAt, T0 + 60_000);
@@ -633,7 +619,7 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
           T0,
         );
         const now = T0 + 5_000;
-        assert.equal((await store.fireDueSchedules({ now, limit: 10, plan: plan(now) })).length, 1);
+        assert.equal((await store.fireDueSchedules({ now, limit: 10, plan: planFor(now) })).length, 1);
         assert.equal((await store.getSchedule("once"))?.nextFireAt, null);
         assert.equal(await store.nextScheduleFireAt(), null);
       });

@@ -6,6 +6,7 @@ import { defineSchedule } from "../../src/runtime/schedules.ts";
 import type { TickRow } from "../../src/store/store.ts";
 import { Tickflow } from "../../src/tickflow.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
+import { planFor } from "../helpers/plan.ts";
 import { asJobs } from "../helpers/runtime.ts";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
 import { sleep, waitFor } from "../helpers/wait-for.ts";
@@ -93,7 +94,7 @@ describe("schedules", () => {
       await h.store.fireDueSchedules({
         now: clock.now(),
         limit: 10,
-        plan: (await import("../helpers/plan.ts")).planFor(clock.now()),
+        plan: planFor(clock.now()),
       });
       const ticks = (await tf.listTicks("m")).reverse();
       assert.deepEqual(
