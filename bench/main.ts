@@ -16,6 +16,7 @@ import { openStore } from "../src/store/open-store.ts";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../src/store/store.ts";
 import { createTickflow, type Tickflow, type TickflowOptions } from "../src/tickflow.ts";
+import { rawPickupLatencies } from "./pg-raw.ts";
 import { rawLifecycleJobsPerSecond } from "./sqlite-raw.ts";
 import { fmt, percentile } from "./stats.ts";
 
@@ -275,6 +276,14 @@ async function benchPostgres(): Promise<void> {
     if (want("pickup")) {
       await benchPickup(target, "same");
       await benchPickup(target, "other");
+      // The same two durable commits and a NOTIFY with bare pg clients: the floor under the line above.
+      const schema = `tickflow_bench_${run}_raw`;
+      schemas.push(schema);
+      const raw = await rawPickupLatencies(PG_URL, schema, SAMPLES);
+      report(
+        "  …raw pg floor (insert+NOTIFY, UPDATE)",
+        `${fmt(percentile(raw, 50), 2)} ms / ${fmt(percentile(raw, 99), 2)} ms`,
+      );
     }
     if (want("delayed")) await benchDelayed(target);
     if (want("cron")) await benchCron(target, Number(values["cron-seconds"]));
