@@ -1,5 +1,3 @@
-import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
 import pg from "pg";
 import { isFinalState, type JobState } from "../../core/job-state.ts";
 import { ConfigError, InvalidOptionError, NotFoundError, TickflowError } from "../../errors.ts";
@@ -31,8 +29,9 @@ import type {
   SyncReport,
   TickRow,
 } from "../store.ts";
+import { PostgresConnections } from "./postgres-connections.ts";
 import { PostgresFlowStore } from "./postgres-flow-store.ts";
-import { encodeHint, hintFor, JobsListener } from "./postgres-listener.ts";
+import { PostgresHints } from "./postgres-hints.ts";
 import { postgresMigrations } from "./postgres-migrations.ts";
 import { PostgresMonitorStore } from "./postgres-monitor-store.ts";
 import * as sql from "./postgres-queries.ts";
@@ -54,19 +53,8 @@ interface Queryable {
   query(text: string, values?: unknown[]): Promise<{ rows: DbRow[] }>;
 }
 
-type Released = readonly { queue: string; runAt: number }[];
-
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const JOB_ID = /^[0-9]{1,18}$/;
-/** A claim waits this long for a pooled connection before failing (the worker loop then retries). */
-const CONNECT_TIMEOUT_MS = 10_000;
-/** The worker loop's connections: one claim, one finish batch and one renewal or release in flight. */
-const LOOP_POOL_SIZE = 3;
-/**
- * Loop connections are replaced this often, so their cached generic plans are made again against
- * current table sizes (a plan made while a table was nearly empty may scan it once it is not).
- */
-const LOOP_CONNECTION_LIFETIME_S = 300;
 
 /**
  * The PostgreSQL adapter on a pg.Pool: claims with FOR UPDATE SKIP LOCKED, batches as arrays in
@@ -78,35 +66,14 @@ export class PostgresStore implements Store {
   readonly schema: string;
   /** Pooled connections at most (the LISTEN connection is extra). */
   readonly poolSize: number;
-  private readonly pool: pg.Pool;
-  /**
-   * The worker loop's statements (claim, finish, lease renewal, release) run on connections with
-   * plan_cache_mode = force_generic_plan: each is planned once per connection instead of on every
-   * run. Left to choose (auto), PostgreSQL replanned the claim every time, 0.5-0.7 ms of a 1.4 ms
-   * claim of 50 jobs. Every statement sent here has a generic plan that is primary-key probes and
-   * ordered index walks (see postgres-queries.ts), so nothing depends on parameter values.
-   */
-  private readonly loopPool: pg.Pool;
-  private readonly listener: JobsListener;
-  private readonly hints = new EventEmitter();
-  /** Names this store in its NOTIFY payloads: it already told its own listeners. */
-  private readonly origin = randomUUID();
+  readonly monitors: MonitorStore;
+  readonly flows: PostgresFlowStore;
+  private readonly schedules: PostgresSchedules;
+  private readonly db: PostgresConnections;
+  private readonly hints: PostgresHints;
   private readonly ownInserts = sql.jobInsertStatements("");
   private readonly callerInserts: ReturnType<typeof sql.jobInsertStatements>;
-  private readonly reportError: (error: Error, where: string) => void;
-  private closed = false;
-  readonly monitors: MonitorStore = new PostgresMonitorStore({
-    transaction: (fn) => this.transaction(fn),
-    read: (text, values) => this.read(text, values),
-    notify: (client, jobs) => this.notifyInTransaction(client as pg.PoolClient, jobs),
-    notifyLocal: (jobs) => this.notifyLocal(jobs),
-  });
-  readonly flows: PostgresFlowStore = new PostgresFlowStore({
-    transaction: (fn) => this.transaction(fn),
-    read: (text, values) => this.read(text, values),
-    insertJobs: (jobs, now, client) => this.insertJobs(jobs, now, { client }),
-  });
-  private readonly schedules: PostgresSchedules;
+  private closing: Promise<void> | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? "tickflow";
@@ -114,136 +81,32 @@ export class PostgresStore implements Store {
       throw new ConfigError([`schema: "${schema}" must be lowercase letters, digits and _ (at most 63)`]);
     }
     this.schema = schema;
-    this.schedules = new PostgresSchedules({
-      schema,
-      transaction: (fn) => this.transaction(fn),
-      read: (text, values) => this.read(text, values),
-      write: (text, values) => this.write(text, values),
-      notify: (client, jobs) => this.notifyInTransaction(client, jobs),
-      notifyLocal: (jobs) => this.notifyLocal(jobs),
-    });
-    this.callerInserts = sql.jobInsertStatements(`${pg.escapeIdentifier(schema)}.`);
-    this.reportError = options.onError ?? (() => undefined);
-    this.hints.setMaxListeners(0);
-    const connection: pg.ClientConfig = {
-      // Unqualified table names resolve to tickflow's schema on every pooled connection.
-      // No bitmap scans: every statement here is best served by an ordered index walk, and a
-      // bitmap scan only wins in the planner's eyes when it underestimates rows (no statistics
-      // yet), where a claim then sorts every due job: 4 ms at 5 000 due jobs against 0.05 ms.
-      ...withSessionSettings(url, `-c search_path=${schema} -c enable_bitmapscan=off`),
-      application_name: options.applicationName ?? "tickflow",
-      keepAlive: true,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    };
     this.poolSize = options.poolSize ?? 10;
-    this.pool = new pg.Pool({ ...connection, max: this.poolSize });
-    this.loopPool = new pg.Pool({
-      ...connection,
-      options: `${connection.options} -c plan_cache_mode=force_generic_plan`,
-      max: LOOP_POOL_SIZE,
-      maxLifetimeSeconds: LOOP_CONNECTION_LIFETIME_S,
+    const onError = options.onError ?? (() => undefined);
+    this.db = new PostgresConnections(url, {
+      schema,
+      poolSize: this.poolSize,
+      applicationName: options.applicationName ?? "tickflow",
+      onError,
     });
-    // An idle pooled connection whose backend dies emits 'error' on the pool; unhandled, it would
-    // crash the process. The pool has already dropped that connection; just report it.
-    this.pool.on("error", (error) => this.reportError(error, "pool"));
-    this.loopPool.on("error", (error) => this.reportError(error, "pool"));
-    this.listener = new JobsListener({
-      connection,
-      onMessage: (m) => {
-        if (m.schema === this.schema && m.origin !== this.origin) {
-          this.hints.emit("jobs", { queues: m.queues, earliestRunAt: m.earliestRunAt });
-        }
-      },
-      // Notifications sent while LISTEN was down are lost: wake everyone to look once.
-      onResumed: () => this.hints.emit("jobs", { queues: [], earliestRunAt: 0 } satisfies JobsInsertedHint),
-      onError: this.reportError,
+    this.hints = new PostgresHints({ schema, connection: this.db.config, write: this.db.write, onError });
+    this.callerInserts = sql.jobInsertStatements(`${pg.escapeIdentifier(schema)}.`);
+    const { transaction, read, write } = this.db;
+    const { notify, notifyLocal } = this.hints;
+    this.monitors = new PostgresMonitorStore({ transaction, read, notify, notifyLocal });
+    this.flows = new PostgresFlowStore({
+      transaction,
+      read,
+      insertJobs: (jobs, now, client) => this.insertJobs(jobs, now, { client }),
     });
-  }
-
-  // ── plumbing ──────────────────────────────────────────────────────────────
-
-  /** One statement on the pool (autocommit). Writes are not retried: a lost reply may hide a commit. */
-  private async write(text: string, values: unknown[], name?: string): Promise<DbRow[]> {
-    return (await this.pool.query({ text, values, name })).rows;
-  }
-
-  /** write(), for the worker loop's named statements: on the generic-plan connections. */
-  private async loopWrite(text: string, values: unknown[], name: string): Promise<DbRow[]> {
-    return (await this.loopPool.query({ text, values, name })).rows;
-  }
-
-  /** A read, retried once on a dropped connection (a killed backend, a restarted server). */
-  private async read(text: string, values: unknown[] = []): Promise<DbRow[]> {
-    try {
-      return (await this.pool.query(text, values)).rows;
-    } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      this.reportError(error as Error, "read");
-      return (await this.pool.query(text, values)).rows;
-    }
-  }
-
-  /** Runs `fn` between BEGIN and COMMIT on one pooled connection; ROLLBACK on any error. */
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, retried = false): Promise<T> {
-    const client = await this.pool.connect();
-    // A checked-out connection has no 'error' listener of the pool's; one is needed while we hold it.
-    const onError = (error: Error) => this.reportError(error, "transaction");
-    client.on("error", onError);
-    try {
-      await client.query("BEGIN");
-    } catch (error) {
-      client.off("error", onError);
-      client.release(error as Error);
-      // Nothing ran yet: a connection that died while pooled may be retried once on a fresh one.
-      if (!retried && isConnectionError(error)) return this.transaction(fn, true);
-      throw error;
-    }
-    let broken: Error | undefined;
-    try {
-      const result = await fn(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((e: Error) => {
-        broken = e;
-      });
-      throw error;
-    } finally {
-      client.off("error", onError);
-      // Releasing with an error destroys the connection instead of pooling a broken one.
-      client.release(broken);
-    }
-  }
-
-  private notifyLocal(jobs: Released): void {
-    if (jobs.length > 0 && this.hints.listenerCount("jobs") > 0) this.hints.emit("jobs", hintFor(jobs));
-  }
-
-  /** NOTIFY inside the caller's transaction: other processes hear it when (if) it commits. */
-  private async notifyInTransaction(client: pg.PoolClient, jobs: Released): Promise<void> {
-    if (jobs.length === 0) return;
-    await client.query(sql.NOTIFY, [sql.JOBS_CHANNEL, encodeHint(this.schema, this.origin, hintFor(jobs))]);
-  }
-
-  /**
-   * Hints after an autocommit write: this store's listeners at once, other processes by NOTIFY.
-   * Best effort: the write is committed and pollers will find the jobs, so a failed NOTIFY is
-   * reported, never thrown (a caller would take it for a failed write and redo it).
-   */
-  private async notifyAfterCommit(jobs: Released): Promise<void> {
-    if (jobs.length === 0) return;
-    this.notifyLocal(jobs);
-    const payload = encodeHint(this.schema, this.origin, hintFor(jobs));
-    await this.pool.query(sql.NOTIFY, [sql.JOBS_CHANNEL, payload]).catch((error: Error) => {
-      this.reportError(error, "notify");
-    });
+    this.schedules = new PostgresSchedules({ schema, transaction, read, write, notify, notifyLocal });
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
 
   async migrate(): Promise<MigrationReport> {
     const schema = pg.escapeIdentifier(this.schema);
-    return this.transaction(async (c) => {
+    return this.db.transaction(async (c) => {
       await c.query(sql.MIGRATION_LOCK, [this.schema]);
       // Checked first: CREATE SCHEMA IF NOT EXISTS demands the CREATE privilege even when the schema exists.
       const exists = await c.query(sql.SCHEMA_EXISTS, [this.schema]);
@@ -270,30 +133,25 @@ export class PostgresStore implements Store {
 
   async pendingMigrations(): Promise<{ version: number; name: string }[]> {
     const ledger = `${pg.escapeIdentifier(this.schema)}.tickflow_migrations`;
-    const [row] = await this.read(sql.LEDGER_EXISTS, [ledger]);
+    const [row] = await this.db.read(sql.LEDGER_EXISTS, [ledger]);
     const applied = row?.present
-      ? ((await this.read(sql.SELECT_LEDGER)) as unknown as AppliedMigration[])
+      ? ((await this.db.read(sql.SELECT_LEDGER)) as unknown as AppliedMigration[])
       : [];
     return planMigrations(postgresMigrations, applied).map(({ version, name }) => ({ version, name }));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.hints.removeAllListeners();
-    await this.listener.stop();
-    await Promise.all([this.pool.end(), this.loopPool.end()]);
+  close(): Promise<void> {
+    this.closing ??= this.hints.close().then(() => this.db.end());
+    return this.closing;
   }
 
   async databaseNow(): Promise<number> {
-    const [row] = await this.read(sql.DATABASE_NOW);
+    const [row] = await this.db.read(sql.DATABASE_NOW);
     return Number(row?.now);
   }
 
   onJobsInserted(listener: (hint: JobsInsertedHint) => void): () => void {
-    this.hints.on("jobs", listener);
-    if (!this.closed) this.listener.start();
-    return () => this.hints.off("jobs", listener);
+    return this.hints.subscribe(listener);
   }
 
   // ── jobs ──────────────────────────────────────────────────────────────────
@@ -314,9 +172,7 @@ export class PostgresStore implements Store {
       throw new InvalidOptionError("insertJobs: leaseTo cannot join a caller's transaction (client)");
     }
     const statements = client ? this.callerInserts : this.ownInserts;
-    // On the caller's client the NOTIFY carries no origin: this store hears it back through LISTEN
-    // only if the caller commits.
-    const hint = encodeHint(this.schema, client ? null : this.origin, hintFor(jobs));
+    const hint = this.hints.payload(jobs, client !== undefined);
     const values: unknown[] = [
       jobs.map((j) => j.type),
       jobs.map((j) => j.queue),
@@ -339,7 +195,7 @@ export class PostgresStore implements Store {
         now + leaseTo.leaseMs,
       );
     const query = (text: string, params: unknown[], name?: string) =>
-      client ? client.query(text, params).then((r) => r.rows) : this.write(text, params, name);
+      client ? client.query(text, params).then((r) => r.rows) : this.db.write(text, params, name);
     const insert = statements.insert({
       keyed: jobs.some((j) => j.key !== null),
       leasing: leaseTo !== undefined,
@@ -366,7 +222,7 @@ export class PostgresStore implements Store {
         throw new TickflowError("INSERT_RACE", `job key "${r.key}" changed during insert; enqueue it again`);
       return { id, status: "duplicate" };
     });
-    if (!client) this.notifyLocal(jobs.filter((_, i) => results[i]?.claimed === undefined));
+    if (!client) this.hints.notifyLocal(jobs.filter((_, i) => results[i]?.claimed === undefined));
     return results;
   }
 
@@ -374,12 +230,12 @@ export class PostgresStore implements Store {
     const { workerId, queues, limit, leaseMs, now } = request;
     if (limit <= 0 || queues?.length === 0) return [];
     const rows = queues
-      ? await this.loopWrite(
+      ? await this.db.loopWrite(
           sql.CLAIM_JOBS_IN_QUEUES,
           [now, limit, workerId, now + leaseMs, [...new Set(queues)]],
           "tickflow_claim_q",
         )
-      : await this.loopWrite(sql.CLAIM_JOBS, [now, limit, workerId, now + leaseMs], "tickflow_claim");
+      : await this.db.loopWrite(sql.CLAIM_JOBS, [now, limit, workerId, now + leaseMs], "tickflow_claim");
     // RETURNING gives no order guarantee; hand jobs out in claim order.
     rows.sort(
       (a, b) =>
@@ -397,7 +253,7 @@ export class PostgresStore implements Store {
     now: number,
   ): Promise<string[]> {
     if (leases.length === 0) return [];
-    const kept = await this.loopWrite(
+    const kept = await this.db.loopWrite(
       sql.EXTEND_LEASES,
       [now + leaseMs, leases.map((l) => l.jobId), leases.map((l) => l.leaseToken), workerId],
       "tickflow_extend_leases",
@@ -410,7 +266,7 @@ export class PostgresStore implements Store {
     if (finishes.length === 0) return [];
     const column = <T>(pick: (f: AttemptFinish) => T) => finishes.map(pick);
     if (isPlainSuccessBatch(finishes)) {
-      const rows = await this.loopWrite(
+      const rows = await this.db.loopWrite(
         sql.FINISH_SUCCEEDED,
         [
           column((f) => f.jobId),
@@ -425,7 +281,7 @@ export class PostgresStore implements Store {
       const applied = new Set(rows.map((r) => Number(r.ord) - 1));
       return finishes.map((_, i) => (applied.has(i) ? "applied" : "lease_lost"));
     }
-    const rows = await this.loopWrite(
+    const rows = await this.db.loopWrite(
       sql.FINISH_ATTEMPTS,
       [
         column((f) => f.jobId),
@@ -455,23 +311,23 @@ export class PostgresStore implements Store {
       if (queue !== undefined && f.next.state === "retry_scheduled")
         retried.push({ queue, runAt: f.next.runAt });
     });
-    await this.notifyAfterCommit(retried);
+    await this.hints.notifyAfterCommit(retried);
     return finishes.map((_, i) => (appliedQueues.has(i) ? "applied" : "lease_lost"));
   }
 
   async releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number> {
     if (leases.length === 0) return 0;
-    const rows = await this.loopWrite(
+    const rows = await this.db.loopWrite(
       sql.RELEASE_JOBS,
       [now, leases.map((l) => l.jobId), leases.map((l) => l.leaseToken), workerId],
       "tickflow_release_jobs",
     );
-    await this.notifyAfterCommit(rows.map((r) => ({ queue: r.queue as string, runAt: now })));
+    await this.hints.notifyAfterCommit(rows.map((r) => ({ queue: r.queue as string, runAt: now })));
     return rows.length;
   }
 
   async rescueExpiredLeases(now: number): Promise<number> {
-    const rescued = await this.transaction(async (c) => {
+    const rescued = await this.db.transaction(async (c) => {
       const expired = (await c.query(sql.SELECT_EXPIRED_LEASES, [now])).rows;
       if (expired.length === 0) return [];
       const spent = expired.map((r) => Number(r.attempt) >= Number(r.max_attempts));
@@ -486,23 +342,23 @@ export class PostgresStore implements Store {
         sql.LEASE_EXPIRED_MESSAGE,
       ]);
       const back = expired.filter((_, i) => !spent[i]).map((r) => ({ queue: r.queue as string, runAt: now }));
-      await this.notifyInTransaction(c, back);
+      await this.hints.notify(c, back);
       return back;
     });
-    this.notifyLocal(rescued);
+    this.hints.notifyLocal(rescued);
     return rescued.length;
   }
 
   async nextRunAt(queues: readonly string[] | undefined): Promise<number | null> {
     if (queues?.length === 0) return null;
     const [row] = queues
-      ? await this.read(sql.NEXT_RUN_AT_IN_QUEUES, [queues])
-      : await this.read(sql.NEXT_RUN_AT);
+      ? await this.db.read(sql.NEXT_RUN_AT_IN_QUEUES, [queues])
+      : await this.db.read(sql.NEXT_RUN_AT);
     return row?.at === null || row?.at === undefined ? null : Number(row.at);
   }
 
   async cancelJob(id: string, now: number): Promise<JobRow> {
-    return this.transaction(async (c) => {
+    return this.db.transaction(async (c) => {
       const job = await this.lockJob(c, id);
       if (isFinalState(job.state)) return job;
       return toJobRow((await c.query(sql.CANCEL_JOB, [id, now])).rows[0] as DbRow);
@@ -510,16 +366,16 @@ export class PostgresStore implements Store {
   }
 
   async retryJob(id: string, now: number): Promise<JobRow> {
-    const { row, requeued } = await this.transaction(async (c) => {
+    const { row, requeued } = await this.db.transaction(async (c) => {
       const job = await this.lockJob(c, id);
       const retryable: JobState[] = ["discarded", "cancelled", "retry_scheduled", "scheduled"];
       if (!retryable.includes(job.state)) return { row: job, requeued: [] };
       const updated = toJobRow((await c.query(sql.RETRY_JOB, [id, now])).rows[0] as DbRow);
       const requeued = [{ queue: updated.queue, runAt: now }];
-      await this.notifyInTransaction(c, requeued);
+      await this.hints.notify(c, requeued);
       return { row: updated, requeued };
     });
-    this.notifyLocal(requeued);
+    this.hints.notifyLocal(requeued);
     return row;
   }
 
@@ -531,22 +387,22 @@ export class PostgresStore implements Store {
 
   async getJob(id: string): Promise<JobRow | null> {
     if (!JOB_ID.test(id)) return null;
-    const [row] = await this.read(sql.SELECT_JOB, [id]);
+    const [row] = await this.db.read(sql.SELECT_JOB, [id]);
     return row ? toJobRow(row) : null;
   }
 
   async listJobRuns(jobId: string): Promise<JobRunRow[]> {
     if (!JOB_ID.test(jobId)) return [];
-    return (await this.read(sql.LIST_JOB_RUNS, [jobId])).map(toJobRunRow);
+    return (await this.db.read(sql.LIST_JOB_RUNS, [jobId])).map(toJobRunRow);
   }
 
   async listJobs(filter: JobFilter): Promise<JobRow[]> {
     const { text, values } = sql.listJobsQuery(filter);
-    return (await this.read(text, values)).map(toJobRow);
+    return (await this.db.read(text, values)).map(toJobRow);
   }
 
   async countJobs(now: number): Promise<QueueCount[]> {
-    return (await this.read(sql.COUNT_JOBS, [now])).map((r) => ({
+    return (await this.db.read(sql.COUNT_JOBS, [now])).map((r) => ({
       queue: r.queue as string,
       state: r.st as JobState,
       count: Number(r.n),
@@ -555,12 +411,12 @@ export class PostgresStore implements Store {
   }
 
   async pruneFinishedJobs(olderThan: number): Promise<number> {
-    const [row] = await this.write(sql.PRUNE_FINISHED_JOBS, [olderThan]);
+    const [row] = await this.db.write(sql.PRUNE_FINISHED_JOBS, [olderThan]);
     return Number(row?.n ?? 0);
   }
 
   async loadJobState(stateKey: string): Promise<unknown> {
-    const [row] = await this.read(sql.LOAD_JOB_STATE, [stateKey]);
+    const [row] = await this.db.read(sql.LOAD_JOB_STATE, [stateKey]);
     return row ? JSON.parse(row.state as string) : undefined;
   }
 
@@ -595,23 +451,6 @@ export class PostgresStore implements Store {
   }
 }
 
-/**
- * pg lets a URL's own `?options=` replace the `options` field, which would drop our settings
- * (some hosts need URL options, e.g. `options=endpoint%3D…`): move them out and append ours.
- */
-function withSessionSettings(url: string, settings: string): { connectionString: string; options: string } {
-  const at = url.indexOf("?");
-  if (at < 0) return { connectionString: url, options: settings };
-  const params = new URLSearchParams(url.slice(at + 1));
-  const own = params.get("options");
-  params.delete("options");
-  const rest = params.toString();
-  return {
-    connectionString: rest ? `${url.slice(0, at)}?${rest}` : url.slice(0, at),
-    options: own ? `${own} ${settings}` : settings,
-  };
-}
-
 function isQueryable(value: unknown): value is Queryable {
   return typeof (value as { query?: unknown } | null)?.query === "function";
 }
@@ -621,15 +460,4 @@ function compareIds(a: unknown, b: unknown): number {
   const x = String(a);
   const y = String(b);
   return x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
-}
-
-/** SQLSTATE classes 08 (connection exception) and 57P (operator intervention), and socket errors. */
-function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code ?? "";
-  if (code.startsWith("08") || code.startsWith("57P")) return true;
-  if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
-    error.message,
-  );
 }
