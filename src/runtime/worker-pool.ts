@@ -137,6 +137,10 @@ export class WorkerPool {
   }
 
   private startJob(job: ClaimedJob): void {
+    // Claimed again while an older attempt still runs here: that attempt's lease is gone (it
+    // expired and was rescued, or its claim was lost in a database crash). Abort it, as a failed
+    // renewal would, and track the new attempt in its place.
+    this.running.get(job.id)?.controller.abort(new AttemptAbort("lease_lost"));
     const controller = new AttemptControl();
     this.executing++;
     this.running.set(job.id, { job, controller, done: this.execute(job, controller) });
@@ -155,7 +159,7 @@ export class WorkerPool {
     } catch (error) {
       this.options.events.emit("worker:error", { error: error as Error, where: `finish job ${job.id}` });
     } finally {
-      this.running.delete(job.id);
+      if (this.running.get(job.id)?.job === job) this.running.delete(job.id);
       if (this.saturated || this.stopping || job.stateKey !== null) this.waker.wake();
     }
   }

@@ -150,6 +150,52 @@ if (skipReason) {
       }
     });
 
+    it("a claim lost in a server crash does not hand its lease token out again", async () => {
+      // Claims commit asynchronously: a crash may lose one, leaving the row as it was before it.
+      const [inserted] = await h.store.insertJobs([job({ queue: "lost-claim" })], T0);
+      const id = inserted!.id;
+      const claimOf = async (workerId: string) => {
+        const [c] = await h.store.claimJobs({
+          workerId,
+          queues: ["lost-claim"],
+          limit: 1,
+          leaseMs: 30_000,
+          now: T0,
+        });
+        assert.equal(c?.id, id);
+        return c!;
+      };
+      const before = (
+        await adminQuery(`SELECT lease_token, attempt FROM ${h.schema}.jobs WHERE id = $1`, [id])
+      ).rows[0];
+      const lost = await claimOf("w1");
+      await adminQuery(
+        `UPDATE ${h.schema}.jobs SET state = 'available', lease_token = $2, attempt = $3, lease_owner = NULL,
+           lease_expires_at = NULL, started_at = NULL WHERE id = $1`,
+        [id, before?.lease_token, before?.attempt],
+      );
+      const taken = await claimOf("w2");
+      assert.equal(taken.attempt, lost.attempt, "the same attempt number, as the lost claim's");
+      assert.notEqual(taken.leaseToken, lost.leaseToken);
+      const finish = (c: typeof lost, workerId: string) => ({
+        jobId: c.id,
+        leaseToken: c.leaseToken,
+        workerId,
+        attempt: c.attempt,
+        startedAt: T0,
+        endedAt: T0 + 1,
+        outcome: "succeeded" as const,
+        next: { state: "succeeded" as const },
+        error: null,
+        state: null,
+        tick: null,
+      });
+      assert.deepEqual(await h.store.finishAttempts([finish(lost, "w1")]), ["lease_lost"]);
+      assert.equal((await h.store.getJob(id))?.state, "running", "the new holder's attempt is untouched");
+      assert.deepEqual(await h.store.finishAttempts([finish(taken, "w2")]), ["applied"]);
+      assert.equal((await h.store.getJob(id))?.state, "succeeded");
+    });
+
     it("ignores hints from another schema in the same database", async () => {
       const elsewhere = await createTestPgStore();
       try {

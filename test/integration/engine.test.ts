@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import Database from "better-sqlite3";
 import { InvalidOptionError, InvalidPayloadError, UnknownJobTypeError } from "../../src/errors.ts";
 import { buildJobInsert } from "../../src/runtime/enqueue.ts";
 import { defineJob, JobRegistry } from "../../src/runtime/registry.ts";
@@ -352,6 +353,40 @@ describe("engine", () => {
       assert.deepEqual(outcomes, ["abandoned", "lease_lost", "succeeded"]);
       assert.equal((await other.getJob(id))?.state, "succeeded");
       await other.stop(0);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it("a job claimed again while its older attempt still runs here aborts that attempt and tracks the new one", async () => {
+    const abortReasons: unknown[] = [];
+    let executions = 0;
+    const work = defineJob("work", async (_p, ctx) => {
+      executions++;
+      if (executions > 1) return;
+      await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
+      abortReasons.push((ctx.signal.reason as { reason?: unknown }).reason);
+    });
+    const t = await startTestTickflow(asJobs(work), { concurrency: 2, pollIntervalMs: 20 });
+    try {
+      const id = await t.tickflow.enqueue(work);
+      await waitFor(() => executions === 1, "first attempt to start");
+      // The row as it was before the claim, as after a claim lost in a database crash.
+      const db = new Database(t.file);
+      db.prepare(
+        `UPDATE jobs SET state = 'available', attempt = 0, lease_owner = NULL, lease_expires_at = NULL,
+           started_at = NULL WHERE id = ?`,
+      ).run(Number(id));
+      db.close();
+      await waitFor(
+        async () => (await t.tickflow.getJob(id))?.state === "succeeded",
+        "second attempt to finish",
+      );
+      await waitFor(() => abortReasons.length === 1, "the older attempt to be aborted");
+      assert.deepEqual(abortReasons, ["lease_lost"]);
+      assert.equal(executions, 2);
+      const { pool } = t.tickflow as unknown as { pool: WorkerPool };
+      await waitFor(() => pool.activeCount === 0, "both attempts to be done");
     } finally {
       await t.cleanup();
     }

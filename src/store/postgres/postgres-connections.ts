@@ -11,8 +11,10 @@ export interface PostgresConnectionsOptions {
 
 /** A claim waits this long for a pooled connection before failing (the worker loop then retries). */
 const CONNECT_TIMEOUT_MS = 10_000;
-/** The worker loop's connections: one claim, one finish batch and one renewal or release in flight. */
-const LOOP_POOL_SIZE = 3;
+/** The worker loop's connections besides the claim's: a finish batch and a renewal or release in flight. */
+const LOOP_POOL_SIZE = 2;
+/** Claims: one per worker pool in flight; a second for a process running a dedicated pool too. */
+const CLAIM_POOL_SIZE = 2;
 /**
  * Loop connections are replaced this often, so their cached generic plans are made again against
  * current table sizes (a plan made while a table was nearly empty may scan it once it is not).
@@ -20,8 +22,8 @@ const LOOP_POOL_SIZE = 3;
 const LOOP_CONNECTION_LIFETIME_S = 300;
 
 /**
- * tickflow's connections to one database and schema, and the four ways statements run on them:
- * write (autocommit, never retried), loopWrite (the worker loop's named statements), read
+ * tickflow's connections to one database and schema, and the ways statements run on them: write
+ * (autocommit, never retried), loopWrite and claimWrite (the worker loop's named statements), read
  * (retried once on a dropped connection) and transaction. The methods are bound, so sub-stores
  * take them as their dependencies directly.
  */
@@ -37,6 +39,15 @@ export class PostgresConnections {
    * ordered index walks (see postgres-queries.ts), so nothing depends on parameter values.
    */
   private readonly loopPool: pg.Pool;
+  /**
+   * Claims, on connections of their own that commit without waiting for the WAL flush
+   * (synchronous_commit = off): measured 12-25 % more jobs/s at concurrency 50 and ~0.2 ms off a
+   * pickup. Safe because a claim lost in a server crash only returns its jobs to where they were
+   * (every later write, each finish among them, flushes it first: WAL is sequential), and the
+   * claim's lease token is unique across such a loss (see claimStatement), so the attempt that
+   * held the lost claim is fenced out. Enqueues and finishes keep durable commits.
+   */
+  private readonly claimPool: pg.Pool;
   private readonly reportError: (error: Error, where: string) => void;
 
   constructor(url: string, options: PostgresConnectionsOptions) {
@@ -52,16 +63,24 @@ export class PostgresConnections {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     };
     this.pool = new pg.Pool({ ...this.config, max: options.poolSize });
+    const generic = `${this.config.options} -c plan_cache_mode=force_generic_plan`;
     this.loopPool = new pg.Pool({
       ...this.config,
-      options: `${this.config.options} -c plan_cache_mode=force_generic_plan`,
+      options: generic,
       max: LOOP_POOL_SIZE,
+      maxLifetimeSeconds: LOOP_CONNECTION_LIFETIME_S,
+    });
+    this.claimPool = new pg.Pool({
+      ...this.config,
+      options: `${generic} -c synchronous_commit=off`,
+      max: CLAIM_POOL_SIZE,
       maxLifetimeSeconds: LOOP_CONNECTION_LIFETIME_S,
     });
     // An idle pooled connection whose backend dies emits 'error' on the pool; unhandled, it would
     // crash the process. The pool has already dropped that connection; just report it.
     this.pool.on("error", (error) => this.reportError(error, "pool"));
     this.loopPool.on("error", (error) => this.reportError(error, "pool"));
+    this.claimPool.on("error", (error) => this.reportError(error, "pool"));
   }
 
   /** One statement on the pool (autocommit). Writes are not retried: a lost reply may hide a commit. */
@@ -71,6 +90,10 @@ export class PostgresConnections {
   /** write(), for the worker loop's named statements: on the generic-plan connections. */
   readonly loopWrite = async (text: string, values: unknown[], name: string): Promise<DbRow[]> =>
     (await this.loopPool.query({ text, values, name })).rows;
+
+  /** A claim: on the generic-plan connections that commit without waiting for the WAL flush. */
+  readonly claimWrite = async (text: string, values: unknown[], name: string): Promise<DbRow[]> =>
+    (await this.claimPool.query({ text, values, name })).rows;
 
   /** A read, retried once on a dropped connection (a killed backend, a restarted server). */
   readonly read = async (text: string, values: unknown[] = []): Promise<DbRow[]> => {
@@ -119,7 +142,7 @@ export class PostgresConnections {
   };
 
   async end(): Promise<void> {
-    await Promise.all([this.pool.end(), this.loopPool.end()]);
+    await Promise.all([this.pool.end(), this.loopPool.end(), this.claimPool.end()]);
   }
 }
 

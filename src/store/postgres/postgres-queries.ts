@@ -135,9 +135,15 @@ const ONE_PER_STATE_KEY = `CASE WHEN j.state_key IS NULL THEN true ELSE (
  * primary-key probe per claimed row when planned generically (a join to a CTE became a hash join
  * over a scan of every job: 4 ms for 50 at 20 000 jobs). SKIP LOCKED lets concurrent claimers
  * take disjoint rows without waiting on each other.
+ * The lease token is the server clock in microseconds (or the old token + 1, should that be
+ * larger): claims commit asynchronously (postgres-connections.ts), and a claim lost in a server
+ * crash must not hand its token out again — a `+ 1` would, from the restored row, and the lost
+ * claim's holder could then finish the new holder's attempt. The clock has moved on by the time
+ * the server is back.
  */
 function claimStatement(candidates: string): string {
-  return `UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, lease_token = jobs.lease_token + 1,
+  return `UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1,
+  lease_token = GREATEST(jobs.lease_token + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
   lease_owner = $3, lease_expires_at = $4, started_at = $1
 WHERE jobs.id = ANY(ARRAY(
 ${candidates}

@@ -230,12 +230,12 @@ export class PostgresStore implements Store {
     const { workerId, queues, limit, leaseMs, now } = request;
     if (limit <= 0 || queues?.length === 0) return [];
     const rows = queues
-      ? await this.db.loopWrite(
+      ? await this.db.claimWrite(
           sql.CLAIM_JOBS_IN_QUEUES,
           [now, limit, workerId, now + leaseMs, [...new Set(queues)]],
           "tickflow_claim_q",
         )
-      : await this.db.loopWrite(sql.CLAIM_JOBS, [now, limit, workerId, now + leaseMs], "tickflow_claim");
+      : await this.db.claimWrite(sql.CLAIM_JOBS, [now, limit, workerId, now + leaseMs], "tickflow_claim");
     // RETURNING gives no order guarantee; hand jobs out in claim order.
     rows.sort(
       (a, b) =>
