@@ -13,7 +13,7 @@ export interface PostgresConnectionsOptions {
 const CONNECT_TIMEOUT_MS = 10_000;
 /** The worker loop's connections besides the claim's: a finish batch and a renewal or release in flight. */
 const LOOP_POOL_SIZE = 2;
-/** Claims: one per worker pool in flight; a second for a process running a dedicated pool too. */
+/** Claims: one in flight per worker pool on this store (two pools may share a store in one process). */
 const CLAIM_POOL_SIZE = 2;
 /**
  * Loop connections are replaced this often, so their cached generic plans are made again against
