@@ -18,6 +18,7 @@ import {
   type TriggerRunRequest,
   type TriggerRunResult,
 } from "../flow-store.ts";
+import { flowNeedsUpdate } from "../flow-sync.ts";
 import type { DbRow } from "../rows.ts";
 import type { InsertResult, JobInsert } from "../store.ts";
 import { UNFINISHED } from "./postgres-queries.ts";
@@ -92,14 +93,7 @@ export class PostgresFlowStore implements FlowStore {
           report.created.push(def.name);
           continue;
         }
-        const changed =
-          JSON.stringify(before.schedule) !== JSON.stringify(def.schedule) ||
-          before.scheduleId !== def.scheduleId ||
-          before.queue !== def.queue ||
-          before.retries !== def.retries ||
-          before.timeoutMs !== def.timeoutMs ||
-          before.backoff !== def.backoff;
-        if (!changed && before.removedAt === null) continue;
+        if (!flowNeedsUpdate(before, def)) continue;
         await c.query(
           `UPDATE data_flows SET schedule = $2, schedule_id = $3, queue = $4, retries = $5, timeout_ms = $6,
              backoff = $7, next_run_at = $8, removed_at = NULL, updated_at = $9 WHERE name = $1`,

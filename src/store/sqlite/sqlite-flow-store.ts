@@ -18,6 +18,7 @@ import {
   type TriggerRunRequest,
   type TriggerRunResult,
 } from "../flow-store.ts";
+import { flowNeedsUpdate } from "../flow-sync.ts";
 import type { JobInsert } from "../store.ts";
 import { INSERT_JOB, insertJobValues } from "./sqlite-job-insert.ts";
 import { unfinishedState } from "./sqlite-states.ts";
@@ -79,14 +80,7 @@ export class SqliteFlowStore implements FlowStore {
           report.created.push(def.name);
           continue;
         }
-        const changed =
-          JSON.stringify(before.schedule) !== JSON.stringify(def.schedule) ||
-          before.scheduleId !== def.scheduleId ||
-          before.queue !== def.queue ||
-          before.retries !== def.retries ||
-          before.timeoutMs !== def.timeoutMs ||
-          before.backoff !== def.backoff;
-        if (!changed && before.removedAt === null) continue;
+        if (!flowNeedsUpdate(before, def)) continue;
         this.stmt(
           `UPDATE data_flows SET schedule = ?, schedule_id = ?, queue = ?, retries = ?, timeout_ms = ?, backoff = ?,
              next_run_at = ?, removed_at = NULL, updated_at = ? WHERE name = ?`,
