@@ -453,6 +453,7 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
           { err: error, where },
           `database connection problem (${where}): ${error.message}`,
         ),
+      onWarning: (message) => tickflow?.logger.warn(message),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between
   // nodes cannot shift a tick or a due time. Measured now (best effort) so that even an

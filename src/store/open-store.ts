@@ -31,6 +31,8 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Connection problems a PostgreSQL store recovered from (dropped backends, lost LISTEN). */
   onError?: (error: Error, where: string) => void;
+  /** Said once when other processes cannot wake this one on SQLite (its workers then poll). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -46,7 +48,7 @@ export function postgresPoolSize(concurrency: number): number {
 /** The composition root's one place that names an adapter. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const location = parseDatabaseUrl(url);
-  if (location.kind === "sqlite") return new SqliteStore(location.file);
+  if (location.kind === "sqlite") return new SqliteStore(location.file, { onWarning: options.onWarning });
   return new PostgresStore(location.url, {
     schema: options.schema ?? (process.env.TICKFLOW_PG_SCHEMA || "tickflow"),
     poolSize: postgresPoolSize(options.concurrency ?? 10),

@@ -42,12 +42,13 @@ import { sqliteMigrations } from "./sqlite-migrations.ts";
 import { SqliteMonitorStore } from "./sqlite-monitor-store.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
 import { pendingState, unfinishedState } from "./sqlite-states.ts";
+import { type SqliteWake, type WakeWarning, wakeFor } from "./sqlite-wake.ts";
 
 type Row = Record<string, unknown>;
 
 /**
  * Insert hints for every store open on the same file in this process. Other processes on the
- * file cannot hear them and poll (capabilities.pushNotify = false).
+ * file hear them through its wake sockets (sqlite-wake.ts), a hint beside their polls.
  */
 const hintsByFile = new Map<string, EventEmitter>();
 
@@ -89,15 +90,20 @@ const OPEN_QUEUE = "j.queue NOT IN (SELECT queue FROM queue_gates)";
 export interface SqliteStoreOptions {
   /** busy_timeout in ms (default 5000): how long a writer waits for another process's lock. */
   busyTimeoutMs?: number;
+  /** Said once when other processes cannot wake this one (its workers then poll). */
+  onWarning?: WakeWarning;
 }
 
 /** The SQLite adapter: better-sqlite3, WAL, BEGIN IMMEDIATE for every write transaction. */
 export class SqliteStore implements Store {
   readonly dialect = "sqlite" as const;
-  readonly capabilities = { skipLocked: false, pushNotify: false, transactionalEnqueue: false };
+  readonly capabilities = { skipLocked: false, pushNotify: true, transactionalEnqueue: false };
   readonly file: string;
   private readonly db: Database.Database;
   private readonly hints: EventEmitter;
+  /** Hints to and from other processes on the file; none for :memory:. */
+  private readonly wake: SqliteWake | undefined;
+  private readonly onWarning: WakeWarning | undefined;
   private readonly statements = new Map<string, Database.Statement>();
   readonly monitors: MonitorStore;
   readonly flows: SqliteFlowStore;
@@ -112,6 +118,9 @@ export class SqliteStore implements Store {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.hints = hintsFor(this.file);
+    const hints = this.hints;
+    this.wake = this.file === ":memory:" ? undefined : wakeFor(this.file, (hint) => hints.emit("jobs", hint));
+    this.onWarning = options.onWarning;
     const wake = (queues: readonly string[]) => this.emitHint(queues.map((queue) => ({ queue, runAt: 0 })));
     const stmt = (sql: string) => this.stmt(sql);
     const write = <T>(fn: () => T) => this.write(fn);
@@ -192,7 +201,11 @@ export class SqliteStore implements Store {
 
   onJobsInserted(listener: (hint: JobsInsertedHint) => void): () => void {
     this.hints.on("jobs", listener);
-    return () => this.hints.off("jobs", listener);
+    const release = this.wake?.retain(this.onWarning);
+    return () => {
+      this.hints.off("jobs", listener);
+      release?.();
+    };
   }
 
   // ── jobs ──────────────────────────────────────────────────────────────────
@@ -233,11 +246,13 @@ export class SqliteStore implements Store {
   }
 
   private emitHint(jobs: readonly { queue: string; runAt: number }[]): void {
-    if (jobs.length === 0 || this.hints.listenerCount("jobs") === 0) return;
+    if (jobs.length === 0) return;
     // An empty queue name means "unknown": listeners treat the hint as concerning every queue.
     const queues = jobs.some((j) => j.queue === "") ? [] : [...new Set(jobs.map((j) => j.queue))];
     const earliestRunAt = jobs.reduce((min, j) => Math.min(min, j.runAt), Number.POSITIVE_INFINITY);
-    this.hints.emit("jobs", { queues, earliestRunAt } satisfies JobsInsertedHint);
+    const hint: JobsInsertedHint = { queues, earliestRunAt };
+    if (this.hints.listenerCount("jobs") > 0) this.hints.emit("jobs", hint);
+    this.wake?.publish(hint);
   }
 
   async claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
@@ -448,6 +463,8 @@ export class SqliteStore implements Store {
         `UPDATE jobs SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL,
            lease_token = lease_token + 1 WHERE id = ?`,
       ).run(now, id);
+      // A cancelled running job frees its state key: the next job of that key may start now.
+      if (job.state === "running" && job.stateKey !== null) this.emitHint([{ queue: job.queue, runAt: now }]);
       return this.requireJob(id);
     });
   }
