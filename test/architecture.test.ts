@@ -77,4 +77,23 @@ describe("architecture: the dependency rule", () => {
     );
     assert.deepEqual(bad, []);
   });
+
+  it("the peer benchmark's peers are its own: not tickflow's dependencies, and tickflow is used through its public API", () => {
+    const peers = Object.keys(JSON.parse(readFileSync("bench/peers/package.json", "utf8")).dependencies);
+    const own = JSON.parse(readFileSync("package.json", "utf8"));
+    const ours = new Set([...Object.keys(own.dependencies), ...Object.keys(own.devDependencies)]);
+    const shared = new Set(["better-sqlite3", "pg"]); // the drivers tickflow itself runs on
+    assert.deepEqual(
+      peers.filter((p) => ours.has(p) && !shared.has(p)),
+      [],
+    );
+    const adapters = readdirSync("bench/peers/adapters").map((name) => join("bench/peers/adapters", name));
+    const reachIn = adapters.flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/from\s+"(\.\.\/\.\.\/\.\.\/src\/[^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((target) => target !== "../../../src/index.ts")
+        .map((target) => `${file} → ${target}`),
+    );
+    assert.deepEqual(reachIn, []);
+  });
 });
