@@ -2,6 +2,8 @@
 // print one line "RESULT <json>". Spawned by main.ts; floors ("floor-sqlite", "floor-pg") run
 // their bare-driver version of the scenario instead of an adapter.
 import { rmSync } from "node:fs";
+import { rawPickupLatencies } from "../pg-raw.ts";
+import { percentile } from "../stats.ts";
 import type { Config } from "./adapter.ts";
 import { ADAPTERS } from "./adapters/index.ts";
 import { dropSchema } from "./adapters/pg-schema.ts";
@@ -31,9 +33,15 @@ try {
       "floor-sqlite": { processed: sqliteFloorProcessed, bulk: sqliteFloorBulk },
       "floor-pg": { processed: pgFloorProcessed, bulk: pgFloorBulk },
     }[spec.lib];
-    const run = floors?.[spec.scenario as "processed" | "bulk"];
-    if (!run) throw new Error(`${spec.lib} has no ${spec.scenario} floor`);
-    metrics = { jobsPerSec: await run(env, spec.params.jobs) };
+    if (spec.lib === "floor-pg" && spec.scenario === "pickup-cross") {
+      // INSERT + NOTIFY on one connection, LISTEN and UPDATE … RETURNING on two others.
+      const latencies = await rawPickupLatencies(env.pgUrl!, env.namespace, spec.params.samples);
+      metrics = { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length };
+    } else {
+      const run = floors?.[spec.scenario as "processed" | "bulk"];
+      if (!run) throw new Error(`${spec.lib} has no ${spec.scenario} floor`);
+      metrics = { jobsPerSec: await run(env, spec.params.jobs) };
+    }
     if (spec.lib === "floor-pg") await dropSchema(env);
   } else {
     const adapter = await ADAPTERS[spec.lib]!();

@@ -144,6 +144,7 @@ function plan(): Plan[] {
   const pgLibs = libs.filter((l) => BACKENDS[l] === "postgres");
   for (const scenario of scenarios) {
     if (scenario === "idle-rss") add(scenario, "bare", "default");
+    if (scenario === "pickup-cross" && libs.includes("tickflow-pg")) add(scenario, "floor-pg", "default");
     if (scenario === "processed" || scenario === "bulk") {
       if (libs.includes("tickflow-sqlite")) add(scenario, "floor-sqlite", "default");
       if (libs.includes("tickflow-pg")) add(scenario, "floor-pg", "default");
