@@ -4,8 +4,10 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { SqliteStore } from "../../../src/store/sqlite/sqlite-store.ts";
 import { SqliteWake, wakeDirFor } from "../../../src/store/sqlite/sqlite-wake.ts";
 import type { JobsInsertedHint } from "../../../src/store/store.ts";
+import { job } from "../../contract/store-contract.ts";
 import { tempDir } from "../../helpers/sqlite.ts";
 import { sleep, waitFor } from "../../helpers/wait-for.ts";
 
@@ -149,5 +151,33 @@ describe("SqliteWake: insert hints between processes on one SQLite file", () => 
     const moved = wakeDirFor(deep);
     assert.ok(moved.startsWith(join(tmpdir(), "tickflow-wake-")), moved);
     assert.equal(wakeDirFor(deep), moved, "every process computes the same place");
+  });
+
+  it("cancelling a running job with a state key hints the workers: the key's next job may start", async () => {
+    const { dir, cleanup } = tempDir();
+    const store = new SqliteStore(join(dir, "tickflow.db"));
+    await store.migrate();
+    const hints: JobsInsertedHint[] = [];
+    const unsubscribe = store.onJobsInserted((hint) => hints.push(hint));
+    try {
+      const now = Date.now();
+      const keyed = job({ stateKey: "k", queue: "q", runAt: now });
+      await store.insertJobs([keyed, keyed], now);
+      const [running] = await store.claimJobs({
+        workerId: "w",
+        queues: undefined,
+        limit: 10,
+        leaseMs: 30_000,
+        now,
+      });
+      assert.ok(running, "the first keyed job runs (the second waits for its key)");
+      hints.length = 0;
+      await store.cancelJob(running.id, now + 1);
+      assert.deepEqual(hints, [{ queues: ["q"], earliestRunAt: now + 1 }]);
+    } finally {
+      unsubscribe();
+      await store.close();
+      cleanup();
+    }
   });
 });
