@@ -62,10 +62,17 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export const medianOf = (cell: Cell, key: string) => median(cell.rounds.map((r) => r[key] ?? Number.NaN));
+/** The median of a metric over the rounds; exactly-once holds only if it held in every round. */
+export function medianOf(cell: Cell, key: string): number {
+  const values = cell.rounds.map((r) => r[key] ?? Number.NaN);
+  if (key !== "exactlyOnce") return median(values);
+  const checked = values.filter(Number.isFinite);
+  return checked.length === 0 ? Number.NaN : Math.min(...checked);
+}
 
-function format(value: number, digits: number): string {
+function format(value: number, digits: number, key = ""): string {
   if (!Number.isFinite(value)) return "n/a";
+  if (key === "exactlyOnce") return value === 1 ? "yes" : "NO";
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 
@@ -110,12 +117,19 @@ export function markdownTables(cells: readonly Cell[]): string {
         const capped = cell.rounds.some((r) => r.capped === 1) ? " ⏱" : "";
         const figures = columns.map(
           (c, i) =>
-            `${format(medianOf(cell, c.key), c.digits)}${rangeOf(cell, c.key, c.digits)}${i === 0 ? capped : ""}`,
+            `${format(medianOf(cell, c.key), c.digits, c.key)}${c.key === "exactlyOnce" ? "" : rangeOf(cell, c.key, c.digits)}${i === 0 ? capped : ""}`,
         );
         const base = baselineCell(cells, cell);
         const ratio =
           base && base !== cell ? medianOf(cell, headline.key) / medianOf(base, headline.key) : Number.NaN;
-        const ratioText = base === cell ? "1" : Number.isFinite(ratio) ? `${format(ratio, 2)}×` : "—";
+        const ratioText =
+          cell.lib === "bare"
+            ? "—"
+            : base === cell
+              ? "1"
+              : Number.isFinite(ratio)
+                ? `${format(ratio, 2)}×`
+                : "—";
         out.push(`| ${cell.name} | ${cell.config} | ${figures.join(" | ")} | ${ratioText} |`);
       }
     }
