@@ -18,6 +18,11 @@ import type { JobsInsertedHint } from "../store.ts";
 /** sun_path holds 108 bytes on Linux (104 on macOS); longer paths move to the temp directory. */
 const MAX_SOCKET_PATH = 100;
 const SOCKET_SUFFIX = ".sock";
+/**
+ * The longest socket name (a 7-digit pid, "-", 8 hex digits, ".sock"): where the sockets go is
+ * decided on it, not on this process's pid, so that every process decides the same.
+ */
+const LONGEST_SOCKET_NAME = 7 + 1 + 8 + SOCKET_SUFFIX.length;
 /** Hints queued for one peer beyond this are dropped rather than held in memory. */
 const MAX_UNSENT_BYTES = 64 * 1024;
 
@@ -43,7 +48,7 @@ export function wakeDirFor(file: string): string {
     // Not created yet: the resolved path is the best every process can agree on.
   }
   const beside = join(dirname(real), `${basename(real)}.tickflow-wake`);
-  if (beside.length + 1 + socketName().length <= MAX_SOCKET_PATH) return beside;
+  if (beside.length + 1 + LONGEST_SOCKET_NAME <= MAX_SOCKET_PATH) return beside;
   const digest = createHash("sha256").update(real).digest("hex").slice(0, 16);
   return join(tmpdir(), `tickflow-wake-${digest}`);
 }
