@@ -6,6 +6,8 @@ interface Boss {
   start(): Promise<unknown>;
   stop(options?: Record<string, unknown>): Promise<void>;
   createQueue(name: string): Promise<void>;
+  /** 12+: queue options such as `notify`. */
+  updateQueue?(name: string, options: Record<string, unknown>): Promise<void>;
   send(name: string, data: object, options?: { startAfter?: Date }): Promise<string | null>;
   insert(...args: unknown[]): Promise<unknown>;
   work(
@@ -21,7 +23,10 @@ const QUEUE = "bench";
 /** pg-boss's documented poll floor is 0.5 s (WorkOptions.pollingIntervalSeconds). */
 const TUNED = { batchSize: CONCURRENCY, pollingIntervalSeconds: 0.5 };
 
-async function openBoss(env: BenchEnv): Promise<{ boss: Boss; major: number }> {
+/** 12+ can wake workers by NOTIFY: `useListenNotify` on the instance, `notify` on the queue. */
+const LISTEN_NOTIFY_FROM = 12;
+
+async function openBoss(env: BenchEnv, config: Config = "default"): Promise<{ boss: Boss; major: number }> {
   const mod = (await env.loadPeer("pg-boss")) as { default?: BossCtor; PgBoss?: BossCtor };
   const PgBoss = (mod.PgBoss ?? mod.default) as BossCtor;
   const major = Number((await env.peerVersion("pg-boss")).split(".")[0]);
@@ -30,6 +35,7 @@ async function openBoss(env: BenchEnv): Promise<{ boss: Boss; major: number }> {
     schema: env.namespace,
     supervise: true,
     schedule: false,
+    ...(config === "tuned" && major >= LISTEN_NOTIFY_FROM ? { useListenNotify: true } : {}),
   });
   boss.on("error", () => {}); // maintenance races at shutdown; the figures do not depend on them
   await boss.start();
@@ -42,7 +48,8 @@ export const pgBoss: Adapter = {
   configs: {
     default:
       "concurrency 10 as the version documents it (10 × work() on 10.x, work({ localConcurrency: 10 }) on 11+), batchSize 1, pollingIntervalSeconds 2",
-    tuned: "one work() fetching batchSize 10 per poll, pollingIntervalSeconds 0.5 (its documented minimum)",
+    tuned:
+      "one work() fetching batchSize 10 per poll, pollingIntervalSeconds 0.5 (its documented minimum); 12+: also useListenNotify and the queue's notify option",
   },
   version: (env) => env.peerVersion("pg-boss"),
   async prepare(env) {
@@ -51,7 +58,8 @@ export const pgBoss: Adapter = {
     await boss.stop({ graceful: false, wait: true });
   },
   async open(env, config: Config): Promise<Client> {
-    const { boss, major } = await openBoss(env);
+    const { boss, major } = await openBoss(env, config);
+    if (config === "tuned" && major >= LISTEN_NOTIFY_FROM) await boss.updateQueue?.(QUEUE, { notify: true });
     const startAfter = (runAt: number | undefined) =>
       runAt === undefined ? {} : { startAfter: new Date(runAt) };
     return {
