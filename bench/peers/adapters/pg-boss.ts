@@ -49,7 +49,7 @@ export const pgBoss: Adapter = {
     default:
       "concurrency 10 as the version documents it (10 × work() on 10.x, work({ localConcurrency: 10 }) on 11+), batchSize 1, pollingIntervalSeconds 2",
     tuned:
-      "one work() fetching batchSize 10 per poll, pollingIntervalSeconds 0.5 (its documented minimum); 12+: also useListenNotify and the queue's notify option",
+      "one work() fetching batchSize 10 per poll, pollingIntervalSeconds 0.5 (its documented minimum); 12+: also useListenNotify, the queue's notify option and notifyPollingIntervalSeconds 0.5",
   },
   version: (env) => env.peerVersion("pg-boss"),
   async prepare(env) {
@@ -77,7 +77,13 @@ export const pgBoss: Adapter = {
         const handler = async (jobs: { data: { n: number } }[]) => {
           for (const job of jobs) onJob(job.data.n);
         };
-        if (config === "tuned") await boss.work(QUEUE, TUNED, handler);
+        // 12+ with NOTIFY on relaxes its poll to notifyPollingIntervalSeconds (30 s): keep it at 0.5 s.
+        if (config === "tuned")
+          await boss.work(
+            QUEUE,
+            major >= LISTEN_NOTIFY_FROM ? { ...TUNED, notifyPollingIntervalSeconds: 0.5 } : TUNED,
+            handler,
+          );
         else if (major >= 11) await boss.work(QUEUE, { localConcurrency: CONCURRENCY }, handler);
         else for (let i = 0; i < CONCURRENCY; i++) await boss.work(QUEUE, {}, handler);
       },
