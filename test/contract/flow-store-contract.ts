@@ -8,6 +8,7 @@ import {
   type TriggerRunResult,
 } from "../../src/store/flow-store.ts";
 import type { JobInsert, Store } from "../../src/store/store.ts";
+import { planFor } from "../helpers/plan.ts";
 import { freshHarnessPerTest, job, type StoreHarness } from "./store-contract.ts";
 
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
@@ -247,6 +248,104 @@ export function runFlowStoreContract(
         }
         assert.equal(await countJobs(), 1);
         assert.equal((await store.flows.listRuns({ flow: "etl" })).length, 1);
+      });
+    });
+
+    describe("a trigger for a schedule period (POST /heartbeat)", () => {
+      const minute = { kind: "every", intervalMs: 60_000 } as const;
+      beforeEach(async () => {
+        await store.flows.syncFlows([flowDef({ schedule: minute, scheduleId: "etl" })], T0);
+      });
+      const periodTrigger = (nominalAt: number, now: number, s: Store = store) =>
+        s.flows.triggerRun({
+          flow: "etl",
+          source: "heartbeat",
+          job: runJob("etl", { runAt: now }),
+          now,
+          period: { scheduleId: "etl", nominalAt },
+        });
+      const scheduleRow = {
+        id: "etl",
+        jobType: RUN_JOB,
+        payload: JSON.stringify({ flow: "etl", source: "schedule" }),
+        trigger: minute,
+        misfire: "latest" as const,
+        graceMs: 3_600_000,
+        overlap: "skip" as const,
+        jobOptions: {
+          stateful: false,
+          queue: "default",
+          priority: 0,
+          maxAttempts: 3,
+          timeoutMs: null,
+          backoff: JSON.stringify({ type: "fixed", delayMs: 10 }),
+        },
+        initialNextFireAt: T0 + 60_000,
+      };
+      const fire = (now: number) => store.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
+
+      it("claims the tick the scheduler would: the scheduler then fires nothing for that period", async () => {
+        await store.syncSchedules([scheduleRow], T0);
+        enqueued(await periodTrigger(T0 + 60_000, T0 + 60_500));
+        const ticks = await fire(T0 + 61_000);
+        assert.deepEqual(
+          ticks.filter((t) => t.decision === "fired"),
+          [],
+          "the period the heartbeat ran is not fired again",
+        );
+        assert.equal(await countJobs(), 1);
+        const [tick] = await store.listTicks("etl", { limit: 10 });
+        assert.equal(tick?.nominalAt, T0 + 60_000);
+        assert.equal(tick?.decision, "fired");
+      });
+
+      it("refuses a period the scheduler already fired, writing nothing", async () => {
+        await store.syncSchedules([scheduleRow], T0);
+        const fired = await fire(T0 + 60_010);
+        assert.equal(fired.filter((t) => t.decision === "fired").length, 1);
+        assert.deepEqual(await periodTrigger(T0 + 60_000, T0 + 60_500), { status: "period_taken" });
+        assert.equal(await countJobs(), 1, "only the scheduler's job");
+        assert.deepEqual(await store.flows.listRuns({ flow: "etl" }), []);
+        assert.equal((await store.flows.getFlow("etl"))?.lastRunAt, null, "the flow is not marked triggered");
+      });
+
+      it("runs a period once across two stores even after the first run finished; the next period runs", async () => {
+        const other = await h!.openAnother();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            periodTrigger(T0 + 60_000, T0 + 60_100 + i, i % 2 ? other : store),
+          ),
+        );
+        assert.equal(results.filter((r) => r.status === "enqueued").length, 1);
+        const { run } = enqueued(results.find((r) => r.status === "enqueued")!);
+        // Finish it: the flow is free again, yet the period stays taken.
+        const leased = await claimJob(T0 + 60_200);
+        const claim = await store.flows.claimRun({
+          flow: "etl",
+          jobId: leased.id,
+          attempt: 1,
+          source: "heartbeat",
+          requireEnabled: false,
+          now: T0 + 60_200,
+        });
+        assert.equal(claim.status, "claimed");
+        await store.flows.startRun(run.id, T0 + 60_210);
+        await store.flows.finishRun({
+          runId: run.id,
+          status: "success",
+          endedAt: T0 + 60_220,
+          error: null,
+          retry: null,
+        });
+        assert.deepEqual(await periodTrigger(T0 + 60_000, T0 + 61_000, other), { status: "period_taken" });
+        enqueued(await periodTrigger(T0 + 120_000, T0 + 120_100, other));
+      });
+
+      it("a refused trigger (already running) does not take the period", async () => {
+        enqueued(await trigger("etl", T0 + 60_050));
+        const refused = await periodTrigger(T0 + 60_000, T0 + 60_100);
+        assert.equal(refused.status, "already_running");
+        assert.deepEqual(await store.listTicks("etl", { limit: 10 }), []);
       });
     });
 

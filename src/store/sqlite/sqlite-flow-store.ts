@@ -117,17 +117,34 @@ export class SqliteFlowStore implements FlowStore {
         | undefined;
       if (!row || row.removed_at !== null) return { status: "not_found" };
       if (!row.enabled) return { status: "disabled" };
+      const { period } = request;
+      if (period && this.periodTaken(period)) return { status: "period_taken" };
       const abandoned = this.closeStale(flow, now);
       const runId = this.insertPendingRun(flow, request.source, 1, null, now);
       if (runId === null) return { status: "already_running", run: this.activeRun(flow)!, abandoned };
       const jobId = this.insertJob(request.job, now);
       this.stmt("UPDATE data_flow_runs SET job_id = ? WHERE id = ?").run(jobId, runId);
+      // Serialized writers: checked above in this transaction, so this insert cannot conflict.
+      if (period) {
+        this.stmt(
+          "INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at, job_id) VALUES (?, ?, 'fired', 'heartbeat', ?, ?)",
+        ).run(period.scheduleId, period.nominalAt, now, jobId);
+      }
       this.markTriggered(flow, now);
       return { status: "enqueued", run: this.requireRun(runId), jobId, abandoned };
     });
     if (result.status === "enqueued")
       this.deps.hint([{ queue: request.job.queue, runAt: request.job.runAt }]);
     return result;
+  }
+
+  private periodTaken(period: { scheduleId: string; nominalAt: number }): boolean {
+    return (
+      this.stmt("SELECT 1 FROM schedule_ticks WHERE schedule_id = ? AND nominal_at = ?").get(
+        period.scheduleId,
+        period.nominalAt,
+      ) !== undefined
+    );
   }
 
   async claimRun(request: ClaimRunRequest): Promise<ClaimRunResult> {
