@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { PostgresStore } from "./postgres/postgres-store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
@@ -46,7 +48,16 @@ export function postgresPoolSize(concurrency: number): number {
 /** The composition root's one place that names an adapter. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const location = parseDatabaseUrl(url);
-  if (location.kind === "sqlite") return new SqliteStore(location.file);
+  if (location.kind === "sqlite") {
+    const folder = dirname(resolve(location.file));
+    if (location.file !== ":memory:" && !existsSync(folder)) {
+      // better-sqlite3 says "the directory does not exist" with a stack; name the setting instead.
+      throw new ConfigError([
+        `TICKFLOW_DATABASE_URL (database): the folder ${folder} of "${url}" does not exist: create it (mkdir -p ${folder}) or point the setting at an existing folder`,
+      ]);
+    }
+    return new SqliteStore(location.file);
+  }
   return new PostgresStore(location.url, {
     schema: options.schema ?? (process.env.TICKFLOW_PG_SCHEMA || "tickflow"),
     poolSize: postgresPoolSize(options.concurrency ?? 10),
