@@ -598,6 +598,58 @@ export function runFlowStoreContract(
         return run.id;
       };
 
+      it("filters by creation time in the query and pages with a cursor: 100 matching runs under 4 100 newer ones", async () => {
+        // Chains of retries: each finish creates the next run pending at its end time (two round
+        // trips a run). The 100 matching runs (flow etl, created in [T0, T0 + 99 s]) come first;
+        // then 41 other flows add 100 runs each, in parallel, all created later and with newer ids.
+        const chain = async (flow: string, count: number, createdAt: (i: number) => number) => {
+          let { run } = enqueued(await trigger(flow, createdAt(0)));
+          const ids: string[] = [];
+          for (let i = 0; i < count; i++) {
+            ids.push(run.id);
+            await store.flows.startRun(run.id, createdAt(i));
+            const { next } = await store.flows.finishRun({
+              runId: run.id,
+              status: "failed",
+              endedAt: createdAt(i + 1),
+              error: { message: "x", stack: null },
+              retry: { attempt: i + 2 },
+            });
+            run = next!;
+          }
+          return ids;
+        };
+        const others = Array.from({ length: 41 }, (_, i) => `newer-${i}`);
+        await store.flows.syncFlows(
+          [flowDef(), flowDef({ name: "other" }), ...others.map((name) => flowDef({ name }))],
+          T0,
+        );
+        const ids = await chain("etl", 100, (i) => T0 + i * 1_000);
+        await Promise.all(others.map((flow, f) => chain(flow, 100, (i) => T0 + 1_000_000 + f * 1_000 + i)));
+        const matching = [...ids].reverse(); // newest first
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const rows = await store.flows.listRuns({
+            createdSince: T0,
+            createdUntil: T0 + 99_000,
+            beforeId: cursor,
+            limit: 30,
+          });
+          seen.push(...rows.map((r) => r.id));
+          if (rows.length < 30) break;
+          cursor = rows.at(-1)!.id;
+        }
+        assert.deepEqual(seen, matching);
+        assert.deepEqual(
+          (await store.flows.listRuns({ createdSince: T0 + 98_000, createdUntil: T0 + 99_000 })).map(
+            (r) => r.id,
+          ),
+          [ids[99], ids[98]],
+          "both bounds are inclusive",
+        );
+      });
+
       it("lists runs newest first, filtered by flow, status, source and job, paged by id", async () => {
         const r1 = await cycle("etl", T0, "success", 10);
         const r2 = await cycle("etl", T0 + 100, "failed", 20);

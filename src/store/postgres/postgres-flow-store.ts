@@ -296,6 +296,8 @@ export class PostgresFlowStore implements FlowStore {
       if (!isId(filter.beforeId)) return [];
       where.push(`id < ${param(filter.beforeId)}`);
     }
+    if (filter.createdSince !== undefined) where.push(`created_at >= ${param(filter.createdSince)}`);
+    if (filter.createdUntil !== undefined) where.push(`created_at <= ${param(filter.createdUntil)}`);
     const limit = param(filter.limit ?? 100);
     const sql = `SELECT * FROM data_flow_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${limit}`;
     return (await this.deps.read(sql, values)).map(toFlowRunRow);
