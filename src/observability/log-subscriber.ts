@@ -46,8 +46,9 @@ export function subscribeLogs(events: TickflowEvents, logger: Logger): () => voi
       if (e.decision === "fired") {
         logger.debug({ ...fields, jobId: e.jobId, latenessMs: e.decidedAt - e.nominalAt }, "schedule fired");
       } else {
+        // The scheduler logs one WARN summary per schedule and round (after a downtime: one line, not 30).
         const late = formatDuration(e.decidedAt - e.nominalAt);
-        logger.warn(fields, `schedule ${e.scheduleId} tick ${e.decision} (${e.reason}, ${late} late)`);
+        logger.debug(fields, `schedule ${e.scheduleId} tick ${e.decision} (${e.reason}, ${late} late)`);
       }
     }),
     events.on("schedule:sync", (e) => {
