@@ -11,7 +11,7 @@ import { parseDatabaseUrl, redactUrl } from "../../store/open-store.ts";
 import { postgresMigrations } from "../../store/postgres/postgres-migrations.ts";
 import { sqliteMigrations } from "../../store/sqlite/sqlite-migrations.ts";
 import type { Tickflow } from "../../tickflow.ts";
-import { cliErrorMessage, loadCliConfig, migrationName, withReader } from "../common.ts";
+import { CliError, cliErrorMessage, loadCliConfig, migrationName, withReader } from "../common.ts";
 import { iso, printJson, printTable } from "../output.ts";
 
 /** A stored schedule counts as overdue (the scheduler is probably not running) this long after its tick. */
@@ -259,7 +259,10 @@ export async function checkConfiguration(file: string | undefined): Promise<Chec
       { requireMigrated: false },
     );
   } catch (error) {
-    errors.push(cliErrorMessage(error, config.database));
+    // A first run has no database yet: that is worth saying, not an error in the configuration.
+    if (error instanceof CliError && error.code === "NO_DATABASE")
+      warnings.push(`database: ${error.message}`);
+    else errors.push(cliErrorMessage(error, config.database));
   }
   const http = config.http;
   if (http.enabled) {
