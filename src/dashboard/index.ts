@@ -137,7 +137,7 @@ export async function registerDashboard(
           logger.warn(
             {
               ip: request.clientIp,
-              url: request.url.split("?")[0],
+              url: request.url,
               origin: header(request, "origin") ?? null,
             },
             "dashboard: cross-site request refused",
