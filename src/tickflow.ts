@@ -30,7 +30,7 @@ import {
   type ScheduleOptions,
   toScheduleRow,
 } from "./runtime/schedules.ts";
-import { checkTickflowOptions, type TICKFLOW_OPTION_KEYS } from "./runtime/tickflow-options.ts";
+import { type CREATE_TICKFLOW_KEYS, checkTickflowOptions } from "./runtime/tickflow-options.ts";
 import { WorkerPool } from "./runtime/worker-pool.ts";
 import { leasableOnInsert } from "./store/insert-lease.ts";
 import { openStore } from "./store/open-store.ts";
@@ -442,9 +442,9 @@ function typeName(type: string | JobDefinition<never, never>): string {
   return typeof type === "string" ? type : type.name;
 }
 
-// Compile-time: TICKFLOW_OPTION_KEYS names every key of TickflowOptions and nothing else.
+// Compile-time: CREATE_TICKFLOW_KEYS names every key of TickflowOptions and nothing else.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const optionKeysComplete: Same<keyof TickflowOptions, (typeof TICKFLOW_OPTION_KEYS)[number]> = true;
+const optionKeysComplete: Same<keyof TickflowOptions, (typeof CREATE_TICKFLOW_KEYS)[number]> = true;
 void optionKeysComplete;
 
 /** The composition root: opens the store named by the options and wires the services. */

@@ -3,7 +3,7 @@ import { describeValue, optionsProblem } from "../core/options.ts";
 import { InvalidOptionError } from "../errors.ts";
 
 /** The keys createTickflow takes (tickflow.ts checks at compile time that this is all of them). */
-export const TICKFLOW_OPTION_KEYS = [
+export const CREATE_TICKFLOW_KEYS = [
   "databaseUrl",
   "store",
   "jobs",
@@ -34,7 +34,7 @@ const TIMER_OPTIONS = { leaseMs: 1_000, pollIntervalMs: 10, shutdownGraceMs: 0 }
  * the range a timer holds, array options as arrays. Everything else is checked where it is used.
  */
 export function checkTickflowOptions(options: unknown): void {
-  const problem = optionsProblem(options, TICKFLOW_OPTION_KEYS, "createTickflow options");
+  const problem = optionsProblem(options, CREATE_TICKFLOW_KEYS, "createTickflow options");
   if (problem) throw new InvalidOptionError(`createTickflow: ${problem}`);
   const o = (options ?? {}) as Record<string, unknown>;
   for (const [key, min] of Object.entries(TIMER_OPTIONS)) {
