@@ -184,6 +184,7 @@ export const CONFIG_KEYS = Object.keys(schema.shape);
 const NESTED_KEYS: Record<string, string[]> = {
   log: ["level", "format"],
   http: ["enabled", "host", "port", "tokens", "allowedIps", "trustedProxies", "metricsPublic", "rateLimit"],
+  "http.rateLimit": ["max", "window"],
 };
 
 /**
@@ -220,7 +221,7 @@ export function validateConfig(
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => {
-        const candidates = issue.path.length === 0 ? CONFIG_KEYS : (NESTED_KEYS[String(issue.path[0])] ?? []);
+        const candidates = issue.path.length === 0 ? CONFIG_KEYS : (NESTED_KEYS[issue.path.join(".")] ?? []);
         const suggestion = didYouMean(key, candidates);
         return `unknown key "${[...issue.path, key].join(".")}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`;
       });

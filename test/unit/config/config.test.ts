@@ -226,6 +226,14 @@ describe("mergeEnv: unknown keys", () => {
     });
   }
 
+  it("an unknown key inside http.rateLimit gets a suggestion from its own keys", () => {
+    const problems = problemsOf({ http: { rateLimit: { max: 5, windw: "1m" } } }, {});
+    assert.ok(
+      problems.includes('unknown key "http.rateLimit.windw" (did you mean "window"?)'),
+      problems.join("; "),
+    );
+  });
+
   it("an unknown key inside log is named with its path", () => {
     const problems = problemsOf({ log: { colour: true } }, {});
     assert.equal(problems.length, 1);
