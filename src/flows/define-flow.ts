@@ -160,7 +160,16 @@ export function isFlowDefinition(value: unknown): value is FlowDefinition {
   return typeof value === "object" && value !== null && (value as FlowDefinition)[FLOW_DEFINITION] === true;
 }
 
-const FLOW_OPTION_KEYS = ["name", "schedule", "heartbeatOnly", "queue", "retries", "timeout", "backoff", "run"] as const;
+const FLOW_OPTION_KEYS = [
+  "name",
+  "schedule",
+  "heartbeatOnly",
+  "queue",
+  "retries",
+  "timeout",
+  "backoff",
+  "run",
+] as const;
 const TRIGGER_KEYS = ["cron", "timezone", "every", "at"] as const;
 
 const DURATION_TEXT = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/;

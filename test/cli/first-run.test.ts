@@ -156,7 +156,7 @@ describe("tickflow start: the first run", () => {
   });
 
   it("a SQLite path in a missing folder is one line naming the setting and the fix", () => {
-    for (const command of [["start"], ["migrate"], ["status"]]) {
+    for (const command of [["start"], ["migrate"]]) {
       const result = tickflow(dir, command, {
         TICKFLOW_DATABASE_URL: "sqlite:./no/such/folder/x.db",
         TICKFLOW_PORT: "0",
@@ -262,7 +262,7 @@ export default defineConfig({
     try {
       const code = await Promise.race([
         service.exited,
-        new Promise((r) => setTimeout(() => r("still running after 30 s"), 30_000)),
+        new Promise((r) => setTimeout(() => r("still running after 90 s"), 90_000)),
       ]);
       assert.equal(code, 1, service.output());
     } finally {
