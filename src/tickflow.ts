@@ -422,7 +422,13 @@ export class Tickflow {
   async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
     const schedule = await this.store.getSchedule(scheduleId);
     if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
-    return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    // A broken schedule never fires; one not yet found broken may fail to plan here first.
+    if (schedule.broken !== null || schedule.trigger === null) return [];
+    try {
+      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    } catch {
+      return [];
+    }
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {

@@ -71,6 +71,7 @@ export class Scheduler {
       now,
       limit: BATCH,
       plan: (schedule, previousRunUnfinished) => {
+        if (schedule.trigger === null) throw new Error(schedule.broken ?? "the stored trigger is unreadable");
         const plan = planTicks({
           trigger: schedule.trigger,
           nextFireAt: schedule.nextFireAt ?? now,

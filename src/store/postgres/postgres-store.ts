@@ -6,6 +6,8 @@ import { claimedOnInsert, leasableOnInsert } from "../insert-lease.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
 import { type DbRow, toClaimedJob, toJobRow, toJobRunRow } from "../rows.ts";
+import { finishIsolated } from "../shared/finish-isolation.ts";
+import { storableJobs } from "../shared/storable-jobs.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -35,6 +37,7 @@ import { PostgresHints } from "./postgres-hints.ts";
 import { postgresMigrations } from "./postgres-migrations.ts";
 import { PostgresMonitorStore } from "./postgres-monitor-store.ts";
 import * as sql from "./postgres-queries.ts";
+import { isPostgresValueRefusal } from "./postgres-refusal.ts";
 import { PostgresSchedules } from "./postgres-schedules.ts";
 
 export interface PostgresStoreOptions {
@@ -157,11 +160,12 @@ export class PostgresStore implements Store {
   // ── jobs ──────────────────────────────────────────────────────────────────
 
   async insertJobs(
-    jobs: readonly JobInsert[],
+    given: readonly JobInsert[],
     now: number,
     options: { client?: unknown; leaseTo?: LeaseGrant } = {},
   ): Promise<InsertResult[]> {
-    if (jobs.length === 0) return [];
+    if (given.length === 0) return [];
+    const jobs = storableJobs(given);
     const { client, leaseTo } = options;
     if (client !== undefined && !isQueryable(client)) {
       throw new InvalidOptionError(
@@ -264,6 +268,14 @@ export class PostgresStore implements Store {
 
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
+    return finishIsolated(finishes, {
+      apply: (batch) => this.applyFinishBatch(batch),
+      isValueRefusal: isPostgresValueRefusal,
+    });
+  }
+
+  /** One finish batch in one statement (finishIsolated splits it if PostgreSQL refuses a value). */
+  private async applyFinishBatch(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     const column = <T>(pick: (f: AttemptFinish) => T) => finishes.map(pick);
     if (isPlainSuccessBatch(finishes)) {
       const rows = await this.db.loopWrite(

@@ -8,6 +8,8 @@ import { claimedOnInsert, leasableOnInsert } from "../insert-lease.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
 import { toClaimedJob, toJobRow, toJobRunRow } from "../rows.ts";
+import { finishIsolated } from "../shared/finish-isolation.ts";
+import { storableJobs } from "../shared/storable-jobs.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -40,6 +42,7 @@ import {
 } from "./sqlite-job-insert.ts";
 import { sqliteMigrations } from "./sqlite-migrations.ts";
 import { SqliteMonitorStore } from "./sqlite-monitor-store.ts";
+import { isSqliteValueRefusal } from "./sqlite-refusal.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
 import { pendingState, unfinishedState } from "./sqlite-states.ts";
 
@@ -198,11 +201,12 @@ export class SqliteStore implements Store {
   // ── jobs ──────────────────────────────────────────────────────────────────
 
   async insertJobs(
-    jobs: readonly JobInsert[],
+    given: readonly JobInsert[],
     now: number,
     options: { leaseTo?: LeaseGrant } = {},
   ): Promise<InsertResult[]> {
-    if (jobs.length === 0) return [];
+    if (given.length === 0) return [];
+    const jobs = storableJobs(given);
     const dedupe = `ON CONFLICT (key) WHERE key IS NOT NULL AND ${UNFINISHED} DO NOTHING`;
     const insert = this.stmt(`${INSERT_JOB} ${dedupe}`);
     const existing = this.stmt(`SELECT id FROM jobs WHERE key = ? AND ${UNFINISHED}`);
@@ -286,6 +290,14 @@ export class SqliteStore implements Store {
 
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
+    return finishIsolated(finishes, {
+      apply: (batch) => this.applyFinishBatch(batch),
+      isValueRefusal: isSqliteValueRefusal,
+    });
+  }
+
+  /** One finish batch in one transaction (finishIsolated splits it if SQLite refuses a value). */
+  private async applyFinishBatch(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     const saveState = this.stmt(
       `INSERT INTO job_state (state_key, state, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (state_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
@@ -383,7 +395,7 @@ export class SqliteStore implements Store {
   async releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number> {
     if (leases.length === 0) return 0;
     const release = this.stmt(
-      `UPDATE jobs SET state = 'available', attempt = attempt - 1, run_at = ?, lease_owner = NULL, lease_expires_at = NULL
+      `UPDATE jobs SET state = 'available', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL
        WHERE id = ? AND lease_token = ? AND lease_owner = ? AND state = 'running'
        RETURNING attempt + 1 AS attempt, started_at, queue`,
     );
@@ -394,7 +406,7 @@ export class SqliteStore implements Store {
     const released: { queue: string; runAt: number }[] = [];
     this.write(() => {
       for (const lease of leases) {
-        const row = release.get(now, lease.jobId, lease.leaseToken, workerId) as Row | undefined;
+        const row = release.get(lease.jobId, lease.leaseToken, workerId) as Row | undefined;
         if (!row) continue;
         const startedAt = row.started_at as number;
         insertRun.run(lease.jobId, row.attempt, workerId, startedAt, now, now - startedAt);
@@ -410,7 +422,7 @@ export class SqliteStore implements Store {
       "SELECT id, attempt, max_attempts, lease_owner, started_at, queue FROM jobs WHERE state = 'running' AND lease_expires_at < ?",
     );
     const rescue = this.stmt(
-      `UPDATE jobs SET state = ?, run_at = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
+      `UPDATE jobs SET state = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
          last_error = 'lease expired: the worker stopped or stalled'
        WHERE id = ? AND state = 'running' AND lease_expires_at < ?`,
     );
@@ -422,7 +434,7 @@ export class SqliteStore implements Store {
     this.write(() => {
       for (const row of expired.all(now) as Row[]) {
         const spent = (row.attempt as number) >= (row.max_attempts as number);
-        rescue.run(spent ? "discarded" : "available", now, spent ? now : null, row.id, now);
+        rescue.run(spent ? "discarded" : "available", spent ? now : null, row.id, now);
         const startedAt = (row.started_at as number) ?? now;
         insertRun.run(row.id, row.attempt, row.lease_owner ?? "unknown", startedAt, now, now - startedAt);
         if (!spent) rescued.push({ queue: row.queue as string, runAt: now });
