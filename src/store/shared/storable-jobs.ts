@@ -8,7 +8,9 @@ import { assertStorableJobs } from "./store-values.ts";
  * escapes NUL and lone surrogates), so payloads read back byte for byte.
  */
 export function storableJobs(jobs: readonly JobInsert[]): readonly JobInsert[] {
-  assertStorableJobs(jobs);
+  assertStorableJobs(
+    jobs.map((j) => ({ ...j, names: { type: j.type, queue: j.queue, key: j.key, stateKey: j.stateKey } })),
+  );
   return jobs.map((job) => {
     const safe: JobInsert = {
       ...job,
@@ -33,7 +35,10 @@ export function storableJobs(jobs: readonly JobInsert[]): readonly JobInsert[] {
 /** Schedule definitions as both stores can hold them (see storableJobs). */
 export function storableScheduleDefs(defs: readonly ScheduleDefinitionRow[]): ScheduleDefinitionRow[] {
   assertStorableJobs(
-    defs.map((d) => ({ ...d.jobOptions })),
+    defs.map((d) => ({
+      ...d.jobOptions,
+      names: { id: d.id, jobType: d.jobType, queue: d.jobOptions.queue },
+    })),
     "schedule",
   );
   return defs.map((def) => ({

@@ -42,10 +42,28 @@ export function jobNumbersProblem(job: JobNumbers): string | null {
   return bad ? `${bad[0]}: ${bad[1]}` : null;
 }
 
+/**
+ * Longest name (type, queue, key, state key, schedule id) a store takes: these columns are
+ * indexed, and a PostgreSQL index entry holds at most ~2.7 kB (a 1 MB key failed with 54000).
+ * Refused, never cut: a cut key would deduplicate jobs that differ.
+ */
+export const MAX_NAME_CHARS = 512;
+
+/** The first name field over MAX_NAME_CHARS, as "field: reason", or null. */
+export function namesProblem(names: Record<string, string | null>): string | null {
+  for (const [field, value] of Object.entries(names))
+    if (value !== null && value.length > MAX_NAME_CHARS)
+      return `${field}: ${value.length} characters is longer than the ${MAX_NAME_CHARS} a store takes`;
+  return null;
+}
+
 /** Throws InvalidOptionError naming the job (by position) and the field a store cannot hold. */
-export function assertStorableJobs(jobs: readonly JobNumbers[], what = "job"): void {
+export function assertStorableJobs(
+  jobs: readonly (JobNumbers & { names?: Record<string, string | null> })[],
+  what = "job",
+): void {
   jobs.forEach((job, i) => {
-    const problem = jobNumbersProblem(job);
+    const problem = jobNumbersProblem(job) ?? (job.names ? namesProblem(job.names) : null);
     if (problem !== null) {
       const which = jobs.length > 1 ? `${what} ${i + 1} of ${jobs.length}` : what;
       throw new InvalidOptionError(`${which}: ${problem}; nothing was stored`);
