@@ -29,7 +29,10 @@ export interface OpenStoreOptions {
   concurrency?: number;
   /** PostgreSQL schema (default: env TICKFLOW_PG_SCHEMA, else `tickflow`). */
   schema?: string;
-  /** Connection problems a PostgreSQL store recovered from (dropped backends, lost LISTEN). */
+  /**
+   * Problems a store recovered from: dropped backends and a lost LISTEN (PostgreSQL), a write
+   * lock another process held too long (SQLite).
+   */
   onError?: (error: Error, where: string) => void;
 }
 
@@ -46,7 +49,7 @@ export function postgresPoolSize(concurrency: number): number {
 /** The composition root's one place that names an adapter. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const location = parseDatabaseUrl(url);
-  if (location.kind === "sqlite") return new SqliteStore(location.file);
+  if (location.kind === "sqlite") return new SqliteStore(location.file, { onError: options.onError });
   return new PostgresStore(location.url, {
     schema: options.schema ?? (process.env.TICKFLOW_PG_SCHEMA || "tickflow"),
     poolSize: postgresPoolSize(options.concurrency ?? 10),

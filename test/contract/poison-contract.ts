@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_BACKOFF } from "../../src/core/backoff.ts";
-import { InvalidOptionError } from "../../src/errors.ts";
+import { InvalidOptionError, SchemaTooNewError } from "../../src/errors.ts";
 import { REPLACEMENT, storableText } from "../../src/store/shared/storable-text.ts";
 import { MAX_NAME_CHARS } from "../../src/store/shared/store-values.ts";
 import type { AttemptFinish, ClaimedJob, ScheduleDefinitionRow, Store } from "../../src/store/store.ts";
@@ -371,6 +371,21 @@ export function runPoisonContract(
         assert.deepEqual([mended?.broken, mended?.brokenAt, mended?.nextFireAt], [null, null, T0 + 3_000]);
         await store.syncSchedules([], T0 + 2_600);
       });
+    });
+
+    it("refuses every write into a schema newer than the code, even from a store that never migrated", async () => {
+      await h.raw(
+        "INSERT INTO {t}tickflow_migrations (version, name, checksum, applied_at) VALUES (999, 'future', 'x', 0)",
+      );
+      try {
+        const enqueueOnly = await h.openAnother();
+        await assert.rejects(enqueueOnly.insertJobs([job({ queue: "too-new" })], T0), SchemaTooNewError);
+        await assert.rejects(enqueueOnly.syncSchedules([scheduleDef("too-new")], T0), SchemaTooNewError);
+        await assert.rejects(enqueueOnly.rescueExpiredLeases(T0), SchemaTooNewError);
+        assert.deepEqual(await enqueueOnly.listJobs({ queue: "too-new" }), [], "reads still answer");
+      } finally {
+        await h.raw("DELETE FROM {t}tickflow_migrations WHERE version = 999");
+      }
     });
 
     it("an undecodable row is listed marked, not failing the list", async () => {

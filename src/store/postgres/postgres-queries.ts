@@ -31,6 +31,7 @@ export const LEDGER_EXISTS = "SELECT to_regclass($1) IS NOT NULL AS present";
 export const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS tickflow_migrations (
   version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL)`;
 export const SELECT_LEDGER = "SELECT version, name, checksum FROM tickflow_migrations ORDER BY version";
+export const LATEST_LEDGER_VERSION = "SELECT max(version) AS v FROM tickflow_migrations";
 export const INSERT_LEDGER =
   "INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)";
 

@@ -7,6 +7,7 @@ import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.t
 import type { MonitorStore } from "../monitor-store.ts";
 import { type DbRow, toClaimedJob, toJobRow, toJobRunRow } from "../rows.ts";
 import { finishIsolated } from "../shared/finish-isolation.ts";
+import { SchemaGuard } from "../shared/schema-guard.ts";
 import { storableJobs } from "../shared/storable-jobs.ts";
 import type {
   AttemptFinish,
@@ -77,6 +78,8 @@ export class PostgresStore implements Store {
   private readonly ownInserts = sql.jobInsertStatements("");
   private readonly callerInserts: ReturnType<typeof sql.jobInsertStatements>;
   private closing: Promise<void> | undefined;
+  private readonly schemaGuard = new SchemaGuard(postgresMigrations.at(-1)?.version ?? 0);
+  private schemaCheck: Promise<void> | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? "tickflow";
@@ -91,6 +94,7 @@ export class PostgresStore implements Store {
       poolSize: this.poolSize,
       applicationName: options.applicationName ?? "tickflow",
       onError,
+      beforeWrite: () => (this.schemaGuard.due() ? this.checkSchema() : undefined),
     });
     this.hints = new PostgresHints({ schema, connection: this.db.config, write: this.db.write, onError });
     this.callerInserts = sql.jobInsertStatements(`${pg.escapeIdentifier(schema)}.`);
@@ -106,6 +110,22 @@ export class PostgresStore implements Store {
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  /** One ledger read for every write waiting on it (SchemaGuard). */
+  private checkSchema(): Promise<void> {
+    this.schemaCheck ??= (async () => {
+      try {
+        const ledger = `${pg.escapeIdentifier(this.schema)}.tickflow_migrations`;
+        const [row] = await this.db.read(sql.LEDGER_EXISTS, [ledger]);
+        const latest = row?.present ? await this.db.read(sql.LATEST_LEDGER_VERSION) : [];
+        const version = latest[0]?.v;
+        this.schemaGuard.record(version === null || version === undefined ? null : Number(version));
+      } finally {
+        this.schemaCheck = undefined;
+      }
+    })();
+    return this.schemaCheck;
+  }
 
   async migrate(): Promise<MigrationReport> {
     const schema = pg.escapeIdentifier(this.schema);

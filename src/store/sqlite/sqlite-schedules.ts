@@ -21,7 +21,7 @@ export interface SqliteSchedulesDeps {
   /** The adapter's prepared statement for `sql` (one cache per connection). */
   stmt(sql: string): Database.Statement;
   /** BEGIN IMMEDIATE with SQLITE_BUSY retries (the adapter's). */
-  write<T>(fn: () => T): T;
+  write<T>(fn: () => T): Promise<T>;
   /** Wakes this process's workers for jobs just inserted. */
   hint(jobs: readonly { queue: string; runAt: number }[]): void;
 }
@@ -129,7 +129,7 @@ export class SqliteSchedules {
     const fired: FiredTick[] = [];
     const firedQueues: string[] = [];
     const broken: { id: string; error: string }[] = [];
-    this.deps.write(() => {
+    await this.deps.write(() => {
       for (const row of due.all(now, request.limit) as Row[]) {
         const schedule = toScheduleRow(row);
         const planned = planOrBreak(schedule, unfinished.get(schedule.id) !== undefined, request);
