@@ -85,6 +85,7 @@ export class Scheduler {
         uncounted += plan.uncounted;
         return plan;
       },
+      onBroken: (scheduleId, error) => events.emit("schedule:broken", { scheduleId, error, at: now }),
     });
     if (uncounted > 0)
       logger.warn({ uncounted }, "ticks older than the catch-up window were passed over without a row");
