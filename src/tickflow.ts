@@ -453,11 +453,14 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
-      // Dropped connections the store recovers from (killed backends, a restarted server).
+      // Dropped connections the store recovers from (killed backends, a restarted server), and
+      // a SQLite write lock held too long by another process.
       onError: (error, where) =>
         tickflow?.logger.warn(
           { err: error, where },
-          `database connection problem (${where}): ${error.message}`,
+          where === "sqlite write lock"
+            ? `database write lock: ${error.message}`
+            : `database connection problem (${where}): ${error.message}`,
         ),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between

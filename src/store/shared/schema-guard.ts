@@ -1,36 +1,28 @@
 import { SchemaTooNewError } from "../../errors.ts";
 
-/** How long one look at the migration ledger stands before a write looks again. */
-const RECHECK_MS = 60_000;
-
 /**
  * Refuses writes into a schema newer than this code knows (issue 19: an enqueue-only client —
- * `createTickflow()` + `enqueue()`, never `start()` — wrote a job into one). Each adapter asks
- * `due()` before a write, reads the ledger's latest version when it is, and hands it to
- * `record()`, which throws SchemaTooNewError. Looked at again every minute, so a process left
- * running while a newer release migrates stops writing too. SQL-free: the adapters do the read.
+ * `createTickflow()` + `enqueue()`, never `start()` — wrote a job into one, where `start()` and
+ * the CLI refuse). The same check as at startup, made by the first write of every store: each
+ * adapter asks `due()` before a write, reads the ledger's latest version when it is, and hands it
+ * to `record()`, which throws SchemaTooNewError (and keeps throwing). Once passed it is not made
+ * again: a process already running when a newer release migrates keeps working, as rolling
+ * deploys need (migrations only add). SQL-free: the adapters do the read.
  */
 export class SchemaGuard {
-  private checkedAt = Number.NEGATIVE_INFINITY;
-  private tooNew: SchemaTooNewError | undefined;
+  private passed = false;
 
-  constructor(
-    private readonly latestKnown: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly latestKnown: number) {}
 
   /** Whether the ledger must be read before this write. */
   due(): boolean {
-    return this.tooNew !== undefined || this.now() - this.checkedAt >= RECHECK_MS;
+    return !this.passed;
   }
 
   /** The ledger's latest applied version (null: no ledger yet). Throws when it is too new. */
   record(latestApplied: number | null): void {
-    this.checkedAt = this.now();
-    this.tooNew =
-      latestApplied !== null && latestApplied > this.latestKnown
-        ? new SchemaTooNewError(latestApplied, this.latestKnown)
-        : undefined;
-    if (this.tooNew) throw this.tooNew;
+    if (latestApplied !== null && latestApplied > this.latestKnown)
+      throw new SchemaTooNewError(latestApplied, this.latestKnown);
+    this.passed = true;
   }
 }
