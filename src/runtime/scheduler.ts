@@ -72,6 +72,7 @@ export class Scheduler {
       now,
       limit: BATCH,
       plan: (schedule, previousRunUnfinished) => {
+        if (schedule.trigger === null) throw new Error(schedule.broken ?? "the stored trigger is unreadable");
         const plan = planTicks({
           trigger: schedule.trigger,
           nextFireAt: schedule.nextFireAt ?? now,
@@ -85,6 +86,7 @@ export class Scheduler {
         uncounted += plan.uncounted;
         return plan;
       },
+      onBroken: (scheduleId, error) => events.emit("schedule:broken", { scheduleId, error, at: now }),
     });
     if (uncounted > 0)
       logger.warn({ uncounted }, "ticks older than the catch-up window were passed over without a row");

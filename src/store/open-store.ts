@@ -31,7 +31,10 @@ export interface OpenStoreOptions {
   concurrency?: number;
   /** PostgreSQL schema (default: env TICKFLOW_PG_SCHEMA, else `tickflow`). */
   schema?: string;
-  /** Connection problems a PostgreSQL store recovered from (dropped backends, lost LISTEN). */
+  /**
+   * Problems a store recovered from: dropped backends and a lost LISTEN (PostgreSQL), a write
+   * lock another process held too long (SQLite).
+   */
   onError?: (error: Error, where: string) => void;
 }
 
@@ -56,7 +59,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         `TICKFLOW_DATABASE_URL (database): the folder ${folder} of "${url}" does not exist: create it (mkdir -p ${folder}) or point the setting at an existing folder`,
       ]);
     }
-    return new SqliteStore(location.file);
+    return new SqliteStore(location.file, { onError: options.onError });
   }
   return new PostgresStore(location.url, {
     schema: options.schema ?? (process.env.TICKFLOW_PG_SCHEMA || "tickflow"),

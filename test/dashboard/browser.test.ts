@@ -207,7 +207,7 @@ describe("dashboard in headless Chromium", () => {
       plan: (schedule, previousRunUnfinished) =>
         schedule.id === "reports" || schedule.id === "cleanup"
           ? planTicks({
-              trigger: schedule.trigger,
+              trigger: schedule.trigger!,
               nextFireAt: schedule.nextFireAt ?? later,
               now: later,
               misfire: schedule.misfire,

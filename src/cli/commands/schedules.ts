@@ -40,9 +40,10 @@ export function registerSchedules(program: Command): void {
           rows.map((s) => ({
             key: s.id,
             job: s.jobType,
-            trigger: describeTrigger(s.trigger),
+            trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
             misfire: s.misfire,
             paused: s.paused ? "yes" : "no",
+            broken: s.broken,
             next: iso(s.nextFireAt),
             last: iso(s.lastTick?.nominalAt),
             "last decision": s.lastTick

@@ -80,7 +80,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
   const now = tickflow.now();
   const schedules = await store.listSchedules();
   const due = schedules
-    .filter((s) => !s.paused && s.nextFireAt !== null && s.nextFireAt <= now)
+    .filter((s) => !s.paused && s.broken === null && s.nextFireAt !== null && s.nextFireAt <= now)
     .map((s) => ({ key: s.id, dueAt: iso(s.nextFireAt), overdueMs: now - s.nextFireAt! }));
   const next = schedules
     .filter((s) => !s.paused && s.nextFireAt !== null)
@@ -107,6 +107,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     schedules: {
       total: schedules.length,
       paused: schedules.filter((s) => s.paused).length,
+      broken: schedules.filter((s) => s.broken !== null).map((s) => ({ key: s.id, error: s.broken })),
       due: due.length,
       overdue: due.filter((d) => d.overdueMs > OVERDUE_MS).length,
       nextFireAt: iso(next),
@@ -150,6 +151,7 @@ function printStatus(r: StatusReport): void {
       sc.overdue > 0 ? ` (${sc.overdue} overdue by more than a minute: is a scheduler running?)` : ""
     }; next ${sc.nextFireAt ?? "-"}`,
   );
+  for (const b of sc.broken) console.log(`            broken: ${b.key}: ${b.error} (it does not fire)`);
   for (const d of sc.dueSchedules)
     console.log(`            due: ${d.key} since ${d.dueAt} (${formatDuration(d.overdueMs)})`);
   console.log(

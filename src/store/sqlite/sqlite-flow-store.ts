@@ -30,7 +30,7 @@ export interface SqliteFlowStoreDeps {
   /** The adapter's prepared statement for `sql` (one cache per connection). */
   stmt(sql: string): Database.Statement;
   /** BEGIN IMMEDIATE with SQLITE_BUSY retries (the adapter's). */
-  write<T>(fn: () => T): T;
+  write<T>(fn: () => T): Promise<T>;
   /** Wakes this process's workers for jobs just inserted. */
   hint(jobs: readonly { queue: string; runAt: number }[]): void;
 }
@@ -111,7 +111,7 @@ export class SqliteFlowStore implements FlowStore {
 
   async triggerRun(request: TriggerRunRequest): Promise<TriggerRunResult> {
     const { flow, now } = request;
-    const result = this.deps.write((): TriggerRunResult => {
+    const result = await this.deps.write((): TriggerRunResult => {
       const row = this.stmt("SELECT enabled, removed_at FROM data_flows WHERE name = ?").get(flow) as
         | Row
         | undefined;
