@@ -111,7 +111,7 @@ export function registerSchedules(program: Command): void {
           const row = await requireSchedule(tickflow, key);
           const times = await tickflow.previewRuns(key, count);
           // The schedule's own zone beside UTC: a DST change is visible where it happens.
-          const zone = row.trigger.kind === "cron" ? row.trigger.timezone : "UTC";
+          const zone = row.trigger?.kind === "cron" ? row.trigger.timezone : "UTC";
           if (options.json) {
             printJson(
               times.map((at) => ({ utc: at.toISOString(), zone, local: formatInZone(at.getTime(), zone) })),
