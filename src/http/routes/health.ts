@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { clampTimerMs } from "../../core/limits.ts";
 import type { HttpDeps } from "../server.ts";
 
 /** A store that does not answer within this is unhealthy: the scheduler could not fire either. */
@@ -52,6 +53,17 @@ export async function checkComponents(deps: HttpDeps): Promise<Record<string, Co
     }
   }
   try {
+    // A broken schedule is reported, not judged: a restart cannot mend its definition, so it never
+    // turns /health into 503 (alert on tickflow_schedule_broken); the other schedules keep firing.
+    const broken = (await tickflow.store.listSchedules()).filter((s) => s.broken !== null);
+    components.schedules = {
+      status: "ok",
+      broken: broken.map((s) => ({ key: s.id, error: s.broken, since: iso(s.brokenAt) })),
+    };
+  } catch (error) {
+    components.schedules = { status: "fail", error: (error as Error).message };
+  }
+  try {
     // Upstream monitors are reported, not judged: an OFFLINE dependency is not a reason to restart
     // tickflow (its gated queues already wait), so it never turns /health into 503.
     const monitors = await tickflow.monitors.status();
@@ -67,12 +79,13 @@ export async function checkComponents(deps: HttpDeps): Promise<Record<string, Co
   return components;
 }
 
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), clampTimerMs(ms));
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

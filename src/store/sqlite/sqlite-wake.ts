@@ -120,12 +120,17 @@ export class SqliteWake {
 
   /**
    * Tells every other process on the file that jobs were inserted. A storm of inserts leaves as
-   * one line per peer per event-loop turn: the first goes out at once, the rest are merged until
-   * the loop turns, so the peers run one claim round for the storm, not one per job.
+   * one line per peer per event-loop turn: the first goes out as soon as the code publishing it
+   * returns, the rest are merged until the loop turns, so the peers run one claim round for the
+   * storm, not one per job.
    */
   publish(hint: JobsInsertedHint): void {
     this.pending = merge(this.pending, hint);
-    if (!this.sendScheduled) this.flush();
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    // After the code running now: a hint published inside a write transaction must not reach a
+    // peer (who would claim and find nothing) before that transaction commits.
+    queueMicrotask(() => this.flush());
   }
 
   /** Stops listening and drops every connection (the store's last close). */
@@ -138,10 +143,9 @@ export class SqliteWake {
 
   private flush(): void {
     this.sendPending();
-    this.sendScheduled = true;
     setImmediate(() => {
-      this.sendScheduled = false;
       if (this.pending) this.flush();
+      else this.sendScheduled = false;
     });
   }
 
