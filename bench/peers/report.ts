@@ -170,6 +170,7 @@ export function svgChart(cells: readonly Cell[], scenario: string, title: string
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + chartWidth + 90}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<title>${xml(title)}: ${rows.map((r) => `${xml(r.label)} ${format(r.value, column.digits)}`).join("; ")}</title>`,
+    '<rect width="100%" height="100%" fill="#ffffff"/>',
     `<text x="8" y="18" font-size="14" font-weight="bold">${xml(title)} (${column.label}, ${column.better} is better)</text>`,
     ...bars,
     "</svg>",
