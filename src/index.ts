@@ -81,13 +81,21 @@ export {
   type JobOptions,
 } from "./runtime/registry.ts";
 export { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
-export type { FlowRow, FlowRunFilter, FlowRunRow, FlowStore } from "./store/flow-store.ts";
+export type { FlowStore } from "./store/ports/flow-store.ts";
+export type { MonitorStore } from "./store/ports/monitor-store.ts";
 export type {
+  FlowRow,
+  FlowRunRow,
+  JobRow,
+  JobRunRow,
   MonitorCheckResult,
   MonitorRow,
-  MonitorStore,
   MonitorTransitionRow,
+  QueueCount,
   QueueGateRow,
-} from "./store/monitor-store.ts";
-export type { JobRow, JobRunRow, QueueCount, ScheduleRow, Store, TickRow } from "./store/store.ts";
+  ScheduleRow,
+  TickRow,
+} from "./store/ports/rows.ts";
+export type { FlowRunFilter, StoreQueries } from "./store/ports/store-queries.ts";
+export type { Store } from "./store/store.ts";
 export { createTickflow, type StartOptions, Tickflow, type TickflowOptions } from "./tickflow.ts";

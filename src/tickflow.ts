@@ -31,17 +31,12 @@ import {
   toScheduleRow,
 } from "./runtime/schedules.ts";
 import { WorkerPool } from "./runtime/worker-pool.ts";
-import { leasableOnInsert } from "./store/insert-lease.ts";
 import { openStore } from "./store/open-store.ts";
-import type {
-  InsertResult,
-  JobRow,
-  JobRunRow,
-  QueueCount,
-  ScheduleRow,
-  Store,
-  TickRow,
-} from "./store/store.ts";
+import type { InsertResult } from "./store/ports/job-store.ts";
+import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
+import type { StoreQueries } from "./store/ports/store-queries.ts";
+import { leasableOnInsert } from "./store/shared/insert-lease.ts";
+import type { Store } from "./store/store.ts";
 
 export interface TickflowOptions {
   /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` is given. */
@@ -106,7 +101,14 @@ type PayloadOf<D> = D extends JobDefinition<infer P, unknown> ? P : unknown;
  * maintenance) around them. Create it with `createTickflow`.
  */
 export class Tickflow {
+  /**
+   * @internal The store with its write ports: the runtime and the features only. Surfaces (HTTP,
+   * dashboard, CLI) read through `queries` and act through this facade's methods
+   * (test/architecture.test.ts).
+   */
   readonly store: Store;
+  /** Every read of the store (jobs, runs, schedules, ticks, flows, monitors), batch reads included. */
+  readonly queries: StoreQueries;
   readonly events = new TickflowEvents();
   readonly logger: Logger;
   readonly registry = new JobRegistry();
@@ -132,6 +134,7 @@ export class Tickflow {
 
   constructor(store: Store, options: TickflowOptions, ownsStore: boolean, databaseClock?: DatabaseClock) {
     this.store = store;
+    this.queries = store.queries;
     this.options = options;
     this.ownsStore = ownsStore;
     this.databaseClock = options.clock ? undefined : databaseClock;
@@ -238,7 +241,11 @@ export class Tickflow {
         : undefined;
     let results: InsertResult[];
     try {
-      results = await this.store.insertJobs(inserts, now, client === undefined ? { leaseTo } : { client });
+      results = await this.store.jobs.insertJobs(
+        inserts,
+        now,
+        client === undefined ? { leaseTo } : { client },
+      );
     } catch (error) {
       if (leaseTo) this.pool?.unreserve();
       throw error;
@@ -329,7 +336,7 @@ export class Tickflow {
   async syncSchedules(): Promise<void> {
     const now = this.clock.now();
     const rows = [...this.scheduleDefinitions.values()].map((d) => toScheduleRow(d, this.registry, now));
-    const report = await this.store.syncSchedules(rows, now);
+    const report = await this.store.schedules.syncSchedules(rows, now);
     await this.monitors.sync(now);
     this.events.emit("schedule:sync", report);
     this.scheduler?.wake();
@@ -384,53 +391,52 @@ export class Tickflow {
   // ── reads and admin actions ────────────────────────────────────────────────
 
   getJob(id: string): Promise<JobRow | null> {
-    return this.store.getJob(id);
+    return this.queries.getJob(id);
   }
 
   listJobRuns(jobId: string): Promise<JobRunRow[]> {
-    return this.store.listJobRuns(jobId);
+    return this.queries.listJobRuns(jobId);
   }
 
   cancelJob(id: string): Promise<JobRow> {
-    return this.store.cancelJob(id, this.clock.now());
+    return this.store.jobs.cancelJob(id, this.clock.now());
   }
 
   retryJob(id: string): Promise<JobRow> {
-    return this.store.retryJob(id, this.clock.now());
+    return this.store.jobs.retryJob(id, this.clock.now());
   }
 
   queueCounts(): Promise<QueueCount[]> {
-    return this.store.countJobs(this.clock.now());
+    return this.queries.countJobs(this.clock.now());
   }
 
   /** Every stored schedule with its next run and its last recorded tick. */
   async schedules(): Promise<ScheduleStatus[]> {
-    const rows = await this.store.listSchedules();
-    return Promise.all(
-      rows.map(async (row) => ({
-        ...row,
-        lastTick: (await this.store.listTicks(row.id, { limit: 1 }))[0] ?? null,
-      })),
+    const rows = await this.queries.listSchedules();
+    const last = await this.queries.latestTicks(
+      rows.map((row) => row.id),
+      1,
     );
+    return rows.map((row) => ({ ...row, lastTick: last.get(row.id)?.[0] ?? null }));
   }
 
   listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {
-    return this.store.listTicks(scheduleId, options);
+    return this.queries.listTicks(scheduleId, options);
   }
 
   /** The next `count` nominal fire times of a stored schedule, from now. */
   async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
-    const schedule = await this.store.getSchedule(scheduleId);
+    const schedule = await this.queries.getSchedule(scheduleId);
     if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
     return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {
-    return this.store.setSchedulePaused(id, true, this.clock.now());
+    return this.store.schedules.setSchedulePaused(id, true, this.clock.now());
   }
 
   async resumeSchedule(id: string): Promise<ScheduleRow> {
-    const row = await this.store.setSchedulePaused(id, false, this.clock.now());
+    const row = await this.store.schedules.setSchedulePaused(id, false, this.clock.now());
     this.scheduler?.wake();
     return row;
   }

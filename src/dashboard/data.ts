@@ -3,8 +3,8 @@ import { DEFAULT_HEARTBEAT_GRACE_MS, HEARTBEAT_EVENT_DELAY_MS } from "../core/he
 import type { JobState } from "../core/job-state.ts";
 import type { FlowStatus } from "../flows/flow-service.ts";
 import { HEARTBEAT_EVENT_JOB, HEARTBEAT_SCHEDULE_KEY, HEARTBEAT_TIMED_JOB } from "../jobs/heartbeat.ts";
-import type { FlowRow, FlowRunRow } from "../store/flow-store.ts";
-import type { JobRow, Store } from "../store/store.ts";
+import type { FlowRow, FlowRunRow, JobRow } from "../store/ports/rows.ts";
+import type { Store } from "../store/store.ts";
 import type { Tickflow } from "../tickflow.ts";
 import type { BeatMinute } from "./charts.ts";
 
@@ -26,11 +26,11 @@ export async function heartbeatMinutes(tickflow: Tickflow, now: number): Promise
   const { store } = tickflow;
   const graceMs = DEFAULT_HEARTBEAT_GRACE_MS;
   const from = minuteOf(now) - 59 * MINUTE;
-  const schedule = await store.getSchedule(HEARTBEAT_SCHEDULE_KEY);
+  const schedule = await store.queries.getSchedule(HEARTBEAT_SCHEDULE_KEY);
   const ticks = await tickflow.listTicks(HEARTBEAT_SCHEDULE_KEY, { since: from, limit: 120 });
   const tickByMinute = new Map(ticks.map((t) => [minuteOf(t.nominalAt), t]));
-  const timedJobs = await store.listJobs({ type: HEARTBEAT_TIMED_JOB, limit: 80 });
-  const eventJobs = await store.listJobs({ type: HEARTBEAT_EVENT_JOB, limit: 160 });
+  const timedJobs = await store.queries.listJobs({ type: HEARTBEAT_TIMED_JOB, limit: 80 });
+  const eventJobs = await store.queries.listJobs({ type: HEARTBEAT_EVENT_JOB, limit: 160 });
   const timedById = new Map(timedJobs.map((j) => [j.id, j]));
   const eventByTimed = new Map<string, JobRow>();
   for (const job of eventJobs) {
@@ -57,7 +57,7 @@ export async function heartbeatMinutes(tickflow: Tickflow, now: number): Promise
       entry.status = "missing";
       continue;
     }
-    const timedJob = timedById.get(tick.jobId) ?? (await store.getJob(tick.jobId));
+    const timedJob = timedById.get(tick.jobId) ?? (await store.queries.getJob(tick.jobId));
     const timedStart = tick.startedAt ?? (timedJob ? await firstStart(store, timedJob) : null);
     if (timedStart === null) {
       entry.status = now - minute > MINUTE + graceMs ? "missing" : "pending";
@@ -87,7 +87,7 @@ export async function heartbeatMinutes(tickflow: Tickflow, now: number): Promise
 
 async function firstStart(store: Store, job: JobRow): Promise<number | null> {
   if (job.attempt === 0) return null;
-  const runs = await store.listJobRuns(job.id);
+  const runs = await store.queries.listJobRuns(job.id);
   return runs.length === 0 ? null : Math.min(...runs.map((r) => r.startedAt));
 }
 
@@ -144,7 +144,7 @@ export async function recentFailures(tickflow: Tickflow, now: number): Promise<R
     runCount: 0,
     runsCapped: false,
   };
-  const jobs = await tickflow.store.listJobs({ states: ["discarded"], limit: JOB_FAILURE_SCAN });
+  const jobs = await tickflow.store.queries.listJobs({ states: ["discarded"], limit: JOB_FAILURE_SCAN });
   for (const job of jobs) {
     if ((job.finishedAt ?? job.createdAt) < since) continue;
     answer.jobCount++;
@@ -199,10 +199,10 @@ export async function flowStatus(tickflow: Tickflow, flow: FlowRow): Promise<Flo
 }
 
 export async function listFlowStatuses(tickflow: Tickflow): Promise<FlowStatus[]> {
-  return Promise.all((await tickflow.store.flows.listFlows()).map((flow) => flowStatus(tickflow, flow)));
+  return Promise.all((await tickflow.store.queries.listFlows()).map((flow) => flowStatus(tickflow, flow)));
 }
 
 export async function getFlowStatus(tickflow: Tickflow, name: string): Promise<FlowStatus | null> {
-  const flow = await tickflow.store.flows.getFlow(name);
+  const flow = await tickflow.store.queries.getFlow(name);
   return flow ? flowStatus(tickflow, flow) : null;
 }

@@ -6,7 +6,7 @@ import { isValidName } from "../core/names.ts";
 import { TickflowError } from "../errors.ts";
 import { createTokenCheck } from "../http/auth.ts";
 import type { HttpDeps } from "../http/server.ts";
-import type { JobRunRow } from "../store/store.ts";
+import type { JobRunRow } from "../store/ports/rows.ts";
 import { getFlowStatus, heartbeatMinutes, listFlowStatuses, queueSummaries, recentFailures } from "./data.ts";
 import { type Html, html } from "./html.ts";
 import { BASE, page, type Section } from "./layout.ts";
@@ -311,7 +311,7 @@ export async function registerDashboard(
 
       dash.get("/schedules/:key", open, async (request, reply) => {
         const key = nameParam(request, "key");
-        const schedule = key ? await tickflow.store.getSchedule(key) : null;
+        const schedule = key ? await tickflow.store.queries.getSchedule(key) : null;
         if (!key || !schedule) return sendError(reply, 404, `No schedule named ${key ?? "that"}.`);
         const limit = (request.query as Record<string, unknown>).limit === "500" ? 500 : 100;
         const ticks = await tickflow.listTicks(key, { limit });
@@ -332,7 +332,7 @@ export async function registerDashboard(
         const now = tickflow.now();
         const [queues, rows] = await Promise.all([
           queueSummaries(tickflow, now),
-          tickflow.store.listJobs({
+          tickflow.store.queries.listJobs({
             queue,
             states: state ? [state] : undefined,
             beforeId: before ?? undefined,
@@ -384,7 +384,7 @@ export async function registerDashboard(
         const monitor = name ? await tickflow.monitors.get(name) : null;
         if (!name || !monitor) return sendError(reply, 404, `No monitor named ${name ?? "that"}.`);
         const transitions = await tickflow.monitors.transitions(name, { limit: 100 });
-        const jobs = await tickflow.store.listJobs({ type: monitor.jobType, limit: 30 });
+        const jobs = await tickflow.store.queries.listJobs({ type: monitor.jobType, limit: 30 });
         const checks: JobRunRow[] = (await Promise.all(jobs.map((j) => tickflow.listJobRuns(j.id))))
           .flat()
           .sort((a, b) => b.startedAt - a.startedAt)

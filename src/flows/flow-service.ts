@@ -15,7 +15,9 @@ import {
 import type { TickflowEvents } from "../events.ts";
 import type { JobDefinition } from "../runtime/registry.ts";
 import type { ScheduleDefinition } from "../runtime/schedules.ts";
-import type { FlowRow, FlowRunFilter, FlowRunRow, FlowSyncReport } from "../store/flow-store.ts";
+import type { FlowSyncReport } from "../store/ports/flow-store.ts";
+import type { FlowRow, FlowRunRow } from "../store/ports/rows.ts";
+import type { FlowRunFilter } from "../store/ports/store-queries.ts";
 import type { Store } from "../store/store.ts";
 import { type FlowDefinition, isFlowDefinition } from "./define-flow.ts";
 import { createFlowRunJob } from "./flow-run-job.ts";
@@ -143,10 +145,11 @@ export class FlowService {
   /** After the schedules are stored: a disabled flow's schedule is paused, so it fires nothing. */
   async pauseDisabledSchedules(): Promise<void> {
     const { store } = this.host;
-    for (const flow of await store.flows.listFlows()) {
+    for (const flow of await store.queries.listFlows()) {
       if (flow.enabled || flow.removedAt !== null || flow.scheduleId === null) continue;
-      const schedule = await store.getSchedule(flow.scheduleId);
-      if (schedule && !schedule.paused) await store.setSchedulePaused(schedule.id, true, this.now());
+      const schedule = await store.queries.getSchedule(flow.scheduleId);
+      if (schedule && !schedule.paused)
+        await store.schedules.setSchedulePaused(schedule.id, true, this.now());
     }
   }
 
@@ -237,7 +240,7 @@ export class FlowService {
       );
     }
     const { store, events } = this.host;
-    const flow = await store.flows.getFlow(name);
+    const flow = await store.queries.getFlow(name);
     if (!flow || flow.removedAt !== null) throw await this.unknown(name);
     const now = this.now();
     const result = await store.flows.triggerRun({
@@ -291,7 +294,7 @@ export class FlowService {
   }
 
   private async unknown(name: string): Promise<UnknownFlowError> {
-    const known = (await this.host.store.flows.listFlows()).filter((f) => f.removedAt === null);
+    const known = (await this.host.store.queries.listFlows()).filter((f) => f.removedAt === null);
     return new UnknownFlowError(
       name,
       known.map((f) => f.name),
@@ -302,19 +305,19 @@ export class FlowService {
 
   /** Every stored flow (removed ones included, marked) with its last status, next run, active run and stats. */
   async list(): Promise<FlowStatus[]> {
-    const flows = await this.host.store.flows.listFlows();
+    const flows = await this.host.store.queries.listFlows();
     return Promise.all(flows.map((flow) => this.status(flow)));
   }
 
   /** One flow, or null. */
   async get(name: string): Promise<FlowStatus | null> {
-    const flow = await this.host.store.flows.getFlow(name);
+    const flow = await this.host.store.queries.getFlow(name);
     return flow ? this.status(flow) : null;
   }
 
   /** Success rate and p50/p95 durations over the flow's kept finished runs. */
   async stats(name: string): Promise<FlowRunStats> {
-    return summarizeFlowRuns(await this.host.store.flows.finishedRunSummaries(name, STATS_WINDOW));
+    return summarizeFlowRuns(await this.host.store.queries.finishedFlowRunSummaries(name, STATS_WINDOW));
   }
 
   /** Run history, newest first; filter by flow, status, source, job; page with `beforeId`. */
@@ -322,12 +325,12 @@ export class FlowService {
     if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || filter.limit < 1)) {
       throw new InvalidOptionError(`runs: limit must be a positive integer, got ${filter.limit}`);
     }
-    return this.host.store.flows.listRuns(filter);
+    return this.host.store.queries.listFlowRuns(filter);
   }
 
   /** One run, or null. */
   run(id: string): Promise<FlowRunRow | null> {
-    return this.host.store.flows.getRun(id);
+    return this.host.store.queries.getFlowRun(id);
   }
 
   /** Enables a flow: triggers are accepted again and its schedule (if any) resumes. */
@@ -342,18 +345,18 @@ export class FlowService {
 
   private async setEnabled(name: string, enabled: boolean): Promise<FlowRow> {
     const { store } = this.host;
-    if (!(await store.flows.getFlow(name))) throw await this.unknown(name);
+    if (!(await store.queries.getFlow(name))) throw await this.unknown(name);
     const now = this.now();
     const flow = await store.flows.setFlowEnabled(name, enabled, now);
-    if (flow.scheduleId !== null && (await store.getSchedule(flow.scheduleId))) {
-      await store.setSchedulePaused(flow.scheduleId, !enabled, now);
-      return (await store.flows.getFlow(name))!;
+    if (flow.scheduleId !== null && (await store.queries.getSchedule(flow.scheduleId))) {
+      await store.schedules.setSchedulePaused(flow.scheduleId, !enabled, now);
+      return (await store.queries.getFlow(name))!;
     }
     return flow;
   }
 
   private async status(flow: FlowRow): Promise<FlowStatus> {
-    const [active] = await this.host.store.flows.listRuns({
+    const [active] = await this.host.store.queries.listFlowRuns({
       flow: flow.name,
       status: ACTIVE_FLOW_RUN_STATUSES,
       limit: 1,

@@ -9,7 +9,8 @@ import {
 } from "../core/heartbeat-health.ts";
 import { defineJob, type JobContext, type JobDefinition } from "../runtime/registry.ts";
 import type { ScheduleDefinition } from "../runtime/schedules.ts";
-import type { JobRow, Store } from "../store/store.ts";
+import type { JobRow } from "../store/ports/rows.ts";
+import type { Store } from "../store/store.ts";
 import type { Tickflow } from "../tickflow.ts";
 
 /**
@@ -163,9 +164,9 @@ export function registerHeartbeat(tickflow: Tickflow, options: HeartbeatOptions 
 
 /** Whether the schedule that fired job `jobId` still exists (a job enqueued by hand: true). */
 async function scheduleStillStored(store: Store, jobId: string): Promise<boolean> {
-  const job = await store.getJob(jobId);
+  const job = await store.queries.getJob(jobId);
   if (job?.scheduleId == null) return true;
-  return (await store.getSchedule(job.scheduleId)) !== null;
+  return (await store.queries.getSchedule(job.scheduleId)) !== null;
 }
 
 /** How many recent beats are read: the newest and enough before it to judge a pending event. */
@@ -183,11 +184,11 @@ export async function heartbeatStatus(
   clock: Clock = systemClock,
 ): Promise<HeartbeatStatus> {
   const { store } = source;
-  const schedule = await store.getSchedule(HEARTBEAT_SCHEDULE_KEY);
+  const schedule = await store.queries.getSchedule(HEARTBEAT_SCHEDULE_KEY);
   // Timed jobs before events: an event enqueued by a beat that has finished is then always seen.
-  const timedJobs = await store.listJobs({ type: HEARTBEAT_TIMED_JOB, limit: RECENT_BEATS });
+  const timedJobs = await store.queries.listJobs({ type: HEARTBEAT_TIMED_JOB, limit: RECENT_BEATS });
   const timedStarts = await Promise.all(timedJobs.map((job) => firstStart(store, job)));
-  const eventJobs = await store.listJobs({ type: HEARTBEAT_EVENT_JOB, limit: RECENT_BEATS * 2 });
+  const eventJobs = await store.queries.listJobs({ type: HEARTBEAT_EVENT_JOB, limit: RECENT_BEATS * 2 });
   const events = new Map<string, { jobId: string; uuid: string; ranAt: number | null }>();
   for (const job of eventJobs) {
     const payload = job.payload as Partial<HeartbeatEventPayload> | null;
@@ -229,6 +230,6 @@ export async function heartbeatStatus(
 /** When a job's first attempt started, or null (a run row is written when an attempt ends). */
 async function firstStart(store: Store, job: JobRow): Promise<number | null> {
   if (job.attempt === 0) return null;
-  const runs = await store.listJobRuns(job.id);
+  const runs = await store.queries.listJobRuns(job.id);
   return runs.length === 0 ? null : Math.min(...runs.map((r) => r.startedAt));
 }

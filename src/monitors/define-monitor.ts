@@ -2,7 +2,7 @@ import { type Duration, formatDuration, parseDuration } from "../core/duration.t
 import { DEFAULT_THRESHOLDS } from "../core/hysteresis.ts";
 import { isValidName } from "../core/names.ts";
 import { InvalidOptionError } from "../errors.ts";
-import type { MonitorDefinitionRow } from "../store/monitor-store.ts";
+import type { MonitorDefinitionRow } from "../store/ports/rows.ts";
 import { type CheckFunction, describeHttpTarget, httpCheck } from "./http-check.ts";
 
 /**

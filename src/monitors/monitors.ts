@@ -3,7 +3,7 @@ import { InvalidOptionError } from "../errors.ts";
 import type { TickflowEvents } from "../events.ts";
 import { defineJob, type JobContext, type JobDefinition } from "../runtime/registry.ts";
 import { defineSchedule, type ScheduleDefinition } from "../runtime/schedules.ts";
-import type { MonitorCheckResult, MonitorRow, MonitorTransitionRow } from "../store/monitor-store.ts";
+import type { MonitorCheckResult, MonitorRow, MonitorTransitionRow } from "../store/ports/rows.ts";
 import type { Store } from "../store/store.ts";
 import {
   defineMonitor,
@@ -116,7 +116,7 @@ export class Monitors {
    * transition; a monitor defined here but not stored yet shows as UNKNOWN with no checks.
    */
   async status(): Promise<MonitorStatus[]> {
-    const stored = await this.host.store.monitors.listMonitors();
+    const stored = await this.host.store.queries.listMonitors();
     const names = new Set(stored.map((m) => m.name));
     const unsynced = this.list()
       .filter((d) => !names.has(d.name))
@@ -126,7 +126,7 @@ export class Monitors {
 
   /** One monitor's status, or null when it is neither stored nor defined here. */
   async get(name: string): Promise<MonitorStatus | null> {
-    const row = await this.host.store.monitors.getMonitor(name);
+    const row = await this.host.store.queries.getMonitor(name);
     if (row) return row;
     const definition = this.definitions.get(name);
     return definition ? this.unstored(definition) : null;
@@ -134,7 +134,7 @@ export class Monitors {
 
   /** A monitor's stored transitions, newest first. */
   transitions(name: string, options?: { limit?: number }): Promise<MonitorTransitionRow[]> {
-    return this.host.store.monitors.listTransitions(name, options);
+    return this.host.store.queries.listTransitions(name, options);
   }
 
   /** At shutdown: aborts in-flight checks (they are not counted) and any check that starts later. */

@@ -1,7 +1,7 @@
 import { type Duration, parseDuration } from "../core/duration.ts";
 import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
-import type { JobInsert } from "../store/store.ts";
+import type { JobInsert } from "../store/ports/job-store.ts";
 import { type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
 
 export interface EnqueueOptions extends JobOptions {

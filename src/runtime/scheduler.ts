@@ -67,7 +67,7 @@ export class Scheduler {
     const next0 = this.nextFireAt;
     const now = next0 !== null && next0 > clockNow && next0 - clockNow <= lead ? next0 : clockNow;
     let uncounted = 0;
-    const ticks = await store.fireDueSchedules({
+    const ticks = await store.schedules.fireDueSchedules({
       now,
       limit: BATCH,
       plan: (schedule, previousRunUnfinished) => {
@@ -90,7 +90,7 @@ export class Scheduler {
     for (const tick of ticks) events.emit("schedule:tick", { ...tick, decidedAt: now });
     const schedulesTouched = new Set(ticks.map((t) => t.scheduleId)).size;
     if (schedulesTouched >= BATCH) return 0;
-    const next = await store.nextScheduleFireAt();
+    const next = await store.queries.nextScheduleFireAt();
     this.nextFireAt = next;
     if (next === null) return maxSleepMs;
     return Math.min(maxSleepMs, Math.max(0, next - lead - this.options.now()));

@@ -9,7 +9,7 @@ import { validateName } from "../core/names.ts";
 import { serializePayload } from "../core/payload.ts";
 import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidScheduleError } from "../errors.ts";
-import type { ScheduleDefinitionRow } from "../store/store.ts";
+import type { ScheduleDefinitionRow } from "../store/ports/rows.ts";
 import {
   type JobDefinition,
   type JobOptions,

@@ -78,7 +78,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     };
   }
   const now = tickflow.now();
-  const schedules = await store.listSchedules();
+  const schedules = await store.queries.listSchedules();
   const due = schedules
     .filter((s) => !s.paused && s.nextFireAt !== null && s.nextFireAt <= now)
     .map((s) => ({ key: s.id, dueAt: iso(s.nextFireAt), overdueMs: now - s.nextFireAt! }));
@@ -97,7 +97,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     );
     return { queue, states, oldestDueAt: iso(oldest) };
   });
-  const flows = await store.flows.listFlows();
+  const flows = await store.queries.listFlows();
   const active = flows.filter((f) => f.removedAt === null);
   const heartbeat = await heartbeatStatus(tickflow, { now }, { now: () => tickflow.now() });
   const monitors = (await tickflow.monitors.status()).map(monitorView);

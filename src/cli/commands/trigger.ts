@@ -9,8 +9,7 @@ import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
 import { toFlowDefinitionRow } from "../../flows/sync-flows.ts";
 import { runView } from "../../http/routes/flows.ts";
 import { createLogger } from "../../logger.ts";
-import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../../store/flow-store.ts";
-import type { JobRow } from "../../store/store.ts";
+import type { FlowDefinitionRow, FlowRow, FlowRunRow, JobRow } from "../../store/ports/rows.ts";
 import { createTickflow, type Tickflow } from "../../tickflow.ts";
 import { CliError, connect, loadCliConfig } from "../common.ts";
 import { printJson } from "../output.ts";
@@ -117,7 +116,7 @@ the flows folder), in the flows folder, and stored first. Examples:
 /** Stores a flow defined here that the store does not know (or marked removed); never changes a stored one. */
 async function storeIfNew(tickflow: Tickflow, flow: FlowDefinition | undefined): Promise<void> {
   if (!flow) return;
-  const stored = await tickflow.store.flows.listFlows();
+  const stored = await tickflow.store.queries.listFlows();
   const existing = stored.find((f) => f.name === flow.name);
   if (existing && existing.removedAt === null) return;
   // A sync marks every flow it is not given as removed: hand it back every active stored flow.
@@ -140,7 +139,7 @@ function definitionRowOf(f: FlowRow): FlowDefinitionRow {
 }
 
 async function storedNames(tickflow: Tickflow): Promise<string[]> {
-  return (await tickflow.store.flows.listFlows()).filter((f) => f.removedAt === null).map((f) => f.name);
+  return (await tickflow.store.queries.listFlows()).filter((f) => f.removedAt === null).map((f) => f.name);
 }
 
 type Outcome = { status: "success" | "failed"; run: FlowRunRow; message: string };

@@ -1,5 +1,5 @@
-import { checksumOf, type Migration } from "../../store/migrator.ts";
 import { postgresMigrations } from "../../store/postgres/postgres-migrations.ts";
+import { checksumOf, type Migration } from "../../store/shared/migrator.ts";
 import { sqliteMigrations } from "../../store/sqlite/sqlite-migrations.ts";
 
 export interface SqlFile {

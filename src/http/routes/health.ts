@@ -26,7 +26,7 @@ export async function checkComponents(deps: HttpDeps): Promise<Record<string, Co
   const components: Record<string, Component> = {};
   const started = performance.now();
   try {
-    await withTimeout(tickflow.store.nextScheduleFireAt(), STORE_PING_TIMEOUT_MS);
+    await withTimeout(tickflow.store.queries.nextScheduleFireAt(), STORE_PING_TIMEOUT_MS);
     components.store = {
       status: "ok",
       dialect: tickflow.store.dialect,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { MonitorRow, MonitorTransitionRow } from "../../store/monitor-store.ts";
+import type { MonitorRow, MonitorTransitionRow } from "../../store/ports/rows.ts";
 import type { HttpDeps } from "../server.ts";
 import { parseInput } from "../validate.ts";
 

@@ -1,4 +1,4 @@
-import type { Migration } from "../migrator.ts";
+import type { Migration } from "../shared/migrator.ts";
 
 /**
  * PostgreSQL schema, append-only: never edit a shipped migration, add the next number (the same

@@ -1,41 +1,28 @@
 import type pg from "pg";
 import { lastRunStatusFor } from "../../core/flow-run-state.ts";
 import { NotFoundError } from "../../errors.ts";
-import { toFlowRow, toFlowRunRow } from "../flow-rows.ts";
 import {
   ABANDONED_RUN_MESSAGE,
   type ClaimRunRequest,
   type ClaimRunResult,
   type FinishRunRequest,
   type FinishRunResult,
-  type FlowDefinitionRow,
-  type FlowRow,
-  type FlowRunFilter,
-  type FlowRunRow,
   type FlowStore,
   type FlowSyncReport,
   INTERRUPTED_RUN_MESSAGE,
   type TriggerRunRequest,
   type TriggerRunResult,
-} from "../flow-store.ts";
-import { flowNeedsUpdate } from "../flow-sync.ts";
-import type { DbRow } from "../rows.ts";
-import type { InsertResult, JobInsert } from "../store.ts";
-import { UNFINISHED } from "./postgres-queries.ts";
+} from "../ports/flow-store.ts";
+import type { JobStore } from "../ports/job-store.ts";
+import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../ports/rows.ts";
+import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
+import { flowDefinitionValues, flowNeedsUpdate } from "../shared/flow-sync.ts";
+import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
+import { SELECT_FLOW, UNFINISHED } from "./postgres-sql.ts";
 
-/** What the PostgreSQL adapter lends its flow store. */
-export interface PostgresFlowStoreDeps {
-  /** BEGIN … COMMIT on one pooled connection (the adapter's, with its connection-loss handling). */
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  /** A read on the pool. */
-  read(text: string, values?: unknown[]): Promise<DbRow[]>;
-  /** The adapter's transactional enqueue: the job commits with the run, and NOTIFY fires on commit. */
-  insertJobs(jobs: readonly JobInsert[], now: number, client: pg.PoolClient): Promise<InsertResult[]>;
-}
+// ── statements ──────────────────────────────────────────────────────────────
 
 const ACTIVE = "('pending', 'in_progress')";
-const SELECT_FLOW = `SELECT f.*, s.next_fire_at AS schedule_next_fire_at, s.paused AS schedule_paused
-  FROM data_flows AS f LEFT JOIN schedules AS s ON s.id = f.schedule_id`;
 const STALE_RUNS = `SELECT r.* FROM data_flow_runs AS r WHERE r.status IN ${ACTIVE}
   AND NOT EXISTS (SELECT 1 FROM jobs AS j WHERE j.id = r.job_id AND j.state IN ${UNFINISHED})`;
 /**
@@ -57,57 +44,63 @@ const MARK_TRIGGERED = `UPDATE data_flows SET last_run_at = $2, last_run_status 
     next_run_at = coalesce((SELECT next_fire_at FROM schedules WHERE id = data_flows.schedule_id), next_run_at)
   WHERE name = $1`;
 
-/** `data_flows` and `data_flow_runs` on the adapter's pool. */
-export class PostgresFlowStore implements FlowStore {
-  constructor(private readonly deps: PostgresFlowStoreDeps) {}
+/** Two processes starting together: one flow sync at a time, so each flow is created once. */
+const SYNC_FLOWS_LOCK = "SELECT pg_advisory_xact_lock(7412003, hashtext(current_schema()))";
+const ALL_FLOWS = "SELECT * FROM data_flows";
+const INSERT_FLOW = `INSERT INTO data_flows (name, schedule, schedule_id, queue, retries, timeout_ms, backoff,
+    next_run_at, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`;
+const UPDATE_FLOW = `UPDATE data_flows SET schedule = $2, schedule_id = $3, queue = $4, retries = $5, timeout_ms = $6,
+    backoff = $7, next_run_at = $8, removed_at = NULL, updated_at = $9 WHERE name = $1`;
+const REMOVE_FLOW =
+  "UPDATE data_flows SET removed_at = $2, next_run_at = NULL, updated_at = $2 WHERE name = $1";
+const LINK_JOB = "UPDATE data_flow_runs SET job_id = $2 WHERE id = $1 RETURNING *";
+const SET_ATTEMPT = "UPDATE data_flow_runs SET attempt = $2 WHERE id = $1 RETURNING *";
+const START_RUN =
+  "UPDATE data_flow_runs SET status = 'in_progress', started_at = $2 WHERE id = $1 AND status = 'pending' RETURNING *";
+const FINISH_RUN = `UPDATE data_flow_runs SET status = $2, ended_at = $3, duration_ms = $3 - coalesce(started_at, $3),
+    error_message = $4, error_stack = $5
+  WHERE id = $1 AND status = 'in_progress' RETURNING *`;
+const SET_ENABLED = "UPDATE data_flows SET enabled = $2, updated_at = $3 WHERE name = $1";
+const PRUNE_RUNS = `DELETE FROM data_flow_runs WHERE id IN (
+    SELECT id FROM (
+      SELECT id, ended_at, row_number() OVER (PARTITION BY flow ORDER BY id DESC) AS rank
+      FROM data_flow_runs WHERE status IN ('success', 'failed')) AS ranked
+    WHERE ($1::bigint IS NOT NULL AND ended_at < $1::bigint)
+       OR ($2::bigint IS NOT NULL AND rank > $2::bigint))`;
+const ACTIVE_RUN = `SELECT * FROM data_flow_runs WHERE flow = $1 AND status IN ${ACTIVE}`;
+
+/** `store.flows` on PostgreSQL: `data_flows` and `data_flow_runs` on the adapter's pool. */
+export class PostgresFlows implements FlowStore {
+  constructor(
+    private readonly deps: PostgresDeps,
+    /** The jobs store's transactional enqueue: the job commits with the run, NOTIFY fires on commit. */
+    private readonly jobs: Pick<JobStore, "insertJobs">,
+  ) {}
 
   async syncFlows(defs: readonly FlowDefinitionRow[], now: number): Promise<FlowSyncReport> {
     return this.deps.transaction(async (c) => {
       // Two processes starting together: one sync at a time, so each flow is created once.
-      await c.query("SELECT pg_advisory_xact_lock(7412003, hashtext(current_schema()))");
+      await c.query(SYNC_FLOWS_LOCK);
       const report: FlowSyncReport = { created: [], updated: [], removed: [], restored: [] };
-      const existing = new Map(
-        (await c.query("SELECT * FROM data_flows")).rows.map((r) => [r.name as string, toFlowRow(r)]),
-      );
+      const existing = new Map((await c.query(ALL_FLOWS)).rows.map((r) => [r.name as string, toFlowRow(r)]));
       for (const def of defs) {
         const before = existing.get(def.name);
         existing.delete(def.name);
-        const schedule = def.schedule === null ? null : JSON.stringify(def.schedule);
-        const values = [
-          def.name,
-          schedule,
-          def.scheduleId,
-          def.queue,
-          def.retries,
-          def.timeoutMs,
-          def.backoff,
-          def.nextRunAt,
-          now,
-        ];
+        const values = [...flowDefinitionValues(def), now];
         if (!before) {
-          await c.query(
-            `INSERT INTO data_flows (name, schedule, schedule_id, queue, retries, timeout_ms, backoff, next_run_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-            values,
-          );
+          await c.query(INSERT_FLOW, values);
           report.created.push(def.name);
           continue;
         }
         if (!flowNeedsUpdate(before, def)) continue;
-        await c.query(
-          `UPDATE data_flows SET schedule = $2, schedule_id = $3, queue = $4, retries = $5, timeout_ms = $6,
-             backoff = $7, next_run_at = $8, removed_at = NULL, updated_at = $9 WHERE name = $1`,
-          values,
-        );
+        await c.query(UPDATE_FLOW, values);
         if (before.removedAt !== null) report.restored.push(def.name);
         else report.updated.push(def.name);
       }
       for (const flow of existing.values()) {
         if (flow.removedAt !== null) continue;
-        await c.query(
-          "UPDATE data_flows SET removed_at = $2, next_run_at = NULL, updated_at = $2 WHERE name = $1",
-          [flow.name, now],
-        );
+        await c.query(REMOVE_FLOW, [flow.name, now]);
         report.removed.push(flow.name);
       }
       return report;
@@ -123,13 +116,8 @@ export class PostgresFlowStore implements FlowStore {
       const abandoned = await this.closeStale(c, flow, now);
       const inserted = (await c.query(INSERT_PENDING_RUN, [flow, request.source, 1, null, now])).rows[0];
       if (!inserted) return { status: "already_running", run: (await this.activeRun(c, flow))!, abandoned };
-      const [job] = await this.deps.insertJobs([request.job], now, c);
-      const linked = (
-        await c.query("UPDATE data_flow_runs SET job_id = $2 WHERE id = $1 RETURNING *", [
-          inserted.id,
-          job!.id,
-        ])
-      ).rows[0]!;
+      const [job] = await this.jobs.insertJobs([request.job], now, { client: c });
+      const linked = (await c.query(LINK_JOB, [inserted.id, job!.id])).rows[0]!;
       await c.query(MARK_TRIGGERED, [flow, now]);
       return { status: "enqueued", run: toFlowRunRow(linked), jobId: job!.id, abandoned };
     });
@@ -144,12 +132,7 @@ export class PostgresFlowStore implements FlowStore {
       const active = await this.activeRun(c, flow);
       if (active && active.jobId === jobId) {
         if (active.status === "pending") {
-          const claimed = (
-            await c.query("UPDATE data_flow_runs SET attempt = $2 WHERE id = $1 RETURNING *", [
-              active.id,
-              request.attempt,
-            ])
-          ).rows[0]!;
+          const claimed = (await c.query(SET_ATTEMPT, [active.id, request.attempt])).rows[0]!;
           return { status: "claimed", run: toFlowRunRow(claimed), created: false, abandoned };
         }
         // An earlier attempt of this very job died in progress (its lease expired): close it.
@@ -168,15 +151,10 @@ export class PostgresFlowStore implements FlowStore {
   }
 
   async startRun(runId: string, now: number): Promise<FlowRunRow | null> {
-    if (!isId(runId)) return null;
+    if (!isBigintId(runId)) return null;
     return this.deps.transaction(async (c) => {
       await c.query(LOCK_FLOW_OF_RUN, [runId]);
-      const row = (
-        await c.query(
-          "UPDATE data_flow_runs SET status = 'in_progress', started_at = $2 WHERE id = $1 AND status = 'pending' RETURNING *",
-          [runId, now],
-        )
-      ).rows[0];
+      const row = (await c.query(START_RUN, [runId, now])).rows[0];
       if (!row) return null;
       await c.query(SET_LAST_RUN_STATUS, [row.flow, "in_progress", now]);
       return toFlowRunRow(row);
@@ -185,16 +163,17 @@ export class PostgresFlowStore implements FlowStore {
 
   async finishRun(request: FinishRunRequest): Promise<FinishRunResult> {
     const { runId, endedAt, error } = request;
-    if (!isId(runId)) return { run: null, next: null };
+    if (!isBigintId(runId)) return { run: null, next: null };
     return this.deps.transaction(async (c): Promise<FinishRunResult> => {
       await c.query(LOCK_FLOW_OF_RUN, [runId]);
       const row = (
-        await c.query(
-          `UPDATE data_flow_runs SET status = $2, ended_at = $3, duration_ms = $3 - coalesce(started_at, $3),
-             error_message = $4, error_stack = $5
-           WHERE id = $1 AND status = 'in_progress' RETURNING *`,
-          [runId, request.status, endedAt, error?.message ?? null, error?.stack ?? null],
-        )
+        await c.query(FINISH_RUN, [
+          runId,
+          request.status,
+          endedAt,
+          error?.message ?? null,
+          error?.stack ?? null,
+        ])
       ).rows[0];
       if (!row) return { run: null, next: null };
       const run = toFlowRunRow(row);
@@ -224,90 +203,20 @@ export class PostgresFlowStore implements FlowStore {
     return closed;
   }
 
-  async getFlow(name: string): Promise<FlowRow | null> {
-    const [row] = await this.deps.read(`${SELECT_FLOW} WHERE f.name = $1`, [name]);
-    return row ? toFlowRow(row) : null;
-  }
-
-  async listFlows(): Promise<FlowRow[]> {
-    return (await this.deps.read(`${SELECT_FLOW} ORDER BY f.name`)).map(toFlowRow);
-  }
-
   async setFlowEnabled(name: string, enabled: boolean, now: number): Promise<FlowRow> {
     const updated = await this.deps.transaction(
-      async (c) =>
-        (
-          await c.query("UPDATE data_flows SET enabled = $2, updated_at = $3 WHERE name = $1", [
-            name,
-            enabled,
-            now,
-          ])
-        ).rowCount,
+      async (c) => (await c.query(SET_ENABLED, [name, enabled, now])).rowCount,
     );
     if (!updated) throw new NotFoundError(`flow "${name}"`);
-    return (await this.getFlow(name))!;
-  }
-
-  async getRun(id: string): Promise<FlowRunRow | null> {
-    if (!isId(id)) return null;
-    const [row] = await this.deps.read("SELECT * FROM data_flow_runs WHERE id = $1", [id]);
-    return row ? toFlowRunRow(row) : null;
-  }
-
-  async listRuns(filter: FlowRunFilter = {}): Promise<FlowRunRow[]> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const param = (value: unknown) => {
-      values.push(value);
-      return `$${values.length}`;
-    };
-    if (filter.flow !== undefined) where.push(`flow = ${param(filter.flow)}`);
-    if (filter.status !== undefined) {
-      const statuses = typeof filter.status === "string" ? [filter.status] : [...filter.status];
-      where.push(`status = ANY(${param(statuses)}::text[])`);
-    }
-    if (filter.source !== undefined) where.push(`source = ${param(filter.source)}`);
-    if (filter.jobId !== undefined) {
-      if (!isId(filter.jobId)) return [];
-      where.push(`job_id = ${param(filter.jobId)}`);
-    }
-    if (filter.beforeId !== undefined) {
-      if (!isId(filter.beforeId)) return [];
-      where.push(`id < ${param(filter.beforeId)}`);
-    }
-    const limit = param(filter.limit ?? 100);
-    const sql = `SELECT * FROM data_flow_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${limit}`;
-    return (await this.deps.read(sql, values)).map(toFlowRunRow);
-  }
-
-  async finishedRunSummaries(
-    flow: string,
-    limit: number,
-  ): Promise<{ status: "success" | "failed"; durationMs: number | null }[]> {
-    const rows = await this.deps.read(
-      `SELECT status, duration_ms FROM data_flow_runs WHERE flow = $1 AND status IN ('success', 'failed')
-       ORDER BY id DESC LIMIT $2`,
-      [flow, limit],
-    );
-    return rows.map((r) => ({
-      status: r.status as "success" | "failed",
-      durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
-    }));
+    const [row] = await this.deps.read(`${SELECT_FLOW} WHERE f.name = $1`, [name]);
+    return toFlowRow(row!);
   }
 
   async pruneRuns(limits: { endedBefore: number | null; keepPerFlow: number | null }): Promise<number> {
     const { endedBefore, keepPerFlow } = limits;
     if (endedBefore === null && keepPerFlow === null) return 0;
     return this.deps.transaction(async (c) => {
-      const result = await c.query(
-        `DELETE FROM data_flow_runs WHERE id IN (
-           SELECT id FROM (
-             SELECT id, ended_at, row_number() OVER (PARTITION BY flow ORDER BY id DESC) AS rank
-             FROM data_flow_runs WHERE status IN ('success', 'failed')) AS ranked
-           WHERE ($1::bigint IS NOT NULL AND ended_at < $1::bigint)
-              OR ($2::bigint IS NOT NULL AND rank > $2::bigint))`,
-        [endedBefore, keepPerFlow],
-      );
+      const result = await c.query(PRUNE_RUNS, [endedBefore, keepPerFlow]);
       return result.rowCount ?? 0;
     });
   }
@@ -315,9 +224,7 @@ export class PostgresFlowStore implements FlowStore {
   // ── helpers (inside a transaction that holds the flow's lock) ────────────
 
   private async activeRun(c: pg.PoolClient, flow: string): Promise<FlowRunRow | null> {
-    const row = (
-      await c.query(`SELECT * FROM data_flow_runs WHERE flow = $1 AND status IN ${ACTIVE}`, [flow])
-    ).rows[0];
+    const row = (await c.query(ACTIVE_RUN, [flow])).rows[0];
     return row ? toFlowRunRow(row) : null;
   }
 
@@ -333,9 +240,4 @@ export class PostgresFlowStore implements FlowStore {
     await c.query(SET_LAST_RUN_STATUS, [row.flow, "failed", now]);
     return toFlowRunRow(row);
   }
-}
-
-/** Run and job ids are bigint: anything else matches nothing (and must not reach a bigint parameter). */
-function isId(id: string): boolean {
-  return /^[0-9]{1,18}$/.test(id);
 }

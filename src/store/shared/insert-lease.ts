@@ -1,4 +1,4 @@
-import type { ClaimedJob, JobInsert } from "./store.ts";
+import type { ClaimedJob, JobInsert } from "../ports/job-store.ts";
 
 /**
  * Whether insertJobs may insert this job already leased (`leaseTo`): it is due and has no state

@@ -1,5 +1,5 @@
-import type { FlowLastRunStatus, FlowRunStatus, TriggerSource } from "../core/flow-run-state.ts";
-import type { FlowRow, FlowRunRow } from "./flow-store.ts";
+import type { FlowLastRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
+import type { FlowRow, FlowRunRow } from "../ports/rows.ts";
 
 // Shared by both adapters: pg returns bigints as strings and SQLite as numbers; Number()/String() normalize both.
 type Row = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import type { FlowDefinitionRow, FlowRow } from "./flow-store.ts";
+import type { FlowDefinitionRow, FlowRow } from "../ports/rows.ts";
 
 /**
  * Whether a stored flow must be rewritten to match its definition (syncFlows, every adapter):
@@ -15,4 +15,18 @@ export function flowNeedsUpdate(before: FlowRow, def: FlowDefinitionRow): boolea
     before.timeoutMs !== def.timeoutMs ||
     before.backoff !== def.backoff
   );
+}
+
+/** A definition's stored columns, in the order both adapters list them: name, schedule … next_run_at. */
+export function flowDefinitionValues(def: FlowDefinitionRow): unknown[] {
+  return [
+    def.name,
+    def.schedule === null ? null : JSON.stringify(def.schedule),
+    def.scheduleId,
+    def.queue,
+    def.retries,
+    def.timeoutMs,
+    def.backoff,
+    def.nextRunAt,
+  ];
 }

@@ -1,6 +1,7 @@
-import type { JobState, RunOutcome } from "../core/job-state.ts";
-import type { MisfirePolicy, OverlapPolicy, TickDecision, TickReason } from "../core/misfire.ts";
-import type { ClaimedJob, JobRow, JobRunRow, ScheduleRow, TickRow } from "./store.ts";
+import type { JobState, RunOutcome } from "../../core/job-state.ts";
+import type { MisfirePolicy, OverlapPolicy, TickDecision, TickReason } from "../../core/misfire.ts";
+import type { ClaimedJob } from "../ports/job-store.ts";
+import type { JobRow, JobRunRow, ScheduleRow, TickRow } from "../ports/rows.ts";
 
 /**
  * Row mapping shared by both adapters. `pg` returns bigint columns as strings (they may exceed

@@ -1,4 +1,5 @@
-import type { MonitorState } from "../core/hysteresis.ts";
+import type { MonitorState } from "../../core/hysteresis.ts";
+import type { MonitorCheckResult, MonitorDefinitionRow } from "./rows.ts";
 
 /**
  * The store side of liveness monitors (spec §5): the published state of each monitor, its
@@ -26,35 +27,6 @@ export interface MonitorStore {
    * PostgreSQL to every process through NOTIFY), so their waiting jobs start without a poll.
    */
   recordCheck(record: MonitorCheckRecord): Promise<GateChange>;
-  getMonitor(name: string): Promise<MonitorRow | null>;
-  listMonitors(): Promise<MonitorRow[]>;
-  /** Newest first. */
-  listTransitions(monitor: string, options?: { limit?: number }): Promise<MonitorTransitionRow[]>;
-  /** Every closed gate: a queue with at least one row is not claimed from. */
-  listClosedGates(): Promise<QueueGateRow[]>;
-}
-
-/** What code defines about a monitor; stored so that any process can show it. */
-export interface MonitorDefinitionRow {
-  name: string;
-  /** The job type that runs the check (`monitor.<name>`). */
-  jobType: string;
-  /** A description of what is checked, e.g. `GET https://api.example.com/health` or `check()`. */
-  target: string;
-  intervalMs: number;
-  timeoutMs: number;
-  riseAfter: number;
-  fallAfter: number;
-  /** Queues closed while the monitor is OFFLINE (and UNKNOWN with `gateUnknown`). */
-  gates: string[];
-  gateUnknown: boolean;
-}
-
-export interface MonitorCheckResult {
-  at: number;
-  ok: boolean;
-  durationMs: number;
-  error: string | null;
 }
 
 export interface MonitorCheckRecord {
@@ -76,44 +48,4 @@ export interface GateChange {
   opened: string[];
   /** Queues that were open and are closed now. */
   closed: string[];
-}
-
-export interface MonitorRow extends MonitorDefinitionRow {
-  state: MonitorState;
-  successes: number;
-  failures: number;
-  /** Counted checks so far. */
-  checks: number;
-  lastCheck: MonitorCheckResult | null;
-  lastTransition: MonitorTransitionRow | null;
-  /** The queues this monitor holds closed now. */
-  closedQueues: string[];
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface MonitorTransitionRow {
-  monitor: string;
-  seq: number;
-  at: number;
-  from: MonitorState;
-  to: MonitorState;
-  successes: number;
-  failures: number;
-  /** The failing check's error, for a transition to OFFLINE. */
-  error: string | null;
-}
-
-export interface QueueGateRow {
-  queue: string;
-  monitor: string;
-  closedAt: number;
-}
-
-/** Which queues opened and closed between two sets of closed queues (for adapters). */
-export function diffGates(before: ReadonlySet<string>, after: ReadonlySet<string>): GateChange {
-  return {
-    opened: [...before].filter((q) => !after.has(q)).sort(),
-    closed: [...after].filter((q) => !before.has(q)).sort(),
-  };
 }

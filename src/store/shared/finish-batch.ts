@@ -1,4 +1,4 @@
-import type { AttemptFinish } from "./store.ts";
+import type { AttemptFinish } from "../ports/job-store.ts";
 
 /**
  * Whether a finish batch is the common one — every attempt succeeded, all by one worker, with no

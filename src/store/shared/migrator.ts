@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SchemaTooNewError, TickflowError } from "../errors.ts";
+import { SchemaTooNewError, TickflowError } from "../../errors.ts";
 
 export interface Migration {
   version: number;

@@ -1,4 +1,4 @@
-import type { ScheduleDefinitionRow, ScheduleRow } from "./store.ts";
+import type { ScheduleDefinitionRow, ScheduleRow } from "../ports/rows.ts";
 
 /**
  * How a stored code schedule must change to match its definition (syncSchedules, every adapter):
@@ -20,4 +20,18 @@ export function scheduleUpdate(
     JSON.stringify(before.jobOptions) !== JSON.stringify(def.jobOptions);
   if (!changed) return null;
   return { nextFireAt: triggerChanged ? def.initialNextFireAt : before.nextFireAt };
+}
+
+/** A definition's stored columns, in the order both adapters list them: id, job_type … job_options. */
+export function scheduleDefinitionValues(def: ScheduleDefinitionRow): unknown[] {
+  return [
+    def.id,
+    def.jobType,
+    def.payload,
+    JSON.stringify(def.trigger),
+    def.misfire,
+    def.graceMs,
+    def.overlap,
+    JSON.stringify(def.jobOptions),
+  ];
 }

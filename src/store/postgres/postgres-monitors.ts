@@ -1,46 +1,10 @@
+import type pg from "pg";
 import { gateClosed, type MonitorState } from "../../core/hysteresis.ts";
-import {
-  diffGates,
-  type GateChange,
-  type MonitorCheckRecord,
-  type MonitorDefinitionRow,
-  type MonitorRow,
-  type MonitorStore,
-  type MonitorTransitionRow,
-  type QueueGateRow,
-} from "../monitor-store.ts";
-import type { DbRow } from "../rows.ts";
-
-/** A monitor definition's columns, in the order every statement here lists them: name … gate_unknown. */
-const definitionValues = (d: MonitorDefinitionRow): unknown[] => [
-  d.name,
-  d.jobType,
-  d.target,
-  d.intervalMs,
-  d.timeoutMs,
-  d.riseAfter,
-  d.fallAfter,
-  JSON.stringify(d.gates),
-  d.gateUnknown,
-];
-
-/** A connection inside a transaction. */
-export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: DbRow[] }>;
-}
-
-type Woken = readonly { queue: string; runAt: number }[];
-
-export interface PostgresMonitorStoreDeps {
-  /** The adapter's BEGIN … COMMIT on one pooled connection. */
-  transaction<T>(fn: (client: PgQueryable) => Promise<T>): Promise<T>;
-  /** A read on the pool (search_path is tickflow's schema). */
-  read(text: string, values?: unknown[]): Promise<DbRow[]>;
-  /** NOTIFY inside the transaction: other processes hear it when it commits. */
-  notify(client: PgQueryable, jobs: Woken): Promise<void>;
-  /** This store's own listeners (its NOTIFYs are not echoed back to it). */
-  notifyLocal(jobs: Woken): void;
-}
+import type { GateChange, MonitorCheckRecord, MonitorStore } from "../ports/monitor-store.ts";
+import type { MonitorDefinitionRow } from "../ports/rows.ts";
+import { diffGates } from "../shared/gates.ts";
+import { monitorDefinitionValues } from "../shared/monitor-rows.ts";
+import type { PostgresDeps } from "./postgres-deps.ts";
 
 // ── statements (tables from migration 3; unqualified, resolved through search_path) ──────────
 
@@ -76,20 +40,10 @@ const REPLACE_GATES = `WITH gone AS (
 INSERT INTO queue_gates (queue, monitor, closed_at)
 SELECT q, $1::text, $3::bigint FROM unnest($2::text[]) AS q
 ON CONFLICT (queue, monitor) DO NOTHING`;
-const SELECT_MONITORS = `SELECT m.*,
-  (SELECT coalesce(array_agg(g.queue ORDER BY g.queue), '{}') FROM queue_gates AS g WHERE g.monitor = m.name)
-    AS closed_queues,
-  (SELECT row_to_json(t) FROM (
-     SELECT * FROM monitor_transitions AS t WHERE t.monitor = m.name ORDER BY seq DESC, id DESC LIMIT 1) AS t)
-    AS last_transition
-FROM monitors AS m`;
-const SELECT_TRANSITIONS =
-  "SELECT * FROM monitor_transitions WHERE monitor = $1 ORDER BY seq DESC, id DESC LIMIT $2";
-const SELECT_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
 
 /** `store.monitors` on PostgreSQL: the monitors, monitor_transitions and queue_gates tables. */
-export class PostgresMonitorStore implements MonitorStore {
-  constructor(private readonly deps: PostgresMonitorStoreDeps) {}
+export class PostgresMonitors implements MonitorStore {
+  constructor(private readonly deps: PostgresDeps) {}
 
   async syncMonitors(defs: readonly MonitorDefinitionRow[], now: number): Promise<GateChange> {
     return this.write(async (c) => {
@@ -101,7 +55,7 @@ export class PostgresMonitorStore implements MonitorStore {
         await c.query(DELETE_MONITOR, [name]);
       }
       for (const d of defs) {
-        const { rows } = await c.query(UPSERT_DEFINITION, [...definitionValues(d), now]);
+        const { rows } = await c.query(UPSERT_DEFINITION, [...monitorDefinitionValues(d, (b) => b), now]);
         const state = rows[0]!.state as MonitorState;
         await c.query(REPLACE_GATES, [d.name, gateClosed(state, d.gateUnknown) ? d.gates : [], now]);
       }
@@ -112,7 +66,7 @@ export class PostgresMonitorStore implements MonitorStore {
     const { definition: d, check, transition } = record;
     return this.write(async (c) => {
       await c.query(UPSERT_CHECK, [
-        ...definitionValues(d),
+        ...monitorDefinitionValues(d, (b) => b),
         record.state,
         record.successes,
         record.failures,
@@ -139,7 +93,7 @@ export class PostgresMonitorStore implements MonitorStore {
   }
 
   /** Runs `fn` under the monitors lock; returns which queues opened and closed, and wakes workers. */
-  private async write(fn: (client: PgQueryable) => Promise<void>): Promise<GateChange> {
+  private async write(fn: (client: pg.PoolClient) => Promise<void>): Promise<GateChange> {
     const change = await this.deps.transaction(async (c) => {
       await c.query(MONITORS_LOCK);
       const before = await closedQueues(c);
@@ -151,79 +105,11 @@ export class PostgresMonitorStore implements MonitorStore {
     this.deps.notifyLocal(wakeFor(change.opened));
     return change;
   }
-
-  async getMonitor(name: string): Promise<MonitorRow | null> {
-    const [row] = await this.deps.read(`${SELECT_MONITORS} WHERE m.name = $1`, [name]);
-    return row ? toMonitorRow(row) : null;
-  }
-
-  async listMonitors(): Promise<MonitorRow[]> {
-    return (await this.deps.read(`${SELECT_MONITORS} ORDER BY m.name`)).map(toMonitorRow);
-  }
-
-  async listTransitions(monitor: string, options: { limit?: number } = {}): Promise<MonitorTransitionRow[]> {
-    return (await this.deps.read(SELECT_TRANSITIONS, [monitor, options.limit ?? 100])).map(toTransitionRow);
-  }
-
-  async listClosedGates(): Promise<QueueGateRow[]> {
-    return (await this.deps.read(SELECT_GATES)).map((r) => ({
-      queue: r.queue as string,
-      monitor: r.monitor as string,
-      closedAt: Number(r.closed_at),
-    }));
-  }
 }
 
-async function closedQueues(c: PgQueryable): Promise<Set<string>> {
+async function closedQueues(c: pg.PoolClient): Promise<Set<string>> {
   return new Set((await c.query(CLOSED_QUEUES)).rows.map((r) => r.queue as string));
 }
 
 /** A hint that work in these queues is claimable now (runAt 0 wakes a sleeping pool at once). */
 const wakeFor = (queues: readonly string[]) => queues.map((queue) => ({ queue, runAt: 0 }));
-
-const num = (v: unknown): number => Number(v);
-
-function toMonitorRow(r: DbRow): MonitorRow {
-  const last = r.last_transition as DbRow | null;
-  return {
-    name: r.name as string,
-    jobType: r.job_type as string,
-    target: r.target as string,
-    intervalMs: num(r.interval_ms),
-    timeoutMs: num(r.timeout_ms),
-    riseAfter: num(r.rise_after),
-    fallAfter: num(r.fall_after),
-    gates: JSON.parse(r.gates as string) as string[],
-    gateUnknown: r.gate_unknown === true,
-    state: r.state as MonitorState,
-    successes: num(r.successes),
-    failures: num(r.failures),
-    checks: num(r.checks),
-    lastCheck:
-      r.last_check_at === null
-        ? null
-        : {
-            at: num(r.last_check_at),
-            ok: r.last_check_ok === true,
-            durationMs: num(r.last_check_duration_ms),
-            error: (r.last_check_error as string | null) ?? null,
-          },
-    lastTransition: last ? toTransitionRow(last) : null,
-    closedQueues: r.closed_queues as string[],
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function toTransitionRow(r: DbRow): MonitorTransitionRow {
-  return {
-    monitor: r.monitor as string,
-    seq: num(r.seq),
-    at: num(r.at),
-    from: r.from_state as MonitorState,
-    to: r.to_state as MonitorState,
-    successes: num(r.successes),
-    failures: num(r.failures),
-    error: (r.error as string | null) ?? null,
-  };
-}

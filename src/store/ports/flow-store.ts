@@ -1,15 +1,10 @@
-import type {
-  FinishedFlowRunStatus,
-  FlowLastRunStatus,
-  FlowRunStatus,
-  TriggerSource,
-} from "../core/flow-run-state.ts";
-import type { Trigger } from "../core/triggers.ts";
-import type { JobInsert } from "./store.ts";
+import type { FinishedFlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
+import type { JobInsert } from "./job-store.ts";
+import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "./rows.ts";
 
 /**
  * The data-flow part of the store contract (spec §6): `data_flows` and `data_flow_runs`. Every
- * adapter implements it and passes test/contract/flow-store-contract.ts.
+ * adapter implements it as `store.flows` (reads are on `store.queries`) and passes test/contract/flow-store-contract.ts.
  *
  * The one cross-process guarantee: **at most one active (`pending` or `in_progress`) run per
  * flow**, enforced by a partial unique index, not by a flag in memory. A run whose job ended
@@ -51,68 +46,13 @@ export interface FlowStore {
   /** Closes every stale active run as `failed`; returns them (already closed). */
   releaseStaleRuns(now: number): Promise<FlowRunRow[]>;
 
-  getFlow(name: string): Promise<FlowRow | null>;
-  /** Every stored flow (removed ones too, marked), by name. */
-  listFlows(): Promise<FlowRow[]>;
   /** Throws NotFoundError for an unknown flow. */
   setFlowEnabled(name: string, enabled: boolean, now: number): Promise<FlowRow>;
-  getRun(id: string): Promise<FlowRunRow | null>;
-  /** Newest first. */
-  listRuns(filter?: FlowRunFilter): Promise<FlowRunRow[]>;
-  /** Status and duration of the newest `limit` finished runs of `flow`, for statistics. */
-  finishedRunSummaries(
-    flow: string,
-    limit: number,
-  ): Promise<{ status: FinishedFlowRunStatus; durationMs: number | null }[]>;
   /**
    * Deletes finished runs that ended before `endedBefore`, and finished runs beyond the newest
    * `keepPerFlow` of each flow (either limit may be null). Active runs are never deleted.
    */
   pruneRuns(limits: { endedBefore: number | null; keepPerFlow: number | null }): Promise<number>;
-}
-
-/** What the code defines, as stored. */
-export interface FlowDefinitionRow {
-  name: string;
-  /** Null: the flow runs only when triggered. */
-  schedule: Trigger | null;
-  /** The stored schedule that fires the flow (its next fire time is the flow's next run). */
-  scheduleId: string | null;
-  queue: string;
-  /** Retries after a failed first attempt: the flow-run job gets `retries + 1` attempts. */
-  retries: number;
-  timeoutMs: number | null;
-  /** JSON of a core BackoffPolicy. */
-  backoff: string;
-  /** The first fire time, for display until the schedule has one. */
-  nextRunAt: number | null;
-}
-
-export interface FlowRow extends FlowDefinitionRow {
-  enabled: boolean;
-  /** When the flow disappeared from the code; null while defined. */
-  removedAt: number | null;
-  lastRunAt: number | null;
-  lastRunStatus: FlowLastRunStatus | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface FlowRunRow {
-  id: string;
-  flow: string;
-  status: FlowRunStatus;
-  source: TriggerSource;
-  /** Attempt number of the flow-run job this run is (1 for the first). */
-  attempt: number;
-  /** The flow-run job; every retry of one trigger shares it. */
-  jobId: string | null;
-  createdAt: number;
-  startedAt: number | null;
-  endedAt: number | null;
-  durationMs: number | null;
-  errorMessage: string | null;
-  errorStack: string | null;
 }
 
 export interface FlowSyncReport {
@@ -169,17 +109,6 @@ export interface FinishRunResult {
   run: FlowRunRow | null;
   /** The pending run created for the retry. */
   next: FlowRunRow | null;
-}
-
-export interface FlowRunFilter {
-  flow?: string;
-  status?: FlowRunStatus | readonly FlowRunStatus[];
-  source?: TriggerSource;
-  jobId?: string;
-  /** Only runs with an id below this one (paging, newest first). */
-  beforeId?: string;
-  /** Default 100. */
-  limit?: number;
 }
 
 /** Error message of a run closed because its job ended without finishing it. */
