@@ -36,7 +36,8 @@ import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
 import { leasableOnInsert } from "./store/shared/insert-lease.ts";
-import type { Store } from "./store/store.ts";
+import type { Migration } from "./store/shared/migrator.ts";
+import type { MigrationReport, Store } from "./store/store.ts";
 
 export interface TickflowOptions {
   /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` is given. */
@@ -174,6 +175,26 @@ export class Tickflow {
     this.flows.define(...(options.flows ?? []));
   }
 
+  /** The store's dialect. */
+  get dialect(): Store["dialect"] {
+    return this.store.dialect;
+  }
+
+  /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
+  migrate(): Promise<MigrationReport> {
+    return this.store.migrate();
+  }
+
+  /** Migrations the code ships that the database has not applied yet. */
+  pendingMigrations(): Promise<{ version: number; name: string }[]> {
+    return this.store.pendingMigrations();
+  }
+
+  /** Every migration the store's adapter ships, in order. */
+  knownMigrations(): readonly Migration[] {
+    return this.store.knownMigrations();
+  }
+
   /** Registers job types. */
   register(...definitions: JobDefinition<never, never>[]): this {
     for (const definition of definitions) this.registry.register(definition);
@@ -278,7 +299,7 @@ export class Tickflow {
       const optional = this.options.flowsDirOptional;
       this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
     }
-    await this.store.migrate();
+    await this.migrate();
     if (this.databaseClock) {
       // Ticks and due times must be decided on the database's time from the first one.
       if (!this.databaseClock.estimate) await this.databaseClock.sync();

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
+import { redactUrl } from "../config/database-url.ts";
 import { loadConfig } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { TickflowError } from "../errors.ts";
-import { redactUrl } from "../store/open-store.ts";
 import { createTickflow, type Tickflow } from "../tickflow.ts";
 
 /** The validated config named by `--config` / TICKFLOW_CONFIG / ./tickflow.config.ts, with the environment. */
@@ -104,7 +104,7 @@ function asCliError(error: unknown, config: ResolvedConfig): unknown {
 }
 
 export async function requireMigrated(tickflow: Tickflow): Promise<void> {
-  const pending = await tickflow.store.pendingMigrations();
+  const pending = await tickflow.pendingMigrations();
   if (pending.length > 0) {
     throw new CliError(
       `the database has ${pending.length} pending migration(s) (${pending.map(migrationName).join(", ")}): run tickflow migrate`,

@@ -293,12 +293,12 @@ export async function registerDashboard(
 
       dash.get("/schedules", open, async (request, reply) => {
         const now = tickflow.now();
-        const items: ScheduleListItem[] = await Promise.all(
-          (await tickflow.schedules()).map(async (s) => ({
-            ...s,
-            recent: await tickflow.listTicks(s.id, { limit: 24 }),
-          })),
+        const schedules = await tickflow.schedules();
+        const recent = await tickflow.queries.latestTicks(
+          schedules.map((s) => s.id),
+          24,
         );
+        const items: ScheduleListItem[] = schedules.map((s) => ({ ...s, recent: recent.get(s.id) ?? [] }));
         return render(
           request,
           reply,
@@ -311,7 +311,7 @@ export async function registerDashboard(
 
       dash.get("/schedules/:key", open, async (request, reply) => {
         const key = nameParam(request, "key");
-        const schedule = key ? await tickflow.store.queries.getSchedule(key) : null;
+        const schedule = key ? await tickflow.queries.getSchedule(key) : null;
         if (!key || !schedule) return sendError(reply, 404, `No schedule named ${key ?? "that"}.`);
         const limit = (request.query as Record<string, unknown>).limit === "500" ? 500 : 100;
         const ticks = await tickflow.listTicks(key, { limit });
@@ -332,7 +332,7 @@ export async function registerDashboard(
         const now = tickflow.now();
         const [queues, rows] = await Promise.all([
           queueSummaries(tickflow, now),
-          tickflow.store.queries.listJobs({
+          tickflow.queries.listJobs({
             queue,
             states: state ? [state] : undefined,
             beforeId: before ?? undefined,
@@ -384,8 +384,9 @@ export async function registerDashboard(
         const monitor = name ? await tickflow.monitors.get(name) : null;
         if (!name || !monitor) return sendError(reply, 404, `No monitor named ${name ?? "that"}.`);
         const transitions = await tickflow.monitors.transitions(name, { limit: 100 });
-        const jobs = await tickflow.store.queries.listJobs({ type: monitor.jobType, limit: 30 });
-        const checks: JobRunRow[] = (await Promise.all(jobs.map((j) => tickflow.listJobRuns(j.id))))
+        const jobs = await tickflow.queries.listJobs({ type: monitor.jobType, limit: 30 });
+        const runs = await tickflow.queries.listRunsOfJobs(jobs.map((j) => j.id));
+        const checks: JobRunRow[] = [...runs.values()]
           .flat()
           .sort((a, b) => b.startedAt - a.startedAt)
           .slice(0, 30);

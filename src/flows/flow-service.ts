@@ -16,7 +16,7 @@ import type { TickflowEvents } from "../events.ts";
 import type { JobDefinition } from "../runtime/registry.ts";
 import type { ScheduleDefinition } from "../runtime/schedules.ts";
 import type { FlowSyncReport } from "../store/ports/flow-store.ts";
-import type { FlowRow, FlowRunRow } from "../store/ports/rows.ts";
+import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../store/ports/rows.ts";
 import type { FlowRunFilter } from "../store/ports/store-queries.ts";
 import type { Store } from "../store/store.ts";
 import { type FlowDefinition, isFlowDefinition } from "./define-flow.ts";
@@ -140,6 +140,20 @@ export class FlowService {
     const report = await this.host.store.flows.syncFlows(rows, now);
     this.host.events.emit("flow:sync", report);
     return report;
+  }
+
+  /**
+   * Stores one flow defined in this process that the store does not know (or marked removed),
+   * leaving every stored flow as it is (`tickflow trigger` of a flow no running process defined).
+   */
+  async storeIfNew(flow: FlowDefinition): Promise<void> {
+    const stored = await this.host.store.queries.listFlows();
+    const existing = stored.find((f) => f.name === flow.name);
+    if (existing && existing.removedAt === null) return;
+    // A sync marks every flow it is not given as removed: hand it back every active stored flow.
+    const now = Math.floor(this.now());
+    const keep = stored.filter((f) => f.removedAt === null).map(definitionRowOf);
+    await this.host.store.flows.syncFlows([...keep, toFlowDefinitionRow(flow, now)], now);
   }
 
   /** After the schedules are stored: a disabled flow's schedule is paused, so it fires nothing. */
@@ -368,4 +382,17 @@ export class FlowService {
       stats: await this.stats(flow.name),
     };
   }
+}
+
+function definitionRowOf(f: FlowRow): FlowDefinitionRow {
+  return {
+    name: f.name,
+    schedule: f.schedule,
+    scheduleId: f.scheduleId,
+    queue: f.queue,
+    retries: f.retries,
+    timeoutMs: f.timeoutMs,
+    backoff: f.backoff,
+    nextRunAt: f.nextRunAt,
+  };
 }

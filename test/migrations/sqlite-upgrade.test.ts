@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { shippedMigrations } from "../../src/store/migrations.ts";
 import { checksumOf } from "../../src/store/shared/migrator.ts";
-import { sqliteMigrations } from "../../src/store/sqlite/sqlite-migrations.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { tempDir } from "../helpers/sqlite.ts";
+
+const sqliteMigrations = shippedMigrations("sqlite");
 
 const T0 = 1_700_000_000_000;
 /** `x IN (a, b, c …)`: SQLite builds an ephemeral table for it on every statement run. */

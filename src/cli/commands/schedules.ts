@@ -9,7 +9,7 @@ async function withTickflow<T>(command: Command, fn: (tickflow: Tickflow) => Pro
   const config = await loadConfig({ file: command.optsWithGlobals().config });
   const tickflow = await createTickflow({ databaseUrl: config.database });
   try {
-    await tickflow.store.migrate();
+    await tickflow.migrate();
     return await fn(tickflow);
   } finally {
     await tickflow.stop();

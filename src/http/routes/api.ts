@@ -103,7 +103,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   api.get("/jobs", async (request) => {
     const q = parseInput(jobQuery, request.query, "query");
-    const jobs = await tickflow.store.queries.listJobs({
+    const jobs = await tickflow.queries.listJobs({
       queue: q.queue,
       states: q.state,
       type: q.type,
@@ -142,7 +142,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   api.get("/schedules/:key", async (request) => {
     const { key } = keyParam(request.params);
-    const schedule = await tickflow.store.queries.getSchedule(key);
+    const schedule = await tickflow.queries.getSchedule(key);
     if (!schedule) throw new NotFoundError(`schedule "${key}"`);
     return {
       schedule: scheduleView(schedule),
@@ -153,7 +153,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   api.get("/schedules/:key/ticks", async (request) => {
     const { key } = keyParam(request.params);
     const q = parseInput(tickQuery, request.query, "query");
-    if (!(await tickflow.store.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
+    if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
     const since = q.since === undefined ? undefined : Date.parse(q.since);
     return { ticks: (await tickflow.listTicks(key, { limit: q.limit, since })).map(tickView) };
   });

@@ -26,14 +26,14 @@ export async function checkComponents(deps: HttpDeps): Promise<Record<string, Co
   const components: Record<string, Component> = {};
   const started = performance.now();
   try {
-    await withTimeout(tickflow.store.queries.nextScheduleFireAt(), STORE_PING_TIMEOUT_MS);
+    await withTimeout(tickflow.queries.nextScheduleFireAt(), STORE_PING_TIMEOUT_MS);
     components.store = {
       status: "ok",
-      dialect: tickflow.store.dialect,
+      dialect: tickflow.dialect,
       latencyMs: round(performance.now() - started),
     };
   } catch (error) {
-    components.store = { status: "fail", dialect: tickflow.store.dialect, error: (error as Error).message };
+    components.store = { status: "fail", dialect: tickflow.dialect, error: (error as Error).message };
   }
   const { state, scheduler } = tickflow.lifecycle;
   if (scheduler) components.scheduler = { status: state === "running" ? "ok" : "stopped", state };

@@ -31,7 +31,7 @@ async function triggerDueFlows(
   const answer: HeartbeatAnswer = { triggered: [], skipped: [] };
   const now = tickflow.now();
   // The stored rows are all the due check needs (flows.list() adds run statistics: too slow here).
-  for (const flow of await tickflow.store.queries.listFlows()) {
+  for (const flow of await tickflow.queries.listFlows()) {
     if (flow.removedAt !== null) continue;
     const decision = flowDueDecision(flow, now, nextAfter);
     if (!decision.due) {

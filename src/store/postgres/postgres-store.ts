@@ -1,5 +1,6 @@
 import pg from "pg";
 import { ConfigError } from "../../errors.ts";
+import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
 import { PostgresConnections } from "./postgres-connections.ts";
@@ -7,10 +8,11 @@ import type { PostgresDeps } from "./postgres-deps.ts";
 import { PostgresFlows } from "./postgres-flows.ts";
 import { PostgresHints } from "./postgres-hints.ts";
 import { PostgresJobs } from "./postgres-jobs.ts";
-import { postgresMigrations } from "./postgres-migrations.ts";
 import { PostgresMonitors } from "./postgres-monitors.ts";
 import { PostgresReads } from "./postgres-reads.ts";
 import { PostgresSchedules } from "./postgres-schedules.ts";
+
+const POSTGRES_MIGRATIONS = shippedMigrations("postgres");
 
 // ── statements (the migration ledger and the clock) ─────────────────────────
 
@@ -108,14 +110,14 @@ export class PostgresStore implements Store {
       await c.query(setLocalSearchPath(schema));
       await c.query(CREATE_LEDGER);
       const applied = (await c.query(SELECT_LEDGER)).rows as AppliedMigration[];
-      const pending = planMigrations(postgresMigrations, applied);
+      const pending = planMigrations(POSTGRES_MIGRATIONS, applied);
       for (const migration of pending) {
         await c.query(migration.sql);
         await c.query(INSERT_LEDGER, [migration.version, migration.name, checksumOf(migration), Date.now()]);
       }
       return {
         applied: pending.map(({ version, name }) => ({ version, name })),
-        version: postgresMigrations.at(-1)?.version ?? 0,
+        version: POSTGRES_MIGRATIONS.at(-1)?.version ?? 0,
       };
     });
   }
@@ -126,11 +128,11 @@ export class PostgresStore implements Store {
     const applied = row?.present
       ? ((await this.db.read(SELECT_LEDGER)) as unknown as AppliedMigration[])
       : [];
-    return planMigrations(postgresMigrations, applied).map(({ version, name }) => ({ version, name }));
+    return planMigrations(POSTGRES_MIGRATIONS, applied).map(({ version, name }) => ({ version, name }));
   }
 
   knownMigrations(): readonly Migration[] {
-    return postgresMigrations;
+    return POSTGRES_MIGRATIONS;
   }
 
   close(): Promise<void> {

@@ -1,15 +1,17 @@
 import { EventEmitter } from "node:events";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
+import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
 import { SqliteJobs } from "./sqlite-jobs.ts";
-import { sqliteMigrations } from "./sqlite-migrations.ts";
 import { SqliteMonitors } from "./sqlite-monitors.ts";
 import { SqliteReads } from "./sqlite-reads.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
+
+const SQLITE_MIGRATIONS = shippedMigrations("sqlite");
 
 // ── statements (the migration ledger) ───────────────────────────────────────
 
@@ -108,7 +110,7 @@ export class SqliteStore implements Store {
   async migrate(): Promise<MigrationReport> {
     return this.write(() => {
       this.ensureLedger();
-      const pending = planMigrations(sqliteMigrations, this.appliedMigrations());
+      const pending = planMigrations(SQLITE_MIGRATIONS, this.appliedMigrations());
       for (const migration of pending) {
         this.db.exec(migration.sql);
         this.db
@@ -117,7 +119,7 @@ export class SqliteStore implements Store {
       }
       return {
         applied: pending.map(({ version, name }) => ({ version, name })),
-        version: sqliteMigrations.at(-1)?.version ?? 0,
+        version: SQLITE_MIGRATIONS.at(-1)?.version ?? 0,
       };
     });
   }
@@ -125,7 +127,7 @@ export class SqliteStore implements Store {
   async pendingMigrations(): Promise<{ version: number; name: string }[]> {
     const hasLedger = this.db.prepare(HAS_LEDGER).get();
     const applied = hasLedger ? this.appliedMigrations() : [];
-    return planMigrations(sqliteMigrations, applied).map(({ version, name }) => ({ version, name }));
+    return planMigrations(SQLITE_MIGRATIONS, applied).map(({ version, name }) => ({ version, name }));
   }
 
   private ensureLedger(): void {
@@ -137,7 +139,7 @@ export class SqliteStore implements Store {
   }
 
   knownMigrations(): readonly Migration[] {
-    return sqliteMigrations;
+    return SQLITE_MIGRATIONS;
   }
 
   async close(): Promise<void> {
