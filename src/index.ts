@@ -36,6 +36,7 @@ export {
 } from "./core/misfire.ts";
 export { previewFireTimes } from "./core/triggers.ts";
 export * from "./errors.ts";
+export type { FlowEventMap, FlowRunEvent } from "./events.ts";
 export {
   type MonitorCheckEvent,
   type MonitorTransitionEvent,
@@ -43,7 +44,6 @@ export {
   type TickflowEventName,
   TickflowEvents,
 } from "./events.ts";
-export type { FlowEventMap, FlowRunEvent } from "./flow-events.ts";
 export { defineFlow, type FlowContext, type FlowDefinition, type FlowOptions } from "./flows/define-flow.ts";
 export type { FlowService, FlowStatus, TriggerOptions } from "./flows/flow-service.ts";
 export { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "./flows/load-flows.ts";

@@ -5,7 +5,7 @@ import { JOB_STATES, type JobState } from "../core/job-state.ts";
 import { isValidName } from "../core/names.ts";
 import { TickflowError } from "../errors.ts";
 import { createTokenCheck } from "../http/auth.ts";
-import type { HttpDeps } from "../http/server.ts";
+import type { HttpDeps } from "../http/deps.ts";
 import type { JobRunRow } from "../store/ports/rows.ts";
 import { getFlowStatus, heartbeatMinutes, listFlowStatuses, queueSummaries, recentFailures } from "./data.ts";
 import { type Html, html } from "./html.ts";

@@ -1,11 +1,8 @@
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import type { ResolvedHttpConfig } from "../config/http-schema.ts";
 import { type CidrRule, matchesAny, parseCidrList, resolveClientIp } from "../core/cidr.ts";
-import type { Heartbeat } from "../jobs/heartbeat.ts";
-import type { Logger } from "../logger.ts";
-import type { Tickflow } from "../tickflow.ts";
 import { createTokenCheck } from "./auth.ts";
+import type { HttpDeps } from "./deps.ts";
 import { createErrorHandler, errorBody } from "./errors.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerHealthRoute } from "./routes/health.ts";
@@ -14,13 +11,6 @@ import { registerMetricsRoute } from "./routes/metrics.ts";
 
 /** 64 KiB: the API takes small JSON bodies (payloads, filters); anything bigger is a mistake or abuse. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
-
-export interface HttpDeps {
-  tickflow: Tickflow;
-  heartbeat: Heartbeat | null;
-  config: ResolvedHttpConfig;
-  logger: Logger;
-}
 
 declare module "fastify" {
   interface FastifyRequest {

@@ -4,7 +4,7 @@ import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { registerMonitorRoutes } from "./monitors.ts";

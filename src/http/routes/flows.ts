@@ -5,7 +5,7 @@ import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { FlowStatus } from "../../flows/flow-service.ts";
 import type { FlowRunRow } from "../../store/ports/rows.ts";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 
 const iso = (ms: number | null | undefined) =>

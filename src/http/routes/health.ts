@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 
 /** A store that does not answer within this is unhealthy: the scheduler could not fire either. */
 const STORE_PING_TIMEOUT_MS = 2_000;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { flowDueDecision, memoizedNextFireAt } from "../../core/flow-due.ts";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 
 export interface HeartbeatAnswer {
   triggered: { flow: string; runId: string }[];

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 
 const HEARTBEAT_STATUS_VALUE = { ok: 0, late: 1, missing: 2 } as const;
 const MONITOR_STATE_VALUE: Record<string, number> = { UNKNOWN: 0, ONLINE: 1, OFFLINE: 2 };

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { MonitorRow, MonitorTransitionRow } from "../../store/ports/rows.ts";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 
 const iso = (ms: number | null | undefined) =>
