@@ -5,17 +5,23 @@ import { systemClock } from "./core/clock.ts";
 import { previewFireTimes } from "./core/triggers.ts";
 import { NotFoundError, TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
-import type { FlowDefinition } from "./flows/define-flow.ts";
-import { FlowService } from "./flows/flow-service.ts";
+import type { FeatureHost } from "./feature.ts";
+import { composeFeatures } from "./features.ts";
+import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
 import { type Logger, silentLogger } from "./logger.ts";
+import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
+
+export type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
+
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
-import { Monitors } from "./monitors/monitors.ts";
+import type { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
-import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
-import { Maintenance } from "./runtime/maintenance.ts";
+import { startEngine } from "./runtime/engine.ts";
+import { buildJobInsert, type EnqueueOptions, type PayloadOf, typeName } from "./runtime/enqueue.ts";
+import type { Maintenance } from "./runtime/maintenance.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -23,14 +29,14 @@ import {
   type JobOptions,
   JobRegistry,
 } from "./runtime/registry.ts";
-import { Scheduler } from "./runtime/scheduler.ts";
+import type { Scheduler } from "./runtime/scheduler.ts";
 import {
   defineSchedule,
   type ScheduleDefinition,
   type ScheduleOptions,
   toScheduleRow,
 } from "./runtime/schedules.ts";
-import { WorkerPool } from "./runtime/worker-pool.ts";
+import type { WorkerPool } from "./runtime/worker-pool.ts";
 import { openStore } from "./store/open-store.ts";
 import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
@@ -39,74 +45,12 @@ import { leasableOnInsert } from "./store/shared/insert-lease.ts";
 import type { Migration } from "./store/shared/migrator.ts";
 import type { MigrationReport, Store } from "./store/store.ts";
 
-export interface TickflowOptions {
-  /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` is given. */
-  databaseUrl?: string;
-  /** An opened store (tests, embedding). The caller keeps ownership unless `ownsStore`. */
-  store?: Store;
-  jobs?: readonly JobDefinition<never, never>[];
-  schedules?: readonly ScheduleDefinition[];
-  /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options such as `{ name, url }`. */
-  monitors?: readonly (MonitorDefinition | MonitorOptions)[];
-  /** Data flows (spec §6): `defineFlow(…)` results. */
-  flows?: readonly FlowDefinition[];
-  /** A flows folder loaded at `start()`: each file default-exports a flow or an array of flows. */
-  flowsDir?: string;
-  /** With `flowsDir`: a missing folder is no error (the config's default `./flows`). */
-  flowsDirOptional?: boolean;
-  /** Finished flow runs older than this are deleted (default 30 days; null keeps them). */
-  flowRunRetentionMs?: number | null;
-  /** At most this many finished runs are kept per flow (default 1000; null: no limit). */
-  flowRunsKept?: number | null;
-  /** Jobs run at once by this process's worker pool (default 10). */
-  concurrency?: number;
-  /** Queues this process works; all when omitted. */
-  queues?: string[];
-  /** How long a claim holds a job before another worker may take it (default 30 s). */
-  leaseMs?: number;
-  /** Idle polling floor for work added by other processes (default 1000 ms). */
-  pollIntervalMs?: number;
-  /** Time given to running jobs at shutdown before they are aborted and released (default 10 s). */
-  shutdownGraceMs?: number;
-  /** Finished jobs older than this are pruned (default 7 days; null keeps all). */
-  retentionMs?: number | null;
-  logger?: Logger;
-  clock?: Clock;
-  random01?: () => number;
-  workerId?: string;
-}
-
-export interface StartOptions {
-  /** Run the worker pool (default true). */
-  worker?: boolean;
-  /** Run the scheduler (default true). */
-  scheduler?: boolean;
-  /** Reconcile code-defined schedules with the store (default: when the scheduler runs). */
-  syncSchedules?: boolean;
-}
-
-export interface EnqueueManyItem {
-  type: string | JobDefinition<never, never>;
-  payload?: unknown;
-  options?: EnqueueOptions;
-}
-
-export interface ScheduleStatus extends ScheduleRow {
-  lastTick: TickRow | null;
-}
-
-type PayloadOf<D> = D extends JobDefinition<infer P, unknown> ? P : unknown;
-
 /**
  * A tickflow instance: the job registry, the store and the services (worker pool, scheduler,
  * maintenance) around them. Create it with `createTickflow`.
  */
 export class Tickflow {
-  /**
-   * @internal The store with its write ports: the runtime and the features only. Surfaces (HTTP,
-   * dashboard, CLI) read through `queries` and act through this facade's methods
-   * (test/architecture.test.ts).
-   */
+  /** @internal With its write ports: runtime and features only; surfaces use `queries` and this facade. */
   readonly store: Store;
   /** Every read of the store (jobs, runs, schedules, ticks, flows, monitors), batch reads included. */
   readonly queries: StoreQueries;
@@ -150,29 +94,18 @@ export class Tickflow {
     this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
     for (const job of options.jobs ?? []) this.register(job);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
-    this.monitors = new Monitors({
-      store,
-      events: this.events,
-      now: () => this.clock.now(),
-      register: (definition) => this.register(definition),
-      addSchedule: (definition) => this.addSchedule(definition),
-    });
-    for (const monitor of options.monitors ?? []) this.monitors.add(monitor);
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event }, `a listener of ${event} threw (ignored): ${String(error)}`);
     this.unsubscribeFlowLogs = subscribeFlowLogs(this.events, this.logger);
-    this.flows = new FlowService(
-      {
-        store,
-        events: this.events,
-        now: () => this.clock.now(),
-        register: (definition) => this.register(definition),
-        addSchedule: (definition) => void this.addSchedule(definition),
-        hasSchedule: (key) => this.scheduleDefinitions.has(key),
-      },
-      { runRetentionMs: options.flowRunRetentionMs, runsKeptPerFlow: options.flowRunsKept },
-    );
-    this.flows.define(...(options.flows ?? []));
+    const host: FeatureHost = {
+      store,
+      events: this.events,
+      now: () => this.clock.now(),
+      register: (definition) => void this.register(definition),
+      addSchedule: (definition) => void this.addSchedule(definition),
+      hasSchedule: (key) => this.scheduleDefinitions.has(key),
+    };
+    ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
   }
 
   /** The store's dialect. */
@@ -312,45 +245,21 @@ export class Tickflow {
       await this.flows.pauseDisabledSchedules();
     }
     this.flows.start();
-    const o = this.options;
-    const leaseMs = o.leaseMs ?? 30_000;
-    this.maintenance = new Maintenance({
-      store: this.store,
-      events: this.events,
-      now,
-      rescueIntervalMs: Math.max(50, Math.min(5_000, Math.floor(leaseMs / 2))),
-      retentionMs: o.retentionMs === undefined ? 7 * 86_400_000 : o.retentionMs,
-    });
-    this.maintenance.start();
-    if (runScheduler) {
-      this.scheduler = new Scheduler({
+    const engine = startEngine(
+      {
         store: this.store,
         events: this.events,
         logger: this.logger,
-        now,
-        maxSleepMs: 1_000,
-        // Ticks are decided just ahead of time and run on time; an injected clock (tests) that
-        // moves by hand gets decisions exactly at the nominal time instead.
-        leadMs: this.options.clock ? 0 : 50,
-      });
-      this.scheduler.start();
-    }
-    if (options.worker ?? true) {
-      this.pool = new WorkerPool({
-        store: this.store,
         registry: this.registry,
-        events: this.events,
-        logger: this.logger,
         workerId: this.workerId,
-        concurrency: o.concurrency ?? 10,
-        queues: o.queues,
-        leaseMs,
-        pollIntervalMs: o.pollIntervalMs ?? 1_000,
         now,
         random01: this.random01,
-      });
-      this.pool.start();
-    }
+        injectedClock: this.options.clock !== undefined,
+      },
+      this.options,
+      { scheduler: runScheduler, worker: options.worker ?? true },
+    );
+    ({ maintenance: this.maintenance, scheduler: this.scheduler, pool: this.pool } = engine);
   }
 
   /** Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted. */
@@ -461,10 +370,6 @@ export class Tickflow {
     this.scheduler?.wake();
     return row;
   }
-}
-
-function typeName(type: string | JobDefinition<never, never>): string {
-  return typeof type === "string" ? type : type.name;
 }
 
 /** The composition root: opens the store named by the options and wires the services. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
+import ts from "typescript";
 
 /** Every relative import of every file under src/, as repo-relative paths. */
 function importGraph(): Map<string, string[]> {
@@ -162,5 +163,33 @@ describe("architecture: the store's shape", () => {
         SQL.test(readFileSync(file, "utf8")),
     );
     assert.deepEqual(bad, []);
+  });
+});
+
+describe("architecture: small files, short functions", () => {
+  const sources = [...graph.keys()].filter((file) => !file.endsWith(".generated.ts"));
+
+  it("no file in src/ is over 400 lines", () => {
+    const long = sources
+      .map((file) => [file, readFileSync(file, "utf8").split("\n").length] as const)
+      .filter(([, lines]) => lines > 400);
+    assert.deepEqual(long, []);
+  });
+
+  it("no function in src/ is over 120 lines", () => {
+    const long: string[] = [];
+    for (const file of sources) {
+      const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node) => {
+        if (ts.isFunctionLike(node) && "body" in node && node.body) {
+          const line = (pos: number) => source.getLineAndCharacterOfPosition(pos).line;
+          const lines = line(node.body.getEnd()) - line(node.getStart(source)) + 1;
+          if (lines > 120) long.push(`${file}:${line(node.getStart(source)) + 1} (${lines} lines)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    assert.deepEqual(long, []);
   });
 });

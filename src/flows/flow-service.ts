@@ -12,30 +12,19 @@ import {
   InvalidOptionError,
   UnknownFlowError,
 } from "../errors.ts";
-import type { TickflowEvents } from "../events.ts";
+import type { Feature, FeatureHost } from "../feature.ts";
 import type { JobDefinition } from "../runtime/registry.ts";
-import type { ScheduleDefinition } from "../runtime/schedules.ts";
 import type { FlowSyncReport } from "../store/ports/flow-store.ts";
 import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../store/ports/rows.ts";
 import type { FlowRunFilter } from "../store/ports/store-queries.ts";
-import type { Store } from "../store/store.ts";
 import { type FlowDefinition, isFlowDefinition } from "./define-flow.ts";
 import { createFlowRunJob } from "./flow-run-job.ts";
 import { emitAbandoned, emitEnqueue } from "./flow-runs.ts";
 import { toFlowDefinitionRow, toFlowSchedule } from "./sync-flows.ts";
 import { type FlowTriggerAnswer, flowRunJobInsert } from "./trigger-flow.ts";
 
-/** What the Tickflow instance lends its flows. */
-export interface FlowServiceHost {
-  readonly store: Store;
-  readonly events: TickflowEvents;
-  now(): number;
-  /** Registers a job type (the flow-run job). */
-  register(job: JobDefinition<never, never>): void;
-  /** Adds a code-defined schedule, stored by the schedule reconciliation at start. */
-  addSchedule(schedule: ScheduleDefinition): void;
-  hasSchedule(key: string): boolean;
-}
+/** What the Tickflow instance lends its flows (the host every feature gets). */
+export type FlowServiceHost = FeatureHost;
 
 export interface FlowServiceOptions {
   /** Finished runs older than this are deleted (default 30 days; null keeps them). */
@@ -70,7 +59,8 @@ const PRUNE_INTERVAL_MS = 3_600_000;
  * Data flows on a Tickflow instance (`tickflow.flows`): definitions, their startup sync, triggers,
  * and the reads the HTTP API and the CLI show (flows with last status, next run and stats; runs).
  */
-export class FlowService {
+export class FlowService implements Feature {
+  readonly name = "flows";
   private readonly definitions = new Map<string, FlowDefinition>();
   private readonly options: Required<FlowServiceOptions>;
   private sweepTimer: NodeJS.Timeout | undefined;

@@ -1,6 +1,7 @@
 import { gateClosed, type Hysteresis, INITIAL_HYSTERESIS, isMonitorState, step } from "../core/hysteresis.ts";
 import { InvalidOptionError } from "../errors.ts";
 import type { TickflowEvents } from "../events.ts";
+import type { Feature } from "../feature.ts";
 import { defineJob, type JobContext, type JobDefinition } from "../runtime/registry.ts";
 import { defineSchedule, type ScheduleDefinition } from "../runtime/schedules.ts";
 import type { MonitorCheckResult, MonitorRow, MonitorTransitionRow } from "../store/ports/rows.ts";
@@ -50,7 +51,8 @@ export class MonitorStopping extends Error {
  * schedule (misfire "skip", overlap "skip"), so it is scheduled, leased, recorded and visible like
  * any job; this class adds the handler that checks, steps the hysteresis and publishes the result.
  */
-export class Monitors {
+export class Monitors implements Feature {
+  readonly name = "monitors";
   private readonly definitions = new Map<string, MonitorDefinition>();
   private readonly inflight = new Set<AbortController>();
   private stopping = false;

@@ -2,7 +2,7 @@ import { type Duration, parseDuration } from "../core/duration.ts";
 import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
 import type { JobInsert } from "../store/ports/job-store.ts";
-import { type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
+import { type JobDefinition, type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
 
 export interface EnqueueOptions extends JobOptions {
   /** Run at this instant (Date or epoch ms). Exclusive with `delay`. */
@@ -71,4 +71,11 @@ export function buildJobInsert(
     backoff: JSON.stringify(resolved.backoff),
     stateKey: options.stateKey ?? null,
   };
+}
+
+/** The payload type a job definition takes (`unknown` for a type given by name). */
+export type PayloadOf<D> = D extends JobDefinition<infer P, unknown> ? P : unknown;
+
+export function typeName(type: string | JobDefinition<never, never>): string {
+  return typeof type === "string" ? type : type.name;
 }
