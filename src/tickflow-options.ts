@@ -5,6 +5,7 @@ import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monito
 import type { EnqueueOptions } from "./runtime/enqueue.ts";
 import type { JobDefinition } from "./runtime/registry.ts";
 import type { ScheduleDefinition } from "./runtime/schedules.ts";
+import type { CREATE_TICKFLOW_KEYS } from "./runtime/tickflow-options.ts";
 import type { ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { Store } from "./store/store.ts";
 
@@ -63,3 +64,8 @@ export interface EnqueueManyItem {
 export interface ScheduleStatus extends ScheduleRow {
   lastTick: TickRow | null;
 }
+
+// Compile-time: CREATE_TICKFLOW_KEYS names every key of TickflowOptions and nothing else.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const optionKeysComplete: Same<keyof TickflowOptions, (typeof CREATE_TICKFLOW_KEYS)[number]> = true;
+void optionKeysComplete;

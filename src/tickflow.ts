@@ -20,7 +20,13 @@ import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
 import { startEngine } from "./runtime/engine.ts";
-import { buildJobInsert, type EnqueueOptions, type PayloadOf, typeName } from "./runtime/enqueue.ts";
+import {
+  buildJobInsert,
+  checkEnqueueManyItems,
+  type EnqueueOptions,
+  type PayloadOf,
+  typeName,
+} from "./runtime/enqueue.ts";
 import type { Maintenance } from "./runtime/maintenance.ts";
 import {
   defineJob,
@@ -36,6 +42,7 @@ import {
   type ScheduleOptions,
   toScheduleRow,
 } from "./runtime/schedules.ts";
+import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
 import type { WorkerPool } from "./runtime/worker-pool.ts";
 import { openStore } from "./store/open-store.ts";
 import type { InsertResult } from "./store/ports/job-store.ts";
@@ -175,6 +182,7 @@ export class Tickflow {
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
   async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
+    checkEnqueueManyItems(items);
     const now = this.clock.now();
     const inserts = items.map((item) =>
       buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
@@ -374,6 +382,7 @@ export class Tickflow {
 
 /** The composition root: opens the store named by the options and wires the services. */
 export async function createTickflow(options: TickflowOptions = {}): Promise<Tickflow> {
+  checkTickflowOptions(options);
   let tickflow: Tickflow | undefined;
   const store =
     options.store ??

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { FailureBackoff, LOGIN_BACKOFF } from "../core/failure-backoff.ts";
 import type { HttpDeps } from "../http/deps.ts";
 import { BASE } from "./layout.ts";
 import { type DashboardContext, open, sendError } from "./routes/context.ts";
@@ -25,6 +26,9 @@ declare module "fastify" {
 export interface DashboardOptions {
   /** Sessions (tests inject one with a clock); default a new in-memory store. */
   sessions?: SessionStore;
+  /** Failed-login back-off (tests inject rules and a clock); default LOGIN_BACKOFF on Date.now. */
+  loginBackoff?: FailureBackoff;
+  now?: () => number;
 }
 
 /**
@@ -42,6 +46,8 @@ export async function registerDashboard(
   const ctx: DashboardContext = {
     ...deps,
     sessions: options.sessions ?? new SessionStore(),
+    loginBackoff: options.loginBackoff ?? new FailureBackoff(LOGIN_BACKOFF),
+    now: options.now ?? Date.now,
     protocolOf: protocolFrom(deps.config.trustedProxies),
   };
   await app.register(

@@ -75,7 +75,7 @@ export function registerSecurity(dash: FastifyInstance, ctx: DashboardContext): 
       logger.warn(
         {
           ip: request.clientIp,
-          url: request.url.split("?")[0],
+          url: request.url,
           origin: header(request, "origin") ?? null,
         },
         "dashboard: cross-site request refused",

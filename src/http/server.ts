@@ -2,7 +2,7 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { type CidrRule, matchesAny, parseCidrList, resolveClientIp } from "../core/cidr.ts";
 import { createTokenCheck } from "./auth.ts";
-import type { HttpDeps } from "./deps.ts";
+import { HTTP_TIMEOUTS, type HttpDeps } from "./deps.ts";
 import { createErrorHandler, errorBody } from "./errors.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerHealthRoute } from "./routes/health.ts";
@@ -11,6 +11,8 @@ import { registerMetricsRoute } from "./routes/metrics.ts";
 
 /** 64 KiB: the API takes small JSON bodies (payloads, filters); anything bigger is a mistake or abuse. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export { HTTP_TIMEOUTS, type HttpTimeouts } from "./deps.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -35,7 +37,11 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   const allowed: CidrRule[] = parseCidrList(config.allowedIps, "allowedIps");
   const trusted: CidrRule[] = parseCidrList(config.trustedProxies, "trustedProxies");
   const checkToken = createTokenCheck(config.tokens);
+  const timeouts = { ...HTTP_TIMEOUTS, ...deps.timeouts };
   const app = Fastify({
+    connectionTimeout: timeouts.idleMs,
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkEveryMs },
     bodyLimit: BODY_LIMIT_BYTES,
     logger: false,
     trustProxy: false,
@@ -85,11 +91,12 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
 
   app.addHook("onResponse", async (request, reply) => {
-    // Method, route, status and client only: never headers or bodies (tokens live there).
+    // Method, route, status and client only: never headers or bodies (tokens live there). The
+    // logger redacts the query string of every `url` field (src/core/redact-url.ts).
     logger.debug(
       {
         method: request.method,
-        url: request.routeOptions.url ?? request.url.split("?")[0],
+        url: request.routeOptions.url ?? request.url,
         status: reply.statusCode,
         ip: request.clientIp,
         ms: Math.round(reply.elapsedTime),

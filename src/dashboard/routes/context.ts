@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ResolvedHttpConfig } from "../../config/http-schema.ts";
+import type { FailureBackoff } from "../../core/failure-backoff.ts";
 import { isValidName } from "../../core/names.ts";
 import type { Heartbeat } from "../../jobs/heartbeat.ts";
 import type { Logger } from "../../logger.ts";
@@ -15,6 +16,10 @@ export interface DashboardContext {
   config: ResolvedHttpConfig;
   logger: Logger;
   sessions: SessionStore;
+  /** Failed-login back-off of the dashboard's one account. */
+  loginBackoff: FailureBackoff;
+  /** The back-off's clock. */
+  now(): number;
   /** `https` when the client used TLS: directly, or per X-Forwarded-Proto from a trusted proxy. */
   protocolOf(request: FastifyRequest): "http" | "https";
 }

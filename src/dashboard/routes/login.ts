@@ -28,9 +28,12 @@ function readStatic(name: string): string {
  * a session cookie from the login page (the API token, checked in constant time), a CSRF token in
  * every form and a same-origin check on every POST.
  */
+/** The dashboard's one account: whoever holds an API token. The back-off is kept per account. */
+const LOGIN_ACCOUNT = "api-token";
+
 /** The login page, login and logout, and the two static assets. */
 export function registerLoginRoutes(dash: FastifyInstance, ctx: DashboardContext): void {
-  const { config, logger, sessions, protocolOf } = ctx;
+  const { config, logger, sessions, protocolOf, loginBackoff, now } = ctx;
   const checkToken = createTokenCheck(config.tokens);
   const css = readStatic("dashboard.css");
   const js = readStatic("dashboard.js");
@@ -45,14 +48,39 @@ export function registerLoginRoutes(dash: FastifyInstance, ctx: DashboardContext
     const body = (request.body ?? {}) as Record<string, unknown>;
     const next = safeNextPath(body.next);
     const token = typeof body.token === "string" ? body.token.trim() : "";
-    if (!checkToken(`Bearer ${token}`)) {
-      logger.warn({ ip: request.clientIp }, "dashboard: login refused (wrong token)");
+    const noToken = config.tokens.length === 0;
+    // Locked after repeated failures: refused without looking at the token, so a lock cannot be guessed through.
+    const waitMs = loginBackoff.retryInMs(LOGIN_ACCOUNT, now());
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1_000);
+      logger.warn(
+        {
+          ip: request.clientIp,
+          failures: loginBackoff.failures(LOGIN_ACCOUNT, now()),
+          retryInSeconds: seconds,
+        },
+        "dashboard: login refused (locked after repeated wrong tokens)",
+      );
+      reply.header("retry-after", String(seconds));
       return sendHtml(
         reply,
-        401,
-        loginPage({ next, error: "That token is not valid.", noToken: config.tokens.length === 0 }),
+        429,
+        loginPage({ next, error: `Too many wrong tokens: try again in ${seconds} s.`, noToken }),
       );
     }
+    if (!checkToken(`Bearer ${token}`)) {
+      const lockMs = loginBackoff.fail(LOGIN_ACCOUNT, now());
+      logger.warn(
+        {
+          ip: request.clientIp,
+          failures: loginBackoff.failures(LOGIN_ACCOUNT, now()),
+          lockedForSeconds: Math.ceil(lockMs / 1_000),
+        },
+        "dashboard: login refused (wrong token)",
+      );
+      return sendHtml(reply, 401, loginPage({ next, error: "That token is not valid.", noToken }));
+    }
+    loginBackoff.succeed(LOGIN_ACCOUNT);
     sessions.destroy(cookieOf(request));
     const { id } = sessions.create();
     logger.info({ ip: request.clientIp }, "dashboard: logged in");
