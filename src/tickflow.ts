@@ -61,6 +61,8 @@ export class Tickflow {
   readonly store: Store;
   /** Every read of the store (jobs, runs, schedules, ticks, flows, monitors), batch reads included. */
   readonly queries: StoreQueries;
+  /** The store's dialect. */
+  readonly dialect: Store["dialect"];
   readonly events = new TickflowEvents();
   readonly logger: Logger;
   readonly registry = new JobRegistry();
@@ -87,6 +89,7 @@ export class Tickflow {
   constructor(store: Store, options: TickflowOptions, ownsStore: boolean, databaseClock?: DatabaseClock) {
     this.store = store;
     this.queries = store.queries;
+    this.dialect = store.dialect;
     this.options = options;
     this.ownsStore = ownsStore;
     this.databaseClock = options.clock ? undefined : databaseClock;
@@ -113,11 +116,6 @@ export class Tickflow {
       hasSchedule: (key) => this.scheduleDefinitions.has(key),
     };
     ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
-  }
-
-  /** The store's dialect. */
-  get dialect(): Store["dialect"] {
-    return this.store.dialect;
   }
 
   /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
@@ -326,8 +324,7 @@ export class Tickflow {
     return this.clock.now();
   }
 
-  // ── reads and admin actions ────────────────────────────────────────────────
-
+  // Reads (through queries) and admin actions.
   getJob(id: string): Promise<JobRow | null> {
     return this.queries.getJob(id);
   }
@@ -351,10 +348,8 @@ export class Tickflow {
   /** Every stored schedule with its next run and its last recorded tick. */
   async schedules(): Promise<ScheduleStatus[]> {
     const rows = await this.queries.listSchedules();
-    const last = await this.queries.latestTicks(
-      rows.map((row) => row.id),
-      1,
-    );
+    const ids = rows.map((row) => row.id);
+    const last = await this.queries.latestTicks(ids, 1);
     return rows.map((row) => ({ ...row, lastTick: last.get(row.id)?.[0] ?? null }));
   }
 
@@ -398,11 +393,7 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
   // A store shared across machines has a clock of its own: follow it, so that clock skew between
   // nodes cannot shift a tick or a due time. Measured now (best effort) so that even an
   // enqueue-only instance uses it; start() measures again if this failed.
-  const databaseClock =
-    options.clock === undefined && store.databaseNow
-      ? new DatabaseClock({ read: () => store.databaseNow!() })
-      : undefined;
-  await databaseClock?.sync();
+  const databaseClock = options.clock === undefined ? await DatabaseClock.following(store) : undefined;
   tickflow = new Tickflow(store, options, options.store === undefined, databaseClock);
   return tickflow;
 }

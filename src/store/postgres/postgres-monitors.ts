@@ -3,7 +3,7 @@ import { gateClosed, type MonitorState } from "../../core/hysteresis.ts";
 import type { GateChange, MonitorCheckRecord, MonitorStore } from "../ports/monitor-store.ts";
 import type { MonitorDefinitionRow } from "../ports/rows.ts";
 import { diffGates } from "../shared/gates.ts";
-import { monitorDefinitionValues } from "../shared/monitor-rows.ts";
+import { monitorDefinitionValues, transitionValues } from "../shared/monitor-rows.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 
 // ── statements (tables from migration 3; unqualified, resolved through search_path) ──────────
@@ -77,16 +77,7 @@ export class PostgresMonitors implements MonitorStore {
         check.error,
       ]);
       if (transition) {
-        await c.query(INSERT_TRANSITION, [
-          d.name,
-          record.seq,
-          check.at,
-          transition.from,
-          transition.to,
-          record.successes,
-          record.failures,
-          check.ok ? null : check.error,
-        ]);
+        await c.query(INSERT_TRANSITION, transitionValues(record, transition));
       }
       await c.query(REPLACE_GATES, [d.name, record.closedQueues, check.at]);
     });

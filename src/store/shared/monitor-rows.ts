@@ -1,4 +1,5 @@
 import type { MonitorState } from "../../core/hysteresis.ts";
+import type { MonitorCheckRecord } from "../ports/monitor-store.ts";
 import type { MonitorDefinitionRow, MonitorRow, MonitorTransitionRow } from "../ports/rows.ts";
 import type { DbRow } from "./rows.ts";
 
@@ -66,5 +67,23 @@ export function monitorDefinitionValues(d: MonitorDefinitionRow, bool: (b: boole
     d.fallAfter,
     JSON.stringify(d.gates),
     bool(d.gateUnknown),
+  ];
+}
+
+/** A transition row's values, in the order both adapters insert them: monitor, seq … error. */
+export function transitionValues(
+  record: MonitorCheckRecord,
+  transition: { from: MonitorState; to: MonitorState },
+): unknown[] {
+  const { definition, check } = record;
+  return [
+    definition.name,
+    record.seq,
+    check.at,
+    transition.from,
+    transition.to,
+    record.successes,
+    record.failures,
+    check.ok ? null : check.error,
   ];
 }

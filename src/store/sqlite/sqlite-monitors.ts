@@ -2,7 +2,7 @@ import { gateClosed, type MonitorState } from "../../core/hysteresis.ts";
 import type { GateChange, MonitorCheckRecord, MonitorStore } from "../ports/monitor-store.ts";
 import type { MonitorDefinitionRow } from "../ports/rows.ts";
 import { diffGates } from "../shared/gates.ts";
-import { monitorDefinitionValues } from "../shared/monitor-rows.ts";
+import { monitorDefinitionValues, transitionValues } from "../shared/monitor-rows.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 
 // ── statements (tables from migration 3) ────────────────────────────────────
@@ -80,16 +80,7 @@ export class SqliteMonitors implements MonitorStore {
         check.at,
       );
       if (transition) {
-        stmt(INSERT_TRANSITION).run(
-          d.name,
-          record.seq,
-          check.at,
-          transition.from,
-          transition.to,
-          record.successes,
-          record.failures,
-          check.ok ? null : check.error,
-        );
+        stmt(INSERT_TRANSITION).run(...transitionValues(record, transition));
       }
       this.replaceGates(d.name, record.closedQueues, check.at);
     });
