@@ -43,6 +43,8 @@ export interface TickflowEventMap extends FlowEventMap {
     jobId: string | null;
   };
   "schedule:sync": { created: string[]; updated: string[]; removed: string[] };
+  /** A schedule that could not be read or planned was set aside (state broken); the others fire. */
+  "schedule:broken": { scheduleId: string; error: string; at: number };
   "worker:error": { error: Error; where: string };
   /** A monitor's counted check (spec §5): `seq` numbers the monitor's checks from 1. */
   "monitor:check": MonitorCheckEvent;
@@ -111,7 +113,8 @@ export interface FlowEventMap {
   "flow:skip": {
     flow: string;
     source: TriggerSource;
-    reason: "already_running" | "disabled";
+    /** `period_taken`: a heartbeat found its schedule period already run (scheduler or heartbeat). */
+    reason: "already_running" | "disabled" | "period_taken";
     /** With `already_running`: the active run and its start (null while pending). */
     activeRunId: string | null;
     activeStartedAt: number | null;

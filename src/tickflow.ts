@@ -361,7 +361,13 @@ export class Tickflow {
   async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
     const schedule = await this.queries.getSchedule(scheduleId);
     if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
-    return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    // A broken schedule never fires; one not yet found broken may fail to plan here first.
+    if (schedule.broken !== null || schedule.trigger === null) return [];
+    try {
+      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    } catch {
+      return [];
+    }
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {
@@ -383,11 +389,14 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
-      // Dropped connections the store recovers from (killed backends, a restarted server).
+      // Dropped connections the store recovers from (killed backends, a restarted server), and
+      // a SQLite write lock held too long by another process.
       onError: (error, where) =>
         tickflow?.logger.warn(
           { err: error, where },
-          `database connection problem (${where}): ${error.message}`,
+          where === "sqlite write lock"
+            ? `database write lock: ${error.message}`
+            : `database connection problem (${where}): ${error.message}`,
         ),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between

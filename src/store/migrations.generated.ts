@@ -23,6 +23,11 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       name: "state predicates",
       sql: "\n-- Partial-index predicates as OR chains instead of IN lists of three or more states: SQLite\n-- builds an ephemeral table for such a list on every statement run, and every write to jobs\n-- evaluates these predicates (claim + finish measured 16.9 -> 11.5 us/job). Queries spell the\n-- same chains (src/store/sqlite/sqlite-states.ts): a partial index is matched structurally.\nDROP INDEX jobs_claim;\nCREATE INDEX jobs_claim ON jobs (queue, priority DESC, run_at, id)\n  WHERE (state = 'scheduled' OR state = 'available' OR state = 'retry_scheduled');\nDROP INDEX jobs_due;\nCREATE INDEX jobs_due ON jobs (priority DESC, run_at, id)\n  WHERE (state = 'scheduled' OR state = 'available' OR state = 'retry_scheduled');\nDROP INDEX jobs_key_unfinished;\nCREATE UNIQUE INDEX jobs_key_unfinished ON jobs (key)\n  WHERE key IS NOT NULL AND (state = 'scheduled' OR state = 'available' OR state = 'running' OR state = 'retry_scheduled');\nDROP INDEX jobs_schedule_unfinished;\nCREATE INDEX jobs_schedule_unfinished ON jobs (schedule_id)\n  WHERE schedule_id IS NOT NULL AND (state = 'scheduled' OR state = 'available' OR state = 'running' OR state = 'retry_scheduled');\nDROP INDEX jobs_state_key_unfinished;\nCREATE INDEX jobs_state_key_unfinished ON jobs (state_key, state, run_at, id)\n  WHERE state_key IS NOT NULL AND (state = 'scheduled' OR state = 'available' OR state = 'running' OR state = 'retry_scheduled');\n-- Never read: run history is read by job and pruned by job. One index less on every attempt.\nDROP INDEX job_runs_ended;\n",
     },
+    {
+      version: 5,
+      name: "broken schedules",
+      sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error TEXT;\nALTER TABLE schedules ADD COLUMN broken_at INTEGER;\n",
+    },
   ],
   postgres: [
     {
@@ -44,6 +49,11 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       version: 4,
       name: "state predicates",
       sql: "\n-- Never read: run history is read by job and pruned by job. One index less on every attempt.\n-- (The SQLite migration of this number also respells its partial-index predicates; PostgreSQL\n-- evaluates IN lists without that cost.)\nDROP INDEX job_runs_ended;\n",
+    },
+    {
+      version: 5,
+      name: "broken schedules",
+      sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error text;\nALTER TABLE schedules ADD COLUMN broken_at bigint;\n",
     },
   ],
 };

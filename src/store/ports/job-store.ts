@@ -39,11 +39,15 @@ export interface JobStore {
    * but a `lease_lost` run row, and reports `lease_lost`.
    */
   finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]>;
-  /** Graceful shutdown: `running` → `available` now, lease cleared, attempt not counted. */
+  /**
+   * Graceful shutdown: `running` → `available`, claimable at once but keeping its place (run_at
+   * and priority unchanged), lease cleared, attempt not counted.
+   */
   releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number>;
   /**
-   * Jobs whose lease expired (their worker died or stalled): back to `available` — or `discarded`
-   * when attempts are spent — with an `abandoned` run row. Returns how many were rescued.
+   * Jobs whose lease expired (their worker died or stalled): back to `available`, keeping their
+   * place (run_at, priority) — or `discarded` when attempts are spent — with an `abandoned` run
+   * row. Returns how many were rescued.
    */
   rescueExpiredLeases(now: number): Promise<number>;
   /** Cancels a pending or running job (a running one finishes as lease_lost). */

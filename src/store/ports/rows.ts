@@ -16,7 +16,10 @@ export interface JobRow {
   id: string;
   type: string;
   queue: string;
+  /** The decoded payload; the stored text when it is not valid JSON (see `undecodable`). */
   payload: unknown;
+  /** What of the stored row could not be read (a list shows it marked), or null. */
+  undecodable: string | null;
   state: JobState;
   priority: number;
   attempt: number;
@@ -81,8 +84,19 @@ export interface ScheduleJobOptions {
   backoff: string;
 }
 
-export interface ScheduleRow extends Omit<ScheduleDefinitionRow, "initialNextFireAt"> {
+export interface ScheduleRow extends Omit<ScheduleDefinitionRow, "initialNextFireAt" | "trigger"> {
+  /** Null only when the stored trigger is not valid JSON (`broken` then says so). */
+  trigger: Trigger | null;
   paused: boolean;
+  /**
+   * Why the schedule is set aside (state `broken`): its stored trigger or options could not be
+   * read, or planning its next fire failed (a bad cron, an unknown time zone). A broken schedule
+   * never fires and does not hold up the others; the next sync of its definition (a start or
+   * deploy) clears it. Null when the schedule is healthy.
+   */
+  broken: string | null;
+  /** When it was set aside; null when healthy (or broken only in this read, not yet recorded). */
+  brokenAt: number | null;
   nextFireAt: number | null;
   lastFireAt: number | null;
   createdAt: number;

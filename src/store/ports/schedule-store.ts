@@ -32,7 +32,10 @@ export interface SyncReport {
 export interface FireRequest {
   now: number;
   limit: number;
+  /** May throw for a schedule it cannot plan: that schedule is set aside as broken, the rest fire. */
   plan(schedule: ScheduleRow, previousRunUnfinished: boolean): TickPlan;
+  /** Told of each schedule this call set aside (state broken), with why. */
+  onBroken?(scheduleId: string, error: string): void;
 }
 
 export interface FiredTick {

@@ -88,6 +88,10 @@ export interface FlowRunFilter {
   jobId?: string;
   /** Only runs with an id below this one (paging, newest first). */
   beforeId?: string;
+  /** Only runs created at or after this time (epoch ms), filtered in the query. */
+  createdSince?: number;
+  /** Only runs created at or before this time (epoch ms), filtered in the query. */
+  createdUntil?: number;
   /** Default 100. */
   limit?: number;
 }

@@ -69,6 +69,13 @@ const PRUNE_RUNS = `DELETE FROM data_flow_runs WHERE id IN (
     WHERE ($1::bigint IS NOT NULL AND ended_at < $1::bigint)
        OR ($2::bigint IS NOT NULL AND rank > $2::bigint))`;
 const ACTIVE_RUN = `SELECT * FROM data_flow_runs WHERE flow = $1 AND status IN ${ACTIVE}`;
+/** A heartbeat and the scheduler claim the same (schedule, period) tick: whoever comes first runs it. */
+const PERIOD_TAKEN = "SELECT 1 FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at = $2";
+const CLAIM_PERIOD = `INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at, job_id)
+  VALUES ($1, $2, 'fired', 'heartbeat', $3, $4) ON CONFLICT (schedule_id, nominal_at) DO NOTHING`;
+
+/** Thrown inside the trigger transaction to roll it back when the scheduler took the period. */
+class PeriodTaken extends Error {}
 
 /** `store.flows` on PostgreSQL: `data_flows` and `data_flow_runs` on the adapter's pool. */
 export class PostgresFlows implements FlowStore {
@@ -109,17 +116,31 @@ export class PostgresFlows implements FlowStore {
 
   async triggerRun(request: TriggerRunRequest): Promise<TriggerRunResult> {
     const { flow, now } = request;
-    return this.deps.transaction(async (c): Promise<TriggerRunResult> => {
+    const { period } = request;
+    const transaction = this.deps.transaction(async (c): Promise<TriggerRunResult> => {
       const row = (await c.query(LOCK_FLOW, [flow])).rows[0];
       if (!row || row.removed_at !== null) return { status: "not_found" };
       if (!row.enabled) return { status: "disabled" };
+      if (period && (await c.query(PERIOD_TAKEN, [period.scheduleId, period.nominalAt])).rows[0]) {
+        return { status: "period_taken" };
+      }
       const abandoned = await this.closeStale(c, flow, now);
       const inserted = (await c.query(INSERT_PENDING_RUN, [flow, request.source, 1, null, now])).rows[0];
       if (!inserted) return { status: "already_running", run: (await this.activeRun(c, flow))!, abandoned };
       const [job] = await this.jobs.insertJobs([request.job], now, { client: c });
       const linked = (await c.query(LINK_JOB, [inserted.id, job!.id])).rows[0]!;
       await c.query(MARK_TRIGGERED, [flow, now]);
+      // The flow row lock serializes triggers, not the scheduler, which may have taken the tick
+      // since the check above: then roll everything back.
+      if (period) {
+        const claimed = await c.query(CLAIM_PERIOD, [period.scheduleId, period.nominalAt, now, job!.id]);
+        if (claimed.rowCount === 0) throw new PeriodTaken();
+      }
       return { status: "enqueued", run: toFlowRunRow(linked), jobId: job!.id, abandoned };
+    });
+    return transaction.catch((error: unknown) => {
+      if (error instanceof PeriodTaken) return { status: "period_taken" as const };
+      throw error;
     });
   }
 

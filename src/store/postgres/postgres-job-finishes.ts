@@ -1,8 +1,10 @@
 import { isFinalState } from "../../core/job-state.ts";
 import type { AttemptFinish, FinishResult, Lease } from "../ports/job-store.ts";
 import { isPlainSuccessBatch } from "../shared/finish-batch.ts";
+import { finishIsolated } from "../shared/finish-isolation.ts";
 import type { PostgresConnections } from "./postgres-connections.ts";
 import type { PostgresHints } from "./postgres-hints.ts";
+import { isPostgresValueRefusal } from "./postgres-refusal.ts";
 import { IS_RUNNING } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
@@ -87,12 +89,15 @@ runs AS (
 )
 SELECT ord FROM applied`;
 
-/** Graceful shutdown: back to `available` now; the attempt is not counted; a `released` run row. */
+/**
+ * Graceful shutdown: back to `available`, claimable at once yet keeping its place (its run_at and
+ * priority, not the back of the queue); the attempt is not counted; a `released` run row.
+ */
 const RELEASE_JOBS = `WITH l AS MATERIALIZED (
   SELECT * FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS l(id, lease_token, ord)
 ),
 released AS (
-  UPDATE jobs SET state = 'available', attempt = jobs.attempt - 1, run_at = $1, lease_owner = NULL,
+  UPDATE jobs SET state = 'available', attempt = jobs.attempt - 1, lease_owner = NULL,
     lease_expires_at = NULL
   FROM l
   WHERE jobs.id = l.id AND jobs.lease_token = l.lease_token AND jobs.lease_owner = $4 AND ${IS_RUNNING}
@@ -117,7 +122,7 @@ const RESCUE_JOBS = `WITH r AS MATERIALIZED (
     WITH ORDINALITY AS r(id, next_state, finished_at, attempt, worker_id, started_at, ord)
 ),
 rescued AS (
-  UPDATE jobs SET state = r.next_state, run_at = $7, lease_owner = NULL, lease_expires_at = NULL,
+  UPDATE jobs SET state = r.next_state, lease_owner = NULL, lease_expires_at = NULL,
     finished_at = r.finished_at, last_error = $8
   FROM r WHERE jobs.id = ANY($1::bigint[]) AND jobs.id = r.id AND jobs.state = 'running'
     AND jobs.lease_expires_at < $7
@@ -140,6 +145,14 @@ export abstract class PostgresJobFinishes {
 
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
+    return finishIsolated(finishes, {
+      apply: (batch) => this.applyFinishBatch(batch),
+      isValueRefusal: isPostgresValueRefusal,
+    });
+  }
+
+  /** One finish batch in one statement (finishIsolated splits it if PostgreSQL refuses a value). */
+  private async applyFinishBatch(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     const column = <T>(pick: (f: AttemptFinish) => T) => finishes.map(pick);
     if (isPlainSuccessBatch(finishes)) {
       const rows = await this.db.loopWrite(

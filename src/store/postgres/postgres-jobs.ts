@@ -13,6 +13,7 @@ import type {
 import type { JobRow } from "../ports/rows.ts";
 import { claimedOnInsert, leasableOnInsert } from "../shared/insert-lease.ts";
 import { type DbRow, toClaimedJob, toJobRow } from "../shared/rows.ts";
+import { storableJobs } from "../shared/storable-jobs.ts";
 import type { PostgresConnections } from "./postgres-connections.ts";
 import { isBigintId, type PgQueryable } from "./postgres-deps.ts";
 import type { PostgresHints } from "./postgres-hints.ts";
@@ -136,11 +137,12 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
   }
 
   async insertJobs(
-    jobs: readonly JobInsert[],
+    given: readonly JobInsert[],
     now: number,
     options: { client?: unknown; leaseTo?: LeaseGrant } = {},
   ): Promise<InsertResult[]> {
-    if (jobs.length === 0) return [];
+    if (given.length === 0) return [];
+    const jobs = storableJobs(given);
     const { client, leaseTo } = options;
     if (client !== undefined && !isQueryable(client)) {
       throw new InvalidOptionError(

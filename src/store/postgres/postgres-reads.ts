@@ -278,6 +278,8 @@ function listFlowRunsQuery(filter: FlowRunFilter): { text: string; values: unkno
     if (!isBigintId(filter.beforeId)) return null;
     where.push(`id < ${param(filter.beforeId)}`);
   }
+  if (filter.createdSince !== undefined) where.push(`created_at >= ${param(filter.createdSince)}`);
+  if (filter.createdUntil !== undefined) where.push(`created_at <= ${param(filter.createdUntil)}`);
   const limit = param(filter.limit ?? 100);
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
   return { text: `SELECT * FROM data_flow_runs ${clause} ORDER BY id DESC LIMIT ${limit}`, values };

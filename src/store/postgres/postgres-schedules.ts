@@ -2,7 +2,9 @@ import { NotFoundError } from "../../errors.ts";
 import type { ScheduleDefinitionRow, ScheduleRow } from "../ports/rows.ts";
 import type { FiredTick, FireRequest, ScheduleStore, SyncReport } from "../ports/schedule-store.ts";
 import { toScheduleRow } from "../shared/rows.ts";
+import { planOrBreak } from "../shared/schedule-broken.ts";
 import { scheduleDefinitionValues, scheduleUpdate } from "../shared/schedule-sync.ts";
+import { storableScheduleDefs } from "../shared/storable-jobs.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 import { INSERT_FIRED_JOBS, UNFINISHED } from "./postgres-sql.ts";
 
@@ -19,9 +21,14 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 ON CONFLICT (id) DO UPDATE SET source = 'code'`;
 
 const UPDATE_SCHEDULE = `UPDATE schedules SET job_type = $2, payload = $3, trigger = $4, misfire = $5,
-  grace_ms = $6, overlap = $7, job_options = $8, next_fire_at = $9, updated_at = $10
+  grace_ms = $6, overlap = $7, job_options = $8, next_fire_at = $9, updated_at = $10, broken_error = NULL,
+  broken_at = NULL
 WHERE id = $1`;
 
+/** Sets a schedule aside (see schedule-broken.ts): never due again until its definition is synced. */
+const BREAK_SCHEDULE = `UPDATE schedules SET broken_error = $2, broken_at = $3, next_fire_at = NULL,
+  updated_at = $3
+WHERE id = $1`;
 const DELETE_SCHEDULE = "DELETE FROM schedules WHERE id = $1";
 
 /** SKIP LOCKED: a schedule another scheduler is firing right now is its business, not ours. */
@@ -68,7 +75,8 @@ const SET_SCHEDULE_PAUSED = "UPDATE schedules SET paused = $2, updated_at = $3 W
 export class PostgresSchedules implements ScheduleStore {
   constructor(private readonly deps: PostgresDeps) {}
 
-  async syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+  async syncSchedules(given: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+    const defs = storableScheduleDefs(given);
     return this.deps.transaction(async (c) => {
       await c.query(SYNC_SCHEDULES_LOCK, [this.deps.schema]);
       const report: SyncReport = { created: [], updated: [], removed: [] };
@@ -101,7 +109,9 @@ export class PostgresSchedules implements ScheduleStore {
     const { now } = request;
     const fired: FiredTick[] = [];
     const firedJobs: { queue: string; runAt: number }[] = [];
+    const broken: { id: string; error: string }[] = [];
     await this.deps.transaction(async (c) => {
+      broken.length = 0;
       const due = (await c.query(SELECT_DUE_SCHEDULES, [now, request.limit])).rows.map(toScheduleRow);
       if (due.length === 0) return;
       const busy = new Set(
@@ -110,7 +120,13 @@ export class PostgresSchedules implements ScheduleStore {
         ),
       );
       for (const schedule of due) {
-        const plan = request.plan(schedule, busy.has(schedule.id));
+        const planned = planOrBreak(schedule, busy.has(schedule.id), request);
+        if ("broken" in planned) {
+          await c.query(BREAK_SCHEDULE, [schedule.id, planned.broken, now]);
+          broken.push({ id: schedule.id, error: planned.broken });
+          continue;
+        }
+        const plan = planned.plan;
         const recorded = new Map<number, string | null>();
         if (plan.ticks.length > 0) {
           const o = schedule.jobOptions;
@@ -155,6 +171,7 @@ export class PostgresSchedules implements ScheduleStore {
       await this.deps.notify(c, firedJobs);
     });
     this.deps.notifyLocal(firedJobs);
+    for (const b of broken) request.onBroken?.(b.id, b.error);
     return fired;
   }
 

@@ -2,6 +2,7 @@ import pg from "pg";
 import { ConfigError } from "../../errors.ts";
 import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
+import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
 import { PostgresConnections } from "./postgres-connections.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
@@ -33,6 +34,7 @@ const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS tickflow_migrations (
   version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL)`;
 
 const SELECT_LEDGER = "SELECT version, name, checksum FROM tickflow_migrations ORDER BY version";
+const LATEST_LEDGER_VERSION = "SELECT max(version) AS v FROM tickflow_migrations";
 
 const INSERT_LEDGER =
   "INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)";
@@ -72,6 +74,8 @@ export class PostgresStore implements Store {
   private readonly db: PostgresConnections;
   private readonly hints: PostgresHints;
   private closing: Promise<void> | undefined;
+  private readonly schemaGuard = new SchemaGuard(POSTGRES_MIGRATIONS.at(-1)?.version ?? 0);
+  private schemaCheck: Promise<void> | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? "tickflow";
@@ -86,6 +90,7 @@ export class PostgresStore implements Store {
       poolSize: this.poolSize,
       applicationName: options.applicationName ?? "tickflow",
       onError,
+      beforeWrite: () => (this.schemaGuard.due() ? this.checkSchema() : undefined),
     });
     this.hints = new PostgresHints({ schema, connection: this.db.config, write: this.db.write, onError });
     const { transaction, read, write } = this.db;
@@ -99,6 +104,22 @@ export class PostgresStore implements Store {
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  /** One ledger read for every write waiting on it (SchemaGuard). */
+  private checkSchema(): Promise<void> {
+    this.schemaCheck ??= (async () => {
+      try {
+        const ledger = `${pg.escapeIdentifier(this.schema)}.tickflow_migrations`;
+        const [row] = await this.db.read(LEDGER_EXISTS, [ledger]);
+        const latest = row?.present ? await this.db.read(LATEST_LEDGER_VERSION) : [];
+        const version = latest[0]?.v;
+        this.schemaGuard.record(version === null || version === undefined ? null : Number(version));
+      } finally {
+        this.schemaCheck = undefined;
+      }
+    })();
+    return this.schemaCheck;
+  }
 
   async migrate(): Promise<MigrationReport> {
     const schema = pg.escapeIdentifier(this.schema);

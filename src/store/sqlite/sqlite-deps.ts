@@ -8,7 +8,7 @@ export interface SqliteDeps {
   /** The adapter's prepared statement for `sql` (one cache per connection). */
   stmt(sql: string): Database.Statement;
   /** BEGIN IMMEDIATE with SQLITE_BUSY retries (the adapter's). */
-  write<T>(fn: () => T): T;
+  write<T>(fn: () => T): Promise<T>;
   /** Wakes this file's workers in this process for jobs just inserted or made due. */
   hint(jobs: readonly { queue: string; runAt: number }[]): void;
 }

@@ -56,6 +56,10 @@ const CLOSE_RUN = `UPDATE data_flow_runs SET status = 'failed', ended_at = ?,
 const MARK_TRIGGERED = `UPDATE data_flows SET last_run_at = ?, last_run_status = 'in_progress', updated_at = ?,
          next_run_at = coalesce((SELECT next_fire_at FROM schedules WHERE id = data_flows.schedule_id), next_run_at)
        WHERE name = ?`;
+/** A heartbeat and the scheduler claim the same (schedule, period) tick: whoever comes first runs it. */
+const PERIOD_TAKEN = "SELECT 1 FROM schedule_ticks WHERE schedule_id = ? AND nominal_at = ?";
+const INSERT_HEARTBEAT_TICK = `INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at, job_id)
+       VALUES (?, ?, 'fired', 'heartbeat', ?, ?)`;
 const SET_LAST_RUN_STATUS = "UPDATE data_flows SET last_run_status = ?, updated_at = ? WHERE name = ?";
 
 /** `store.flows` on SQLite: `data_flows` and `data_flow_runs`; every write in BEGIN IMMEDIATE. */
@@ -97,15 +101,20 @@ export class SqliteFlows implements FlowStore {
 
   async triggerRun(request: TriggerRunRequest): Promise<TriggerRunResult> {
     const { flow, now } = request;
-    const result = this.deps.write((): TriggerRunResult => {
+    const result = await this.deps.write((): TriggerRunResult => {
       const row = this.deps.stmt(FLOW_FLAGS).get(flow) as Row | undefined;
       if (!row || row.removed_at !== null) return { status: "not_found" };
       if (!row.enabled) return { status: "disabled" };
+      const { period } = request;
+      if (period && this.deps.stmt(PERIOD_TAKEN).get(period.scheduleId, period.nominalAt) !== undefined)
+        return { status: "period_taken" };
       const abandoned = this.closeStale(flow, now);
       const runId = this.insertPendingRun(flow, request.source, 1, null, now);
       if (runId === null) return { status: "already_running", run: this.activeRun(flow)!, abandoned };
       const jobId = String(this.run(INSERT_JOB, ...insertJobValues(request.job, now)).lastInsertRowid);
       this.run(LINK_JOB, jobId, runId);
+      // Serialized writers: checked above in this transaction, so this insert cannot conflict.
+      if (period) this.run(INSERT_HEARTBEAT_TICK, period.scheduleId, period.nominalAt, now, jobId);
       this.markTriggered(flow, now);
       return { status: "enqueued", run: this.requireRun(runId), jobId, abandoned };
     });

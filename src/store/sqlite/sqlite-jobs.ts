@@ -13,9 +13,12 @@ import type {
 } from "../ports/job-store.ts";
 import type { JobRow } from "../ports/rows.ts";
 import { isPlainSuccessBatch } from "../shared/finish-batch.ts";
+import { finishIsolated } from "../shared/finish-isolation.ts";
 import { claimedOnInsert, leasableOnInsert } from "../shared/insert-lease.ts";
 import { toClaimedJob, toJobRow } from "../shared/rows.ts";
+import { storableJobs } from "../shared/storable-jobs.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
+import { isSqliteValueRefusal } from "./sqlite-refusal.ts";
 import {
   INSERT_JOB,
   INSERT_LEASED_JOB,
@@ -90,7 +93,7 @@ const insertRuns = (rows: number, plain: boolean) =>
   `INSERT INTO job_runs (job_id, attempt, worker_id, started_at, ended_at, duration_ms, outcome${plain ? "" : ", error_message, error_stack"})
        VALUES ${rowsOf(rows, plain ? 7 : 9)}`;
 
-const RELEASE_JOB = `UPDATE jobs SET state = 'available', attempt = attempt - 1, run_at = ?, lease_owner = NULL,
+const RELEASE_JOB = `UPDATE jobs SET state = 'available', attempt = attempt - 1, lease_owner = NULL,
          lease_expires_at = NULL
        WHERE id = ? AND lease_token = ? AND lease_owner = ? AND state = 'running'
        RETURNING attempt + 1 AS attempt, started_at, queue`;
@@ -99,7 +102,7 @@ const INSERT_RELEASED_RUN = `INSERT INTO job_runs (job_id, attempt, worker_id, s
 
 const SELECT_EXPIRED = `SELECT id, attempt, max_attempts, lease_owner, started_at, queue FROM jobs
        WHERE state = 'running' AND lease_expires_at < ?`;
-const RESCUE_JOB = `UPDATE jobs SET state = ?, run_at = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
+const RESCUE_JOB = `UPDATE jobs SET state = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
          last_error = 'lease expired: the worker stopped or stalled'
        WHERE id = ? AND state = 'running' AND lease_expires_at < ?`;
 const INSERT_ABANDONED_RUN = `INSERT INTO job_runs (job_id, attempt, worker_id, started_at, ended_at, duration_ms, outcome,
@@ -128,16 +131,17 @@ export class SqliteJobs implements JobStore {
   constructor(private readonly deps: SqliteDeps) {}
 
   async insertJobs(
-    jobs: readonly JobInsert[],
+    given: readonly JobInsert[],
     now: number,
     options: { leaseTo?: LeaseGrant } = {},
   ): Promise<InsertResult[]> {
-    if (jobs.length === 0) return [];
+    if (given.length === 0) return [];
+    const jobs = storableJobs(given);
     const { stmt } = this.deps;
     const insert = stmt(INSERT_NEW);
     const existing = stmt(EXISTING_BY_KEY);
     const { leaseTo } = options;
-    const results = this.deps.write(() =>
+    const results = await this.deps.write(() =>
       jobs.map((job): InsertResult => {
         const leased = leaseTo !== undefined && leasableOnInsert(job, now) && this.queueOpen(job.queue);
         const info = leased
@@ -164,7 +168,7 @@ export class SqliteJobs implements JobStore {
   async claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
     const { queues, workerId, now, leaseMs, limit } = request;
     const claim = this.deps.stmt(claimJobs(queues?.length));
-    const rows = this.deps.write(
+    const rows = await this.deps.write(
       () => claim.all(workerId, now + leaseMs, now, now, ...(queues ?? []), now, limit) as Row[],
     );
     // RETURNING gives no order guarantee; hand jobs out in claim order.
@@ -194,11 +198,19 @@ export class SqliteJobs implements JobStore {
 
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
+    return finishIsolated(finishes, {
+      apply: (batch) => this.applyFinishBatch(batch),
+      isValueRefusal: isSqliteValueRefusal,
+    });
+  }
+
+  /** One finish batch in one transaction (finishIsolated splits it if SQLite refuses a value). */
+  private async applyFinishBatch(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     const saveState = this.deps.stmt(SAVE_STATE);
     const tickStarted = this.deps.stmt(TICK_STARTED);
     const results: FinishResult[] = [];
     const plain = isPlainSuccessBatch(finishes);
-    this.deps.write(() => {
+    await this.deps.write(() => {
       for (let offset = 0; offset < finishes.length; offset += FINISH_CHUNK) {
         const chunk = finishes.slice(offset, offset + FINISH_CHUNK);
         const applied = plain ? this.applySuccesses(chunk) : this.applyFinishes(chunk);
@@ -265,9 +277,9 @@ export class SqliteJobs implements JobStore {
     const release = this.deps.stmt(RELEASE_JOB);
     const insertRun = this.deps.stmt(INSERT_RELEASED_RUN);
     const released: { queue: string; runAt: number }[] = [];
-    this.deps.write(() => {
+    await this.deps.write(() => {
       for (const lease of leases) {
-        const row = release.get(now, lease.jobId, lease.leaseToken, workerId) as Row | undefined;
+        const row = release.get(lease.jobId, lease.leaseToken, workerId) as Row | undefined;
         if (!row) continue;
         const startedAt = row.started_at as number;
         insertRun.run(lease.jobId, row.attempt, workerId, startedAt, now, now - startedAt);
@@ -283,10 +295,10 @@ export class SqliteJobs implements JobStore {
     const rescue = this.deps.stmt(RESCUE_JOB);
     const insertRun = this.deps.stmt(INSERT_ABANDONED_RUN);
     const rescued: { queue: string; runAt: number }[] = [];
-    this.deps.write(() => {
+    await this.deps.write(() => {
       for (const row of expired.all(now) as Row[]) {
         const spent = (row.attempt as number) >= (row.max_attempts as number);
-        rescue.run(spent ? "discarded" : "available", now, spent ? now : null, row.id, now);
+        rescue.run(spent ? "discarded" : "available", spent ? now : null, row.id, now);
         const startedAt = (row.started_at as number) ?? now;
         insertRun.run(row.id, row.attempt, row.lease_owner ?? "unknown", startedAt, now, now - startedAt);
         if (!spent) rescued.push({ queue: row.queue as string, runAt: now });

@@ -87,8 +87,8 @@ export class SqliteMonitors implements MonitorStore {
   }
 
   /** Runs `fn` in a write; returns which queues opened and closed, and wakes workers for the opened. */
-  private gateWrite(fn: () => void): GateChange {
-    const change = this.deps.write(() => {
+  private async gateWrite(fn: () => void): Promise<GateChange> {
+    const change = await this.deps.write(() => {
       const before = this.closedQueueSet();
       fn();
       return diffGates(before, this.closedQueueSet());

@@ -204,6 +204,14 @@ export class SqliteReads implements StoreQueries {
       where.push("id < ?");
       params.push(filter.beforeId);
     }
+    if (filter.createdSince !== undefined) {
+      where.push("created_at >= ?");
+      params.push(filter.createdSince);
+    }
+    if (filter.createdUntil !== undefined) {
+      where.push("created_at <= ?");
+      params.push(filter.createdUntil);
+    }
     const sql = `SELECT * FROM data_flow_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
     return this.all(sql, ...params, filter.limit ?? 100).map(toFlowRunRow);
   }

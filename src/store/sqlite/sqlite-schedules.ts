@@ -2,7 +2,9 @@ import { NotFoundError } from "../../errors.ts";
 import type { ScheduleDefinitionRow, ScheduleRow } from "../ports/rows.ts";
 import type { FiredTick, FireRequest, ScheduleStore, SyncReport } from "../ports/schedule-store.ts";
 import { toScheduleRow } from "../shared/rows.ts";
+import { planOrBreak } from "../shared/schedule-broken.ts";
 import { scheduleDefinitionValues, scheduleUpdate } from "../shared/schedule-sync.ts";
+import { storableScheduleDefs } from "../shared/storable-jobs.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { INSERT_FIRED_JOB, insertFiredJobValues, SELECT_SCHEDULE, unfinishedState } from "./sqlite-sql.ts";
 
@@ -14,7 +16,8 @@ const INSERT_SCHEDULE = `INSERT INTO schedules (id, job_type, payload, trigger, 
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET source = 'code'`;
 const UPDATE_SCHEDULE = `UPDATE schedules SET job_type = ?, payload = ?, trigger = ?, misfire = ?, grace_ms = ?,
-         overlap = ?, job_options = ?, next_fire_at = ?, updated_at = ? WHERE id = ?`;
+         overlap = ?, job_options = ?, next_fire_at = ?, updated_at = ?, broken_error = NULL, broken_at = NULL
+       WHERE id = ?`;
 const DELETE_SCHEDULE = "DELETE FROM schedules WHERE id = ?";
 
 const DUE_SCHEDULES =
@@ -27,6 +30,9 @@ const INSERT_TICK = `INSERT INTO schedule_ticks (schedule_id, nominal_at, decisi
 const SET_TICK_JOB = "UPDATE schedule_ticks SET job_id = ? WHERE schedule_id = ? AND nominal_at = ?";
 const ADVANCE_SCHEDULE = `UPDATE schedules SET next_fire_at = ?, last_fire_at = coalesce(?, last_fire_at), updated_at = ?
        WHERE id = ? AND next_fire_at = ?`;
+/** Sets a schedule aside (see schedule-broken.ts): never due again until its definition is synced. */
+const BREAK_SCHEDULE =
+  "UPDATE schedules SET broken_error = ?, broken_at = ?, next_fire_at = NULL, updated_at = ? WHERE id = ?";
 const SET_PAUSED = "UPDATE schedules SET paused = ?, updated_at = ? WHERE id = ?";
 
 /**
@@ -36,7 +42,8 @@ const SET_PAUSED = "UPDATE schedules SET paused = ?, updated_at = ? WHERE id = ?
 export class SqliteSchedules implements ScheduleStore {
   constructor(private readonly deps: SqliteDeps) {}
 
-  async syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+  async syncSchedules(given: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+    const defs = storableScheduleDefs(given);
     const { stmt } = this.deps;
     return this.deps.write(() => {
       const report: SyncReport = { created: [], updated: [], removed: [] };
@@ -78,10 +85,18 @@ export class SqliteSchedules implements ScheduleStore {
     ].map(stmt) as [ReturnType<typeof stmt>, ...ReturnType<typeof stmt>[]];
     const fired: FiredTick[] = [];
     const firedQueues: string[] = [];
-    this.deps.write(() => {
+    const broken: { id: string; error: string }[] = [];
+    await this.deps.write(() => {
+      broken.length = 0;
       for (const row of due.all(now, request.limit) as Row[]) {
         const schedule = toScheduleRow(row);
-        const plan = request.plan(schedule, unfinished!.get(schedule.id) !== undefined);
+        const planned = planOrBreak(schedule, unfinished!.get(schedule.id) !== undefined, request);
+        if ("broken" in planned) {
+          stmt(BREAK_SCHEDULE).run(planned.broken, now, now, schedule.id);
+          broken.push({ id: schedule.id, error: planned.broken });
+          continue;
+        }
+        const plan = planned.plan;
         let lastFired: number | null = null;
         for (const tick of plan.ticks) {
           const inserted =
@@ -102,6 +117,7 @@ export class SqliteSchedules implements ScheduleStore {
       }
     });
     this.deps.hint(firedQueues.map((queue) => ({ queue, runAt: now })));
+    for (const b of broken) request.onBroken?.(b.id, b.error);
     return fired;
   }
 

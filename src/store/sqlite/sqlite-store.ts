@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
+import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
@@ -21,6 +22,7 @@ const CREATE_LEDGER =
 const SELECT_LEDGER = "SELECT version, name, checksum FROM tickflow_migrations ORDER BY version";
 const INSERT_LEDGER =
   "INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)";
+const LATEST_LEDGER_VERSION = "SELECT max(version) AS v FROM tickflow_migrations";
 
 /**
  * Insert hints for every store open on the same file in this process. Other processes on the
@@ -38,12 +40,26 @@ function hintsFor(file: string): EventEmitter {
   return emitter;
 }
 
-/** SQLITE_BUSY survives busy_timeout only under heavy multi-process contention; retry up to 60 s. */
+/**
+ * Waiting for another process's write lock (issue 19). better-sqlite3's busy handler waits on the
+ * main thread, so a process stalled while holding the lock once froze every other process's
+ * event loop — heartbeats, HTTP, timers — for up to a minute. The busy timeout is kept short and
+ * the rest of the wait is asynchronous: back off with jitter, give up after a minute, and report
+ * a wait past STALL_REPORT_MS (the lock holder is stalled, or writes contend too hard).
+ */
+const BUSY_TIMEOUT_MS = 20;
 const BUSY_RETRY_DEADLINE_MS = 60_000;
+const STALL_REPORT_MS = 1_000;
+const BUSY_PAUSE_MAX_MS = 200;
 
 export interface SqliteStoreOptions {
-  /** busy_timeout in ms (default 5000): how long a writer waits for another process's lock. */
+  /**
+   * busy_timeout in ms (default 20): how long a writer busy-waits, blocking the event loop, for
+   * another process's lock before each asynchronous retry.
+   */
   busyTimeoutMs?: number;
+  /** Problems the store waited out or surfaced: a write lock held by another process too long. */
+  onError?: (error: Error, where: string) => void;
 }
 
 /** The SQLite adapter: better-sqlite3, WAL, BEGIN IMMEDIATE for every write transaction. */
@@ -59,10 +75,13 @@ export class SqliteStore implements Store {
   readonly flows: SqliteFlows;
   readonly monitors: SqliteMonitors;
   readonly queries: SqliteReads;
+  private readonly onError: (error: Error, where: string) => void;
+  private readonly schema = new SchemaGuard(SQLITE_MIGRATIONS.at(-1)?.version ?? 0);
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file === ":memory:" ? file : resolve(file);
-    this.db = new Database(this.file, { timeout: options.busyTimeoutMs ?? 5_000 });
+    this.db = new Database(this.file, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
+    this.onError = options.onError ?? (() => undefined);
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode: durable across process crashes (kill -9); only an OS crash or power
     // loss can drop the last transactions. FULL costs an fsync per commit (~10x slower claims).
@@ -90,38 +109,65 @@ export class SqliteStore implements Store {
     return statement;
   }
 
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction, retrying SQLITE_BUSY so it never reaches a caller. */
-  private write<T>(fn: () => T): T {
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction, retrying SQLITE_BUSY without blocking the event
+   * loop (see BUSY_TIMEOUT_MS) so it never reaches a caller before the deadline. Refuses to write
+   * into a schema newer than this code (SchemaGuard).
+   */
+  private async write<T>(fn: () => T, options: { migrating?: boolean } = {}): Promise<T> {
     const started = Date.now();
     let pause = 5;
+    let reported = false;
     for (;;) {
       try {
+        if (!options.migrating && this.schema.due()) this.schema.record(this.latestAppliedVersion());
         return this.db.transaction(fn).immediate();
       } catch (error) {
         const code = (error as { code?: string }).code;
         const busy = code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED";
-        if (!busy || Date.now() - started > BUSY_RETRY_DEADLINE_MS) throw error;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
-        pause = Math.min(pause * 2, 100);
+        const waited = Date.now() - started;
+        if (!busy || waited > BUSY_RETRY_DEADLINE_MS) throw error;
+        if (!reported && waited >= STALL_REPORT_MS) {
+          reported = true;
+          this.onError(
+            new Error(
+              `waited ${waited}ms for the SQLite write lock another process holds (still waiting up to ${BUSY_RETRY_DEADLINE_MS / 1000}s, without blocking): is a process stalled inside a write?`,
+            ),
+            "sqlite write lock",
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random() / 2)));
+        pause = Math.min(pause * 2, BUSY_PAUSE_MAX_MS);
       }
     }
   }
 
+  /** The ledger's latest version, or null when there is no ledger yet (a fresh file). */
+  private latestAppliedVersion(): number | null {
+    if (!this.stmt(HAS_LEDGER).get()) return null;
+    const row = this.db.prepare(LATEST_LEDGER_VERSION).get() as { v: number | null };
+    return row.v;
+  }
+
   async migrate(): Promise<MigrationReport> {
-    return this.write(() => {
-      this.ensureLedger();
-      const pending = planMigrations(SQLITE_MIGRATIONS, this.appliedMigrations());
-      for (const migration of pending) {
-        this.db.exec(migration.sql);
-        this.db
-          .prepare(INSERT_LEDGER)
-          .run(migration.version, migration.name, checksumOf(migration), Date.now());
-      }
-      return {
-        applied: pending.map(({ version, name }) => ({ version, name })),
-        version: SQLITE_MIGRATIONS.at(-1)?.version ?? 0,
-      };
-    });
+    return this.write(
+      () => {
+        this.ensureLedger();
+        const pending = planMigrations(SQLITE_MIGRATIONS, this.appliedMigrations());
+        for (const migration of pending) {
+          this.db.exec(migration.sql);
+          this.db
+            .prepare(INSERT_LEDGER)
+            .run(migration.version, migration.name, checksumOf(migration), Date.now());
+        }
+        return {
+          applied: pending.map(({ version, name }) => ({ version, name })),
+          version: SQLITE_MIGRATIONS.at(-1)?.version ?? 0,
+        };
+      },
+      // planMigrations refuses a too-new schema itself, with the same error.
+      { migrating: true },
+    );
   }
 
   async pendingMigrations(): Promise<{ version: number; name: string }[]> {
