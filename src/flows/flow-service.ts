@@ -266,42 +266,28 @@ export class FlowService implements Feature {
         ? {}
         : { period: { scheduleId: flowScheduleKey(flow), nominalAt: options.period } }),
     });
-    if (result.status === "period_taken") {
+    const skip = (reason: "period_taken" | "disabled" | "already_running", run?: FlowRunRow) =>
       events.emit("flow:skip", {
         flow: name,
         source,
-        reason: "period_taken",
-        activeRunId: null,
-        activeStartedAt: null,
+        reason,
+        activeRunId: run?.id ?? null,
+        activeStartedAt: run?.startedAt ?? null,
         jobId: null,
       });
+    if (result.status === "period_taken") {
+      skip("period_taken");
       return { status: "period_taken", flow: name, period: options.period! };
     }
     if (result.status === "not_found") throw await this.unknown(name);
-    if (result.status === "enqueued" || result.status === "already_running") {
-      emitAbandoned(events, result.abandoned);
-    }
     if (result.status === "disabled") {
-      events.emit("flow:skip", {
-        flow: name,
-        source,
-        reason: "disabled",
-        activeRunId: null,
-        activeStartedAt: null,
-        jobId: null,
-      });
+      skip("disabled");
       return { status: "disabled", flow: name };
     }
+    emitAbandoned(events, result.abandoned);
     if (result.status === "already_running") {
       const { run } = result;
-      events.emit("flow:skip", {
-        flow: name,
-        source,
-        reason: "already_running",
-        activeRunId: run.id,
-        activeStartedAt: run.startedAt,
-        jobId: null,
-      });
+      skip("already_running", run);
       return {
         status: "already_running",
         flow: name,

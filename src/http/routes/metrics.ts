@@ -68,6 +68,33 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     ticks.inc({ schedule: e.scheduleId, decision: e.decision, reason: e.reason ?? "" }),
   );
 
+  if (heartbeat?.enabled) {
+    const delays = new Gauge({
+      name: "tickflow_heartbeat_delay_seconds",
+      help: "Heartbeat measured delays: timed = start − nominal minute; event = event start − timed start",
+      labelNames: ["kind"],
+      registers: [registry],
+    });
+    new Gauge({
+      name: "tickflow_heartbeat_status",
+      help: "Heartbeat pair health: 0 ok, 1 late, 2 missing",
+      registers: [registry],
+      async collect() {
+        const h = await heartbeat.status();
+        this.set(HEARTBEAT_STATUS_VALUE[h.status]);
+        delays.reset();
+        if (h.lastTimed) delays.set({ kind: "timed" }, h.lastTimed.latenessMs / 1_000);
+        if (h.lastEvent) delays.set({ kind: "event" }, h.lastEvent.delayMs / 1_000);
+      },
+    });
+  }
+  registerStoreGauges(registry, tickflow);
+
+  return registry;
+}
+
+/** Gauges read from the store at scrape time (the whole cluster's view, not this process's). */
+function registerStoreGauges(registry: Registry, tickflow: HttpDeps["tickflow"]): void {
   new Gauge({
     name: "tickflow_jobs",
     help: "Jobs by queue and state (the whole store)",
@@ -127,25 +154,4 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
       }
     },
   });
-  if (heartbeat?.enabled) {
-    const delays = new Gauge({
-      name: "tickflow_heartbeat_delay_seconds",
-      help: "Heartbeat measured delays: timed = start − nominal minute; event = event start − timed start",
-      labelNames: ["kind"],
-      registers: [registry],
-    });
-    new Gauge({
-      name: "tickflow_heartbeat_status",
-      help: "Heartbeat pair health: 0 ok, 1 late, 2 missing",
-      registers: [registry],
-      async collect() {
-        const h = await heartbeat.status();
-        this.set(HEARTBEAT_STATUS_VALUE[h.status]);
-        delays.reset();
-        if (h.lastTimed) delays.set({ kind: "timed" }, h.lastTimed.latenessMs / 1_000);
-        if (h.lastEvent) delays.set({ kind: "event" }, h.lastEvent.delayMs / 1_000);
-      },
-    });
-  }
-  return registry;
 }
