@@ -10,10 +10,6 @@ import { composeFeatures } from "./features.ts";
 import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
 import { type Logger, silentLogger } from "./logger.ts";
-import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
-
-export type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
-
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
 import type { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
@@ -44,13 +40,16 @@ import {
 } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
 import type { WorkerPool } from "./runtime/worker-pool.ts";
-import { openStore } from "./store/open-store.ts";
+import { openStore, storeProblemMessage } from "./store/open-store.ts";
 import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
 import { leasableOnInsert } from "./store/shared/insert-lease.ts";
 import type { Migration } from "./store/shared/migrator.ts";
 import type { MigrationReport, Store } from "./store/store.ts";
+import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
+
+export type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
 
 /**
  * A tickflow instance: the job registry, the store and the services (worker pool, scheduler,
@@ -389,15 +388,8 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
-      // Dropped connections the store recovers from (killed backends, a restarted server), and
-      // a SQLite write lock held too long by another process.
       onError: (error, where) =>
-        tickflow?.logger.warn(
-          { err: error, where },
-          where === "sqlite write lock"
-            ? `database write lock: ${error.message}`
-            : `database connection problem (${where}): ${error.message}`,
-        ),
+        tickflow?.logger.warn({ err: error, where }, storeProblemMessage(error, where)),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between
   // nodes cannot shift a tick or a due time. Measured now (best effort) so that even an

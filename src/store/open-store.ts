@@ -48,3 +48,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     onError: options.onError,
   });
 }
+
+/**
+ * How a problem the store recovered from reads in the log: dropped connections (killed backends,
+ * a restarted server), and a SQLite write lock held too long by another process.
+ */
+export function storeProblemMessage(error: Error, where: string): string {
+  return where === "sqlite write lock"
+    ? `database write lock: ${error.message}`
+    : `database connection problem (${where}): ${error.message}`;
+}
