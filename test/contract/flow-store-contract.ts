@@ -363,6 +363,32 @@ export function runFlowStoreContract(
         await store.flows.syncFlows([flowDef()], T0);
       });
 
+      it("a flow's error with NUL bytes or lone surrogates is stored, bounded (issue 19), on every store", async () => {
+        const { run, jobId } = enqueued(await trigger());
+        await claimJob();
+        await store.flows.claimRun({
+          flow: "etl",
+          jobId,
+          attempt: 1,
+          source: "manual",
+          requireEnabled: false,
+          now: T0 + 1,
+        });
+        await store.flows.startRun(run.id, T0 + 100);
+        const finished = await store.flows.finishRun({
+          runId: run.id,
+          status: "failed",
+          endedAt: T0 + 200,
+          error: { message: "bad byte \u0000 at \udc00 12", stack: `Error\u0000\n${"x".repeat(100_000)}` },
+          retry: null,
+        });
+        assert.equal(finished.run?.status, "failed");
+        const stored = await store.queries.getFlowRun(run.id);
+        assert.equal(stored?.errorMessage, "bad byte \ufffd at \ufffd 12");
+        assert.ok(stored?.errorStack?.startsWith("Error\ufffd\n"));
+        assert.ok((stored?.errorStack?.length ?? 0) < 70_000, "the stack is bounded");
+      });
+
       it("pending → in_progress → success, with started_at, ended_at, duration and last_run_status", async () => {
         const { run, jobId } = enqueued(await trigger());
         const claimed = await claimJob();

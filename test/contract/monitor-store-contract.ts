@@ -160,6 +160,18 @@ export function runMonitorStoreContract(
       assert.equal((await store.queries.listTransitions("api")).length, 1);
     });
 
+    it("a check error and a target with NUL bytes or lone surrogates are stored (issue 19), on every store", async () => {
+      const poisoned = "upstream said \u0000 and \ud800 at once";
+      await store.monitors.syncMonitors([monitor({ target: `GET http://127.0.0.1/\u0000health` })], T0);
+      await store.monitors.recordCheck(
+        checkRecord({ check: { at: T0, ok: false, durationMs: 3, error: poisoned } }),
+      );
+      const row = await store.queries.getMonitor("api");
+      assert.equal(row?.lastCheck?.error, "upstream said \ufffd and \ufffd at once");
+      assert.equal(row?.target, "GET http://127.0.0.1/\ufffdhealth");
+      assert.equal(row?.state, "OFFLINE");
+    });
+
     it("recordCheck inserts a monitor no process has synced yet", async () => {
       await store.monitors.recordCheck(checkRecord({ definition: monitor({ name: "fresh", gates: [] }) }));
       const row = await store.queries.getMonitor("fresh");

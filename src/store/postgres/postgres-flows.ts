@@ -17,6 +17,7 @@ import type { JobStore } from "../ports/job-store.ts";
 import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../ports/rows.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { flowDefinitionValues, flowNeedsUpdate } from "../shared/flow-sync.ts";
+import { storableFlowFinish } from "../shared/storable-records.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { SELECT_FLOW, UNFINISHED } from "./postgres-sql.ts";
 
@@ -182,7 +183,8 @@ export class PostgresFlows implements FlowStore {
     });
   }
 
-  async finishRun(request: FinishRunRequest): Promise<FinishRunResult> {
+  async finishRun(given: FinishRunRequest): Promise<FinishRunResult> {
+    const request = storableFlowFinish(given);
     const { runId, endedAt, error } = request;
     if (!isBigintId(runId)) return { run: null, next: null };
     return this.deps.transaction(async (c): Promise<FinishRunResult> => {

@@ -4,6 +4,7 @@ import type { GateChange, MonitorCheckRecord, MonitorStore } from "../ports/moni
 import type { MonitorDefinitionRow } from "../ports/rows.ts";
 import { diffGates } from "../shared/gates.ts";
 import { monitorDefinitionValues, transitionValues } from "../shared/monitor-rows.ts";
+import { storableCheckRecord, storableMonitorDefinition } from "../shared/storable-records.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 
 // ── statements (tables from migration 3; unqualified, resolved through search_path) ──────────
@@ -45,7 +46,8 @@ ON CONFLICT (queue, monitor) DO NOTHING`;
 export class PostgresMonitors implements MonitorStore {
   constructor(private readonly deps: PostgresDeps) {}
 
-  async syncMonitors(defs: readonly MonitorDefinitionRow[], now: number): Promise<GateChange> {
+  async syncMonitors(given: readonly MonitorDefinitionRow[], now: number): Promise<GateChange> {
+    const defs = given.map(storableMonitorDefinition);
     return this.write(async (c) => {
       const defined = new Set(defs.map((d) => d.name));
       for (const { name } of (await c.query(MONITOR_NAMES)).rows) {
@@ -62,7 +64,8 @@ export class PostgresMonitors implements MonitorStore {
     });
   }
 
-  async recordCheck(record: MonitorCheckRecord): Promise<GateChange> {
+  async recordCheck(given: MonitorCheckRecord): Promise<GateChange> {
+    const record = storableCheckRecord(given);
     const { definition: d, check, transition } = record;
     return this.write(async (c) => {
       await c.query(UPSERT_CHECK, [

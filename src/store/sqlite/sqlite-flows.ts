@@ -15,6 +15,7 @@ import {
 import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../ports/rows.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { flowDefinitionValues, flowNeedsUpdate } from "../shared/flow-sync.ts";
+import { storableFlowFinish } from "../shared/storable-records.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { INSERT_JOB, insertJobValues, SELECT_FLOW, SELECT_FLOW_RUN, unfinishedState } from "./sqlite-sql.ts";
 
@@ -159,7 +160,8 @@ export class SqliteFlows implements FlowStore {
     });
   }
 
-  async finishRun(request: FinishRunRequest): Promise<FinishRunResult> {
+  async finishRun(given: FinishRunRequest): Promise<FinishRunResult> {
+    const request = storableFlowFinish(given);
     const { runId, endedAt, error } = request;
     return this.deps.write((): FinishRunResult => {
       const row = this.deps

@@ -3,6 +3,7 @@ import type { GateChange, MonitorCheckRecord, MonitorStore } from "../ports/moni
 import type { MonitorDefinitionRow } from "../ports/rows.ts";
 import { diffGates } from "../shared/gates.ts";
 import { monitorDefinitionValues, transitionValues } from "../shared/monitor-rows.ts";
+import { storableCheckRecord, storableMonitorDefinition } from "../shared/storable-records.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 
 // ── statements (tables from migration 3) ────────────────────────────────────
@@ -42,7 +43,8 @@ const bool = (b: boolean) => (b ? 1 : 0);
 export class SqliteMonitors implements MonitorStore {
   constructor(private readonly deps: SqliteDeps) {}
 
-  async syncMonitors(defs: readonly MonitorDefinitionRow[], now: number): Promise<GateChange> {
+  async syncMonitors(given: readonly MonitorDefinitionRow[], now: number): Promise<GateChange> {
+    const defs = given.map(storableMonitorDefinition);
     const { stmt } = this.deps;
     const upsert = stmt(UPSERT_DEFINITION);
     return this.gateWrite(() => {
@@ -62,7 +64,8 @@ export class SqliteMonitors implements MonitorStore {
     });
   }
 
-  async recordCheck(record: MonitorCheckRecord): Promise<GateChange> {
+  async recordCheck(given: MonitorCheckRecord): Promise<GateChange> {
+    const record = storableCheckRecord(given);
     const { check, transition, definition: d } = record;
     const { stmt } = this.deps;
     return this.gateWrite(() => {
