@@ -1,30 +1,10 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { parseDatabaseUrl } from "../config/database-url.ts";
 import { ConfigError } from "../errors.ts";
 import { PostgresStore } from "./postgres/postgres-store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
-
-export type DatabaseLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
-
-/** `sqlite:<path>` (or `sqlite::memory:`) | `postgres://…` / `postgresql://…`. */
-export function parseDatabaseUrl(url: string): DatabaseLocation {
-  if (url.startsWith("sqlite:")) {
-    const file = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
-    if (file.length === 0)
-      throw new ConfigError([`TICKFLOW_DATABASE_URL: "${url}" names no file (use sqlite:./tickflow.db)`]);
-    return { kind: "sqlite", file };
-  }
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
-  throw new ConfigError([
-    `TICKFLOW_DATABASE_URL: "${redactUrl(url)}" is not supported (use sqlite:<path> or postgres://user@host/db)`,
-  ]);
-}
-
-/** Hides a password in a connection URL before it reaches a message. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
-}
 
 export interface OpenStoreOptions {
   /** Jobs this process runs at once: sizes the PostgreSQL pool (see postgresPoolSize). */
@@ -69,4 +49,14 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     applicationName: "tickflow",
     onError: options.onError,
   });
+}
+
+/**
+ * How a problem the store recovered from reads in the log: dropped connections (killed backends,
+ * a restarted server), and a SQLite write lock held too long by another process.
+ */
+export function storeProblemMessage(error: Error, where: string): string {
+  return where === "sqlite write lock"
+    ? `database write lock: ${error.message}`
+    : `database connection problem (${where}): ${error.message}`;
 }

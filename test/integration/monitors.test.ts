@@ -141,8 +141,8 @@ describe("monitors: an HTTP upstream switched between 200, 500, hanging and clos
       assert.equal(up.hangingCount(), 0, "aborted requests left no hanging response behind");
 
       // Each check is a recorded attempt: outcome, duration, error; one attempt, never retried.
-      const jobs = await h.store.listJobs({ type: "monitor.api", limit: 100 });
-      const runs = (await Promise.all(jobs.map((j) => h.store.listJobRuns(j.id)))).flat();
+      const jobs = await h.store.queries.listJobs({ type: "monitor.api", limit: 100 });
+      const runs = (await Promise.all(jobs.map((j) => h.store.queries.listJobRuns(j.id)))).flat();
       assert.ok(runs.length >= script.length);
       assert.ok(
         jobs.every(
@@ -212,7 +212,7 @@ describe("monitors: durable state", () => {
         ],
       );
       assert.deepEqual(before.transitions, []);
-      const saved = await h.store.loadJobState("schedule:monitor.db");
+      const saved = await h.store.queries.loadJobState("schedule:monitor.db");
       assert.deepEqual(
         { ...(saved as object), lastCheckAt: 0 },
         { v: 1, state: "UNKNOWN", successes: 2, failures: 0, checks: 2, lastCheckAt: 0 },
@@ -262,9 +262,9 @@ describe("monitors: durable state", () => {
       await tickflow.stop(); // grace 10 s: the check does not get it
       assert.ok(performance.now() - t < 1_000, `stop took ${performance.now() - t}ms`);
       assert.deepEqual(checks, [], "not counted");
-      assert.equal(await h.store.loadJobState("schedule:monitor.slow"), undefined);
-      const [job] = await h.store.listJobs({ type: "monitor.slow" });
-      const runs = await h.store.listJobRuns(job!.id);
+      assert.equal(await h.store.queries.loadJobState("schedule:monitor.slow"), undefined);
+      const [job] = await h.store.queries.listJobs({ type: "monitor.slow" });
+      const runs = await h.store.queries.listJobRuns(job!.id);
       assert.match(runs[0]?.errorMessage ?? "", /stopping \(not counted\)/);
     } finally {
       await tickflow.stop(0);
@@ -327,10 +327,10 @@ for (const dialect of dialects) {
       try {
         await processA.start();
         await processB.start({ scheduler: false });
-        assert.deepEqual(await a.monitors.listClosedGates(), [], "UNKNOWN does not gate by default");
+        assert.deepEqual(await a.queries.listClosedGates(), [], "UNKNOWN does not gate by default");
         await waitFor(() => transitions.some((t) => t.to === "OFFLINE"), "OFFLINE");
         assert.deepEqual(
-          (await b.monitors.listClosedGates()).map((g) => g.queue),
+          (await b.queries.listClosedGates()).map((g) => g.queue),
           ["payments"],
         );
 
@@ -341,7 +341,7 @@ for (const dialect of dialects) {
         await waitFor(() => ranOther.length === 10, "the other queue's jobs");
         await sleep(500); // ten poll intervals of both workers
         assert.equal(ran.size, 0, "no gated job ran while OFFLINE");
-        const waiting = await b.listJobs({ queue: "payments", states: ["available"], limit: 100 });
+        const waiting = await b.queries.listJobs({ queue: "payments", states: ["available"], limit: 100 });
         assert.equal(waiting.length, 20, "all gated jobs wait, nothing lost");
 
         healthy = true;
@@ -352,7 +352,7 @@ for (const dialect of dialects) {
         assert.ok(tookMs < 2_000, `gated jobs started ${tookMs}ms after ONLINE`);
         await sleep(200);
         assert.deepEqual([...ran.values()], Array(20).fill(1), "each gated job ran exactly once");
-        assert.deepEqual(await a.monitors.listClosedGates(), []);
+        assert.deepEqual(await a.queries.listClosedGates(), []);
         assert.deepEqual(
           transitions.map((t) => [t.from, t.to, t.closedQueues]),
           [
@@ -420,7 +420,7 @@ describe("monitors: definition on a Tickflow", () => {
       assert.equal(tickflow.registry.get("monitor.api").options.stateful, true);
       assert.equal(tickflow.registry.get("monitor.api").options.maxAttempts, 1);
       await tickflow.syncSchedules();
-      const schedule = await h.store.getSchedule("monitor.api");
+      const schedule = await h.store.queries.getSchedule("monitor.api");
       assert.deepEqual(schedule?.trigger, { kind: "every", intervalMs: 30_000 });
       assert.equal(schedule?.misfire, "skip");
       assert.equal(schedule?.overlap, "skip");

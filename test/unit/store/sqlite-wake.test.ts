@@ -160,8 +160,8 @@ describe("SqliteWake: insert hints between processes on one SQLite file", () => 
     try {
       const now = Date.now();
       const keyed = job({ stateKey: "k", queue: "q", runAt: now });
-      await store.insertJobs([keyed, keyed], now);
-      const [running] = await store.claimJobs({
+      await store.jobs.insertJobs([keyed, keyed], now);
+      const [running] = await store.jobs.claimJobs({
         workerId: "w",
         queues: undefined,
         limit: 10,
@@ -170,7 +170,7 @@ describe("SqliteWake: insert hints between processes on one SQLite file", () => 
       });
       assert.ok(running, "the first keyed job runs (the second waits for its key)");
       hints.length = 0;
-      await store.cancelJob(running.id, now + 1);
+      await store.jobs.cancelJob(running.id, now + 1);
       assert.deepEqual(hints, [{ queues: ["q"], earliestRunAt: now + 1 }]);
     } finally {
       unsubscribe();
