@@ -323,7 +323,6 @@ export class Tickflow {
     return this.clock.now();
   }
 
-  // Reads (through queries) and admin actions.
   getJob(id: string): Promise<JobRow | null> {
     return this.queries.getJob(id);
   }
