@@ -40,7 +40,7 @@ import {
 } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
 import type { WorkerPool } from "./runtime/worker-pool.ts";
-import { openStore, storeProblemMessage } from "./store/open-store.ts";
+import { openStore, storeReports } from "./store/open-store.ts";
 import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
@@ -387,9 +387,7 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
-      onError: (error, where) =>
-        tickflow?.logger.warn({ err: error, where }, storeProblemMessage(error, where)),
-      onWarning: (message) => tickflow?.logger.warn(message),
+      ...storeReports(() => tickflow?.logger),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between
   // nodes cannot shift a tick or a due time. Measured now (best effort) so that even an

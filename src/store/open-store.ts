@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseDatabaseUrl } from "../config/database-url.ts";
 import { ConfigError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import { PostgresStore } from "./postgres/postgres-store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
@@ -59,4 +60,14 @@ export function storeProblemMessage(error: Error, where: string): string {
   return where === "sqlite write lock"
     ? `database write lock: ${error.message}`
     : `database connection problem (${where}): ${error.message}`;
+}
+
+/** The store's problem reports as log lines on `logger` (the instance's, once it exists). */
+export function storeReports(
+  logger: () => Logger | undefined,
+): Pick<OpenStoreOptions, "onError" | "onWarning"> {
+  return {
+    onError: (error, where) => logger()?.warn({ err: error, where }, storeProblemMessage(error, where)),
+    onWarning: (message) => logger()?.warn(message),
+  };
 }
