@@ -102,6 +102,9 @@ FROM unnest($2::bigint[], $3::bigint[]) AS l(id, lease_token)
 WHERE jobs.id = l.id AND jobs.lease_token = l.lease_token AND jobs.lease_owner = $4 AND ${IS_RUNNING}
 RETURNING jobs.id`;
 
+/** SQLSTATE 40P01: this transaction was chosen to break a deadlock; nothing it did was applied. */
+const DEADLOCK_DETECTED = "40P01";
+
 const SELECT_JOB_FOR_UPDATE = "SELECT * FROM jobs WHERE id = $1 FOR UPDATE";
 
 const CANCEL_JOB = `UPDATE jobs SET state = 'cancelled', finished_at = $2, lease_owner = NULL,
@@ -234,11 +237,19 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
     now: number,
   ): Promise<string[]> {
     if (leases.length === 0) return [];
-    const kept = await this.db.loopWrite(
-      EXTEND_LEASES,
-      [now + leaseMs, leases.map((l) => l.jobId), leases.map((l) => l.leaseToken), workerId],
-      "tickflow_extend_leases",
-    );
+    // In id order, and retried when PostgreSQL picks it as a deadlock victim: a renewal races the
+    // same worker's finish batch on the same rows (seen in the kill -9 test with three workers).
+    const ordered = [...leases].sort((a, b) => compareIds(a.jobId, b.jobId));
+    const values = [now + leaseMs, ordered.map((l) => l.jobId), ordered.map((l) => l.leaseToken), workerId];
+    let kept: DbRow[] = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        kept = await this.db.loopWrite(EXTEND_LEASES, values, "tickflow_extend_leases");
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 3) throw error;
+      }
+    }
     const held = new Set(kept.map((r) => String(r.id)));
     return leases.filter((l) => !held.has(l.jobId)).map((l) => l.jobId);
   }
