@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_BACKOFF } from "../../src/core/backoff.ts";
 import { InvalidOptionError, SchemaTooNewError } from "../../src/errors.ts";
-import type { AttemptFinish, ClaimedJob } from "../../src/store/ports/job-store.ts";
+import type { AttemptFinish } from "../../src/store/ports/job-store.ts";
 import type { ScheduleDefinitionRow } from "../../src/store/ports/rows.ts";
 import { REPLACEMENT, storableText } from "../../src/store/shared/storable-text.ts";
 import { MAX_NAME_CHARS } from "../../src/store/shared/store-values.ts";
 import type { Store } from "../../src/store/store.ts";
 import { planFor } from "../helpers/plan.ts";
-import { job, type StoreHarness } from "./store-contract.ts";
+import { finish, job, type StoreHarness } from "./store-contract.ts";
 
 /**
  * Issue 19: one bad value, row or schedule never hurts the others, on every store. `raw` runs one
@@ -19,23 +19,6 @@ export type RawSql = (statement: string) => Promise<void>;
 
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 const LEASE = 30_000;
-
-function finish(c: ClaimedJob, overrides: Partial<AttemptFinish> = {}): AttemptFinish {
-  return {
-    jobId: c.id,
-    leaseToken: c.leaseToken,
-    workerId: "w1",
-    attempt: c.attempt,
-    startedAt: c.startedAt,
-    endedAt: c.startedAt + 5,
-    outcome: "succeeded",
-    next: { state: "succeeded" },
-    error: null,
-    state: null,
-    tick: null,
-    ...overrides,
-  };
-}
 
 function failure(message: string, overrides: Partial<AttemptFinish> = {}): Partial<AttemptFinish> {
   return {
