@@ -84,7 +84,11 @@ async function lateness(load: "threads" | "in-process"): Promise<{ late: number[
   const tick = defineJob("tick", async (_payload, ctx) => {
     if (ctx.scheduledFor !== null) late.push(Date.now() - ctx.scheduledFor);
   });
-  const spinThread = defineJob("spin", { module: handlers, export: "spin" }, { timeout: "1s", maxAttempts: 1 });
+  const spinThread = defineJob(
+    "spin",
+    { module: handlers, export: "spin" },
+    { timeout: "1s", maxAttempts: 1 },
+  );
   const spinHere = defineJob(
     "spin",
     (payload: { ms: number }) => {
@@ -94,19 +98,23 @@ async function lateness(load: "threads" | "in-process"): Promise<{ late: number[
     { maxAttempts: 1 },
   );
   const every = defineSchedule({ key: "every-second", job: "tick", every: "1s" });
-  return withTickflow([tick, load === "threads" ? spinThread : spinHere], { schedules: [every] }, async (tf) => {
-    await tf.start();
-    const delay = monitorEventLoopDelay({ resolution: 5 });
-    delay.enable();
-    const spins = load === "threads" ? 4 : 1;
-    const ms = load === "threads" ? 10_000 : 1_000;
-    for (let second = 0; second < SECONDS; second += 3) {
-      await Promise.all(Array.from({ length: spins }, () => tf.enqueue("spin", { ms })));
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
-    }
-    delay.disable();
-    return { late: late.slice(1), loopMaxMs: delay.max / 1e6 };
-  });
+  return withTickflow(
+    [tick, load === "threads" ? spinThread : spinHere],
+    { schedules: [every] },
+    async (tf) => {
+      await tf.start();
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      delay.enable();
+      const spins = load === "threads" ? 4 : 1;
+      const ms = load === "threads" ? 10_000 : 1_000;
+      for (let second = 0; second < SECONDS; second += 3) {
+        await Promise.all(Array.from({ length: spins }, () => tf.enqueue("spin", { ms })));
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+      }
+      delay.disable();
+      return { late: late.slice(1), loopMaxMs: delay.max / 1e6 };
+    },
+  );
 }
 
 const inProcess: number[] = [];
