@@ -89,5 +89,6 @@ export type {
   MonitorTransitionRow,
   QueueGateRow,
 } from "./store/monitor-store.ts";
+export type { ApplicationPool, TransactionClient } from "./store/pg-client.ts";
 export type { JobRow, JobRunRow, QueueCount, ScheduleRow, Store, TickRow } from "./store/store.ts";
 export { createTickflow, type StartOptions, Tickflow, type TickflowOptions } from "./tickflow.ts";

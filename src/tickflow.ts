@@ -33,6 +33,7 @@ import {
 import { WorkerPool } from "./runtime/worker-pool.ts";
 import { leasableOnInsert } from "./store/insert-lease.ts";
 import { openStore } from "./store/open-store.ts";
+import type { ApplicationPool } from "./store/pg-client.ts";
 import type {
   InsertResult,
   JobRow,
@@ -44,8 +45,14 @@ import type {
 } from "./store/store.ts";
 
 export interface TickflowOptions {
-  /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` is given. */
+  /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` or `pool` is given. */
   databaseUrl?: string;
+  /**
+   * PostgreSQL: the application's `pg.Pool`, instead of `databaseUrl`. tickflow opens its own
+   * connections with that pool's settings (its statements need session settings of their own) and
+   * leaves the pool itself to the application.
+   */
+  pool?: ApplicationPool;
   /** An opened store (tests, embedding). The caller keeps ownership unless `ownsStore`. */
   store?: Store;
   jobs?: readonly JobDefinition<never, never>[];
@@ -447,6 +454,7 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
+      pool: options.pool,
       // Dropped connections the store recovers from (killed backends, a restarted server).
       onError: (error, where) =>
         tickflow?.logger.warn(

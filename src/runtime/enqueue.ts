@@ -1,6 +1,7 @@
 import { type Duration, parseDuration } from "../core/duration.ts";
 import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
+import type { TransactionClient } from "../store/pg-client.ts";
 import type { JobInsert } from "../store/store.ts";
 import { type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
 
@@ -14,10 +15,10 @@ export interface EnqueueOptions extends JobOptions {
   /** Durable state key (spec §3): jobs sharing it see one `ctx.state`. */
   stateKey?: string;
   /**
-   * PostgreSQL only: a `pg` client inside the caller's open transaction. The job then exists
-   * if and only if that transaction commits.
+   * PostgreSQL only: a `pg` client (`pool.connect()`'s PoolClient, or a Client) inside the caller's
+   * open transaction. The job then exists if and only if that transaction commits.
    */
-  client?: unknown;
+  client?: TransactionClient;
 }
 
 /**

@@ -1,6 +1,6 @@
+import type { PoolConfig } from "pg";
 import { ConfigError } from "../errors.ts";
-import { PostgresStore } from "./postgres/postgres-store.ts";
-import { SqliteStore } from "./sqlite/sqlite-store.ts";
+import type { ApplicationPool } from "./pg-client.ts";
 import type { Store } from "./store.ts";
 
 export type DatabaseLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
@@ -31,6 +31,13 @@ export interface OpenStoreOptions {
   schema?: string;
   /** Connection problems a PostgreSQL store recovered from (dropped backends, lost LISTEN). */
   onError?: (error: Error, where: string) => void;
+  /**
+   * PostgreSQL: the application's own pool. tickflow opens its connections with this pool's
+   * connection settings (host, user, password, ssl, …) instead of a URL; the pool itself is
+   * left to the application (tickflow's statements need session settings of their own, so they
+   * never borrow the application's connections) and is not ended by tickflow.
+   */
+  pool?: ApplicationPool;
 }
 
 /**
@@ -43,14 +50,74 @@ export function postgresPoolSize(concurrency: number): number {
   return Math.min(Math.max(1, Math.floor(concurrency)), 10) + 2;
 }
 
-/** The composition root's one place that names an adapter. */
-export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const location = parseDatabaseUrl(url);
-  if (location.kind === "sqlite") return new SqliteStore(location.file);
-  return new PostgresStore(location.url, {
+/**
+ * The composition root's one place that names an adapter. Each adapter, and so its driver, is
+ * imported when a URL needs it: a PostgreSQL process never loads better-sqlite3, a SQLite one never
+ * loads pg, and `import "tickflow"` loads neither.
+ */
+export async function openStore(url: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
+  if (options.pool) {
+    const { PostgresStore } = await loadDriver("pg", () => import("./postgres/postgres-store.ts"));
+    // pg keeps the settings a pool was made with on `options`.
+    const settings = (options.pool as unknown as { options: PoolConfig }).options;
+    return new PostgresStore(settings, postgresOptions(options));
+  }
+  const location = parseDatabaseUrl(url ?? "sqlite:./tickflow.db");
+  if (location.kind === "sqlite") {
+    const { SqliteStore } = await loadDriver("better-sqlite3", () => import("./sqlite/sqlite-store.ts"));
+    return openSqlite(() => new SqliteStore(location.file));
+  }
+  const { PostgresStore } = await loadDriver("pg", () => import("./postgres/postgres-store.ts"));
+  return new PostgresStore(location.url, postgresOptions(options));
+}
+
+function postgresOptions(options: OpenStoreOptions) {
+  return {
     schema: options.schema ?? (process.env.TICKFLOW_PG_SCHEMA || "tickflow"),
     poolSize: postgresPoolSize(options.concurrency ?? 10),
     applicationName: "tickflow",
     onError: options.onError,
-  });
+  };
+}
+
+/** The driver each URL needs, and the one line that says how to get it. */
+const DRIVER_FOR: Record<DriverPackage, string> = {
+  "better-sqlite3":
+    "SQLite (sqlite:… URLs, the default) needs the better-sqlite3 package: npm install better-sqlite3",
+  pg: "PostgreSQL needs the pg package: npm install pg",
+};
+type DriverPackage = "better-sqlite3" | "pg";
+
+/** Imports an adapter; a driver missing from node_modules becomes one line naming the package. */
+async function loadDriver<T>(driver: DriverPackage, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (
+      (e.code === "ERR_MODULE_NOT_FOUND" || e.code === "MODULE_NOT_FOUND") &&
+      new RegExp(`['"]${driver}['"/]`).test(e.message)
+    ) {
+      throw new ConfigError([DRIVER_FOR[driver]]);
+    }
+    throw error;
+  }
+}
+
+/** better-sqlite3 installed without its native module (an optional install whose build failed). */
+function openSqlite<T>(open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    if (
+      /Could not locate the bindings file|NODE_MODULE_VERSION|invalid ELF header/.test(
+        (error as Error).message,
+      )
+    ) {
+      throw new ConfigError([
+        `better-sqlite3's native module is not built for Node ${process.version}: npm rebuild better-sqlite3 (${(error as Error).message.split("\n")[0]})`,
+      ]);
+    }
+    throw error;
+  }
 }

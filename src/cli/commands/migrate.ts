@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.ts";
 import { openStore } from "../../store/open-store.ts";
+import { loadCliConfig } from "../common.ts";
 import { withProgress } from "../progress.ts";
 
 export function registerMigrate(program: Command): void {
@@ -9,7 +9,7 @@ export function registerMigrate(program: Command): void {
     .description("apply pending database migrations (also done at startup)")
     .option("--dry-run", "list pending migrations without applying them")
     .action(async (options: { dryRun?: boolean }, command: Command) => {
-      const config = await loadConfig({ file: command.optsWithGlobals().config });
+      const config = await loadCliConfig(command);
       const store = await openStore(config.database);
       try {
         if (options.dryRun) {

@@ -1,12 +1,13 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.ts";
 import { describeTrigger } from "../../core/triggers.ts";
-import { createTickflow, type Tickflow } from "../../tickflow.ts";
+import type { Tickflow } from "../../tickflow.ts";
+import { loadCliConfig, loadTickflow } from "../common.ts";
 import { iso, printJson, printTable } from "../output.ts";
 
 /** Opens the configured store directly: listing needs no running server. */
 async function withTickflow<T>(command: Command, fn: (tickflow: Tickflow) => Promise<T>): Promise<T> {
-  const config = await loadConfig({ file: command.optsWithGlobals().config });
+  const config = await loadCliConfig(command);
+  const { createTickflow } = await loadTickflow();
   const tickflow = await createTickflow({ databaseUrl: config.database });
   try {
     await tickflow.store.migrate();

@@ -1,13 +1,16 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.ts";
-import { runService } from "../run-service.ts";
+import { loadCliConfig } from "../common.ts";
+
+// The service (Fastify, the HTTP routes, the dashboard) is imported only by the commands that run it.
+const loadService = () => import("../run-service.ts");
 
 export function registerStart(program: Command): void {
   program
     .command("start")
     .description("run the scheduler and the workers (the main process)")
     .action(async (_options, command: Command) => {
-      const config = await loadConfig({ file: command.optsWithGlobals().config });
+      const config = await loadCliConfig(command);
+      const { runService } = await loadService();
       await runService(config, { worker: true, scheduler: true }, "start");
     });
 
@@ -20,7 +23,8 @@ export function registerStart(program: Command): void {
       const env = { ...process.env };
       if (options.queues) env.TICKFLOW_QUEUES = options.queues;
       if (options.concurrency) env.TICKFLOW_CONCURRENCY = options.concurrency;
-      const config = await loadConfig({ file: command.optsWithGlobals().config, env });
+      const config = await loadCliConfig(command, env);
+      const { runService } = await loadService();
       await runService(config, { worker: true, scheduler: false }, "worker");
     });
 }

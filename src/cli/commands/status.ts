@@ -1,12 +1,9 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.ts";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { ConfigError } from "../../errors.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
-import { monitorView } from "../../http/routes/monitors.ts";
-import { heartbeatStatus } from "../../jobs/heartbeat.ts";
 import { parseDatabaseUrl, redactUrl } from "../../store/open-store.ts";
 import { postgresMigrations } from "../../store/postgres/postgres-migrations.ts";
 import { sqliteMigrations } from "../../store/sqlite/sqlite-migrations.ts";
@@ -99,6 +96,10 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
   });
   const flows = await store.flows.listFlows();
   const active = flows.filter((f) => f.removedAt === null);
+  const [{ heartbeatStatus }, { monitorView }] = await Promise.all([
+    import("../../jobs/heartbeat.ts"),
+    import("../../http/routes/monitors.ts"),
+  ]);
   const heartbeat = await heartbeatStatus(tickflow, { now }, { now: () => tickflow.now() });
   const monitors = (await tickflow.monitors.status()).map(monitorView);
   return {
@@ -223,6 +224,7 @@ export async function checkConfiguration(file: string | undefined): Promise<Chec
   const done = () => ({ ok: errors.length === 0, errors, warnings });
   let config: ResolvedConfig;
   try {
+    const { loadConfig } = await import("../../config/load.ts");
     config = await loadConfig({ file });
   } catch (error) {
     if (error instanceof ConfigError) errors.push(...error.problems);

@@ -7,15 +7,12 @@ import { UnknownFlowError } from "../../errors.ts";
 import type { FlowDefinition } from "../../flows/define-flow.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
 import { toFlowDefinitionRow } from "../../flows/sync-flows.ts";
-import { runView } from "../../http/routes/flows.ts";
-import { createLogger } from "../../logger.ts";
 import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../../store/flow-store.ts";
 import type { JobRow } from "../../store/store.ts";
-import { createTickflow, type Tickflow } from "../../tickflow.ts";
-import { CliError, connect, loadCliConfig } from "../common.ts";
+import type { Tickflow } from "../../tickflow.ts";
+import { CliError, connect, loadCliConfig, loadTickflow } from "../common.ts";
 import { printJson } from "../output.ts";
 import { ProgressLine } from "../progress.ts";
-import { serviceFromConfig } from "../run-service.ts";
 
 interface TriggerOptions {
   wait?: boolean;
@@ -61,6 +58,7 @@ the flows folder), in the flows folder, and stored first. Examples:
         ...(await loadFlowsFromDir(flowsDir, { optional: config.flowsDir === undefined })),
       ];
       const tickflow = await connect(config, async () => {
+        const { createTickflow } = await loadTickflow();
         const t = await createTickflow({ databaseUrl: config.database, concurrency: 1 });
         try {
           await t.store.migrate();
@@ -84,6 +82,7 @@ the flows folder), in the flows folder, and stored first. Examples:
           );
         });
         if (!options.wait) {
+          const { runView } = await import("../../http/routes/flows.ts");
           if (options.json) printJson(runView((await tickflow.flows.run(answer.runId))!));
           else console.log(answer.runId);
           if (process.stderr.isTTY) {
@@ -167,6 +166,10 @@ async function follow(
   });
   const worker = options.work
     ? await connect(config, async () => {
+        const [{ createLogger }, { serviceFromConfig }] = await Promise.all([
+          import("../../logger.ts"),
+          import("../run-service.ts"),
+        ]);
         const logger = createLogger({ ...config.log, destination: logTo });
         const service = await serviceFromConfig(
           { ...config, concurrency: 1, queues: [answer.queue] },
@@ -222,6 +225,7 @@ async function follow(
     progress.clear();
     await worker?.stop();
   }
+  const { runView } = await import("../../http/routes/flows.ts");
   if (options.json) printJson(runView(outcome.run));
   if (outcome.status === "failed") throw new CliError(outcome.message, "FLOW_RUN_FAILED");
   if (process.stderr.isTTY) process.stderr.write(`✔ ${outcome.message}\n`);
