@@ -141,7 +141,7 @@ Next:
   npm install tickflow                              (if it is not installed yet)
   npx tickflow migrate                              creates ./tickflow.db (SQLite; see .env.example)
   npx tickflow trigger example --wait               runs the example flow once, here
-  ${testCommand.padEnd(48)}its test
+  ${testCommand.padEnd(49)} its test
   npx tickflow start                                scheduler, workers and HTTP on 127.0.0.1:7070
   npx tickflow new flow <name>                      another flow, with its test
 Drivers: SQLite (better-sqlite3) comes with tickflow; for PostgreSQL, npm install pg.`);
