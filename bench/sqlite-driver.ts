@@ -94,7 +94,9 @@ try {
   console.log(`Node ${process.version}, ${JOBS} jobs, batches of ${BATCH}, ${RUNS} alternating runs`);
   for (const [name, list] of Object.entries(rates)) {
     const r = list.map(Math.round);
-    console.log(`${name.padEnd(16)} median ${Math.round(median(list))} jobs/s [${Math.min(...r)}–${Math.max(...r)}]`);
+    console.log(
+      `${name.padEnd(16)} median ${Math.round(median(list))} jobs/s [${Math.min(...r)}–${Math.max(...r)}]`,
+    );
   }
   const ratio = median(rates["node:sqlite"]!) / median(rates["better-sqlite3"]!);
   console.log(`node:sqlite / better-sqlite3 (medians): ${(ratio * 100).toFixed(1)} %`);

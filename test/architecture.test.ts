@@ -81,7 +81,9 @@ describe("architecture: the dependency rule", () => {
   it("drivers are imported (as values) only by their own adapter's files", () => {
     const bad = [...graph.keys()].flatMap((file) => {
       const source = readFileSync(file, "utf8");
-      const drivers = [...source.matchAll(/^import (?!type )[^;]*from\s+"(better-sqlite3|pg)"/gm)].map((m) => m[1]);
+      const drivers = [...source.matchAll(/^import (?!type )[^;]*from\s+"(better-sqlite3|pg)"/gm)].map(
+        (m) => m[1],
+      );
       return drivers
         .filter((d) => !file.startsWith(d === "pg" ? "src/store/postgres/" : "src/store/sqlite/"))
         .map((d) => `${file} → ${d}`);

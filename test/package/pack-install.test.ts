@@ -164,8 +164,15 @@ describe("the packed package installed into fresh projects", { timeout: 900_000 
       readFileSync(join(dir, "package.json"), "utf8").replace(/,\s*"dependencies"[\s\S]*$/, ""),
       before.replace(/,\s*"dependencies"[\s\S]*$/, ""),
     );
-    writeFileSync(join(dir, "app.js"), APP_BODY('import { createTickflow } from "tickflow";'));
-    assert.match(ok(run(dir, "node", ["app.js"]), "node app.js"), /hello app/);
+    writeFileSync(
+      join(dir, "app.js"),
+      APP_BODY(
+        'import { createTickflow } from "tickflow";\nimport { tickflowFastify } from "tickflow/fastify";\nimport { createTickflowHandler } from "tickflow/http";\nconsole.log("mounts " + typeof tickflowFastify + " " + typeof createTickflowHandler);',
+      ),
+    );
+    const out = ok(run(dir, "node", ["app.js"]), "node app.js");
+    assert.match(out, /mounts function function/);
+    assert.match(out, /hello app/);
     // The generated test passes as generated.
     assert.match(
       ok(run(dir, "node", ["--import", "tsx", "--test", "flows/example.test.ts"]), "flow test"),
@@ -183,11 +190,12 @@ describe("the packed package installed into fresh projects", { timeout: 900_000 
     writeFileSync(
       join(dir, "app.js"),
       APP_BODY(
-        'const { createTickflow } = require("tickflow");\nconsole.log("version " + require("tickflow/package.json").version);',
+        'const { createTickflow } = require("tickflow");\nconsole.log("version " + require("tickflow/package.json").version);\nconsole.log("mounts " + typeof require("tickflow/fastify").tickflowFastify + " " + typeof require("tickflow/http").createTickflowHandler);',
       ),
     );
     const out = ok(run(dir, "node", ["app.js"]), "node app.js");
     assert.match(out, /version \d+\.\d+\.\d+/);
+    assert.match(out, /mounts function function/);
     assert.match(out, /hello app/);
     // A .ts config in this CommonJS package, written with require(), loads too (tsx compiles it as CommonJS).
     writeFileSync(
@@ -207,6 +215,9 @@ describe("the packed package installed into fresh projects", { timeout: 900_000 
     writeFileSync(
       join(dir, "app.ts"),
       `import { createTickflow, defineJob, type JobContext, type TickflowOptions } from "tickflow";
+import type { TickflowFastifyOptions } from "tickflow/fastify";
+import type { TickflowHandler } from "tickflow/http";
+export type Mounts = [TickflowFastifyOptions, TickflowHandler];
 const options: TickflowOptions = { databaseUrl: "sqlite:./app.db", concurrency: 2 };
 const job = defineJob<{ name: string }>("hello", async (payload, ctx: JobContext) => {
   ctx.logger.info(payload.name);
