@@ -1,14 +1,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /**
  * Loads one of the user's own modules (the config file, a flow file) by path.
  *
- * JavaScript goes through Node's own `import()`. TypeScript goes through tsx's namespaced loader:
- * its hooks apply only to the modules imported through it (and what they import), never to the rest
- * of the process, so tickflow's own compiled code and the application around it load as Node loads
- * them. tsx is imported on the first TypeScript file only; a JavaScript config never loads it.
+ * JavaScript goes through Node's own `import()`. TypeScript goes, where Node strips types itself
+ * (22.18+, 24: `process.features.typescript`), through Node's own `import()` too — no loader, no
+ * extra thread. Where it does not (Node 20), or where a file needs more than type stripping (an
+ * enum, a parameter property, a type imported without `import type`, an extensionless relative
+ * import), it goes through tsx's namespaced loader: its hooks apply only to the modules imported
+ * through it (and what they import), never to the rest of the process, so tickflow's own compiled
+ * code and the application around it load as Node loads them. Those failures happen while Node
+ * loads and links the file, before any of its code runs, so loading it again through tsx runs it
+ * once. tsx is imported on the first file that needs it only.
  * Works the same in ES module and CommonJS packages: `.ts` follows the package's "type", `.mts` is
  * always ESM, `.cts` always CommonJS.
  */
@@ -16,8 +21,7 @@ export async function importUserModule(path: string): Promise<Record<string, unk
   const url = pathToFileURL(path).href;
   let module: Record<string, unknown>;
   try {
-    if (TYPESCRIPT.test(path))
-      module = (await (await typescriptLoader())(url, import.meta.url)) as typeof module;
+    if (TYPESCRIPT.test(path)) module = await importTypescript(url);
     else module = (await import(url)) as typeof module;
   } catch (error) {
     throw new Error(userModuleProblem(path, error));
@@ -36,6 +40,46 @@ function esModuleOf(module: Record<string, unknown>): Record<string, unknown> {
 }
 
 const TYPESCRIPT = /\.[mc]?ts$/;
+
+/** Node's own type stripping, where this Node has it on (it is off under some flags). */
+const nodeStripsTypes = Boolean((process.features as { typescript?: string | false }).typescript);
+
+/** Failures of Node's type stripping that tsx handles; each is raised before the module runs. */
+const NEEDS_TSX = new Set([
+  "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX",
+  "ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING",
+  "ERR_MODULE_NOT_FOUND",
+  "ERR_UNSUPPORTED_DIR_IMPORT",
+  "ERR_UNKNOWN_FILE_EXTENSION",
+]);
+
+async function importTypescript(url: string): Promise<Record<string, unknown>> {
+  if (nodeStripsTypes) {
+    try {
+      return (await import(url)) as Record<string, unknown>;
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      // Raised while compiling or linking, before the module ran: a type imported as a value, or
+      // ES module syntax in a .ts that the package makes CommonJS (tsx compiles that one too).
+      const beforeRun =
+        e instanceof SyntaxError &&
+        /does not provide an export named|Cannot use import statement outside a module|Unexpected token 'export'/.test(
+          e.message,
+        );
+      if (!beforeRun && !NEEDS_TSX.has(e.code ?? "")) throw error;
+    }
+  }
+  // A .ts file the package makes CommonJS: tsx's scoped require compiles it (import/export too).
+  if (/\.ts$/.test(url) && packageTypeAt(dirname(fileURLToPath(url))) === "commonjs") {
+    const { register } = await import("tsx/cjs/api");
+    commonjsLoader ??= register({ namespace: "tickflow-user-cjs" }).require;
+    return { default: commonjsLoader(fileURLToPath(url), import.meta.url) as unknown };
+  }
+  const scoped = await typescriptLoader();
+  return (await scoped(url, import.meta.url)) as Record<string, unknown>;
+}
+
+let commonjsLoader: ((id: string, fromFile: string) => unknown) | undefined;
 
 type ScopedImport = (specifier: string, parent: string) => Promise<unknown>;
 let loader: Promise<ScopedImport> | undefined;
