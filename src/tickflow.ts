@@ -14,7 +14,7 @@ import { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
-import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
+import { buildJobInsert, checkEnqueueManyItems, type EnqueueOptions } from "./runtime/enqueue.ts";
 import { Maintenance } from "./runtime/maintenance.ts";
 import {
   defineJob,
@@ -30,6 +30,7 @@ import {
   type ScheduleOptions,
   toScheduleRow,
 } from "./runtime/schedules.ts";
+import { type CREATE_TICKFLOW_KEYS, checkTickflowOptions } from "./runtime/tickflow-options.ts";
 import { WorkerPool } from "./runtime/worker-pool.ts";
 import { leasableOnInsert } from "./store/insert-lease.ts";
 import { openStore } from "./store/open-store.ts";
@@ -225,6 +226,7 @@ export class Tickflow {
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
   async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
+    checkEnqueueManyItems(items);
     const now = this.clock.now();
     const inserts = items.map((item) =>
       buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
@@ -447,8 +449,14 @@ function typeName(type: string | JobDefinition<never, never>): string {
   return typeof type === "string" ? type : type.name;
 }
 
+// Compile-time: CREATE_TICKFLOW_KEYS names every key of TickflowOptions and nothing else.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const optionKeysComplete: Same<keyof TickflowOptions, (typeof CREATE_TICKFLOW_KEYS)[number]> = true;
+void optionKeysComplete;
+
 /** The composition root: opens the store named by the options and wires the services. */
 export async function createTickflow(options: TickflowOptions = {}): Promise<Tickflow> {
+  checkTickflowOptions(options);
   let tickflow: Tickflow | undefined;
   const store =
     options.store ??

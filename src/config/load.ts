@@ -24,6 +24,23 @@ export const ENV_KEYS = {
   TICKFLOW_FLOW_RUN_RETENTION: "flowRunRetention",
 } as const;
 
+/** The duration variables: text with a unit ("30s") or plain milliseconds ("30000"), as the docs say. */
+const DURATION_ENV = [
+  "TICKFLOW_LEASE",
+  "TICKFLOW_POLL_INTERVAL",
+  "TICKFLOW_SHUTDOWN_GRACE",
+  "TICKFLOW_RETENTION",
+  "TICKFLOW_FLOW_RUN_RETENTION",
+] as const;
+
+/**
+ * An environment value is always text, so digits alone are milliseconds there ("30000"); in a
+ * config file a string needs its unit and a number is milliseconds.
+ */
+export function envDuration(value: string): string | number {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 /**
  * Reads the config file (when present) and overlays the environment; validates the result. A
  * TypeScript config loads in plain Node too (through a loader scoped to the user's files).
@@ -62,20 +79,14 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };
-  for (const name of [
-    "TICKFLOW_DATABASE_URL",
-    "TICKFLOW_LEASE",
-    "TICKFLOW_POLL_INTERVAL",
-    "TICKFLOW_SHUTDOWN_GRACE",
-    "TICKFLOW_RETENTION",
-    "TICKFLOW_FLOWS_DIR",
-    "TICKFLOW_FLOW_RUN_RETENTION",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-  ] as const) {
+  for (const name of ["TICKFLOW_DATABASE_URL", "TICKFLOW_FLOWS_DIR", "LOG_LEVEL", "LOG_FORMAT"] as const) {
     const value = text(name);
     if (value !== undefined)
       set(name, name === "LOG_LEVEL" || name === "LOG_FORMAT" ? value.toLowerCase() : value);
+  }
+  for (const name of DURATION_ENV) {
+    const value = text(name);
+    if (value !== undefined) set(name, envDuration(value));
   }
   const concurrency = text("TICKFLOW_CONCURRENCY");
   if (concurrency !== undefined)

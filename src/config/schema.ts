@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../core/duration.ts";
+import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
 import { ConfigError } from "../errors.ts";
 import { type FlowDefinition, isFlowDefinition } from "../flows/define-flow.ts";
@@ -76,11 +77,13 @@ export interface ResolvedConfig {
   flowRunsKept: number;
 }
 
-const duration = (min: number) =>
+/** A duration from `min` to `max` ms; timer settings pass MAX_TIMER_MS, the most setTimeout waits. */
+const duration = (min: number, max: number = MAX_DURATION_MS) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     try {
-      const ms = parseDuration(value, "value");
+      const ms = parseDuration(value, "value", Number.POSITIVE_INFINITY);
       if (ms < min) ctx.addIssue({ code: "custom", message: `must be at least ${min}ms` });
+      if (ms > max) ctx.addIssue({ code: "custom", message: `must be at most ${describeLimitMs(max)}` });
       return ms;
     } catch {
       ctx.addIssue({
@@ -113,9 +116,9 @@ const schema = z.strictObject({
     )
     .min(1)
     .optional(),
-  lease: duration(1_000).default(30_000),
-  pollInterval: duration(10).default(1_000),
-  shutdownGrace: duration(0).default(10_000),
+  lease: duration(1_000, MAX_TIMER_MS).default(30_000),
+  pollInterval: duration(10, MAX_TIMER_MS).default(1_000),
+  shutdownGrace: duration(0, MAX_TIMER_MS).default(10_000),
   retention: z
     .union([z.literal("forever"), duration(60_000)])
     .default(7 * 86_400_000)
@@ -181,6 +184,7 @@ export const CONFIG_KEYS = Object.keys(schema.shape);
 const NESTED_KEYS: Record<string, string[]> = {
   log: ["level", "format"],
   http: ["enabled", "host", "port", "tokens", "allowedIps", "trustedProxies", "metricsPublic", "rateLimit"],
+  "http.rateLimit": ["max", "window"],
 };
 
 /**
@@ -217,7 +221,7 @@ export function validateConfig(
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => {
-        const candidates = issue.path.length === 0 ? CONFIG_KEYS : (NESTED_KEYS[String(issue.path[0])] ?? []);
+        const candidates = issue.path.length === 0 ? CONFIG_KEYS : (NESTED_KEYS[issue.path.join(".")] ?? []);
         const suggestion = didYouMean(key, candidates);
         return `unknown key "${[...issue.path, key].join(".")}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`;
       });

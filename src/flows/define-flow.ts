@@ -1,7 +1,9 @@
 import { type BackoffOption, type BackoffPolicy, parseBackoff } from "../core/backoff.ts";
 import { type Duration, parseDuration } from "../core/duration.ts";
 import type { TriggerSource } from "../core/flow-run-state.ts";
+import { MAX_TIMER_MS } from "../core/limits.ts";
 import { validateFlowName, validateQueueName } from "../core/names.ts";
+import { optionsProblem } from "../core/options.ts";
 import { parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidFlowError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -97,6 +99,8 @@ export function defineFlow(options: FlowOptions): FlowDefinition {
   const fail = (message: string): never => {
     throw new InvalidFlowError(`flow "${name}": ${message}`);
   };
+  const problem = optionsProblem(options, FLOW_OPTION_KEYS, "defineFlow options");
+  if (problem) fail(problem);
   if (typeof options.run !== "function") fail("run must be a function (async (ctx) => { … })");
   let queue = DEFAULT_FLOW_QUEUE;
   if (options.queue !== undefined) {
@@ -113,7 +117,8 @@ export function defineFlow(options: FlowOptions): FlowDefinition {
   let timeoutMs: number | null = null;
   if (options.timeout !== undefined) {
     try {
-      timeoutMs = parseDuration(options.timeout, "timeout");
+      // A timer: past 2^31-1 ms setTimeout fires at once.
+      timeoutMs = parseDuration(options.timeout, "timeout", MAX_TIMER_MS);
     } catch (error) {
       fail((error as Error).message);
     }
@@ -141,6 +146,9 @@ export function isFlowDefinition(value: unknown): value is FlowDefinition {
   return typeof value === "object" && value !== null && (value as FlowDefinition)[FLOW_DEFINITION] === true;
 }
 
+const FLOW_OPTION_KEYS = ["name", "schedule", "queue", "retries", "timeout", "backoff", "run"] as const;
+const TRIGGER_KEYS = ["cron", "timezone", "every", "at"] as const;
+
 const DURATION_TEXT = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/;
 
 /** `"*\/5 * * * *"` → cron (UTC); `"30s"` → every; an object → as given. */
@@ -149,7 +157,9 @@ function parseFlowSchedule(name: string, schedule: string | TriggerOption): Trig
   if (typeof schedule === "string") {
     const text = schedule.trim();
     option = DURATION_TEXT.test(text) ? { every: text } : { cron: text };
-  } else if (typeof schedule === "object" && schedule !== null) {
+  } else if (typeof schedule === "object" && schedule !== null && !Array.isArray(schedule)) {
+    const problem = optionsProblem(schedule, TRIGGER_KEYS, "schedule");
+    if (problem) throw new InvalidFlowError(`flow "${name}": ${problem}`);
     option = schedule;
   } else {
     throw new InvalidFlowError(

@@ -5,6 +5,7 @@ import {
   summarizeFlowRuns,
   type TriggerSource,
 } from "../core/flow-run-state.ts";
+import { clampTimerMs } from "../core/limits.ts";
 import {
   FlowAlreadyRunningError,
   FlowDisabledError,
@@ -174,7 +175,7 @@ export class FlowService {
         this.sweeping = undefined;
         this.sweepSoon(this.options.sweepIntervalMs);
       });
-    }, delayMs);
+    }, clampTimerMs(delayMs));
     this.sweepTimer.unref();
   }
 

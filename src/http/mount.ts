@@ -72,11 +72,12 @@ export async function registerTickflowHttp(
   });
 
   app.addHook("onResponse", async (request, reply) => {
-    // Method, route, status and client only: never headers or bodies (tokens live there).
+    // Method, route, status and client only: never headers or bodies (tokens live there). The
+    // logger redacts the query string of every `url` field (src/core/redact-url.ts).
     logger.debug(
       {
         method: request.method,
-        url: request.routeOptions.url ?? request.url.split("?")[0],
+        url: request.routeOptions.url ?? request.url,
         status: reply.statusCode,
         ip: request.clientIp,
         ms: Math.round(reply.elapsedTime),

@@ -9,6 +9,28 @@ import { registerTickflowHttp } from "./mount.ts";
 /** 64 KiB: the API takes small JSON bodies (payloads, filters); anything bigger is a mistake or abuse. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * Our own limits on slow clients (Node's defaults let a client trickling its headers hold a
+ * connection for about 90 s: headersTimeout 60 s, checked only every 30 s).
+ */
+export interface HttpTimeouts {
+  /** All request headers within this long, or 408 and the connection closes. */
+  headersMs: number;
+  /** The whole request (headers and body) within this long. */
+  requestMs: number;
+  /** A socket with no traffic at all for this long is closed. */
+  idleMs: number;
+  /** How often Node checks the two limits above (its default, 30 s, would stretch them). */
+  checkEveryMs: number;
+}
+
+export const HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 60_000,
+  checkEveryMs: 1_000,
+};
+
 export interface HttpDeps {
   tickflow: Tickflow;
   heartbeat: Heartbeat | null;
@@ -22,6 +44,8 @@ export interface HttpDeps {
   auth?: "token" | "app";
   /** The prom-client registry /metrics serves and registers into (default: one of tickflow's own). */
   metricsRegistry?: Registry;
+  /** Tests shorten them; production uses HTTP_TIMEOUTS. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 declare module "fastify" {
@@ -42,7 +66,11 @@ declare module "fastify" {
  * same plugin an application mounts under its own prefix, see src/fastify.ts) and the dashboard.
  */
 export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const timeouts = { ...HTTP_TIMEOUTS, ...deps.timeouts };
   const app = Fastify({
+    connectionTimeout: timeouts.idleMs,
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkEveryMs },
     bodyLimit: BODY_LIMIT_BYTES,
     logger: false,
     trustProxy: false,

@@ -1,4 +1,5 @@
 import { afterFailure, type BackoffPolicy } from "../core/backoff.ts";
+import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { AttemptFinish, ClaimedJob, FinishNext } from "../store/store.ts";
@@ -71,7 +72,8 @@ export async function runAttempt(
 ): Promise<AttemptResult> {
   let timer: NodeJS.Timeout | undefined;
   if (job.timeoutMs !== null) {
-    timer = setTimeout(() => control.abort(new AttemptAbort("timeout")), job.timeoutMs);
+    // Clamped: a stored timeout past 2^31-1 ms would otherwise abort the attempt at once.
+    timer = setTimeout(() => control.abort(new AttemptAbort("timeout")), clampTimerMs(job.timeoutMs));
   }
   let ctx: AttemptContext | undefined;
   let outcome: Outcome;

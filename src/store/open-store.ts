@@ -56,10 +56,12 @@ export function postgresPoolSize(concurrency: number): number {
  * loads pg, and `import "tickflow"` loads neither.
  */
 export async function openStore(url: string | undefined, options: OpenStoreOptions = {}): Promise<Store> {
-  if (options.pool) {
+  if (options.pool !== undefined) {
+    const settings = (options.pool as { options?: PoolConfig } | null)?.options;
+    if (typeof (options.pool as { connect?: unknown } | null)?.connect !== "function" || !settings) {
+      throw new ConfigError(["pool must be a pg.Pool (new pg.Pool({ … }) from the pg package)"]);
+    }
     const { PostgresStore } = await loadDriver("pg", () => import("./postgres/postgres-store.ts"));
-    // pg keeps the settings a pool was made with on `options`.
-    const settings = (options.pool as unknown as { options: PoolConfig }).options;
     return new PostgresStore(settings, postgresOptions(options));
   }
   const location = parseDatabaseUrl(url ?? "sqlite:./tickflow.db");

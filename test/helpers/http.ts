@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { Writable } from "node:stream";
 import { type HttpConfig, httpSchema } from "../../src/config/http-schema.ts";
-import { createHttpServer } from "../../src/http/server.ts";
+import { createHttpServer, type HttpTimeouts } from "../../src/http/server.ts";
 import { registerHeartbeat } from "../../src/jobs/heartbeat.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { JobDefinition } from "../../src/runtime/registry.ts";
@@ -18,6 +18,7 @@ export async function startHttp(
     jobs?: JobDefinition<never, never>[];
     heartbeat?: boolean;
     tickflow?: Partial<TickflowOptions>;
+    timeouts?: Partial<HttpTimeouts>;
   } = {},
 ) {
   const harness = await createTestSqliteStore();
@@ -37,7 +38,7 @@ export async function startHttp(
   const heartbeat = registerHeartbeat(tickflow, { enabled: options.heartbeat ?? false });
   await tickflow.start();
   const config = httpSchema.parse({ tokens: [TOKEN], ...http });
-  const app = await createHttpServer({ tickflow, heartbeat, config, logger });
+  const app = await createHttpServer({ tickflow, heartbeat, config, logger, timeouts: options.timeouts });
   await app.listen({ host: "::", port: 0 });
   const port = (app.server.address() as { port: number }).port;
   return {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { clampTimerMs } from "../../core/limits.ts";
 import type { HttpDeps } from "../server.ts";
 
 /** A store that does not answer within this is unhealthy: the scheduler could not fire either. */
@@ -72,7 +73,7 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), clampTimerMs(ms));
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

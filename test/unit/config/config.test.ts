@@ -139,6 +139,16 @@ describe("mergeEnv rejects invalid values, naming the environment variable", () 
     [{ TICKFLOW_RETENTION: "30s" }, /^TICKFLOW_RETENTION: /],
     [{ TICKFLOW_QUEUES: "ok,bad queue" }, /^TICKFLOW_QUEUES: queue names use 1-64 letters/],
     [{ TICKFLOW_QUEUES: " , " }, /^TICKFLOW_QUEUES: /],
+    [{ TICKFLOW_ALLOWED_IPS: " , " }, /^TICKFLOW_ALLOWED_IPS: the list has only blank entries/],
+    [{ TICKFLOW_TRUSTED_PROXIES: "," }, /^TICKFLOW_TRUSTED_PROXIES: the list has only blank entries/],
+    [
+      { TICKFLOW_ALLOWED_IPS: "10.0.0.0/8,010.0.0.0/8" },
+      /^TICKFLOW_ALLOWED_IPS: "010.0.0.0\/8" is not canonical IPv4/,
+    ],
+    [{ TICKFLOW_TRUSTED_PROXIES: "127.1" }, /^TICKFLOW_TRUSTED_PROXIES: "127.1" is not canonical IPv4/],
+    [{ TICKFLOW_POLL_INTERVAL: "30d" }, /^TICKFLOW_POLL_INTERVAL: must be at most /],
+    [{ TICKFLOW_LEASE: "30d" }, /^TICKFLOW_LEASE: must be at most /],
+    [{ TICKFLOW_SHUTDOWN_GRACE: "30d" }, /^TICKFLOW_SHUTDOWN_GRACE: must be at most /],
   ];
   for (const [env, problem] of cases) {
     it(JSON.stringify(env), () => {
@@ -152,6 +162,32 @@ describe("mergeEnv rejects invalid values, naming the environment variable", () 
     const problems = problemsOf({ concurrency: 4 }, { TICKFLOW_CONCURRENCY: "lots" });
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^TICKFLOW_CONCURRENCY: /);
+  });
+});
+
+describe("mergeEnv: duration variables take plain milliseconds, as docs/configuration.md says", () => {
+  it("TICKFLOW_LEASE=30000, TICKFLOW_POLL_INTERVAL=250, TICKFLOW_SHUTDOWN_GRACE=0, retentions in ms", () => {
+    const config = mergeEnv(
+      {},
+      {
+        TICKFLOW_LEASE: "30000",
+        TICKFLOW_POLL_INTERVAL: "250",
+        TICKFLOW_SHUTDOWN_GRACE: "0",
+        TICKFLOW_RETENTION: "86400000",
+        TICKFLOW_FLOW_RUN_RETENTION: "3600000",
+        TICKFLOW_RATE_LIMIT: "100/60000",
+      },
+    );
+    assert.equal(config.leaseMs, 30_000);
+    assert.equal(config.pollIntervalMs, 250);
+    assert.equal(config.shutdownGraceMs, 0);
+    assert.equal(config.retentionMs, 86_400_000);
+    assert.equal(config.flowRunRetentionMs, 3_600_000);
+    assert.deepEqual(config.http.rateLimit, { max: 100, windowMs: 60_000 });
+  });
+
+  it("a plain number below the minimum is named with the variable", () => {
+    assert.deepEqual(problemsOf({}, { TICKFLOW_LEASE: "500" }), ["TICKFLOW_LEASE: must be at least 1000ms"]);
   });
 });
 
@@ -189,6 +225,14 @@ describe("mergeEnv: unknown keys", () => {
       assert.deepEqual(problemsOf({ [key]: 1 }, {}), [expected]);
     });
   }
+
+  it("an unknown key inside http.rateLimit gets a suggestion from its own keys", () => {
+    const problems = problemsOf({ http: { rateLimit: { max: 5, windw: "1m" } } }, {});
+    assert.ok(
+      problems.includes('unknown key "http.rateLimit.windw" (did you mean "window"?)'),
+      problems.join("; "),
+    );
+  });
 
   it("an unknown key inside log is named with its path", () => {
     const problems = problemsOf({ log: { colour: true } }, {});

@@ -174,6 +174,37 @@ describe("parseTrigger rejects, naming the schedule and the expression", () => {
       'schedule "nightly": at "next tuesday-ish" is not a valid instant',
     ],
     ["at invalid Date", { at: new Date(Number.NaN) }, 'schedule "nightly": at null is not a valid instant'],
+    [
+      "at past what stores and Date hold",
+      { at: 1e20 },
+      'schedule "nightly": at 100000000000000000000 is out of range: from 1970-01-01 to 9999-12-31 (epoch ms 0 to 253402300799999)',
+    ],
+    ["at an object", { at: {} as unknown as string }, 'schedule "nightly": at {} is not a valid instant'],
+    [
+      "cron a number",
+      { cron: 123 as unknown as string },
+      'schedule "nightly": cron must be a cron expression string such as "0 9 * * *", got 123',
+    ],
+    [
+      "cron null",
+      { cron: null as unknown as string },
+      'schedule "nightly": cron must be a cron expression string such as "0 9 * * *", got null',
+    ],
+    [
+      "timezone a number",
+      { cron: "0 9 * * *", timezone: 1 as unknown as string },
+      'schedule "nightly": timezone must be an IANA name such as "Europe/Berlin", got 1',
+    ],
+    [
+      "every an object",
+      { every: {} as unknown as string },
+      'schedule "nightly": every: expected milliseconds or a duration such as "30s", got an object',
+    ],
+    [
+      "every past 100 years",
+      { every: "99999999d" },
+      'schedule "nightly": every: "99999999d" is too long: at most 3153600000000ms (about 36500 days)',
+    ],
   ];
   for (const [label, option, message] of cases) {
     it(label, () => {
