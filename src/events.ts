@@ -43,6 +43,8 @@ export interface TickflowEventMap extends FlowEventMap {
     jobId: string | null;
   };
   "schedule:sync": { created: string[]; updated: string[]; removed: string[] };
+  /** A schedule that could not be read or planned was set aside (state broken); the others fire. */
+  "schedule:broken": { scheduleId: string; error: string; at: number };
   "worker:error": { error: Error; where: string };
   /** A monitor's counted check (spec §5): `seq` numbers the monitor's checks from 1. */
   "monitor:check": MonitorCheckEvent;

@@ -431,7 +431,13 @@ export class Tickflow {
   async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
     const schedule = await this.store.getSchedule(scheduleId);
     if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
-    return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    // A broken schedule never fires; one not yet found broken may fail to plan here first.
+    if (schedule.broken !== null || schedule.trigger === null) return [];
+    try {
+      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    } catch {
+      return [];
+    }
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {
@@ -463,11 +469,14 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
       pool: options.pool,
-      // Dropped connections the store recovers from (killed backends, a restarted server).
+      // Dropped connections the store recovers from (killed backends, a restarted server), and
+      // a SQLite write lock held too long by another process.
       onError: (error, where) =>
         tickflow?.logger.warn(
           { err: error, where },
-          `database connection problem (${where}): ${error.message}`,
+          where === "sqlite write lock"
+            ? `database write lock: ${error.message}`
+            : `database connection problem (${where}): ${error.message}`,
         ),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { ConfigError } from "../errors.ts";
+import { isHeartbeatEnabled } from "../jobs/heartbeat.ts";
 import { configFilePath } from "./config-file.ts";
 import { parseBooleanFlag } from "./env.ts";
 import { httpFromEnv } from "./http-schema.ts";
@@ -19,7 +20,6 @@ export const ENV_KEYS = {
   TICKFLOW_RETENTION: "retention",
   LOG_LEVEL: "log.level",
   LOG_FORMAT: "log.format",
-  ENABLE_HEARTBEAT: "heartbeat",
   TICKFLOW_FLOWS_DIR: "flowsDir",
   TICKFLOW_FLOW_RUN_RETENTION: "flowRunRetention",
 } as const;
@@ -100,11 +100,10 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
         .map((q) => q.trim())
         .filter(Boolean),
     );
-  if (env.ENABLE_HEARTBEAT !== undefined) set("ENABLE_HEARTBEAT", parseBooleanFlag(env.ENABLE_HEARTBEAT));
   const http = httpFromEnv(env, parseBooleanFlag);
   if (Object.keys(http.overlay).length > 0) {
     merged.http = { ...(fromFile.http ?? {}), ...http.overlay };
     Object.assign(sources, http.sources);
   }
-  return validateConfig(merged, sources);
+  return validateConfig(merged, sources, isHeartbeatEnabled(env));
 }

@@ -29,8 +29,12 @@ export interface TickflowConfig {
   /** Keep finished jobs this long ("7d"), or "forever"; env TICKFLOW_RETENTION. */
   retention?: string | number;
   log?: { level?: LogLevel; format?: LogFormat };
-  /** The diagnostic heartbeat (spec §4); env ENABLE_HEARTBEAT. Default off. */
-  heartbeat?: boolean;
+  /**
+   * Run the internal scheduler in `tickflow start` (default true). false: nothing fires schedules
+   * in this process; flows are driven by `POST /heartbeat` from an external cron alone. Also
+   * `tickflow start --no-scheduler`.
+   */
+  scheduler?: boolean;
   /** The HTTP service of `tickflow start` (env TICKFLOW_HOST, TICKFLOW_PORT, TICKFLOW_TOKEN, …). */
   http?: HttpConfig;
   jobs?: JobDefinition<never, never>[];
@@ -65,7 +69,9 @@ export interface ResolvedConfig {
   shutdownGraceMs: number;
   retentionMs: number | null;
   log: { level: LogLevel; format: LogFormat };
+  /** isHeartbeatEnabled(env) (ENABLE_HEARTBEAT): the one switch; no config key can turn it on. */
   heartbeat: boolean;
+  scheduler: boolean;
   http: ResolvedHttpConfig;
   jobs: JobDefinition<never, never>[];
   schedules: ScheduleDefinition[];
@@ -129,7 +135,7 @@ const schema = z.strictObject({
       format: z.enum(LOG_FORMATS).optional(),
     })
     .default({ level: "info" }),
-  heartbeat: z.boolean().default(false),
+  scheduler: z.boolean().default(true),
   http: httpSchema,
   jobs: z
     .array(z.custom<JobDefinition<never, never>>((v) => isDefinition(v), "expected defineJob(…) results"))
@@ -194,7 +200,14 @@ const NESTED_KEYS: Record<string, string[]> = {
 export function validateConfig(
   input: Record<string, unknown>,
   sources: Record<string, string> = {},
+  heartbeatEnabled = false,
 ): ResolvedConfig {
+  if (input.heartbeat !== undefined) {
+    // One switch (spec §4): a config key turning it on beside the variable was a second one.
+    throw new ConfigError([
+      'heartbeat: the diagnostic heartbeat is switched by the environment variable ENABLE_HEARTBEAT=1 only; remove "heartbeat" from the config file',
+    ]);
+  }
   const result = schema.safeParse(input);
   if (result.success) {
     const c = result.data;
@@ -207,7 +220,8 @@ export function validateConfig(
       shutdownGraceMs: c.shutdownGrace,
       retentionMs: c.retention,
       log: { level: c.log.level, format: c.log.format ?? (process.stdout.isTTY ? "pretty" : "json") },
-      heartbeat: c.heartbeat,
+      heartbeat: heartbeatEnabled,
+      scheduler: c.scheduler,
       http: c.http,
       jobs: c.jobs,
       schedules: c.schedules,

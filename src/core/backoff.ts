@@ -55,6 +55,33 @@ export function parseBackoff(option: BackoffOption | undefined): BackoffPolicy {
   return { type: "exponential", baseMs, maxMs, jitter: option.jitter ?? true };
 }
 
+/**
+ * A stored backoff policy (JSON), checked: the policy, or why it cannot be used. A malformed one
+ * (edited by hand, written by a broken release) once made every retry time NaN, and the attempt's
+ * finish was refused whole (issue 19).
+ */
+export function readBackoffPolicy(json: string): { policy: BackoffPolicy } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return { problem: "it is not valid JSON" };
+  }
+  const v = (value ?? {}) as Record<string, unknown>;
+  const ms = (x: unknown) => typeof x === "number" && Number.isFinite(x) && x >= 0;
+  if (v.type === "fixed" && ms(v.delayMs)) return { policy: { type: "fixed", delayMs: v.delayMs as number } };
+  if (v.type === "exponential" && ms(v.baseMs) && (v.baseMs as number) >= 1 && ms(v.maxMs))
+    return {
+      policy: {
+        type: "exponential",
+        baseMs: v.baseMs as number,
+        maxMs: v.maxMs as number,
+        jitter: v.jitter !== false,
+      },
+    };
+  return { problem: `${JSON.stringify(value)} is not a backoff policy` };
+}
+
 /** Delay after failed attempt `attempt` (1-based). `random01` is in [0, 1). */
 export function retryDelayMs(attempt: number, policy: BackoffPolicy, random01: number): number {
   if (policy.type === "fixed") return policy.delayMs;

@@ -150,6 +150,25 @@ export function nextFireAt(trigger: Trigger, after: number): number | null {
   }
 }
 
+/**
+ * The last nominal fire time at or before `at`, or null when the trigger has none yet: the period
+ * `at` falls in. Both drivers of a scheduled flow (the internal scheduler and `POST /heartbeat`)
+ * key a run by it, so one period runs at most once whoever gets there first.
+ */
+export function latestFireAt(trigger: Trigger, at: number): number | null {
+  switch (trigger.kind) {
+    case "every":
+      return Math.floor(at / trigger.intervalMs) * trigger.intervalMs;
+    case "at":
+      return trigger.at <= at ? trigger.at : null;
+    case "cron": {
+      // previousRuns is strictly before its reference; cron has (at best) second precision.
+      const [previous] = cronFor(trigger.expression, trigger.timezone).previousRuns(1, new Date(at + 1));
+      return previous ? previous.getTime() : null;
+    }
+  }
+}
+
 /** The next `count` fire times after `after`: what `previewRuns(n)` shows. */
 export function previewFireTimes(trigger: Trigger, after: number, count: number): number[] {
   const times: number[] = [];

@@ -38,6 +38,12 @@ export interface FlowOptions {
    * flow runs only when triggered.
    */
   schedule?: string | TriggerOption;
+  /**
+   * Only `POST /heartbeat` drives the flow: its `schedule` is evaluated when a heartbeat arrives
+   * (due when a fire time passed since its last run), and the internal scheduler never fires it.
+   * Default false: both drive it, and each period runs at most once whichever gets there first.
+   */
+  heartbeatOnly?: boolean;
   /** The queue its flow-run jobs wait in. Default `"default"`; letters, digits, `_ - .`, 1–64. */
   queue?: string;
   /** Retries after a failed attempt (each a new run row). Default 2, i.e. 3 attempts. */
@@ -54,6 +60,8 @@ export interface FlowOptions {
 export interface FlowDefinition {
   readonly name: string;
   readonly schedule: Trigger | null;
+  /** Its schedule is evaluated only by `POST /heartbeat` (no stored schedule fires it). */
+  readonly heartbeatOnly: boolean;
   readonly queue: string;
   readonly retries: number;
   readonly timeoutMs: number | null;
@@ -124,6 +132,11 @@ export function defineFlow(options: FlowOptions): FlowDefinition {
     }
     if (timeoutMs === 0) fail("timeout must be greater than 0");
   }
+  const heartbeatOnly = options.heartbeatOnly ?? false;
+  if (typeof heartbeatOnly !== "boolean") fail("heartbeatOnly must be true or false");
+  if (heartbeatOnly && options.schedule === undefined) {
+    fail('heartbeatOnly needs a schedule: the heartbeat evaluates it (e.g. schedule: "5m")');
+  }
   let backoff: BackoffPolicy = parseBackoff(undefined);
   try {
     backoff = parseBackoff(options.backoff);
@@ -133,6 +146,7 @@ export function defineFlow(options: FlowOptions): FlowDefinition {
   return {
     name,
     schedule: options.schedule === undefined ? null : parseFlowSchedule(name, options.schedule),
+    heartbeatOnly,
     queue,
     retries,
     timeoutMs,
@@ -146,7 +160,16 @@ export function isFlowDefinition(value: unknown): value is FlowDefinition {
   return typeof value === "object" && value !== null && (value as FlowDefinition)[FLOW_DEFINITION] === true;
 }
 
-const FLOW_OPTION_KEYS = ["name", "schedule", "queue", "retries", "timeout", "backoff", "run"] as const;
+const FLOW_OPTION_KEYS = [
+  "name",
+  "schedule",
+  "heartbeatOnly",
+  "queue",
+  "retries",
+  "timeout",
+  "backoff",
+  "run",
+] as const;
 const TRIGGER_KEYS = ["cron", "timezone", "every", "at"] as const;
 
 const DURATION_TEXT = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/;

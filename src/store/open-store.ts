@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { PoolConfig } from "pg";
 import { ConfigError } from "../errors.ts";
 import type { ApplicationPool } from "./pg-client.ts";
@@ -29,7 +31,10 @@ export interface OpenStoreOptions {
   concurrency?: number;
   /** PostgreSQL schema (default: env TICKFLOW_PG_SCHEMA, else `tickflow`). */
   schema?: string;
-  /** Connection problems a PostgreSQL store recovered from (dropped backends, lost LISTEN). */
+  /**
+   * Problems a store recovered from: dropped backends and a lost LISTEN (PostgreSQL), a write
+   * lock another process held too long (SQLite).
+   */
   onError?: (error: Error, where: string) => void;
   /**
    * PostgreSQL: the application's own pool. tickflow opens its connections with this pool's
@@ -67,7 +72,14 @@ export async function openStore(url: string | undefined, options: OpenStoreOptio
   const location = parseDatabaseUrl(url ?? "sqlite:./tickflow.db");
   if (location.kind === "sqlite") {
     const { SqliteStore } = await loadDriver("better-sqlite3", () => import("./sqlite/sqlite-store.ts"));
-    return openSqlite(() => new SqliteStore(location.file));
+    const folder = dirname(resolve(location.file));
+    if (location.file !== ":memory:" && !existsSync(folder)) {
+      // better-sqlite3 says "the directory does not exist" with a stack; name the setting instead.
+      throw new ConfigError([
+        `TICKFLOW_DATABASE_URL (database): the folder ${folder} of "${url}" does not exist: create it (mkdir -p ${folder}) or point the setting at an existing folder`,
+      ]);
+    }
+    return openSqlite(() => new SqliteStore(location.file, { onError: options.onError }));
   }
   const { PostgresStore } = await loadDriver("pg", () => import("./postgres/postgres-store.ts"));
   return new PostgresStore(location.url, postgresOptions(options));

@@ -5,7 +5,7 @@ import { createHttpServer, type HttpTimeouts } from "../../src/http/server.ts";
 import { registerHeartbeat } from "../../src/jobs/heartbeat.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { JobDefinition } from "../../src/runtime/registry.ts";
-import { Tickflow, type TickflowOptions } from "../../src/tickflow.ts";
+import { type StartOptions, Tickflow, type TickflowOptions } from "../../src/tickflow.ts";
 import { createTestSqliteStore } from "./sqlite.ts";
 
 export const TOKEN = "test-token-0123456789";
@@ -18,6 +18,7 @@ export async function startHttp(
     jobs?: JobDefinition<never, never>[];
     heartbeat?: boolean;
     tickflow?: Partial<TickflowOptions>;
+    start?: StartOptions;
     timeouts?: Partial<HttpTimeouts>;
   } = {},
 ) {
@@ -36,7 +37,7 @@ export async function startHttp(
     false,
   );
   const heartbeat = registerHeartbeat(tickflow, { enabled: options.heartbeat ?? false });
-  await tickflow.start();
+  await tickflow.start(options.start);
   const config = httpSchema.parse({ tokens: [TOKEN], ...http });
   const app = await createHttpServer({ tickflow, heartbeat, config, logger, timeouts: options.timeouts });
   await app.listen({ host: "::", port: 0 });

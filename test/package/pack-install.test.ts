@@ -175,7 +175,10 @@ describe("the packed package installed into fresh projects", { timeout: 900_000 
     assert.match(out, /hello app/);
     // The generated test passes as generated.
     assert.match(
-      ok(run(dir, "node", ["--import", "tsx", "--test", "--test-reporter=tap", "flows/example.test.ts"]), "flow test"),
+      ok(
+        run(dir, "node", ["--import", "tsx", "--test", "--test-reporter=tap", "flows/example.test.ts"]),
+        "flow test",
+      ),
       /# pass 1/,
     );
   });

@@ -112,15 +112,12 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "How log lines are written (to stdout).",
   },
   {
-    key: "heartbeat",
-    env: "ENABLE_HEARTBEAT",
+    key: "scheduler",
     type: "boolean",
-    default: "false",
-    envDefault: "0",
-    envFormat: "`1`, `true`, `yes` or `on`, in any case, turn it on; anything else leaves it off",
+    default: "true",
     rule: "a boolean",
     description:
-      "The diagnostic heartbeat: a cron job every minute and a delayed job 10 s later sharing a UUID, proving both scheduling paths work.",
+      "Run the internal scheduler in `tickflow start`. `false` (or `tickflow start --no-scheduler`): nothing in this process fires schedules, and an external cron calling `POST /heartbeat` drives the flows alone.",
   },
   {
     key: "http.enabled",
@@ -259,6 +256,13 @@ export interface EnvOnlyVariable {
 }
 
 export const ENV_ONLY_VARIABLES: readonly EnvOnlyVariable[] = [
+  {
+    env: "ENABLE_HEARTBEAT",
+    default: "0",
+    rule: "`1`, `true`, `yes` or `on`, in any case, turn it on; anything else (unset, empty, `0`) leaves it off",
+    description:
+      "The diagnostic heartbeat: a cron job every minute and a delayed job 10 s later sharing a UUID, proving both scheduling paths work. The one switch (`isHeartbeatEnabled(env)`); no config key turns it on.",
+  },
   {
     env: "TICKFLOW_CONFIG",
     default: "./tickflow.config.ts",

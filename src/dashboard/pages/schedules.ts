@@ -23,6 +23,12 @@ function pauseButton(session: Session, s: ScheduleRow): Html {
     : actionButton(session, `${path}/pause`, "Pause", { tone: "danger" });
 }
 
+/** Broken (set aside, with its error), paused or active. */
+function scheduleState(s: ScheduleRow): Html {
+  if (s.broken !== null) return html`${badge("broken")} <span class="small text-bad">${s.broken}</span>`;
+  return s.paused ? badge("paused") : badge("enabled", "active");
+}
+
 export function schedulesBody(items: ScheduleListItem[], now: number, session: Session): Html {
   return html`${legend}${live(
     "schedules-list",
@@ -32,9 +38,7 @@ export function schedulesBody(items: ScheduleListItem[], now: number, session: S
       items.map((s) => {
         const missed = s.recent.filter((t) => t.decision === "missed").length;
         const skipped = s.recent.filter((t) => t.decision === "skipped").length;
-        return html`<tr><th scope="row"><a href="${schedulePath(s.id)}">${s.id}</a><br><span class="muted small">${s.jobType}</span></th><td>${trigger(
-          s.trigger,
-        )}</td><td>${s.paused ? badge("paused") : badge("enabled", "active")}</td><td>${
+        return html`<tr><th scope="row"><a href="${schedulePath(s.id)}">${s.id}</a><br><span class="muted small">${s.jobType}</span></th><td>${s.trigger ? trigger(s.trigger) : "unreadable"}</td><td>${scheduleState(s)}</td><td>${
           s.paused ? html`<span class="muted">paused</span>` : when(s.nextFireAt, now)
         }</td><td>${
           s.lastTick
@@ -68,9 +72,9 @@ export function scheduleBody(d: SchedulePageData): Html {
   ${live(
     "schedule-facts",
     html`<dl class="facts">
-    <div><dt>State</dt><dd>${s.paused ? badge("paused") : badge("enabled", "active")}</dd></div>
+    <div><dt>State</dt><dd>${scheduleState(s)}</dd></div>
     <div><dt>Job</dt><dd>${s.jobType} <span class="muted">on queue ${s.jobOptions.queue}</span></dd></div>
-    <div><dt>Trigger</dt><dd>${trigger(s.trigger)}</dd></div>
+    <div><dt>Trigger</dt><dd>${s.trigger ? trigger(s.trigger) : "unreadable"}</dd></div>
     <div><dt>Misfire policy</dt><dd>${s.misfire} <span class="muted">(grace ${formatDuration(s.graceMs)})</span></dd></div>
     <div><dt>Overlap</dt><dd>${s.overlap}</dd></div>
     <div><dt>Next tick</dt><dd>${s.paused ? html`<span class="muted">paused</span>` : when(s.nextFireAt, now)}</dd></div>

@@ -53,6 +53,17 @@ export async function checkComponents(deps: HttpDeps): Promise<Record<string, Co
     }
   }
   try {
+    // A broken schedule is reported, not judged: a restart cannot mend its definition, so it never
+    // turns /health into 503 (alert on tickflow_schedule_broken); the other schedules keep firing.
+    const broken = (await tickflow.store.listSchedules()).filter((s) => s.broken !== null);
+    components.schedules = {
+      status: "ok",
+      broken: broken.map((s) => ({ key: s.id, error: s.broken, since: iso(s.brokenAt) })),
+    };
+  } catch (error) {
+    components.schedules = { status: "fail", error: (error as Error).message };
+  }
+  try {
     // Upstream monitors are reported, not judged: an OFFLINE dependency is not a reason to restart
     // tickflow (its gated queues already wait), so it never turns /health into 503.
     const monitors = await tickflow.monitors.status();
@@ -68,6 +79,7 @@ export async function checkComponents(deps: HttpDeps): Promise<Record<string, Co
   return components;
 }
 
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -94,6 +94,17 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
     },
   });
   new Gauge({
+    name: "tickflow_schedule_broken",
+    help: "1 for each schedule set aside as broken (unreadable or unplannable: it does not fire)",
+    labelNames: ["schedule"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const s of await tickflow.store.listSchedules())
+        if (s.broken !== null) this.set({ schedule: s.id }, 1);
+    },
+  });
+  new Gauge({
     name: "tickflow_monitor_state",
     help: "Monitor state: 0 UNKNOWN, 1 ONLINE, 2 OFFLINE",
     labelNames: ["monitor"],

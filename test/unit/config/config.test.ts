@@ -49,7 +49,7 @@ describe("mergeEnv: values from the file, then the environment", () => {
     shutdownGrace: "2s",
     retention: "1d",
     log: { level: "warn", format: "json" },
-    heartbeat: true,
+    scheduler: false,
   };
 
   it("the file alone", () => {
@@ -62,7 +62,8 @@ describe("mergeEnv: values from the file, then the environment", () => {
     assert.equal(config.shutdownGraceMs, 2_000);
     assert.equal(config.retentionMs, 86_400_000);
     assert.deepEqual(config.log, { level: "warn", format: "json" });
-    assert.equal(config.heartbeat, true);
+    assert.equal(config.scheduler, false);
+    assert.equal(config.heartbeat, false, "only ENABLE_HEARTBEAT turns the heartbeat on");
   });
 
   const overrides: [
@@ -200,7 +201,9 @@ describe("mergeEnv rejects invalid file values, naming the key", () => {
     [{ queues: [] }, /^queues: /],
     [{ queues: ["a/b"] }, /^queues\.0: queue names use/],
     [{ log: { level: "loud" } }, /^log\.level: /],
-    [{ heartbeat: "yes" }, /^heartbeat: /],
+    [{ heartbeat: true }, /^heartbeat: .*ENABLE_HEARTBEAT=1 only/],
+    [{ heartbeat: { grace: "5s" } }, /^heartbeat: .*ENABLE_HEARTBEAT=1 only/],
+    [{ scheduler: "no" }, /^scheduler: /],
     [{ jobs: [{}] }, /^jobs\.0: expected defineJob\(…\) results$/],
     [{ schedules: ["nightly"] }, /^schedules\.0: expected defineSchedule\(…\) results$/],
   ];
@@ -217,7 +220,7 @@ describe("mergeEnv: unknown keys", () => {
   const cases: [key: string, expected: string][] = [
     ["concurency", 'unknown key "concurency" (did you mean "concurrency"?)'],
     ["databse", 'unknown key "databse" (did you mean "database"?)'],
-    ["heartbeet", 'unknown key "heartbeet" (did you mean "heartbeat"?)'],
+    ["schedulr", 'unknown key "schedulr" (did you mean "scheduler"?)'],
     ["frobnicate", 'unknown key "frobnicate"'],
   ];
   for (const [key, expected] of cases) {

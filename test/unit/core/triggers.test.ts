@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   describeTrigger,
+  latestFireAt,
   nextFireAt,
   parseTrigger,
   previewFireTimes,
@@ -552,4 +553,22 @@ describe("describeTrigger", () => {
       assert.equal(describeTrigger(trigger), expected);
     });
   }
+});
+
+describe("latestFireAt: the period an instant falls in (the heartbeat's and the scheduler's shared key)", () => {
+  const T = Date.UTC(2030, 0, 1, 12, 0, 0);
+  it("every: the interval boundary at or before the instant", () => {
+    assert.equal(latestFireAt({ kind: "every", intervalMs: 30_000 }, T + 29_999), T);
+    assert.equal(latestFireAt({ kind: "every", intervalMs: 30_000 }, T + 30_000), T + 30_000);
+  });
+  it("cron: the last fire at or before the instant, an exact fire time included", () => {
+    const hourly = { kind: "cron", expression: "0 * * * *", timezone: "UTC" } as const;
+    assert.equal(latestFireAt(hourly, T), T);
+    assert.equal(latestFireAt(hourly, T + 3_599_999), T);
+    assert.equal(latestFireAt(hourly, T - 1), T - 3_600_000);
+  });
+  it("at: the instant once passed, null before", () => {
+    assert.equal(latestFireAt({ kind: "at", at: T }, T - 1), null);
+    assert.equal(latestFireAt({ kind: "at", at: T }, T + 5), T);
+  });
 });
