@@ -114,8 +114,9 @@ export function userModuleProblem(path: string, error: unknown): string {
     return `${name} uses ES module syntax but loads as CommonJS${esm ? "" : ' (package.json has no "type": "module")'}: rename it to ${to}`;
   }
   if (/Unknown file extension/.test(message))
-    return `${name}: ${message} (tickflow loads .ts, .mts, .cts, .js, .mjs, .cjs)`;
-  return `${name}: ${message}`;
+    return `${message} (tickflow loads .ts, .mts, .cts, .js, .mjs, .cjs)`;
+  // Callers name the file ("flow file …: could not load: …"): the message alone, once.
+  return message;
 }
 
 function firstLine(text: string): string {

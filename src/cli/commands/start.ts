@@ -26,8 +26,10 @@ export function registerStart(program: Command): void {
     )
     .addHelpText("after", START_SETTINGS)
     .action(async (options: { scheduler: boolean }, command: Command) => {
-      const config = await loadCliConfig(command);
+      // The service first, then the user's config: what the config computes when it loads (an
+      // `at: Date.now() + …` schedule) meets a scheduler that is ready, not one still importing.
       const { runService } = await loadService();
+      const config = await loadCliConfig(command);
       const scheduler = options.scheduler && config.scheduler;
       await runService(config, { worker: true, scheduler, syncSchedules: true }, "start");
     });
@@ -48,8 +50,8 @@ export function registerStart(program: Command): void {
         }
         env.TICKFLOW_CONCURRENCY = String(concurrency);
       }
-      const config = await loadCliConfig(command, env);
       const { runService } = await loadService();
+      const config = await loadCliConfig(command, env);
       await runService(config, { worker: true, scheduler: false }, "worker");
     });
 }
