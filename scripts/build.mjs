@@ -6,6 +6,9 @@ import { spawnSync } from "node:child_process";
 import { cpSync } from "node:fs";
 import { createRequire } from "node:module";
 
+// The migrations' .sql files first, embedded in src/store/migrations.generated.ts (no file access at run time).
+const embed = spawnSync(process.execPath, ["scripts/embed-sql.mjs"], { stdio: "inherit" });
+if (embed.status !== 0) process.exit(embed.status ?? 1);
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" });
 if (result.status !== 0) process.exit(result.status ?? 1);

@@ -5,17 +5,25 @@ import { systemClock } from "./core/clock.ts";
 import { previewFireTimes } from "./core/triggers.ts";
 import { NotFoundError, TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
-import type { FlowDefinition } from "./flows/define-flow.ts";
-import { FlowService } from "./flows/flow-service.ts";
+import type { FeatureHost } from "./feature.ts";
+import { composeFeatures } from "./features.ts";
+import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
-import { Monitors } from "./monitors/monitors.ts";
+import type { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
-import { buildJobInsert, checkEnqueueManyItems, type EnqueueOptions } from "./runtime/enqueue.ts";
-import { Maintenance } from "./runtime/maintenance.ts";
+import { startEngine } from "./runtime/engine.ts";
+import {
+  buildJobInsert,
+  checkEnqueueManyItems,
+  type EnqueueOptions,
+  type PayloadOf,
+  typeName,
+} from "./runtime/enqueue.ts";
+import type { Maintenance } from "./runtime/maintenance.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -23,98 +31,37 @@ import {
   type JobOptions,
   JobRegistry,
 } from "./runtime/registry.ts";
-import { Scheduler } from "./runtime/scheduler.ts";
+import type { Scheduler } from "./runtime/scheduler.ts";
 import {
   defineSchedule,
   type ScheduleDefinition,
   type ScheduleOptions,
   toScheduleRow,
 } from "./runtime/schedules.ts";
-import { type CREATE_TICKFLOW_KEYS, checkTickflowOptions } from "./runtime/tickflow-options.ts";
-import { WorkerPool } from "./runtime/worker-pool.ts";
-import { leasableOnInsert } from "./store/insert-lease.ts";
-import { openStore } from "./store/open-store.ts";
-import type { ApplicationPool } from "./store/pg-client.ts";
-import type {
-  InsertResult,
-  JobRow,
-  JobRunRow,
-  QueueCount,
-  ScheduleRow,
-  Store,
-  TickRow,
-} from "./store/store.ts";
+import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
+import type { WorkerPool } from "./runtime/worker-pool.ts";
+import { openStore, storeReports } from "./store/open-store.ts";
+import type { InsertResult } from "./store/ports/job-store.ts";
+import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
+import type { StoreQueries } from "./store/ports/store-queries.ts";
+import { leasableOnInsert } from "./store/shared/insert-lease.ts";
+import type { Migration } from "./store/shared/migrator.ts";
+import type { MigrationReport, Store } from "./store/store.ts";
+import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
 
-export interface TickflowOptions {
-  /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` or `pool` is given. */
-  databaseUrl?: string;
-  /**
-   * PostgreSQL: the application's `pg.Pool`, instead of `databaseUrl`. tickflow opens its own
-   * connections with that pool's settings (its statements need session settings of their own) and
-   * leaves the pool itself to the application.
-   */
-  pool?: ApplicationPool;
-  /** An opened store (tests, embedding). The caller keeps ownership unless `ownsStore`. */
-  store?: Store;
-  jobs?: readonly JobDefinition<never, never>[];
-  schedules?: readonly ScheduleDefinition[];
-  /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options such as `{ name, url }`. */
-  monitors?: readonly (MonitorDefinition | MonitorOptions)[];
-  /** Data flows (spec §6): `defineFlow(…)` results. */
-  flows?: readonly FlowDefinition[];
-  /** A flows folder loaded at `start()`: each file default-exports a flow or an array of flows. */
-  flowsDir?: string;
-  /** With `flowsDir`: a missing folder is no error (the config's default `./flows`). */
-  flowsDirOptional?: boolean;
-  /** Finished flow runs older than this are deleted (default 30 days; null keeps them). */
-  flowRunRetentionMs?: number | null;
-  /** At most this many finished runs are kept per flow (default 1000; null: no limit). */
-  flowRunsKept?: number | null;
-  /** Jobs run at once by this process's worker pool (default 10). */
-  concurrency?: number;
-  /** Queues this process works; all when omitted. */
-  queues?: string[];
-  /** How long a claim holds a job before another worker may take it (default 30 s). */
-  leaseMs?: number;
-  /** Idle polling floor for work added by other processes (default 1000 ms). */
-  pollIntervalMs?: number;
-  /** Time given to running jobs at shutdown before they are aborted and released (default 10 s). */
-  shutdownGraceMs?: number;
-  /** Finished jobs older than this are pruned (default 7 days; null keeps all). */
-  retentionMs?: number | null;
-  logger?: Logger;
-  clock?: Clock;
-  random01?: () => number;
-  workerId?: string;
-}
-
-export interface StartOptions {
-  /** Run the worker pool (default true). */
-  worker?: boolean;
-  /** Run the scheduler (default true). */
-  scheduler?: boolean;
-  /** Reconcile code-defined schedules with the store (default: when the scheduler runs). */
-  syncSchedules?: boolean;
-}
-
-export interface EnqueueManyItem {
-  type: string | JobDefinition<never, never>;
-  payload?: unknown;
-  options?: EnqueueOptions;
-}
-
-export interface ScheduleStatus extends ScheduleRow {
-  lastTick: TickRow | null;
-}
-
-type PayloadOf<D> = D extends JobDefinition<infer P, unknown> ? P : unknown;
+export type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
 
 /**
  * A tickflow instance: the job registry, the store and the services (worker pool, scheduler,
  * maintenance) around them. Create it with `createTickflow`.
  */
 export class Tickflow {
+  /** @internal With its write ports: runtime and features only; surfaces use `queries` and this facade. */
   readonly store: Store;
+  /** Every read of the store (jobs, runs, schedules, ticks, flows, monitors), batch reads included. */
+  readonly queries: StoreQueries;
+  /** The store's dialect. */
+  readonly dialect: Store["dialect"];
   readonly events = new TickflowEvents();
   readonly logger: Logger;
   readonly registry = new JobRegistry();
@@ -140,6 +87,8 @@ export class Tickflow {
 
   constructor(store: Store, options: TickflowOptions, ownsStore: boolean, databaseClock?: DatabaseClock) {
     this.store = store;
+    this.queries = store.queries;
+    this.dialect = store.dialect;
     this.options = options;
     this.ownsStore = ownsStore;
     this.databaseClock = options.clock ? undefined : databaseClock;
@@ -154,29 +103,33 @@ export class Tickflow {
     this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
     for (const job of options.jobs ?? []) this.register(job);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
-    this.monitors = new Monitors({
-      store,
-      events: this.events,
-      now: () => this.clock.now(),
-      register: (definition) => this.register(definition),
-      addSchedule: (definition) => this.addSchedule(definition),
-    });
-    for (const monitor of options.monitors ?? []) this.monitors.add(monitor);
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event }, `a listener of ${event} threw (ignored): ${String(error)}`);
     this.unsubscribeFlowLogs = subscribeFlowLogs(this.events, this.logger);
-    this.flows = new FlowService(
-      {
-        store,
-        events: this.events,
-        now: () => this.clock.now(),
-        register: (definition) => this.register(definition),
-        addSchedule: (definition) => void this.addSchedule(definition),
-        hasSchedule: (key) => this.scheduleDefinitions.has(key),
-      },
-      { runRetentionMs: options.flowRunRetentionMs, runsKeptPerFlow: options.flowRunsKept },
-    );
-    this.flows.define(...(options.flows ?? []));
+    const host: FeatureHost = {
+      store,
+      events: this.events,
+      now: () => this.clock.now(),
+      register: (definition) => void this.register(definition),
+      addSchedule: (definition) => void this.addSchedule(definition),
+      hasSchedule: (key) => this.scheduleDefinitions.has(key),
+    };
+    ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
+  }
+
+  /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
+  migrate(): Promise<MigrationReport> {
+    return this.store.migrate();
+  }
+
+  /** Migrations the code ships that the database has not applied yet. */
+  pendingMigrations(): Promise<{ version: number; name: string }[]> {
+    return this.store.pendingMigrations();
+  }
+
+  /** Every migration the store's adapter ships, in order. */
+  knownMigrations(): readonly Migration[] {
+    return this.store.knownMigrations();
   }
 
   /** Registers job types. */
@@ -247,7 +200,11 @@ export class Tickflow {
         : undefined;
     let results: InsertResult[];
     try {
-      results = await this.store.insertJobs(inserts, now, client === undefined ? { leaseTo } : { client });
+      results = await this.store.jobs.insertJobs(
+        inserts,
+        now,
+        client === undefined ? { leaseTo } : { client },
+      );
     } catch (error) {
       if (leaseTo) this.pool?.unreserve();
       throw error;
@@ -280,7 +237,7 @@ export class Tickflow {
       const optional = this.options.flowsDirOptional;
       this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
     }
-    await this.store.migrate();
+    await this.migrate();
     if (this.databaseClock) {
       // Ticks and due times must be decided on the database's time from the first one.
       if (!this.databaseClock.estimate) await this.databaseClock.sync();
@@ -293,52 +250,28 @@ export class Tickflow {
       await this.flows.pauseDisabledSchedules();
     }
     this.flows.start();
-    const o = this.options;
-    const leaseMs = o.leaseMs ?? 30_000;
-    this.maintenance = new Maintenance({
-      store: this.store,
-      events: this.events,
-      now,
-      rescueIntervalMs: Math.max(50, Math.min(5_000, Math.floor(leaseMs / 2))),
-      retentionMs: o.retentionMs === undefined ? 7 * 86_400_000 : o.retentionMs,
-    });
-    this.maintenance.start();
-    if (runScheduler) {
-      this.scheduler = new Scheduler({
+    const engine = startEngine(
+      {
         store: this.store,
         events: this.events,
         logger: this.logger,
-        now,
-        maxSleepMs: 1_000,
-        // Ticks are decided just ahead of time and run on time; an injected clock (tests) that
-        // moves by hand gets decisions exactly at the nominal time instead.
-        leadMs: this.options.clock ? 0 : 50,
-      });
-      this.scheduler.start();
-    }
-    if (options.worker ?? true) {
-      this.pool = new WorkerPool({
-        store: this.store,
         registry: this.registry,
-        events: this.events,
-        logger: this.logger,
         workerId: this.workerId,
-        concurrency: o.concurrency ?? 10,
-        queues: o.queues,
-        leaseMs,
-        pollIntervalMs: o.pollIntervalMs ?? 1_000,
         now,
         random01: this.random01,
-      });
-      this.pool.start();
-    }
+        injectedClock: this.options.clock !== undefined,
+      },
+      this.options,
+      { scheduler: runScheduler, worker: options.worker ?? true },
+    );
+    ({ maintenance: this.maintenance, scheduler: this.scheduler, pool: this.pool } = engine);
   }
 
   /** Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted. */
   async syncSchedules(): Promise<void> {
     const now = this.clock.now();
     const rows = [...this.scheduleDefinitions.values()].map((d) => toScheduleRow(d, this.registry, now));
-    const report = await this.store.syncSchedules(rows, now);
+    const report = await this.store.schedules.syncSchedules(rows, now);
     await this.monitors.sync(now);
     this.events.emit("schedule:sync", report);
     this.scheduler?.wake();
@@ -390,46 +323,41 @@ export class Tickflow {
     return this.clock.now();
   }
 
-  // ── reads and admin actions ────────────────────────────────────────────────
-
   getJob(id: string): Promise<JobRow | null> {
-    return this.store.getJob(id);
+    return this.queries.getJob(id);
   }
 
   listJobRuns(jobId: string): Promise<JobRunRow[]> {
-    return this.store.listJobRuns(jobId);
+    return this.queries.listJobRuns(jobId);
   }
 
   cancelJob(id: string): Promise<JobRow> {
-    return this.store.cancelJob(id, this.clock.now());
+    return this.store.jobs.cancelJob(id, this.clock.now());
   }
 
   retryJob(id: string): Promise<JobRow> {
-    return this.store.retryJob(id, this.clock.now());
+    return this.store.jobs.retryJob(id, this.clock.now());
   }
 
   queueCounts(): Promise<QueueCount[]> {
-    return this.store.countJobs(this.clock.now());
+    return this.queries.countJobs(this.clock.now());
   }
 
   /** Every stored schedule with its next run and its last recorded tick. */
   async schedules(): Promise<ScheduleStatus[]> {
-    const rows = await this.store.listSchedules();
-    return Promise.all(
-      rows.map(async (row) => ({
-        ...row,
-        lastTick: (await this.store.listTicks(row.id, { limit: 1 }))[0] ?? null,
-      })),
-    );
+    const rows = await this.queries.listSchedules();
+    const ids = rows.map((row) => row.id);
+    const last = await this.queries.latestTicks(ids, 1);
+    return rows.map((row) => ({ ...row, lastTick: last.get(row.id)?.[0] ?? null }));
   }
 
   listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {
-    return this.store.listTicks(scheduleId, options);
+    return this.queries.listTicks(scheduleId, options);
   }
 
   /** The next `count` nominal fire times of a stored schedule, from now. */
   async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
-    const schedule = await this.store.getSchedule(scheduleId);
+    const schedule = await this.queries.getSchedule(scheduleId);
     if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
     // A broken schedule never fires; one not yet found broken may fail to plan here first.
     if (schedule.broken !== null || schedule.trigger === null) return [];
@@ -441,24 +369,15 @@ export class Tickflow {
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {
-    return this.store.setSchedulePaused(id, true, this.clock.now());
+    return this.store.schedules.setSchedulePaused(id, true, this.clock.now());
   }
 
   async resumeSchedule(id: string): Promise<ScheduleRow> {
-    const row = await this.store.setSchedulePaused(id, false, this.clock.now());
+    const row = await this.store.schedules.setSchedulePaused(id, false, this.clock.now());
     this.scheduler?.wake();
     return row;
   }
 }
-
-function typeName(type: string | JobDefinition<never, never>): string {
-  return typeof type === "string" ? type : type.name;
-}
-
-// Compile-time: CREATE_TICKFLOW_KEYS names every key of TickflowOptions and nothing else.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const optionKeysComplete: Same<keyof TickflowOptions, (typeof CREATE_TICKFLOW_KEYS)[number]> = true;
-void optionKeysComplete;
 
 /** The composition root: opens the store named by the options and wires the services. */
 export async function createTickflow(options: TickflowOptions = {}): Promise<Tickflow> {
@@ -469,24 +388,12 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
       pool: options.pool,
-      // Dropped connections the store recovers from (killed backends, a restarted server), and
-      // a SQLite write lock held too long by another process.
-      onError: (error, where) =>
-        tickflow?.logger.warn(
-          { err: error, where },
-          where === "sqlite write lock"
-            ? `database write lock: ${error.message}`
-            : `database connection problem (${where}): ${error.message}`,
-        ),
+      ...storeReports(() => tickflow?.logger),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between
   // nodes cannot shift a tick or a due time. Measured now (best effort) so that even an
   // enqueue-only instance uses it; start() measures again if this failed.
-  const databaseClock =
-    options.clock === undefined && store.databaseNow
-      ? new DatabaseClock({ read: () => store.databaseNow!() })
-      : undefined;
-  await databaseClock?.sync();
+  const databaseClock = options.clock === undefined ? await DatabaseClock.following(store) : undefined;
   tickflow = new Tickflow(store, options, options.store === undefined, databaseClock);
   return tickflow;
 }

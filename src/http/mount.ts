@@ -2,12 +2,12 @@ import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type CidrRule, matchesAny, parseCidrList, resolveClientIp } from "../core/cidr.ts";
 import { createTokenCheck } from "./auth.ts";
+import type { HttpDeps } from "./deps.ts";
 import { createErrorHandler, errorBody } from "./errors.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerHealthRoute } from "./routes/health.ts";
 import { registerHeartbeatRoute } from "./routes/heartbeat.ts";
 import { registerMetricsRoute } from "./routes/metrics.ts";
-import type { HttpDeps } from "./server.ts";
 
 /**
  * tickflow's HTTP routes — /health, /heartbeat, /metrics, /api/v1/* and (with `dashboard`) the

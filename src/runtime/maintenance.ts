@@ -45,11 +45,11 @@ export class Maintenance {
   async tick(): Promise<void> {
     const { store, events, retentionMs } = this.options;
     const now = this.options.now();
-    const rescued = await store.rescueExpiredLeases(now);
+    const rescued = await store.jobs.rescueExpiredLeases(now);
     if (rescued > 0) events.emit("job:rescue", { count: rescued });
     if (retentionMs !== null && now - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
       this.lastPruneAt = now;
-      await store.pruneFinishedJobs(now - retentionMs);
+      await store.jobs.pruneFinishedJobs(now - retentionMs);
     }
   }
 

@@ -1,30 +1,11 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { PoolConfig } from "pg";
+import { parseDatabaseUrl } from "../config/database-url.ts";
 import { ConfigError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import type { ApplicationPool } from "./pg-client.ts";
 import type { Store } from "./store.ts";
-
-export type DatabaseLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
-
-/** `sqlite:<path>` (or `sqlite::memory:`) | `postgres://…` / `postgresql://…`. */
-export function parseDatabaseUrl(url: string): DatabaseLocation {
-  if (url.startsWith("sqlite:")) {
-    const file = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
-    if (file.length === 0)
-      throw new ConfigError([`TICKFLOW_DATABASE_URL: "${url}" names no file (use sqlite:./tickflow.db)`]);
-    return { kind: "sqlite", file };
-  }
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
-  throw new ConfigError([
-    `TICKFLOW_DATABASE_URL: "${redactUrl(url)}" is not supported (use sqlite:<path> or postgres://user@host/db)`,
-  ]);
-}
-
-/** Hides a password in a connection URL before it reaches a message. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
-}
 
 export interface OpenStoreOptions {
   /** Jobs this process runs at once: sizes the PostgreSQL pool (see postgresPoolSize). */
@@ -36,6 +17,8 @@ export interface OpenStoreOptions {
    * lock another process held too long (SQLite).
    */
   onError?: (error: Error, where: string) => void;
+  /** Said once when other processes cannot wake this one on SQLite (its workers then poll). */
+  onWarning?: (message: string) => void;
   /**
    * PostgreSQL: the application's own pool. tickflow opens its connections with this pool's
    * connection settings (host, user, password, ssl, …) instead of a URL; the pool itself is
@@ -79,7 +62,9 @@ export async function openStore(url: string | undefined, options: OpenStoreOptio
         `TICKFLOW_DATABASE_URL (database): the folder ${folder} of "${url}" does not exist: create it (mkdir -p ${folder}) or point the setting at an existing folder`,
       ]);
     }
-    return openSqlite(() => new SqliteStore(location.file, { onError: options.onError }));
+    return openSqlite(
+      () => new SqliteStore(location.file, { onError: options.onError, onWarning: options.onWarning }),
+    );
   }
   const { PostgresStore } = await loadDriver("pg", () => import("./postgres/postgres-store.ts"));
   return new PostgresStore(location.url, postgresOptions(options));
@@ -134,4 +119,24 @@ function openSqlite<T>(open: () => T): T {
     }
     throw error;
   }
+}
+
+/**
+ * How a problem the store recovered from reads in the log: dropped connections (killed backends,
+ * a restarted server), and a SQLite write lock held too long by another process.
+ */
+export function storeProblemMessage(error: Error, where: string): string {
+  return where === "sqlite write lock"
+    ? `database write lock: ${error.message}`
+    : `database connection problem (${where}): ${error.message}`;
+}
+
+/** The store's problem reports as log lines on `logger` (the instance's, once it exists). */
+export function storeReports(
+  logger: () => Logger | undefined,
+): Pick<OpenStoreOptions, "onError" | "onWarning"> {
+  return {
+    onError: (error, where) => logger()?.warn({ err: error, where }, storeProblemMessage(error, where)),
+    onWarning: (message) => logger()?.warn(message),
+  };
 }

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { describeTrigger } from "../../core/triggers.ts";
-import type { ScheduleRow } from "../../store/store.ts";
+import type { ScheduleRow } from "../../store/ports/rows.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, loadCliConfig, positiveInt, withReader } from "../common.ts";
 import { formatInZone, iso, printJson, printTable } from "../output.ts";
@@ -15,9 +15,9 @@ async function withTickflow<T>(command: Command, fn: (tickflow: Tickflow) => Pro
 
 /** A stored schedule, or a one-line error naming the known ones (exit 1, as preview and pause do). */
 async function requireSchedule(tickflow: Tickflow, key: string): Promise<ScheduleRow> {
-  const row = await tickflow.store.getSchedule(key);
+  const row = await tickflow.queries.getSchedule(key);
   if (row) return row;
-  const known = (await tickflow.store.listSchedules()).map((s) => s.id);
+  const known = (await tickflow.queries.listSchedules()).map((s) => s.id);
   throw new CliError(
     `unknown schedule "${key}" (known: ${known.length ? known.join(", ") : "none"})`,
     "NOT_FOUND",

@@ -1,12 +1,10 @@
 import type { Command } from "commander";
+import { parseDatabaseUrl, redactUrl } from "../../config/database-url.ts";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { ConfigError } from "../../errors.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
-import { parseDatabaseUrl, redactUrl } from "../../store/open-store.ts";
-import { postgresMigrations } from "../../store/postgres/postgres-migrations.ts";
-import { sqliteMigrations } from "../../store/sqlite/sqlite-migrations.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, cliErrorMessage, loadCliConfig, migrationName, withReader } from "../common.ts";
 import { iso, printJson, printTable } from "../output.ts";
@@ -52,12 +50,10 @@ export function registerStatus(program: Command): void {
 export type StatusReport = Awaited<ReturnType<typeof readStatus>>;
 
 async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
-  const { store } = tickflow;
-  const migrations = store.dialect === "sqlite" ? sqliteMigrations : postgresMigrations;
-  const latest = migrations.at(-1)?.version ?? 0;
-  const pending = await store.pendingMigrations();
+  const latest = tickflow.knownMigrations().at(-1)?.version ?? 0;
+  const pending = await tickflow.pendingMigrations();
   const storeReport = {
-    dialect: store.dialect,
+    dialect: tickflow.dialect,
     database: redactUrl(config.database),
     schemaVersion: pending.length > 0 ? pending[0]!.version - 1 : latest,
     latestVersion: latest,
@@ -75,7 +71,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     };
   }
   const now = tickflow.now();
-  const schedules = await store.listSchedules();
+  const schedules = await tickflow.queries.listSchedules();
   const due = schedules
     .filter((s) => !s.paused && s.broken === null && s.nextFireAt !== null && s.nextFireAt <= now)
     .map((s) => ({ key: s.id, dueAt: iso(s.nextFireAt), overdueMs: now - s.nextFireAt! }));
@@ -94,7 +90,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     );
     return { queue, states, oldestDueAt: iso(oldest) };
   });
-  const flows = await store.flows.listFlows();
+  const flows = await tickflow.queries.listFlows();
   const active = flows.filter((f) => f.removedAt === null);
   const [{ heartbeatStatus }, { monitorView }] = await Promise.all([
     import("../../jobs/heartbeat.ts"),
@@ -253,7 +249,7 @@ export async function checkConfiguration(file: string | undefined): Promise<Chec
     await withReader(
       config,
       async (tickflow) => {
-        const pending = await tickflow.store.pendingMigrations();
+        const pending = await tickflow.pendingMigrations();
         if (pending.length > 0) {
           warnings.push(
             `database: ${pending.length} pending migration(s) (${pending.map(migrationName).join(", ")}); tickflow start applies them, or run tickflow migrate`,

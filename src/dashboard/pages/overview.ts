@@ -1,6 +1,6 @@
 import { formatDuration } from "../../core/duration.ts";
 import type { HeartbeatStatus } from "../../jobs/heartbeat.ts";
-import type { MonitorRow } from "../../store/monitor-store.ts";
+import type { MonitorRow } from "../../store/ports/rows.ts";
 import { type BeatMinute, heartbeatTimeline } from "../charts.ts";
 import { EVENT_LIMIT_MS, type QueueSummary, type RecentFailures } from "../data.ts";
 import { badge, utc, when } from "../format.ts";

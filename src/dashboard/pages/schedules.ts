@@ -1,5 +1,5 @@
 import { formatDuration } from "../../core/duration.ts";
-import type { ScheduleRow, TickRow } from "../../store/store.ts";
+import type { ScheduleRow, TickRow } from "../../store/ports/rows.ts";
 import type { ScheduleStatus } from "../../tickflow.ts";
 import { tickStrip } from "../charts.ts";
 import { badge, trigger, when } from "../format.ts";

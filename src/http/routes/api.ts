@@ -3,8 +3,8 @@ import { z } from "zod";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { JobRow, ScheduleRow, TickRow } from "../../store/store.ts";
-import type { HttpDeps } from "../server.ts";
+import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
+import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
@@ -118,7 +118,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   api.get("/jobs", async (request) => {
     const q = parseInput(jobQuery, request.query, "query");
-    const jobs = await tickflow.store.listJobs({
+    const jobs = await tickflow.queries.listJobs({
       queue: q.queue,
       states: q.state,
       type: q.type,
@@ -157,7 +157,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   api.get("/schedules/:key", async (request) => {
     const { key } = keyParam(request.params);
-    const schedule = await tickflow.store.getSchedule(key);
+    const schedule = await tickflow.queries.getSchedule(key);
     if (!schedule) throw new NotFoundError(`schedule "${key}"`);
     return {
       schedule: scheduleView(schedule),
@@ -168,7 +168,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   api.get("/schedules/:key/ticks", async (request) => {
     const { key } = keyParam(request.params);
     const q = parseInput(tickQuery, request.query, "query");
-    if (!(await tickflow.store.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
+    if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
     const since = q.since === undefined ? undefined : Date.parse(q.since);
     return { ticks: (await tickflow.listTicks(key, { limit: q.limit, since })).map(tickView) };
   });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { clampTimerMs } from "../../core/limits.ts";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 
 /** A store that does not answer within this is unhealthy: the scheduler could not fire either. */
 const STORE_PING_TIMEOUT_MS = 2_000;
@@ -27,14 +27,14 @@ export async function checkComponents(deps: HttpDeps): Promise<Record<string, Co
   const components: Record<string, Component> = {};
   const started = performance.now();
   try {
-    await withTimeout(tickflow.store.nextScheduleFireAt(), STORE_PING_TIMEOUT_MS);
+    await withTimeout(tickflow.queries.nextScheduleFireAt(), STORE_PING_TIMEOUT_MS);
     components.store = {
       status: "ok",
-      dialect: tickflow.store.dialect,
+      dialect: tickflow.dialect,
       latencyMs: round(performance.now() - started),
     };
   } catch (error) {
-    components.store = { status: "fail", dialect: tickflow.store.dialect, error: (error as Error).message };
+    components.store = { status: "fail", dialect: tickflow.dialect, error: (error as Error).message };
   }
   const { state, scheduler } = tickflow.lifecycle;
   if (scheduler) components.scheduler = { status: state === "running" ? "ok" : "stopped", state };
@@ -55,7 +55,7 @@ export async function checkComponents(deps: HttpDeps): Promise<Record<string, Co
   try {
     // A broken schedule is reported, not judged: a restart cannot mend its definition, so it never
     // turns /health into 503 (alert on tickflow_schedule_broken); the other schedules keep firing.
-    const broken = (await tickflow.store.listSchedules()).filter((s) => s.broken !== null);
+    const broken = (await tickflow.queries.listSchedules()).filter((s) => s.broken !== null);
     components.schedules = {
       status: "ok",
       broken: broken.map((s) => ({ key: s.id, error: s.broken, since: iso(s.brokenAt) })),

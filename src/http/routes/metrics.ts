@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 
 const HEARTBEAT_STATUS_VALUE = { ok: 0, late: 1, missing: 2 } as const;
 const MONITOR_STATE_VALUE: Record<string, number> = { UNKNOWN: 0, ONLINE: 1, OFFLINE: 2 };
@@ -69,6 +69,33 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
     ticks.inc({ schedule: e.scheduleId, decision: e.decision, reason: e.reason ?? "" }),
   );
 
+  if (heartbeat?.enabled) {
+    const delays = new Gauge({
+      name: "tickflow_heartbeat_delay_seconds",
+      help: "Heartbeat measured delays: timed = start − nominal minute; event = event start − timed start",
+      labelNames: ["kind"],
+      registers: [registry],
+    });
+    new Gauge({
+      name: "tickflow_heartbeat_status",
+      help: "Heartbeat pair health: 0 ok, 1 late, 2 missing",
+      registers: [registry],
+      async collect() {
+        const h = await heartbeat.status();
+        this.set(HEARTBEAT_STATUS_VALUE[h.status]);
+        delays.reset();
+        if (h.lastTimed) delays.set({ kind: "timed" }, h.lastTimed.latenessMs / 1_000);
+        if (h.lastEvent) delays.set({ kind: "event" }, h.lastEvent.delayMs / 1_000);
+      },
+    });
+  }
+  registerStoreGauges(registry, tickflow);
+
+  return registry;
+}
+
+/** Gauges read from the store at scrape time (the whole cluster's view, not this process's). */
+function registerStoreGauges(registry: Registry, tickflow: HttpDeps["tickflow"]): void {
   new Gauge({
     name: "tickflow_jobs",
     help: "Jobs by queue and state (the whole store)",
@@ -100,7 +127,7 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
     registers: [registry],
     async collect() {
       this.reset();
-      for (const s of await tickflow.store.listSchedules())
+      for (const s of await tickflow.queries.listSchedules())
         if (s.broken !== null) this.set({ schedule: s.id }, 1);
     },
   });
@@ -128,25 +155,4 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
       }
     },
   });
-  if (heartbeat?.enabled) {
-    const delays = new Gauge({
-      name: "tickflow_heartbeat_delay_seconds",
-      help: "Heartbeat measured delays: timed = start − nominal minute; event = event start − timed start",
-      labelNames: ["kind"],
-      registers: [registry],
-    });
-    new Gauge({
-      name: "tickflow_heartbeat_status",
-      help: "Heartbeat pair health: 0 ok, 1 late, 2 missing",
-      registers: [registry],
-      async collect() {
-        const h = await heartbeat.status();
-        this.set(HEARTBEAT_STATUS_VALUE[h.status]);
-        delays.reset();
-        if (h.lastTimed) delays.set({ kind: "timed" }, h.lastTimed.latenessMs / 1_000);
-        if (h.lastEvent) delays.set({ kind: "event" }, h.lastEvent.delayMs / 1_000);
-      },
-    });
-  }
-  return registry;
 }

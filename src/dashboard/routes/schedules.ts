@@ -1,0 +1,66 @@
+import type { FastifyInstance } from "fastify";
+import { isValidName } from "../../core/names.ts";
+import { BASE } from "../layout.ts";
+import { type ScheduleListItem, scheduleBody, schedulePath, schedulesBody } from "../pages/schedules.ts";
+import { registerAction, required } from "./actions.ts";
+import { type DashboardContext, nameParam, open, render, sendError } from "./context.ts";
+
+/** The schedule list (with each one's latest ticks), a schedule's page, and pause / resume. */
+export function registerScheduleRoutes(dash: FastifyInstance, { tickflow, logger }: DashboardContext): void {
+  dash.get("/schedules", open, async (request, reply) => {
+    const now = tickflow.now();
+    const schedules = await tickflow.schedules();
+    const recent = await tickflow.queries.latestTicks(
+      schedules.map((s) => s.id),
+      24,
+    );
+    const items: ScheduleListItem[] = schedules.map((s) => ({ ...s, recent: recent.get(s.id) ?? [] }));
+    return render(
+      request,
+      reply,
+      "schedules",
+      "Schedules",
+      schedulesBody(items, now, request.dashboardSession!),
+      now,
+    );
+  });
+
+  dash.get("/schedules/:key", open, async (request, reply) => {
+    const key = nameParam(request, "key");
+    const schedule = key ? await tickflow.queries.getSchedule(key) : null;
+    if (!key || !schedule) return sendError(reply, 404, `No schedule named ${key ?? "that"}.`);
+    const limit = (request.query as Record<string, unknown>).limit === "500" ? 500 : 100;
+    const ticks = await tickflow.listTicks(key, { limit });
+    const next = schedule.paused ? [] : (await tickflow.previewRuns(key, 5)).map((d) => d.getTime());
+    const now = tickflow.now();
+    const body = scheduleBody({ schedule, ticks, limit, next, now, session: request.dashboardSession! });
+    return render(request, reply, "schedules", `Schedule ${key}`, body, now);
+  });
+
+  const scheduleKey = (p: Record<string, string>) => required(p, "key", isValidName, "schedule");
+  const toSchedule = (p: Record<string, string>) =>
+    isValidName(p.key ?? "") ? schedulePath(p.key!) : `${BASE}/schedules`;
+  registerAction(
+    dash,
+    logger,
+    "/schedules/:key/pause",
+    async (p) => {
+      await tickflow.pauseSchedule(scheduleKey(p));
+      return {
+        to: toSchedule(p),
+        text: `Schedule ${p.key} is paused: its ticks are recorded as skipped.`,
+      };
+    },
+    toSchedule,
+  );
+  registerAction(
+    dash,
+    logger,
+    "/schedules/:key/resume",
+    async (p) => {
+      await tickflow.resumeSchedule(scheduleKey(p));
+      return { to: toSchedule(p), text: `Schedule ${p.key} is running again.` };
+    },
+    toSchedule,
+  );
+}
