@@ -388,6 +388,7 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
+      pool: options.pool,
       ...storeReports(() => tickflow?.logger),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between
