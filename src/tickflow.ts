@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "./core/clock.ts";
-import { systemClock } from "./core/clock.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
 import { previewFireTimes } from "./core/triggers.ts";
 import { NotFoundError, TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
