@@ -16,10 +16,11 @@ import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
 import { startEngine } from "./runtime/engine.ts";
 import {
-  buildJobInsert,
+  buildJobInserts,
   checkEnqueueManyItems,
   type EnqueueOptions,
   type PayloadOf,
+  reportEnqueued,
   typeName,
 } from "./runtime/enqueue.ts";
 import type { Maintenance } from "./runtime/maintenance.ts";
@@ -181,8 +182,10 @@ export class Tickflow {
   async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
     checkEnqueueManyItems(items);
     const now = this.clock.now();
-    const inserts = items.map((item) =>
-      buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
+    const inserts = buildJobInserts(
+      this.registry,
+      items.map((item) => ({ type: typeName(item.type), payload: item.payload, options: item.options })),
+      now,
     );
     const client = items.find((item) => item.options?.client !== undefined)?.options?.client;
     if (client !== undefined && !this.store.capabilities.transactionalEnqueue) {
@@ -209,16 +212,7 @@ export class Tickflow {
       if (leaseTo) this.pool?.unreserve();
       throw error;
     }
-    results.forEach((result, i) => {
-      const insert = inserts[i]!;
-      this.events.emit("job:enqueue", {
-        jobId: result.id,
-        type: insert.type,
-        queue: insert.queue,
-        runAt: insert.runAt,
-        duplicate: result.status === "duplicate",
-      });
-    });
+    reportEnqueued(this.events, inserts, results);
     if (leaseTo) {
       const claimed = results[0]?.claimed;
       if (claimed) this.pool?.adopt(claimed);

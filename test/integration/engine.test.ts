@@ -207,6 +207,31 @@ describe("engine", () => {
     }
   });
 
+  it("emits job:enqueue per job of a batch to a listener, duplicates marked", async () => {
+    const slow = defineJob("slow", async () => sleep(50));
+    const t = await startTestTickflow(asJobs(slow), { concurrency: 1 });
+    const seen: { jobId: string; duplicate: boolean; type: string }[] = [];
+    const off = t.tickflow.events.on("job:enqueue", ({ jobId, duplicate, type }) =>
+      seen.push({ jobId, duplicate, type }),
+    );
+    try {
+      const options = { key: "k", delay: "1h" };
+      const ids = await t.tickflow.enqueueMany([
+        { type: slow, options },
+        { type: slow, options },
+        { type: slow, options: { delay: "1h" } },
+      ]);
+      assert.deepEqual(seen, [
+        { jobId: ids[0], duplicate: false, type: "slow" },
+        { jobId: ids[0], duplicate: true, type: "slow" },
+        { jobId: ids[2], duplicate: false, type: "slow" },
+      ]);
+    } finally {
+      off();
+      await t.cleanup();
+    }
+  });
+
   it("runs a delayed job at its time, not before", async () => {
     const ranAt: number[] = [];
     const later = defineJob("later", async () => {

@@ -18,6 +18,7 @@ import { claimedOnInsert, leasableOnInsert } from "../shared/insert-lease.ts";
 import { toClaimedJob, toJobRow } from "../shared/rows.ts";
 import { storableJobs } from "../shared/storable-jobs.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
+import { insertJobsInSets } from "./sqlite-job-inserts.ts";
 import { isSqliteValueRefusal } from "./sqlite-refusal.ts";
 import {
   INSERT_JOB,
@@ -152,9 +153,15 @@ export class SqliteJobs implements JobStore {
     const insert = stmt(INSERT_NEW);
     const existing = stmt(EXISTING_BY_KEY);
     const { leaseTo } = options;
+    if (leaseTo === undefined) {
+      const results = await this.deps.write(() => insertJobsInSets(this.deps, jobs, now));
+      this.deps.hint(jobs);
+      return results;
+    }
+    // Leasing (an enqueue of one job onto this process's idle worker): row by row, each may be leased.
     const results = await this.deps.write(() =>
       jobs.map((job): InsertResult => {
-        const leased = leaseTo !== undefined && leasableOnInsert(job, now) && this.queueOpen(job.queue);
+        const leased = leasableOnInsert(job, now) && this.queueOpen(job.queue);
         const info = leased
           ? stmt(INSERT_LEASED).run(...insertLeasedJobValues(job, now, leaseTo))
           : insert.run(...insertJobValues(job, now));
