@@ -44,6 +44,8 @@ export interface TickflowEventMap extends FlowEventMap {
   };
   "schedule:sync": { created: string[]; updated: string[]; removed: string[] };
   "worker:error": { error: Error; where: string };
+  /** The event loop was blocked longer than the watchdog's threshold (runtime/event-loop-watchdog.ts). */
+  "event-loop:stall": { blockedMs: number; jobTypes: string[]; endedAt: number };
   /** A monitor's counted check (spec §5): `seq` numbers the monitor's checks from 1. */
   "monitor:check": MonitorCheckEvent;
   /** A monitor changed state; `closedQueues` are the gated queues it now holds closed. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock } from "./core/clock.ts";
 import { systemClock } from "./core/clock.ts";
+import { DEFAULT_STARTUP_GRACE_MS } from "./core/readiness.ts";
 import { previewFireTimes } from "./core/triggers.ts";
 import { NotFoundError, TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
@@ -15,6 +16,7 @@ import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
 import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
+import { type EventLoopStatus, EventLoopWatchdog } from "./runtime/event-loop-watchdog.ts";
 import { Maintenance } from "./runtime/maintenance.ts";
 import {
   defineJob,
@@ -23,6 +25,7 @@ import {
   type JobOptions,
   JobRegistry,
 } from "./runtime/registry.ts";
+import { readScheduleReports, type ScheduleReport } from "./runtime/schedule-health-reader.ts";
 import { Scheduler } from "./runtime/scheduler.ts";
 import {
   defineSchedule,
@@ -30,6 +33,7 @@ import {
   type ScheduleOptions,
   toScheduleRow,
 } from "./runtime/schedules.ts";
+import { DEFAULT_SYSTEM_CONCURRENCY, systemLane } from "./runtime/system-lane.ts";
 import { WorkerPool } from "./runtime/worker-pool.ts";
 import { leasableOnInsert } from "./store/insert-lease.ts";
 import { openStore } from "./store/open-store.ts";
@@ -66,6 +70,19 @@ export interface TickflowOptions {
   concurrency?: number;
   /** Queues this process works; all when omitted. */
   queues?: string[];
+  /**
+   * Worker slots reserved for system work — heartbeat jobs, monitor checks (spec §11) — on top of
+   * `concurrency`; user jobs cannot take them. Default 2; 0 turns the reserved lane off.
+   */
+  systemConcurrency?: number;
+  /** A blocked event loop longer than this is reported as a stall (default 1000 ms; null: no watchdog). */
+  stallThresholdMs?: number | null;
+  /** How long health stays degraded after an event-loop stall (default 60 s). */
+  stallDegradedForMs?: number;
+  /** Consecutive failed runs that make a schedule's health `failing` (default 1). */
+  failingAfter?: number;
+  /** After start, how long a heartbeat that is not ok yet does not fail readiness (default 15 s). */
+  startupGraceMs?: number;
   /** How long a claim holds a job before another worker may take it (default 30 s). */
   leaseMs?: number;
   /** Idle polling floor for work added by other processes (default 1000 ms). */
@@ -123,6 +140,10 @@ export class Tickflow {
   /** Set when the clock follows the database's (createTickflow on PostgreSQL): re-measured while running. */
   private readonly databaseClock: DatabaseClock | undefined;
   private pool: WorkerPool | undefined;
+  /** The reserved lane: a pool that claims only system queues (runtime/system-lane.ts). */
+  private systemPool: WorkerPool | undefined;
+  private watchdog: EventLoopWatchdog | undefined;
+  private startedAt: number | null = null;
   private scheduler: Scheduler | undefined;
   private maintenance: Maintenance | undefined;
   private unsubscribeLogs: () => void;
@@ -232,15 +253,22 @@ export class Tickflow {
     // One due job onto this process's idle worker: inserted already leased to it and started
     // here, one round trip instead of an insert and then a claim.
     const only = inserts.length === 1 ? inserts[0] : undefined;
-    const leaseTo =
-      only && client === undefined && leasableOnInsert(only, now)
-        ? this.pool?.reserveSlot(only.queue)
-        : undefined;
+    let reservedBy: WorkerPool | undefined;
+    let leaseTo: ReturnType<WorkerPool["reserveSlot"]>;
+    if (only && client === undefined && leasableOnInsert(only, now)) {
+      for (const pool of [this.systemPool, this.pool]) {
+        leaseTo = pool?.reserveSlot(only.queue);
+        if (leaseTo) {
+          reservedBy = pool;
+          break;
+        }
+      }
+    }
     let results: InsertResult[];
     try {
       results = await this.store.insertJobs(inserts, now, client === undefined ? { leaseTo } : { client });
     } catch (error) {
-      if (leaseTo) this.pool?.unreserve();
+      if (leaseTo) reservedBy?.unreserve();
       throw error;
     }
     results.forEach((result, i) => {
@@ -255,8 +283,8 @@ export class Tickflow {
     });
     if (leaseTo) {
       const claimed = results[0]?.claimed;
-      if (claimed) this.pool?.adopt(claimed);
-      else this.pool?.unreserve();
+      if (claimed) reservedBy?.adopt(claimed);
+      else reservedBy?.unreserve();
     }
     return results.map((r) => r.id);
   }
@@ -267,6 +295,7 @@ export class Tickflow {
       throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
     this.state = "running";
     const now = () => this.clock.now();
+    this.startedAt = now();
     if (this.options.flowsDir !== undefined) {
       const optional = this.options.flowsDirOptional;
       this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
@@ -308,21 +337,67 @@ export class Tickflow {
       this.scheduler.start();
     }
     if (options.worker ?? true) {
-      this.pool = new WorkerPool({
+      const poolOptions = {
         store: this.store,
         registry: this.registry,
         events: this.events,
         logger: this.logger,
-        workerId: this.workerId,
-        concurrency: o.concurrency ?? 10,
-        queues: o.queues,
         leaseMs,
         pollIntervalMs: o.pollIntervalMs ?? 1_000,
         now,
         random01: this.random01,
+      };
+      this.pool = new WorkerPool({
+        ...poolOptions,
+        workerId: this.workerId,
+        concurrency: o.concurrency ?? 10,
+        queues: o.queues,
       });
       this.pool.start();
+      this.startSystemLane(poolOptions);
     }
+    if (o.stallThresholdMs !== null) {
+      this.watchdog = new EventLoopWatchdog({
+        stallThresholdMs: o.stallThresholdMs,
+        degradedForMs: o.stallDegradedForMs,
+        runningTypes: () => this.runningJobTypes(),
+        now,
+        onStall: (stall) => this.events.emit("event-loop:stall", stall),
+      });
+      this.watchdog.start();
+    }
+  }
+
+  private startSystemLane(
+    poolOptions: Omit<ConstructorParameters<typeof WorkerPool>[0], "workerId" | "concurrency" | "queues">,
+  ): void {
+    const concurrency = this.options.systemConcurrency ?? DEFAULT_SYSTEM_CONCURRENCY;
+    if (concurrency <= 0) return;
+    const lane = systemLane(this.registry, this.options.queues);
+    for (const queue of lane.shared) {
+      this.logger.warn(
+        { queue },
+        `queue "${queue}" holds system work (heartbeat or monitor checks) and user job types: it is not in the reserved lane, so user jobs can delay its checks`,
+      );
+    }
+    if (lane.queues.length === 0) return;
+    this.systemPool = new WorkerPool({
+      ...poolOptions,
+      workerId: `${this.workerId}:system`,
+      concurrency,
+      queues: lane.queues,
+    });
+    this.systemPool.start();
+  }
+
+  /** Job types of the attempts this process runs now (one entry per attempt). */
+  runningJobTypes(): string[] {
+    return [...(this.pool?.runningTypes() ?? []), ...(this.systemPool?.runningTypes() ?? [])];
+  }
+
+  /** The event-loop watchdog's measures; null when it is off or not started. */
+  eventLoop(): EventLoopStatus | null {
+    return this.watchdog?.status() ?? null;
   }
 
   /** Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted. */
@@ -343,7 +418,10 @@ export class Tickflow {
   stop(graceMs?: number): Promise<void> {
     if (this.stopping) {
       // A second stop (e.g. a second SIGINT) with no grace hurries the first along.
-      if (graceMs === 0) this.pool?.abortNow();
+      if (graceMs === 0) {
+        this.pool?.abortNow();
+        this.systemPool?.abortNow();
+      }
       return this.stopping;
     }
     this.stopping = this.doStop(graceMs ?? this.options.shutdownGraceMs ?? 10_000);
@@ -355,7 +433,8 @@ export class Tickflow {
     await this.scheduler?.stop();
     // In-flight monitor checks are aborted now and not counted, rather than given the grace period.
     this.monitors.stop();
-    await this.pool?.stop(graceMs);
+    await Promise.all([this.pool?.stop(graceMs), this.systemPool?.stop(graceMs)]);
+    this.watchdog?.stop();
     await this.maintenance?.stop();
     await this.flows.stop();
     this.databaseClock?.stop();
@@ -372,8 +451,28 @@ export class Tickflow {
     state: "idle" | "running" | "stopping" | "stopped";
     scheduler: boolean;
     worker: boolean;
+    /** When start() ran (the instance's clock); null before. */
+    startedAt: number | null;
+    /** Queues served by reserved system slots, and how many (0: no reserved lane here). */
+    systemLane: { queues: string[]; concurrency: number };
   } {
-    return { state: this.state, scheduler: this.scheduler !== undefined, worker: this.pool !== undefined };
+    return {
+      state: this.state,
+      scheduler: this.scheduler !== undefined,
+      worker: this.pool !== undefined,
+      startedAt: this.startedAt,
+      systemLane: this.systemPool
+        ? {
+            queues: systemLane(this.registry, this.options.queues).queues,
+            concurrency: this.options.systemConcurrency ?? DEFAULT_SYSTEM_CONCURRENCY,
+          }
+        : { queues: [], concurrency: 0 },
+    };
+  }
+
+  /** Readiness waits this long after start for the heartbeat (core/readiness.ts). */
+  get startupGraceMs(): number {
+    return this.options.startupGraceMs ?? DEFAULT_STARTUP_GRACE_MS;
   }
 
   /** The instance's clock (epoch ms): features use it so an injected clock reaches them too. */
@@ -412,6 +511,19 @@ export class Tickflow {
         lastTick: (await this.store.listTicks(row.id, { limit: 1 }))[0] ?? null,
       })),
     );
+  }
+
+  /**
+   * Every stored schedule (or one) with its recent ticks in the one vocabulary — decision and
+   * outcome, lateness, duration — and its health (spec §11): what the dashboard, API, CLI,
+   * `/health` and metrics all show.
+   */
+  scheduleReports(options: { ticks?: number; scheduleId?: string } = {}): Promise<ScheduleReport[]> {
+    return readScheduleReports(this.store, {
+      ...options,
+      now: this.clock.now(),
+      failingAfter: this.options.failingAfter,
+    });
   }
 
   listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {

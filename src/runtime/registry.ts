@@ -1,5 +1,6 @@
 import { type BackoffOption, type BackoffPolicy, parseBackoff } from "../core/backoff.ts";
 import { type Duration, parseDuration } from "../core/duration.ts";
+import type { JobLane } from "../core/lanes.ts";
 import { validateName, validateQueueName } from "../core/names.ts";
 import { InvalidOptionError, UnknownJobTypeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -48,6 +49,12 @@ export interface JobOptions {
    * so their state updates cannot race. Default false.
    */
   stateful?: boolean;
+  /**
+   * `"system"`: the type is tickflow's own proof-of-liveness work (heartbeat jobs, monitor checks,
+   * alert deliveries). Its queue is served by the reserved lane — worker slots user jobs cannot
+   * take — as well as by the ordinary pool. Default `"user"`.
+   */
+  lane?: JobLane;
 }
 
 export interface ResolvedJobOptions {
@@ -57,6 +64,7 @@ export interface ResolvedJobOptions {
   backoff: BackoffPolicy;
   timeoutMs: number | null;
   stateful: boolean;
+  lane: JobLane;
 }
 
 export interface JobDefinition<Payload = unknown, State = unknown> {
@@ -89,6 +97,7 @@ const DEFAULTS: ResolvedJobOptions = {
   backoff: parseBackoff(undefined),
   timeoutMs: null,
   stateful: false,
+  lane: "user",
 };
 
 /** Validates options against the built-in defaults (for definition-time checks). */
@@ -117,6 +126,11 @@ export function resolveJobOptions(
       resolved.maxAttempts = options.maxAttempts;
     }
     if (options.stateful !== undefined) resolved.stateful = options.stateful === true;
+    if (options.lane !== undefined) {
+      if (options.lane !== "user" && options.lane !== "system")
+        throw new InvalidOptionError(`lane must be "user" or "system", got ${JSON.stringify(options.lane)}`);
+      resolved.lane = options.lane;
+    }
     if (options.backoff !== undefined) resolved.backoff = parseBackoff(options.backoff);
     if (options.timeout !== undefined) {
       const timeoutMs = parseDuration(options.timeout, "timeout");
@@ -154,5 +168,9 @@ export class JobRegistry {
 
   names(): string[] {
     return [...this.definitions.keys()].sort();
+  }
+
+  all(): JobDefinition<unknown, unknown>[] {
+    return [...this.definitions.values()] as unknown as JobDefinition<unknown, unknown>[];
   }
 }

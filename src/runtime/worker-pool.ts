@@ -89,6 +89,11 @@ export class WorkerPool {
     return this.running.size;
   }
 
+  /** The job types of the attempts this pool holds now (one entry per attempt). */
+  runningTypes(): string[] {
+    return [...this.running.values()].map((r) => r.job.type);
+  }
+
   start(): void {
     const { store, queues } = this.options;
     this.unsubscribe = store.onJobsInserted((hint) => {

@@ -119,8 +119,9 @@ describe("REST API, /health and /metrics", () => {
 
   it("answers /health: overall only without a token, components with one", async () => {
     const open = await call(s.port, "GET", "/health", { token: null });
-    assert.equal(open.status, 200);
-    assert.deepEqual(open.json(), { status: "ok" });
+    assert.equal(open.status, 200, (await call(s.port, "GET", "/health")).text);
+    const { starting: _starting, ...verdict } = open.json();
+    assert.deepEqual(verdict, { status: "ok", live: true, ready: true });
     const detailed = (await call(s.port, "GET", "/health")).json();
     assert.equal(detailed.components.store.status, "ok");
     assert.equal(detailed.components.scheduler.status, "ok");
@@ -155,9 +156,16 @@ describe("/health with the heartbeat", () => {
       assert.equal(stale.json().components.heartbeat.status, "missing");
       assert.deepEqual((await call(s.port, "GET", "/health", { token: null })).json(), {
         status: "unavailable",
+        live: true,
+        ready: false,
       });
+      assert.equal((await call(s.port, "GET", "/health/live", { token: null })).status, 200, "still live");
+      assert.equal((await call(s.port, "GET", "/health/ready", { token: null })).status, 503);
       const metrics = parsePrometheus((await call(s.port, "GET", "/metrics")).text);
-      assert.equal(metrics.find((f) => f.name === "tickflow_heartbeat_status")?.metrics[0]?.value, "2");
+      const states = metrics.find((f) => f.name === "tickflow_heartbeat_status")?.metrics ?? [];
+      const current = states.filter((m) => m.value === "1").map((m) => m.labels?.tickflow_heartbeat_status);
+      assert.deepEqual(current, ["missing"], "a StateSet: exactly one state is 1");
+      assert.equal(states.length, 4);
     } finally {
       await s.close();
     }

@@ -1,9 +1,25 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { HEARTBEAT_HEALTH_STATUSES } from "../../core/heartbeat-health.ts";
+import { MONITOR_STATES } from "../../core/hysteresis.ts";
+import { SCHEDULE_HEALTH } from "../../core/schedule-health.ts";
 import type { HttpDeps } from "../server.ts";
 
-const HEARTBEAT_STATUS_VALUE = { ok: 0, late: 1, missing: 2 } as const;
-const MONITOR_STATE_VALUE: Record<string, number> = { UNKNOWN: 0, ONLINE: 1, OFFLINE: 2 };
+/**
+ * A Prometheus StateSet (OpenMetrics): one sample per possible state, 1 for the current one and 0
+ * for the others, the state in a label named after the metric. `max by (schedule)
+ * (tickflow_schedule_health{tickflow_schedule_health="failing"}) == 1` alerts without knowing
+ * which number stands for what.
+ */
+function setStates(
+  gauge: Gauge<string>,
+  name: string,
+  states: readonly string[],
+  current: string,
+  labels: Record<string, string> = {},
+): void {
+  for (const state of states) gauge.set({ ...labels, [name]: state }, state === current ? 1 : 0);
+}
 
 /**
  * GET /metrics in Prometheus text format. Counters and histograms follow runtime events; gauges
@@ -94,13 +110,54 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
   });
   new Gauge({
     name: "tickflow_monitor_state",
-    help: "Monitor state: 0 UNKNOWN, 1 ONLINE, 2 OFFLINE",
-    labelNames: ["monitor"],
+    help: "Monitor state (StateSet: 1 for the current of UNKNOWN, ONLINE, OFFLINE)",
+    labelNames: ["monitor", "tickflow_monitor_state"],
     registers: [registry],
     async collect() {
       this.reset();
       for (const m of await tickflow.monitors.status())
-        this.set({ monitor: m.name }, MONITOR_STATE_VALUE[m.state] ?? 0);
+        setStates(this, "tickflow_monitor_state", MONITOR_STATES, m.state, { monitor: m.name });
+    },
+  });
+  new Gauge({
+    name: "tickflow_schedule_health",
+    help: "Schedule health (StateSet: 1 for the current of ok, late, failing, missed, paused, never_ran)",
+    labelNames: ["schedule", "tickflow_schedule_health"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await tickflow.scheduleReports({ ticks: 10 }))
+        setStates(this, "tickflow_schedule_health", SCHEDULE_HEALTH, r.health.status, {
+          schedule: r.schedule.id,
+        });
+    },
+  });
+  const loopDelay = new Gauge({
+    name: "tickflow_event_loop_delay_seconds",
+    help: "Event-loop delay of this process (perf_hooks.monitorEventLoopDelay) by quantile",
+    labelNames: ["quantile"],
+    registers: [registry],
+  });
+  const stalls = new Counter({
+    name: "tickflow_event_loop_stalls_total",
+    help: "Event-loop stalls beyond the watchdog threshold (this process)",
+    registers: [registry],
+  });
+  tickflow.on("event-loop:stall", () => stalls.inc());
+  new Gauge({
+    name: "tickflow_event_loop_health",
+    help: "Event-loop watchdog (StateSet: ok, or degraded after a stall)",
+    labelNames: ["tickflow_event_loop_health"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      loopDelay.reset();
+      const loop = tickflow.eventLoop();
+      if (!loop) return;
+      setStates(this, "tickflow_event_loop_health", ["ok", "degraded"], loop.status);
+      loopDelay.set({ quantile: "0.5" }, loop.delayP50Ms / 1_000);
+      loopDelay.set({ quantile: "0.99" }, loop.delayP99Ms / 1_000);
+      loopDelay.set({ quantile: "1" }, loop.delayMaxMs / 1_000);
     },
   });
   new Gauge({
@@ -125,11 +182,13 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     });
     new Gauge({
       name: "tickflow_heartbeat_status",
-      help: "Heartbeat pair health: 0 ok, 1 late, 2 missing",
+      help: "Heartbeat pair health (StateSet: 1 for the current of ok, interrupted, late, missing)",
+      labelNames: ["tickflow_heartbeat_status"],
       registers: [registry],
       async collect() {
         const h = await heartbeat.status();
-        this.set(HEARTBEAT_STATUS_VALUE[h.status]);
+        this.reset();
+        setStates(this, "tickflow_heartbeat_status", HEARTBEAT_HEALTH_STATUSES, h.status);
         delays.reset();
         if (h.lastTimed) delays.set({ kind: "timed" }, h.lastTimed.latenessMs / 1_000);
         if (h.lastEvent) delays.set({ kind: "event" }, h.lastEvent.delayMs / 1_000);

@@ -1,0 +1,68 @@
+import { type ScheduleHealth, scheduleHealth } from "../core/schedule-health.ts";
+import { describeTick, type TickView } from "../core/tick-vocabulary.ts";
+import type { JobRow, ScheduleRow, Store, TickRow } from "../store/store.ts";
+
+/** A schedule with its recent ticks in the vocabulary and its health: what every surface shows. */
+export interface ScheduleReport {
+  schedule: ScheduleRow;
+  /** Newest first. */
+  ticks: (TickView & { decidedAt: number })[];
+  health: ScheduleHealth;
+}
+
+export interface ScheduleReportOptions {
+  now: number;
+  /** Recent ticks read per schedule (default 30: the overview's strip). */
+  ticks?: number;
+  /** Consecutive failed outcomes that make a schedule `failing` (default 1). */
+  failingAfter?: number;
+  /** Only this schedule. */
+  scheduleId?: string;
+}
+
+/**
+ * Reads schedules, their recent ticks and the jobs those ticks fired, and puts them in the one
+ * vocabulary (core/tick-vocabulary) with their health (core/schedule-health). The jobs are read
+ * once each, in parallel.
+ */
+export async function readScheduleReports(
+  store: Store,
+  options: ScheduleReportOptions,
+): Promise<ScheduleReport[]> {
+  const limit = options.ticks ?? 30;
+  const schedules = options.scheduleId
+    ? [await store.getSchedule(options.scheduleId)].filter((s): s is ScheduleRow => s !== null)
+    : await store.listSchedules();
+  const tickLists = await Promise.all(schedules.map((s) => store.listTicks(s.id, { limit })));
+  const jobIds = [...new Set(tickLists.flat().flatMap((t) => (t.jobId ? [t.jobId] : [])))];
+  const jobs = new Map<string, JobRow>();
+  await Promise.all(
+    jobIds.map(async (id) => {
+      const job = await store.getJob(id);
+      if (job) jobs.set(id, job);
+    }),
+  );
+  return schedules.map((schedule, i) => {
+    const ticks = (tickLists[i] ?? []).map((t) => viewOf(t, jobs, options.now));
+    const health = scheduleHealth({
+      ticks,
+      paused: schedule.paused,
+      nextFireAt: schedule.nextFireAt,
+      now: options.now,
+      failingAfter: options.failingAfter,
+    });
+    return { schedule, ticks, health };
+  });
+}
+
+function viewOf(t: TickRow, jobs: Map<string, JobRow>, now: number): TickView & { decidedAt: number } {
+  const job = t.jobId ? jobs.get(t.jobId) : undefined;
+  const view = describeTick(
+    {
+      ...t,
+      job: job ? { state: job.state, attempts: job.attempt, finishedAt: job.finishedAt } : null,
+    },
+    { now },
+  );
+  return { ...view, decidedAt: t.decidedAt };
+}
