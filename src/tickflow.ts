@@ -360,7 +360,10 @@ export class Tickflow {
       this.watchdog = new EventLoopWatchdog({
         stallThresholdMs: o.stallThresholdMs,
         degradedForMs: o.stallDegradedForMs,
-        runningTypes: () => this.runningJobTypes(),
+        runningTypesSince: (since) => [
+          ...(this.pool?.typesRunningSince(since) ?? []),
+          ...(this.systemPool?.typesRunningSince(since) ?? []),
+        ],
         now,
         onStall: (stall) => this.events.emit("event-loop:stall", stall),
       });

@@ -7,7 +7,8 @@ import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
  * - `perf_hooks.monitorEventLoopDelay`: the delay distribution (p50/p99/max), for the metric;
  * - a check timer every `checkEveryMs`: when it fires late by more than `stallThresholdMs`, the
  *   loop was blocked that long. The stall is reported once it ends (nothing runs during it): a
- *   log line naming the job types that were running, a counter, and `degraded` health for
+ *   log line naming the job types whose handlers ran during it (a synchronous culprit has often
+ *   settled by then, so the pools remember recent ones), a counter, and `degraded` health for
  *   `degradedForMs` afterwards, so a probe polling every few seconds sees it.
  */
 export interface EventLoopWatchdogOptions {
@@ -17,8 +18,8 @@ export interface EventLoopWatchdogOptions {
   degradedForMs?: number;
   /** Check timer period (default 200 ms). */
   checkEveryMs?: number;
-  /** Job types running now (with repetitions), to name the culprits. */
-  runningTypes(): string[];
+  /** Job types whose handlers ran since `since` (monotonic ms), to name the culprits. */
+  runningTypesSince(since: number): string[];
   onStall(stall: EventLoopStall): void;
   /** Wall-clock epoch ms (the instance's clock), for the stall's end time. */
   now(): number;
@@ -85,14 +86,15 @@ export class EventLoopWatchdog {
 
   private check(): void {
     const now = this.monotonic();
-    const blockedMs = now - this.lastCheck - this.every;
+    const previous = this.lastCheck;
+    const blockedMs = now - previous - this.every;
     this.lastCheck = now;
     if (blockedMs <= this.threshold) return;
     this.stalls++;
     this.lastStallMonotonic = now;
     this.lastStall = {
       blockedMs: Math.round(blockedMs),
-      jobTypes: [...new Set(this.options.runningTypes())].sort(),
+      jobTypes: [...new Set(this.options.runningTypesSince(previous))].sort(),
       endedAt: this.options.now(),
     };
     this.options.onStall(this.lastStall);

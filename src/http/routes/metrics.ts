@@ -132,11 +132,19 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
         });
     },
   });
-  const loopDelay = new Gauge({
+  new Gauge({
     name: "tickflow_event_loop_delay_seconds",
     help: "Event-loop delay of this process (perf_hooks.monitorEventLoopDelay) by quantile",
     labelNames: ["quantile"],
     registers: [registry],
+    collect() {
+      this.reset();
+      const loop = tickflow.eventLoop();
+      if (!loop) return;
+      this.set({ quantile: "0.5" }, loop.delayP50Ms / 1_000);
+      this.set({ quantile: "0.99" }, loop.delayP99Ms / 1_000);
+      this.set({ quantile: "1" }, loop.delayMaxMs / 1_000);
+    },
   });
   const stalls = new Counter({
     name: "tickflow_event_loop_stalls_total",
@@ -151,13 +159,8 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      loopDelay.reset();
       const loop = tickflow.eventLoop();
-      if (!loop) return;
-      setStates(this, "tickflow_event_loop_health", ["ok", "degraded"], loop.status);
-      loopDelay.set({ quantile: "0.5" }, loop.delayP50Ms / 1_000);
-      loopDelay.set({ quantile: "0.99" }, loop.delayP99Ms / 1_000);
-      loopDelay.set({ quantile: "1" }, loop.delayMaxMs / 1_000);
+      if (loop) setStates(this, "tickflow_event_loop_health", ["ok", "degraded"], loop.status);
     },
   });
   new Gauge({
