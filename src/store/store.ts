@@ -3,6 +3,7 @@ import type { MisfirePolicy, OverlapPolicy, TickDecision, TickPlan, TickReason }
 import type { Trigger } from "../core/triggers.ts";
 import type { FlowStore } from "./flow-store.ts";
 import type { MonitorStore } from "./monitor-store.ts";
+import type { HistoryStore } from "./ports/history.ts";
 
 /**
  * The store contract: everything tickflow persists goes through these verbs, and every adapter
@@ -17,6 +18,8 @@ export interface Store {
   readonly monitors: MonitorStore;
   /** Data flows and their runs (spec §6): see flow-store.ts. */
   readonly flows: FlowStore;
+  /** Rollups, retention and deep tick history (spec §11): store/ports/history.ts. */
+  readonly history: HistoryStore;
 
   /** Applies pending migrations. Idempotent; safe when several processes start at once. */
   migrate(): Promise<MigrationReport>;

@@ -32,6 +32,7 @@ import type {
 import { PostgresConnections } from "./postgres-connections.ts";
 import { PostgresFlowStore } from "./postgres-flow-store.ts";
 import { PostgresHints } from "./postgres-hints.ts";
+import { PostgresHistory } from "./postgres-history.ts";
 import { postgresMigrations } from "./postgres-migrations.ts";
 import { PostgresMonitorStore } from "./postgres-monitor-store.ts";
 import * as sql from "./postgres-queries.ts";
@@ -68,6 +69,7 @@ export class PostgresStore implements Store {
   readonly poolSize: number;
   readonly monitors: MonitorStore;
   readonly flows: PostgresFlowStore;
+  readonly history: PostgresHistory;
   private readonly schedules: PostgresSchedules;
   private readonly db: PostgresConnections;
   private readonly hints: PostgresHints;
@@ -99,6 +101,7 @@ export class PostgresStore implements Store {
       read,
       insertJobs: (jobs, now, client) => this.insertJobs(jobs, now, { client }),
     });
+    this.history = new PostgresHistory({ transaction, read });
     this.schedules = new PostgresSchedules({ schema, transaction, read, write, notify, notifyLocal });
   }
 

@@ -32,6 +32,7 @@ import type {
   TickRow,
 } from "../store.ts";
 import { SqliteFlowStore } from "./sqlite-flow-store.ts";
+import { SqliteHistory } from "./sqlite-history.ts";
 import {
   INSERT_JOB,
   INSERT_LEASED_JOB,
@@ -101,6 +102,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   readonly monitors: MonitorStore;
   readonly flows: SqliteFlowStore;
+  readonly history: SqliteHistory;
   private readonly schedules: SqliteSchedules;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
     const hint = (jobs: readonly { queue: string; runAt: number }[]) => this.emitHint(jobs);
     this.flows = new SqliteFlowStore({ stmt, write, hint });
     this.schedules = new SqliteSchedules({ stmt, write, hint });
+    this.history = new SqliteHistory({ stmt, write });
   }
 
   private stmt(sql: string): Database.Statement {
