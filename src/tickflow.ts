@@ -17,7 +17,9 @@ import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
 import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
 import { type EventLoopStatus, EventLoopWatchdog } from "./runtime/event-loop-watchdog.ts";
+import { HistoryKeeper } from "./runtime/history-keeper.ts";
 import { Maintenance } from "./runtime/maintenance.ts";
+import { type RateWindows, readRates } from "./runtime/rates-reader.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -25,7 +27,11 @@ import {
   type JobOptions,
   JobRegistry,
 } from "./runtime/registry.ts";
-import { readScheduleReports, type ScheduleReport } from "./runtime/schedule-health-reader.ts";
+import {
+  describeTickRows,
+  readScheduleReports,
+  type ScheduleReport,
+} from "./runtime/schedule-health-reader.ts";
 import { Scheduler } from "./runtime/scheduler.ts";
 import {
   defineSchedule,
@@ -81,6 +87,10 @@ export interface TickflowOptions {
   stallDegradedForMs?: number;
   /** Consecutive failed runs that make a schedule's health `failing` (default 1). */
   failingAfter?: number;
+  /** Schedule ticks older than this are deleted, once folded into rollups (default 30 days; null keeps them). */
+  tickRetentionMs?: number | null;
+  /** Ticks are folded into rollups once this old, their job settled (default 1 h). */
+  rollupLagMs?: number;
   /** After start, how long a heartbeat that is not ok yet does not fail readiness (default 15 s). */
   startupGraceMs?: number;
   /** How long a claim holds a job before another worker may take it (default 30 s). */
@@ -321,6 +331,12 @@ export class Tickflow {
       now,
       rescueIntervalMs: Math.max(50, Math.min(5_000, Math.floor(leaseMs / 2))),
       retentionMs: o.retentionMs === undefined ? 7 * 86_400_000 : o.retentionMs,
+      history: new HistoryKeeper({
+        history: this.store.history,
+        now,
+        foldLagMs: o.rollupLagMs ?? 3_600_000,
+        tickRetentionMs: o.tickRetentionMs === undefined ? 30 * 86_400_000 : o.tickRetentionMs,
+      }),
     });
     this.maintenance.start();
     if (runScheduler) {
@@ -527,6 +543,28 @@ export class Tickflow {
       now: this.clock.now(),
       failingAfter: this.options.failingAfter,
     });
+  }
+
+  /** 24 h / 7 d / 90 d success and on-time rates of schedules, from rollups (spec §11). */
+  scheduleRates(ids: readonly string[]): Promise<Map<string, RateWindows>> {
+    return readRates(this.store.history, "schedule", ids, this.clock.now());
+  }
+
+  /**
+   * A page of a schedule's ticks in the one vocabulary, newest first: `before` (a nominal time,
+   * exclusive) pages past any depth; `nextBefore` is the cursor of the next page.
+   */
+  async tickPage(
+    scheduleId: string,
+    options: { limit: number; before?: number; since?: number },
+  ): Promise<{ ticks: ScheduleReport["ticks"]; nextBefore: number | null }> {
+    const rows =
+      options.before === undefined
+        ? await this.store.listTicks(scheduleId, { limit: options.limit + 1, since: options.since })
+        : await this.store.history.ticksBefore(scheduleId, options.before, options.limit + 1);
+    const page = rows.slice(0, options.limit);
+    const ticks = await describeTickRows(this.store, page, this.clock.now());
+    return { ticks, nextBefore: rows.length > options.limit ? (page.at(-1)?.nominalAt ?? null) : null };
   }
 
   listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {

@@ -34,14 +34,7 @@ export async function readScheduleReports(
     ? [await store.getSchedule(options.scheduleId)].filter((s): s is ScheduleRow => s !== null)
     : await store.listSchedules();
   const tickLists = await Promise.all(schedules.map((s) => store.listTicks(s.id, { limit })));
-  const jobIds = [...new Set(tickLists.flat().flatMap((t) => (t.jobId ? [t.jobId] : [])))];
-  const jobs = new Map<string, JobRow>();
-  await Promise.all(
-    jobIds.map(async (id) => {
-      const job = await store.getJob(id);
-      if (job) jobs.set(id, job);
-    }),
-  );
+  const jobs = await jobsOf(store, tickLists.flat());
   return schedules.map((schedule, i) => {
     const ticks = (tickLists[i] ?? []).map((t) => viewOf(t, jobs, options.now));
     const health = scheduleHealth({
@@ -53,6 +46,28 @@ export async function readScheduleReports(
     });
     return { schedule, ticks, health };
   });
+}
+
+async function jobsOf(store: Store, ticks: readonly TickRow[]): Promise<Map<string, JobRow>> {
+  const jobIds = [...new Set(ticks.flatMap((t) => (t.jobId ? [t.jobId] : [])))];
+  const jobs = new Map<string, JobRow>();
+  await Promise.all(
+    jobIds.map(async (id) => {
+      const job = await store.getJob(id);
+      if (job) jobs.set(id, job);
+    }),
+  );
+  return jobs;
+}
+
+/** Tick rows in the vocabulary, with their jobs' outcomes. */
+export async function describeTickRows(
+  store: Store,
+  ticks: readonly TickRow[],
+  now: number,
+): Promise<(TickView & { decidedAt: number })[]> {
+  const jobs = await jobsOf(store, ticks);
+  return ticks.map((t) => viewOf(t, jobs, now));
 }
 
 function viewOf(t: TickRow, jobs: Map<string, JobRow>, now: number): TickView & { decidedAt: number } {

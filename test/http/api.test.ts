@@ -93,8 +93,10 @@ describe("REST API, /health and /metrics", () => {
     );
     const list = (await call(s.port, "GET", "/api/v1/schedules")).json().schedules;
     assert.equal(list[0].key, "api-sched");
+    assert.equal(list[0].health.status, "never_ran", "health in the vocabulary of core/schedule-health");
     const one = (await call(s.port, "GET", "/api/v1/schedules/api-sched")).json();
     assert.equal(one.next.length, 5);
+    assert.equal(one.rates["90d"].successRate, null, "no rollup yet: no rate, not a made-up 100 %");
     assert.equal(
       (await call(s.port, "POST", "/api/v1/schedules/api-sched/pause")).json().schedule.paused,
       true,
@@ -103,7 +105,10 @@ describe("REST API, /health and /metrics", () => {
       (await call(s.port, "POST", "/api/v1/schedules/api-sched/resume")).json().schedule.paused,
       false,
     );
-    assert.deepEqual((await call(s.port, "GET", "/api/v1/schedules/api-sched/ticks")).json(), { ticks: [] });
+    assert.deepEqual((await call(s.port, "GET", "/api/v1/schedules/api-sched/ticks")).json(), {
+      ticks: [],
+      nextCursor: null,
+    });
     assert.equal((await call(s.port, "GET", "/api/v1/schedules/nope/ticks")).status, 404);
     assert.equal(
       (await call(s.port, "GET", "/api/v1/schedules/api-sched/ticks?since=yesterday")).status,
