@@ -15,7 +15,7 @@ import { jobBody, jobsBody } from "./pages/jobs.ts";
 import { loginPage } from "./pages/login.ts";
 import { monitorBody, monitorsBody } from "./pages/monitors.ts";
 import { overviewBody } from "./pages/overview.ts";
-import { type ScheduleListItem, scheduleBody, schedulePath, schedulesBody } from "./pages/schedules.ts";
+import { scheduleBody, schedulePath, schedulesBody } from "./pages/schedules.ts";
 import {
   csrfMatches,
   isSameOriginRequest,
@@ -243,12 +243,13 @@ export async function registerDashboard(
 
       dash.get("/", open, async (request, reply) => {
         const now = tickflow.now();
-        const [status, minutes, monitors, queues, failures] = await Promise.all([
+        const [status, minutes, monitors, queues, failures, schedules] = await Promise.all([
           heartbeat?.enabled ? heartbeat.status() : null,
           heartbeat?.enabled ? heartbeatMinutes(tickflow, now) : null,
           tickflow.monitors.status(),
           queueSummaries(tickflow, now),
           recentFailures(tickflow, now),
+          tickflow.scheduleReports({ ticks: 30 }),
         ]);
         const hb =
           status && minutes ? { enabled: true as const, status, minutes } : { enabled: false as const };
@@ -257,7 +258,7 @@ export async function registerDashboard(
           reply,
           "overview",
           "Overview",
-          overviewBody({ now, heartbeat: hb, monitors, queues, failures }),
+          overviewBody({ now, heartbeat: hb, monitors, queues, failures, schedules }),
           now,
         );
       });
@@ -293,12 +294,7 @@ export async function registerDashboard(
 
       dash.get("/schedules", open, async (request, reply) => {
         const now = tickflow.now();
-        const items: ScheduleListItem[] = await Promise.all(
-          (await tickflow.schedules()).map(async (s) => ({
-            ...s,
-            recent: await tickflow.listTicks(s.id, { limit: 24 }),
-          })),
-        );
+        const items = await tickflow.scheduleReports({ ticks: 24 });
         return render(
           request,
           reply,
@@ -313,11 +309,29 @@ export async function registerDashboard(
         const key = nameParam(request, "key");
         const schedule = key ? await tickflow.store.getSchedule(key) : null;
         if (!key || !schedule) return sendError(reply, 404, `No schedule named ${key ?? "that"}.`);
-        const limit = (request.query as Record<string, unknown>).limit === "500" ? 500 : 100;
-        const ticks = await tickflow.listTicks(key, { limit });
+        const beforeText = (request.query as Record<string, unknown>).before;
+        const before =
+          typeof beforeText === "string" && !Number.isNaN(Date.parse(beforeText))
+            ? Date.parse(beforeText)
+            : null;
+        const [[report], page, rates] = await Promise.all([
+          tickflow.scheduleReports({ scheduleId: key, ticks: 10 }),
+          tickflow.tickPage(key, { limit: 100, before: before ?? undefined }),
+          tickflow.scheduleRates([key]),
+        ]);
+        if (!report) return sendError(reply, 404, `No schedule named ${key}.`);
         const next = schedule.paused ? [] : (await tickflow.previewRuns(key, 5)).map((d) => d.getTime());
         const now = tickflow.now();
-        const body = scheduleBody({ schedule, ticks, limit, next, now, session: request.dashboardSession! });
+        const body = scheduleBody({
+          report,
+          ticks: page.ticks,
+          nextBefore: page.nextBefore,
+          before,
+          rates: rates.get(key)!,
+          next,
+          now,
+          session: request.dashboardSession!,
+        });
         return render(request, reply, "schedules", `Schedule ${key}`, body, now);
       });
 
