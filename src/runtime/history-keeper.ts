@@ -13,7 +13,7 @@ export interface HistoryKeeperOptions {
   foldLagMs: number;
   /** Ticks older than this are deleted once folded; null keeps them. */
   tickRetentionMs: number | null;
-  /** Rows per transaction (default 5 000). */
+  /** Rows per transaction (default 1 000: ~50–150 ms of work on SQLite, where it runs on this thread). */
   batch?: number;
   /** Time one round may take before it yields to the next maintenance tick (default 500 ms). */
   budgetMs?: number;
@@ -31,7 +31,7 @@ export class HistoryKeeper {
 
   async round(): Promise<HistoryRound> {
     const { history, now, foldLagMs, tickRetentionMs } = this.options;
-    const batch = this.options.batch ?? 5_000;
+    const batch = this.options.batch ?? 1_000;
     const deadline = performance.now() + (this.options.budgetMs ?? 500);
     let folded = 0;
     let pruned = 0;
@@ -54,4 +54,8 @@ export class HistoryKeeper {
   }
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Between batches: a few milliseconds, not just setImmediate, so that a chain of steps (scheduler
+ * decides → job inserted → worker claims → handler starts), each a turn of the loop, gets through.
+ */
+const yieldToLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 5));

@@ -43,10 +43,10 @@ describe("tickflow schedules (CLI)", () => {
       await store.fireDueSchedules({ now: T + 86_400_000, limit: 10, plan: planFor(T + 86_400_000) });
       const table = tickflowCli(["schedules"], `sqlite:${file}`);
       assert.equal(table.status, 0, table.stderr);
-      assert.match(table.stdout, /^KEY\s+JOB\s+TRIGGER/m);
+      assert.match(table.stdout, /^KEY\s+HEALTH\s+JOB\s+TRIGGER/m);
       assert.match(
         table.stdout,
-        /nightly\s+report\s+cron 0 2 \* \* \*\s+latest\s+no\s+2030-01-03T02:00:00.000Z\s+2030-01-02T02:00:00.000Z\s+fired \(misfire\)/,
+        /nightly\s+\w+\s+report\s+cron 0 2 \* \* \*\s+latest\s+no\s+2030-01-03T02:00:00.000Z\s+2030-01-02T02:00:00.000Z\s+fired \(misfire\)/,
       );
       const json = tickflowCli(["schedules", "--json"], `sqlite:${file}`);
       const rows = JSON.parse(json.stdout);

@@ -111,6 +111,10 @@ async function pruneWhileRunning(store: Store, dialect: Dialect, sql: string[]) 
   );
   tickflow.defineSchedule({ key: "live", job: live, every: "1s" });
   const lateness: number[] = [];
+  const liveTicks: string[] = [];
+  tickflow.on("schedule:tick", (e) => {
+    if (e.scheduleId === "live") liveTicks.push(e.decision);
+  });
   tickflow.on("job:start", (e) => {
     if (e.type === "history.live" && e.scheduledFor !== null) lateness.push(e.startedAt - e.scheduledFor);
   });
@@ -127,7 +131,7 @@ async function pruneWhileRunning(store: Store, dialect: Dialect, sql: string[]) 
           )[0]!.n,
         ) === 0,
       "every bulk tick folded and pruned",
-      240_000,
+      400_000,
       500,
     );
     const tookMs = Date.now() - began;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load.ts";
+import { countTicks } from "../../core/tick-vocabulary.ts";
 import { describeTrigger } from "../../core/triggers.ts";
 import { createTickflow, type Tickflow } from "../../tickflow.ts";
 import { iso, printJson, printTable } from "../output.ts";
@@ -23,51 +24,78 @@ export function registerSchedules(program: Command): void {
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }, command: Command) => {
       await withTickflow(command, async (tickflow) => {
-        const rows = await tickflow.schedules();
+        // The one vocabulary (core/tick-vocabulary, core/schedule-health), as every surface shows it.
+        const reports = await tickflow.scheduleReports({ ticks: 30 });
         if (options.json) {
-          printJson(rows);
+          printJson(
+            reports.map((r) => ({
+              ...r.schedule,
+              health: r.health,
+              counts: countTicks(r.ticks),
+              lastTick: r.ticks[0] ?? null,
+            })),
+          );
           return;
         }
         printTable(
-          rows.map((s) => ({
-            key: s.id,
-            job: s.jobType,
-            trigger: describeTrigger(s.trigger),
-            misfire: s.misfire,
-            paused: s.paused ? "yes" : "no",
-            next: iso(s.nextFireAt),
-            last: iso(s.lastTick?.nominalAt),
-            "last decision": s.lastTick
-              ? `${s.lastTick.decision}${s.lastTick.reason ? ` (${s.lastTick.reason})` : ""}`
-              : null,
-            "lateness ms":
-              s.lastTick?.startedAt !== null && s.lastTick?.startedAt !== undefined
-                ? s.lastTick.startedAt - s.lastTick.nominalAt
-                : null,
-          })),
-          ["key", "job", "trigger", "misfire", "paused", "next", "last", "last decision", "lateness ms"],
+          reports.map(({ schedule: s, ticks, health }) => {
+            const last = ticks[0];
+            const c = countTicks(ticks);
+            return {
+              key: s.id,
+              health: health.status,
+              job: s.jobType,
+              trigger: describeTrigger(s.trigger),
+              misfire: s.misfire,
+              paused: s.paused ? "yes" : "no",
+              next: iso(s.nextFireAt),
+              last: iso(last?.nominalAt),
+              "last decision": last ? `${last.decision}${last.reason ? ` (${last.reason})` : ""}` : null,
+              outcome: last?.outcome ? `${last.outcome}${last.late ? ", late" : ""}` : null,
+              "lateness ms": last?.latenessMs ?? null,
+              "recent 30": `${c.missed} missed, ${c.skipped} skipped, ${c.failed} failed, ${c.late} late`,
+            };
+          }),
+          [
+            "key",
+            "health",
+            "job",
+            "trigger",
+            "misfire",
+            "paused",
+            "next",
+            "last",
+            "last decision",
+            "outcome",
+            "lateness ms",
+            "recent 30",
+          ],
         );
       });
     });
 
   schedules
     .command("ticks <key>")
-    .description("show a schedule's recent ticks: fired, missed and skipped, with lateness")
+    .description(
+      "show a schedule's recent ticks: decision (fired, missed, skipped) and outcome, with lateness",
+    )
     .option("--limit <n>", "how many", "20")
     .option("--json", "print JSON")
     .action(async (key: string, options: { limit: string; json?: boolean }, command: Command) => {
       await withTickflow(command, async (tickflow) => {
-        const ticks = await tickflow.listTicks(key, { limit: Number(options.limit) });
+        const { ticks } = await tickflow.tickPage(key, { limit: Number(options.limit) });
         if (options.json) return printJson(ticks);
         printTable(
           ticks.map((t) => ({
             nominal: iso(t.nominalAt),
             decision: t.decision,
+            outcome: t.outcome ? `${t.outcome}${t.late ? ", late" : ""}` : t.late ? "late" : null,
             reason: t.reason,
             job: t.jobId,
-            "lateness ms": t.startedAt === null ? null : t.startedAt - t.nominalAt,
+            "lateness ms": t.latenessMs,
+            "duration ms": t.durationMs,
           })),
-          ["nominal", "decision", "reason", "job", "lateness ms"],
+          ["nominal", "decision", "outcome", "reason", "job", "lateness ms", "duration ms"],
         );
       });
     });
