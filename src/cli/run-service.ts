@@ -103,9 +103,14 @@ async function startServices(
   logger: Logger,
 ): Promise<{ tickflow: Tickflow; http: FastifyInstance | undefined }> {
   const { tickflow, heartbeat } = await serviceFromConfig(config, logger);
+  const serveHttp = start.scheduler !== false && config.http.enabled;
+  // Routes (and the metrics' event counters) before start: the ticks a restart decides first —
+  // the ones its downtime missed — are counted like every later one.
+  const http = serveHttp
+    ? await createHttpServer({ tickflow, heartbeat, config: config.http, logger })
+    : undefined;
   await tickflow.start(start);
-  if (start.scheduler === false || !config.http.enabled) return { tickflow, http: undefined };
-  const http = await createHttpServer({ tickflow, heartbeat, config: config.http, logger });
+  if (!http) return { tickflow, http: undefined };
   const address = await http.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, `HTTP listening on ${address}`);
   return { tickflow, http };

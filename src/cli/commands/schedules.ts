@@ -84,7 +84,8 @@ export function registerSchedules(program: Command): void {
     .action(async (key: string, options: { limit: string; json?: boolean }, command: Command) => {
       await withTickflow(command, async (tickflow) => {
         const { ticks } = await tickflow.tickPage(key, { limit: Number(options.limit) });
-        if (options.json) return printJson(ticks);
+        // `schedules` has a --json of its own, which commander gives the flag to when both match.
+        if (options.json || command.optsWithGlobals().json) return printJson(ticks);
         printTable(
           ticks.map((t) => ({
             nominal: iso(t.nominalAt),

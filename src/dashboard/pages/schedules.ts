@@ -124,7 +124,7 @@ export function scheduleBody(d: SchedulePageData): Html {
     ["Nominal time", "Decision", "Outcome", "Reason", "Decided", "Started", "Duration", "Job"],
     d.ticks.map(
       (t) =>
-        html`<tr data-decision="${t.decision}" data-mark="${t.mark}"><td>${when(t.nominalAt, now)}</td><td>${badge(t.decision)}</td><td>${
+        html`<tr data-decision="${t.decision}" data-mark="${t.mark}" data-nominal="${t.nominalAt}"><td>${when(t.nominalAt, now)}</td><td>${badge(t.decision)}</td><td>${
           t.outcome ? badge(t.outcome) : html`<span class="muted">—</span>`
         }${t.late ? html` ${badge("late")}` : ""}</td><td>${t.reason ?? ""}</td><td>${when(t.decidedAt, now)}</td><td>${
           t.latenessMs === null
