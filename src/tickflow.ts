@@ -19,7 +19,7 @@ import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
 import { type EventLoopStatus, EventLoopWatchdog } from "./runtime/event-loop-watchdog.ts";
 import { HistoryKeeper } from "./runtime/history-keeper.ts";
 import { Maintenance } from "./runtime/maintenance.ts";
-import { type RateWindows, readRates } from "./runtime/rates-reader.ts";
+import { type RateSummary, type RateWindows, readRateSummaries, readRates } from "./runtime/rates-reader.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -543,6 +543,11 @@ export class Tickflow {
       now: this.clock.now(),
       failingAfter: this.options.failingAfter,
     });
+  }
+
+  /** Success and on-time rates of every schedule with rollups, per window (the overview's). */
+  scheduleRateSummaries(): Promise<Map<string, RateSummary>> {
+    return readRateSummaries(this.store.history, "schedule", this.clock.now());
   }
 
   /** 24 h / 7 d / 90 d success and on-time rates of schedules, from rollups (spec §11). */

@@ -243,13 +243,14 @@ export async function registerDashboard(
 
       dash.get("/", open, async (request, reply) => {
         const now = tickflow.now();
-        const [status, minutes, monitors, queues, failures, schedules] = await Promise.all([
+        const [status, minutes, monitors, queues, failures, schedules, rates] = await Promise.all([
           heartbeat?.enabled ? heartbeat.status() : null,
           heartbeat?.enabled ? heartbeatMinutes(tickflow, now) : null,
           tickflow.monitors.status(),
           queueSummaries(tickflow, now),
           recentFailures(tickflow, now),
           tickflow.scheduleReports({ ticks: 30 }),
+          tickflow.scheduleRateSummaries(),
         ]);
         const hb =
           status && minutes ? { enabled: true as const, status, minutes } : { enabled: false as const };
@@ -258,7 +259,7 @@ export async function registerDashboard(
           reply,
           "overview",
           "Overview",
-          overviewBody({ now, heartbeat: hb, monitors, queues, failures, schedules }),
+          overviewBody({ now, heartbeat: hb, monitors, queues, failures, schedules, rates }),
           now,
         );
       });

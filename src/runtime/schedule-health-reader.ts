@@ -1,5 +1,7 @@
 import { type ScheduleHealth, scheduleHealth } from "../core/schedule-health.ts";
 import { describeTick, type TickView } from "../core/tick-vocabulary.ts";
+import { tickFactsOf } from "../store/history-fold.ts";
+import type { FoldTickRow } from "../store/ports/history.ts";
 import type { JobRow, ScheduleRow, Store, TickRow } from "../store/store.ts";
 
 /** A schedule with its recent ticks in the vocabulary and its health: what every surface shows. */
@@ -33,10 +35,13 @@ export async function readScheduleReports(
   const schedules = options.scheduleId
     ? [await store.getSchedule(options.scheduleId)].filter((s): s is ScheduleRow => s !== null)
     : await store.listSchedules();
-  const tickLists = await Promise.all(schedules.map((s) => store.listTicks(s.id, { limit })));
-  const jobs = await jobsOf(store, tickLists.flat());
-  return schedules.map((schedule, i) => {
-    const ticks = (tickLists[i] ?? []).map((t) => viewOf(t, jobs, options.now));
+  // One read for every schedule's recent ticks with their jobs (not one per schedule and job).
+  const recent = await store.history.recentTicks(
+    schedules.map((s) => s.id),
+    limit,
+  );
+  return schedules.map((schedule) => {
+    const ticks = (recent.get(schedule.id) ?? []).map((row) => foldRowView(row, options.now));
     const health = scheduleHealth({
       ticks,
       paused: schedule.paused,
@@ -68,6 +73,10 @@ export async function describeTickRows(
 ): Promise<(TickView & { decidedAt: number })[]> {
   const jobs = await jobsOf(store, ticks);
   return ticks.map((t) => viewOf(t, jobs, now));
+}
+
+function foldRowView(row: FoldTickRow, now: number): TickView & { decidedAt: number } {
+  return { ...describeTick(tickFactsOf(row), { now }), decidedAt: Number(row.decided_at) };
 }
 
 function viewOf(t: TickRow, jobs: Map<string, JobRow>, now: number): TickView & { decidedAt: number } {

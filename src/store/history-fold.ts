@@ -7,9 +7,10 @@ import {
   type Measure,
   mergeRollups,
   type Rollup,
+  type RollupCounts,
   type RollupSample,
 } from "../core/rollup.ts";
-import { describeTick } from "../core/tick-vocabulary.ts";
+import { describeTick, type TickFacts } from "../core/tick-vocabulary.ts";
 import type { FoldTickRow } from "./ports/history.ts";
 
 /**
@@ -19,26 +20,28 @@ import type { FoldTickRow } from "./ports/history.ts";
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
+/** A tick row joined with its job, as core/tick-vocabulary takes it. */
+export function tickFactsOf(row: FoldTickRow): TickFacts {
+  return {
+    nominalAt: Number(row.nominal_at),
+    decision: row.decision as TickDecision,
+    reason: row.reason as TickReason,
+    decidedAt: Number(row.decided_at),
+    jobId: row.job_id === null ? null : String(row.job_id),
+    startedAt: num(row.started_at),
+    job:
+      row.job_state === null
+        ? null
+        : {
+            state: row.job_state as JobState,
+            attempts: row.job_attempt ?? 0,
+            finishedAt: num(row.job_finished_at),
+          },
+  };
+}
+
 export function tickSample(row: FoldTickRow, now: number): RollupSample {
-  const view = describeTick(
-    {
-      nominalAt: Number(row.nominal_at),
-      decision: row.decision as TickDecision,
-      reason: row.reason as TickReason,
-      decidedAt: Number(row.decided_at),
-      jobId: row.job_id === null ? null : String(row.job_id),
-      startedAt: num(row.started_at),
-      job:
-        row.job_state === null
-          ? null
-          : {
-              state: row.job_state as JobState,
-              attempts: row.job_attempt ?? 0,
-              finishedAt: num(row.job_finished_at),
-            },
-    },
-    { now },
-  );
+  const view = describeTick(tickFactsOf(row), { now });
   const outcome =
     view.outcome === "succeeded" || view.outcome === "failed" || view.outcome === "cancelled"
       ? view.outcome
@@ -147,4 +150,23 @@ export function foldOnto(
     const existing = stored(r);
     return existing ? mergeRollups(existing, r) : r;
   });
+}
+
+/** SUM(...) of every count column, aliased as the column: for sumRollups on both dialects. */
+export const SUMMED_COUNTS =
+  "sum(total) AS total, sum(fired) AS fired, sum(missed) AS missed, sum(skipped) AS skipped, sum(succeeded) AS succeeded, sum(failed) AS failed, sum(cancelled) AS cancelled, sum(on_time) AS on_time, sum(late) AS late";
+
+export function countsFromRow(row: Record<string, unknown>): RollupCounts {
+  const n = (k: string) => Number(row[k] ?? 0);
+  return {
+    total: n("total"),
+    fired: n("fired"),
+    missed: n("missed"),
+    skipped: n("skipped"),
+    succeeded: n("succeeded"),
+    failed: n("failed"),
+    cancelled: n("cancelled"),
+    onTime: n("on_time"),
+    late: n("late"),
+  };
 }

@@ -2,11 +2,12 @@ import { formatDuration } from "../../core/duration.ts";
 import { compareHealth } from "../../core/schedule-health.ts";
 import { FLOW_RUN_JOB } from "../../flows/sync-flows.ts";
 import type { HeartbeatStatus } from "../../jobs/heartbeat.ts";
+import type { RateSummary } from "../../runtime/rates-reader.ts";
 import type { ScheduleReport } from "../../runtime/schedule-health-reader.ts";
 import type { MonitorRow } from "../../store/monitor-store.ts";
 import { type BeatMinute, heartbeatTimeline, outcomeStrip } from "../charts.ts";
 import { EVENT_LIMIT_MS, type QueueSummary, type RecentFailures } from "../data.ts";
-import { badge, utc, when } from "../format.ts";
+import { badge, percent, utc, when } from "../format.ts";
 import { type Html, html } from "../html.ts";
 import { BASE, live, table } from "../layout.ts";
 import { jobPath, legend, schedulePath } from "./schedules.ts";
@@ -15,6 +16,8 @@ export interface OverviewData {
   now: number;
   /** Every schedule (flows' and monitors' too) with its health and recent ticks. */
   schedules: ScheduleReport[];
+  /** Success and on-time rates per schedule from rollups. */
+  rates: Map<string, RateSummary>;
   heartbeat: { enabled: false } | { enabled: true; status: HeartbeatStatus; minutes: BeatMinute[] };
   monitors: MonitorRow[];
   queues: QueueSummary[];
@@ -83,15 +86,24 @@ function schedulesSection(d: OverviewData): Html {
   );
   return html`${legend}${table(
     "Schedules and flows, worst first",
-    ["Schedule or flow", "Health", "Recent ticks"],
+    ["Schedule or flow", "Health", "Recent ticks", "Success 24 h · 7 d · 90 d", "On time 24 h · 7 d · 90 d"],
     sorted.map((r) => {
       const subject = subjectOf(r.schedule);
       return html`<tr data-health="${r.health.status}" data-subject="${r.schedule.id}"><th scope="row"><a href="${subject.href}">${subject.name}</a> <span class="muted small">${subject.kind}</span></th><td title="${r.health.reason}">${badge(
         r.health.status,
-      )}</td><td>${outcomeStrip(r.ticks, { compact: true, jobHref: jobPath })}</td></tr>`;
+      )}</td><td>${outcomeStrip(r.ticks, { compact: true, jobHref: jobPath })}</td>${rateCells(d.rates.get(r.schedule.id))}</tr>`;
     }),
     "",
   )}`;
+}
+
+function rateCells(rates: RateSummary | undefined): Html {
+  if (!rates) return html`<td class="muted small">no rollups yet</td><td></td>`;
+  const three = (pick: (w: RateSummary["24h"]) => number | null) =>
+    (["24h", "7d", "90d"] as const).map((w) => percent(pick(rates[w]))).join(" · ");
+  return html`<td class="small" data-rate="success">${three((w) => w.successRate)}</td><td class="small" data-rate="on-time">${three(
+    (w) => w.onTimeRate,
+  )}</td>`;
 }
 
 function heartbeatSection(d: OverviewData): Html {

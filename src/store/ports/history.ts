@@ -1,4 +1,4 @@
-import type { Rollup, RollupPeriod, RollupSubject } from "../../core/rollup.ts";
+import type { Rollup, RollupCounts, RollupPeriod, RollupSubject } from "../../core/rollup.ts";
 import type { TickRow } from "../store.ts";
 
 /**
@@ -21,6 +21,16 @@ export interface HistoryStore {
   pruneTicks(request: { before: number; batch: number }): Promise<number>;
   /** Rollups of `subject` (optionally only `names`) with bucket start in [from, to). */
   listRollups(query: RollupQuery): Promise<Rollup[]>;
+  /**
+   * The counts of the same rollups summed per name, in SQL: what the overview's rates need for
+   * every schedule at once, without reading a year of rows into memory.
+   */
+  sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>>;
+  /**
+   * The newest `limit` ticks of each schedule, joined with their jobs, in one round trip: what
+   * the overview draws for every schedule (newest first per schedule).
+   */
+  recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>>;
   /** A schedule's ticks older than `before` (nominal time), newest first: the cursor past any depth. */
   ticksBefore(scheduleId: string, before: number, limit: number): Promise<TickRow[]>;
   /** Where the tick fold stands: ticks before this nominal time are counted in the rollups. */

@@ -1,11 +1,13 @@
 import type pg from "pg";
-import { type Rollup, rollupKey } from "../../core/rollup.ts";
+import { type Rollup, type RollupCounts, rollupKey } from "../../core/rollup.ts";
 import {
+  countsFromRow,
   foldOnto,
   ROLLUP_COLUMNS,
   type RollupRow,
   rollupFromRow,
   rollupValues,
+  SUMMED_COUNTS,
   tickSample,
 } from "../history-fold.ts";
 import type { FoldReport, FoldRequest, FoldTickRow, HistoryStore, RollupQuery } from "../ports/history.ts";
@@ -44,6 +46,16 @@ ON CONFLICT (subject, name, period, bucket_start) DO UPDATE SET
 const PRUNE_TICKS = `
 DELETE FROM schedule_ticks WHERE ctid IN (
   SELECT ctid FROM schedule_ticks WHERE nominal_at < $1 ORDER BY nominal_at LIMIT $2)`;
+/** Each schedule's newest ticks through the primary key, one LATERAL walk per schedule. */
+const RECENT_TICKS = `
+SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
+       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
+FROM unnest($1::text[]) AS s(id)
+CROSS JOIN LATERAL (
+  SELECT * FROM schedule_ticks WHERE schedule_id = s.id ORDER BY nominal_at DESC LIMIT $2
+) AS t
+LEFT JOIN jobs AS j ON j.id = t.job_id
+ORDER BY t.schedule_id, t.nominal_at DESC`;
 const TICKS_BEFORE = `
 SELECT * FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at < $2 ORDER BY nominal_at DESC LIMIT $3`;
 
@@ -112,6 +124,24 @@ export class PostgresHistory implements HistoryStore {
       [query.subject, query.period, query.from, query.to, ...(query.names ? [query.names] : [])],
     );
     return (rows as unknown as RollupRow[]).map(rollupFromRow);
+  }
+
+  async sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>> {
+    if (query.names?.length === 0) return new Map();
+    const names = query.names ? "AND name = ANY($5::text[])" : "";
+    const rows = await this.deps.read(
+      `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4 ${names} GROUP BY name`,
+      [query.subject, query.period, query.from, query.to, ...(query.names ? [query.names] : [])],
+    );
+    return new Map(rows.map((r) => [String(r.name), countsFromRow(r)]));
+  }
+
+  async recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>> {
+    const result = new Map<string, FoldTickRow[]>(scheduleIds.map((id) => [id, []]));
+    if (scheduleIds.length === 0) return result;
+    const rows = (await this.deps.read(RECENT_TICKS, [scheduleIds, limit])) as unknown as FoldTickRow[];
+    for (const row of rows) result.get(row.schedule_id)?.push(row);
+    return result;
   }
 
   async ticksBefore(scheduleId: string, before: number, limit: number): Promise<TickRow[]> {

@@ -1,11 +1,13 @@
 import type Database from "better-sqlite3";
-import type { Rollup } from "../../core/rollup.ts";
+import type { Rollup, RollupCounts } from "../../core/rollup.ts";
 import {
+  countsFromRow,
   foldOnto,
   ROLLUP_COLUMNS,
   type RollupRow,
   rollupFromRow,
   rollupValues,
+  SUMMED_COUNTS,
   tickSample,
 } from "../history-fold.ts";
 import type { FoldReport, FoldRequest, FoldTickRow, HistoryStore, RollupQuery } from "../ports/history.ts";
@@ -34,6 +36,11 @@ INSERT OR REPLACE INTO rollups (${ROLLUP_COLUMNS}) VALUES (${ROLLUP_COLUMNS.spli
 const PRUNE_TICKS = `
 DELETE FROM schedule_ticks WHERE rowid IN (
   SELECT rowid FROM schedule_ticks INDEXED BY schedule_ticks_nominal WHERE nominal_at < ? ORDER BY nominal_at LIMIT ?)`;
+const RECENT_TICKS = `
+SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
+       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
+FROM schedule_ticks AS t LEFT JOIN jobs AS j ON j.id = t.job_id
+WHERE t.schedule_id = ? ORDER BY t.nominal_at DESC LIMIT ?`;
 const TICKS_BEFORE = `
 SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at < ? ORDER BY nominal_at DESC LIMIT ?`;
 
@@ -88,6 +95,26 @@ export class SqliteHistory implements HistoryStore {
       )
       .all(query.subject, query.period, query.from, query.to, ...(query.names ?? [])) as RollupRow[];
     return rows.map(rollupFromRow);
+  }
+
+  async sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>> {
+    if (query.names?.length === 0) return new Map();
+    const names = query.names ? `AND name IN (${query.names.map(() => "?").join(", ")})` : "";
+    const rows = this.deps
+      .stmt(
+        `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ? ${names} GROUP BY name`,
+      )
+      .all(query.subject, query.period, query.from, query.to, ...(query.names ?? [])) as Record<
+      string,
+      unknown
+    >[];
+    return new Map(rows.map((r) => [String(r.name), countsFromRow(r)]));
+  }
+
+  async recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>> {
+    // In-process: one prepared statement per schedule costs microseconds, no round trips.
+    const recent = this.deps.stmt(RECENT_TICKS);
+    return new Map(scheduleIds.map((id) => [id, recent.all(id, limit) as FoldTickRow[]]));
   }
 
   async ticksBefore(scheduleId: string, before: number, limit: number): Promise<TickRow[]> {
