@@ -11,14 +11,21 @@ const greet = defineJob<{ name: string }>(
   { queue: "default", maxAttempts: 3, timeout: "30s" },
 );
 
-/** A recurring job with durable state: ctx.state survives restarts. */
-const tick = defineJob<null, { runs: number }>("example.tick", async (_payload, ctx) => {
-  const runs = (ctx.state?.runs ?? 0) + 1;
-  ctx.state = { runs };
-  ctx.logger.info(
-    `example schedule ran ${runs} time(s) so far (nominal ${new Date(ctx.scheduledFor ?? 0).toISOString()})`,
-  );
-});
+/**
+ * A recurring job with durable state: `stateful: true` makes ctx.state survive between runs and
+ * restarts (and runs the schedule's ticks one at a time). Stop and start again: the count goes on.
+ */
+const tick = defineJob<null, { runs: number }>(
+  "example.tick",
+  async (_payload, ctx) => {
+    const runs = (ctx.state?.runs ?? 0) + 1;
+    ctx.state = { runs };
+    ctx.logger.info(
+      `example schedule ran ${runs} time(s) so far (nominal ${new Date(ctx.scheduledFor ?? 0).toISOString()})`,
+    );
+  },
+  { stateful: true },
+);
 
 export default defineConfig({
   database: "sqlite:./tickflow.db",

@@ -76,6 +76,16 @@ export class FlowAlreadyRunningError extends TickflowError {
   }
 }
 
+/** A trigger for a schedule period was refused: that period already ran (scheduler or heartbeat). */
+export class FlowPeriodTakenError extends TickflowError {
+  constructor(flow: string, period: number) {
+    super(
+      "FLOW_PERIOD_TAKEN",
+      `flow "${flow}": the period of ${new Date(period).toISOString()} already ran (scheduler or heartbeat); it runs again next period`,
+    );
+  }
+}
+
 /** A trigger was refused because the flow is disabled. */
 export class FlowDisabledError extends TickflowError {
   constructor(flow: string) {

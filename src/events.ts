@@ -43,6 +43,8 @@ export interface TickflowEventMap extends FlowEventMap {
     jobId: string | null;
   };
   "schedule:sync": { created: string[]; updated: string[]; removed: string[] };
+  /** A schedule that could not be read or planned was set aside (state broken); the others fire. */
+  "schedule:broken": { scheduleId: string; error: string; at: number };
   "worker:error": { error: Error; where: string };
   /** The event loop was blocked longer than the watchdog's threshold (runtime/event-loop-watchdog.ts). */
   "event-loop:stall": { blockedMs: number; jobTypes: string[]; endedAt: number };

@@ -33,7 +33,8 @@ export interface FlowEventMap {
   "flow:skip": {
     flow: string;
     source: TriggerSource;
-    reason: "already_running" | "disabled";
+    /** `period_taken`: a heartbeat found its schedule period already run (scheduler or heartbeat). */
+    reason: "already_running" | "disabled" | "period_taken";
     /** With `already_running`: the active run and its start (null while pending). */
     activeRunId: string | null;
     activeStartedAt: number | null;

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import pino from "pino";
+import { redactUrl } from "./core/redact-url.ts";
 
 /** The logging port: what tickflow code needs from a logger. pino satisfies it. */
 export interface Logger {
@@ -23,6 +24,12 @@ export interface LoggerOptions {
 }
 
 /**
+ * Every logged field named `url` goes through redactUrl (query strings and credentials removed):
+ * the one redaction point for URLs, so refusal paths cannot leak `?token=…`.
+ */
+const serializers = { url: redactUrl };
+
+/**
  * pino with secrets redacted: authorization headers and tokens never reach a log line.
  * Pretty output runs pino-pretty synchronously in-process (no worker thread) so lines appear
  * in order with the process's other output and nothing is lost on exit.
@@ -43,11 +50,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.format === "pretty") {
     // Loaded lazily: JSON deployments never pay for it.
     const stream = prettyStream(options.destination);
-    return pino({ level, redact, base: undefined }, stream) as unknown as Logger;
+    return pino({ level, redact, serializers, base: undefined }, stream) as unknown as Logger;
   }
   const destination = options.destination ?? pino.destination({ sync: true });
   return pino(
-    { level, redact, base: { pid: process.pid } },
+    { level, redact, serializers, base: { pid: process.pid } },
     destination as pino.DestinationStream,
   ) as unknown as Logger;
 }

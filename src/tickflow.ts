@@ -15,7 +15,7 @@ import { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
-import { buildJobInsert, type EnqueueOptions } from "./runtime/enqueue.ts";
+import { buildJobInsert, checkEnqueueManyItems, type EnqueueOptions } from "./runtime/enqueue.ts";
 import { type EventLoopStatus, EventLoopWatchdog } from "./runtime/event-loop-watchdog.ts";
 import { HistoryKeeper } from "./runtime/history-keeper.ts";
 import { Maintenance } from "./runtime/maintenance.ts";
@@ -40,6 +40,7 @@ import {
   toScheduleRow,
 } from "./runtime/schedules.ts";
 import { DEFAULT_SYSTEM_CONCURRENCY, systemLane } from "./runtime/system-lane.ts";
+import { type CREATE_TICKFLOW_KEYS, checkTickflowOptions } from "./runtime/tickflow-options.ts";
 import { WorkerPool } from "./runtime/worker-pool.ts";
 import { leasableOnInsert } from "./store/insert-lease.ts";
 import { openStore } from "./store/open-store.ts";
@@ -249,6 +250,7 @@ export class Tickflow {
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
   async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
+    checkEnqueueManyItems(items);
     const now = this.clock.now();
     const inserts = items.map((item) =>
       buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
@@ -580,7 +582,13 @@ export class Tickflow {
   async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
     const schedule = await this.store.getSchedule(scheduleId);
     if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
-    return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    // A broken schedule never fires; one not yet found broken may fail to plan here first.
+    if (schedule.broken !== null || schedule.trigger === null) return [];
+    try {
+      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    } catch {
+      return [];
+    }
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {
@@ -598,18 +606,27 @@ function typeName(type: string | JobDefinition<never, never>): string {
   return typeof type === "string" ? type : type.name;
 }
 
+// Compile-time: CREATE_TICKFLOW_KEYS names every key of TickflowOptions and nothing else.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const optionKeysComplete: Same<keyof TickflowOptions, (typeof CREATE_TICKFLOW_KEYS)[number]> = true;
+void optionKeysComplete;
+
 /** The composition root: opens the store named by the options and wires the services. */
 export async function createTickflow(options: TickflowOptions = {}): Promise<Tickflow> {
+  checkTickflowOptions(options);
   let tickflow: Tickflow | undefined;
   const store =
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
-      // Dropped connections the store recovers from (killed backends, a restarted server).
+      // Dropped connections the store recovers from (killed backends, a restarted server), and
+      // a SQLite write lock held too long by another process.
       onError: (error, where) =>
         tickflow?.logger.warn(
           { err: error, where },
-          `database connection problem (${where}): ${error.message}`,
+          where === "sqlite write lock"
+            ? `database write lock: ${error.message}`
+            : `database connection problem (${where}): ${error.message}`,
         ),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between

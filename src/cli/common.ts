@@ -1,8 +1,9 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { TickflowError } from "../errors.ts";
-import { redactUrl } from "../store/open-store.ts";
+import { parseDatabaseUrl, redactUrl } from "../store/open-store.ts";
 import { createTickflow, type Tickflow } from "../tickflow.ts";
 
 /** The validated config named by `--config` / TICKFLOW_CONFIG / ./tickflow.config.ts, with the environment. */
@@ -73,6 +74,7 @@ export async function withReader<T>(
   fn: (tickflow: Tickflow) => Promise<T>,
   options: { requireMigrated?: boolean } = {},
 ): Promise<T> {
+  requireDatabaseFile(config);
   const tickflow = await connect(config, () =>
     createTickflow({ databaseUrl: config.database, concurrency: 1 }),
   );
@@ -84,6 +86,19 @@ export async function withReader<T>(
   } finally {
     await tickflow.stop().catch(() => undefined);
   }
+}
+
+/**
+ * A read-only command must not create the database it reads (opening a SQLite path creates the
+ * file): when the file is not there, say so and stop.
+ */
+export function requireDatabaseFile(config: ResolvedConfig): void {
+  const location = parseDatabaseUrl(config.database);
+  if (location.kind !== "sqlite" || location.file === ":memory:" || existsSync(location.file)) return;
+  throw new CliError(
+    `no database at ${config.database} (TICKFLOW_DATABASE_URL or database in tickflow.config.ts): tickflow start or tickflow migrate creates it`,
+    "NO_DATABASE",
+  );
 }
 
 /** Runs `open` and turns a connection failure into one clear line. */

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerFlows } from "./commands/flows.ts";
 import { registerInit } from "./commands/init.ts";
@@ -9,9 +10,16 @@ import { registerStatus } from "./commands/status.ts";
 import { registerTrigger } from "./commands/trigger.ts";
 import { cliErrorMessage } from "./common.ts";
 
+/** The version in the package.json next to src/ (the installed package's own). */
+function packageVersion(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
+
 const program = new Command()
   .name("tickflow")
   .description("A durable job scheduler: jobs, schedules, data flows and heartbeats on SQLite or PostgreSQL.")
+  .version(packageVersion(), "-V, --version", "print the tickflow version")
   .option("-c, --config <file>", "config file (default ./tickflow.config.ts, or TICKFLOW_CONFIG)")
   .showHelpAfterError()
   .exitOverride();

@@ -124,9 +124,17 @@ export function httpFromEnv(
     else if (key === "metricsPublic") overlay.metricsPublic = parseFlag(value);
     else if (key === "rateLimit") {
       const match = /^(\d+)\/(.+)$/.exec(value);
-      overlay.rateLimit = match ? { max: Number(match[1]), window: match[2] } : value;
+      // The window is a duration: digits alone are milliseconds, as in every duration variable.
+      const window = match?.[2]?.trim() ?? "";
+      overlay.rateLimit = match
+        ? { max: Number(match[1]), window: /^\d+$/.test(window) ? Number(window) : window }
+        : value;
     } else if (key === "host") overlay.host = value;
-    else overlay[key] = list(value);
+    else {
+      // " , " is not "no list" (which allows any address): keep the blank entry so it is refused.
+      const entries = list(value);
+      overlay[key] = entries.length > 0 ? entries : value.split(",").map((v) => v.trim());
+    }
   }
   return { overlay, sources };
 }

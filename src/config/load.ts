@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.ts";
+import { isHeartbeatEnabled } from "../jobs/heartbeat.ts";
 import { parseBooleanFlag } from "./env.ts";
 import { httpFromEnv } from "./http-schema.ts";
 import { type ResolvedConfig, type TickflowConfig, validateConfig } from "./schema.ts";
@@ -17,10 +18,26 @@ export const ENV_KEYS = {
   TICKFLOW_RETENTION: "retention",
   LOG_LEVEL: "log.level",
   LOG_FORMAT: "log.format",
-  ENABLE_HEARTBEAT: "heartbeat",
   TICKFLOW_FLOWS_DIR: "flowsDir",
   TICKFLOW_FLOW_RUN_RETENTION: "flowRunRetention",
 } as const;
+
+/** The duration variables: text with a unit ("30s") or plain milliseconds ("30000"), as the docs say. */
+const DURATION_ENV = [
+  "TICKFLOW_LEASE",
+  "TICKFLOW_POLL_INTERVAL",
+  "TICKFLOW_SHUTDOWN_GRACE",
+  "TICKFLOW_RETENTION",
+  "TICKFLOW_FLOW_RUN_RETENTION",
+] as const;
+
+/**
+ * An environment value is always text, so digits alone are milliseconds there ("30000"); in a
+ * config file a string needs its unit and a number is milliseconds.
+ */
+export function envDuration(value: string): string | number {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
 
 export const DEFAULT_CONFIG_FILE = "tickflow.config.ts";
 
@@ -59,20 +76,14 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };
-  for (const name of [
-    "TICKFLOW_DATABASE_URL",
-    "TICKFLOW_LEASE",
-    "TICKFLOW_POLL_INTERVAL",
-    "TICKFLOW_SHUTDOWN_GRACE",
-    "TICKFLOW_RETENTION",
-    "TICKFLOW_FLOWS_DIR",
-    "TICKFLOW_FLOW_RUN_RETENTION",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-  ] as const) {
+  for (const name of ["TICKFLOW_DATABASE_URL", "TICKFLOW_FLOWS_DIR", "LOG_LEVEL", "LOG_FORMAT"] as const) {
     const value = text(name);
     if (value !== undefined)
       set(name, name === "LOG_LEVEL" || name === "LOG_FORMAT" ? value.toLowerCase() : value);
+  }
+  for (const name of DURATION_ENV) {
+    const value = text(name);
+    if (value !== undefined) set(name, envDuration(value));
   }
   const concurrency = text("TICKFLOW_CONCURRENCY");
   if (concurrency !== undefined)
@@ -86,11 +97,10 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
         .map((q) => q.trim())
         .filter(Boolean),
     );
-  if (env.ENABLE_HEARTBEAT !== undefined) set("ENABLE_HEARTBEAT", parseBooleanFlag(env.ENABLE_HEARTBEAT));
   const http = httpFromEnv(env, parseBooleanFlag);
   if (Object.keys(http.overlay).length > 0) {
     merged.http = { ...(fromFile.http ?? {}), ...http.overlay };
     Object.assign(sources, http.sources);
   }
-  return validateConfig(merged, sources);
+  return validateConfig(merged, sources, isHeartbeatEnabled(env));
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../core/duration.ts";
+import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
 import { ConfigError } from "../errors.ts";
 import { type FlowDefinition, isFlowDefinition } from "../flows/define-flow.ts";
@@ -28,8 +29,12 @@ export interface TickflowConfig {
   /** Keep finished jobs this long ("7d"), or "forever"; env TICKFLOW_RETENTION. */
   retention?: string | number;
   log?: { level?: LogLevel; format?: LogFormat };
-  /** The diagnostic heartbeat (spec §4); env ENABLE_HEARTBEAT. Default off. */
-  heartbeat?: boolean;
+  /**
+   * Run the internal scheduler in `tickflow start` (default true). false: nothing fires schedules
+   * in this process; flows are driven by `POST /heartbeat` from an external cron alone. Also
+   * `tickflow start --no-scheduler`.
+   */
+  scheduler?: boolean;
   /** The HTTP service of `tickflow start` (env TICKFLOW_HOST, TICKFLOW_PORT, TICKFLOW_TOKEN, …). */
   http?: HttpConfig;
   jobs?: JobDefinition<never, never>[];
@@ -64,7 +69,9 @@ export interface ResolvedConfig {
   shutdownGraceMs: number;
   retentionMs: number | null;
   log: { level: LogLevel; format: LogFormat };
+  /** isHeartbeatEnabled(env) (ENABLE_HEARTBEAT): the one switch; no config key can turn it on. */
   heartbeat: boolean;
+  scheduler: boolean;
   http: ResolvedHttpConfig;
   jobs: JobDefinition<never, never>[];
   schedules: ScheduleDefinition[];
@@ -76,11 +83,13 @@ export interface ResolvedConfig {
   flowRunsKept: number;
 }
 
-const duration = (min: number) =>
+/** A duration from `min` to `max` ms; timer settings pass MAX_TIMER_MS, the most setTimeout waits. */
+const duration = (min: number, max: number = MAX_DURATION_MS) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     try {
-      const ms = parseDuration(value, "value");
+      const ms = parseDuration(value, "value", Number.POSITIVE_INFINITY);
       if (ms < min) ctx.addIssue({ code: "custom", message: `must be at least ${min}ms` });
+      if (ms > max) ctx.addIssue({ code: "custom", message: `must be at most ${describeLimitMs(max)}` });
       return ms;
     } catch {
       ctx.addIssue({
@@ -113,9 +122,9 @@ const schema = z.strictObject({
     )
     .min(1)
     .optional(),
-  lease: duration(1_000).default(30_000),
-  pollInterval: duration(10).default(1_000),
-  shutdownGrace: duration(0).default(10_000),
+  lease: duration(1_000, MAX_TIMER_MS).default(30_000),
+  pollInterval: duration(10, MAX_TIMER_MS).default(1_000),
+  shutdownGrace: duration(0, MAX_TIMER_MS).default(10_000),
   retention: z
     .union([z.literal("forever"), duration(60_000)])
     .default(7 * 86_400_000)
@@ -126,7 +135,7 @@ const schema = z.strictObject({
       format: z.enum(LOG_FORMATS).optional(),
     })
     .default({ level: "info" }),
-  heartbeat: z.boolean().default(false),
+  scheduler: z.boolean().default(true),
   http: httpSchema,
   jobs: z
     .array(z.custom<JobDefinition<never, never>>((v) => isDefinition(v), "expected defineJob(…) results"))
@@ -181,6 +190,7 @@ export const CONFIG_KEYS = Object.keys(schema.shape);
 const NESTED_KEYS: Record<string, string[]> = {
   log: ["level", "format"],
   http: ["enabled", "host", "port", "tokens", "allowedIps", "trustedProxies", "metricsPublic", "rateLimit"],
+  "http.rateLimit": ["max", "window"],
 };
 
 /**
@@ -190,7 +200,14 @@ const NESTED_KEYS: Record<string, string[]> = {
 export function validateConfig(
   input: Record<string, unknown>,
   sources: Record<string, string> = {},
+  heartbeatEnabled = false,
 ): ResolvedConfig {
+  if (input.heartbeat !== undefined) {
+    // One switch (spec §4): a config key turning it on beside the variable was a second one.
+    throw new ConfigError([
+      'heartbeat: the diagnostic heartbeat is switched by the environment variable ENABLE_HEARTBEAT=1 only; remove "heartbeat" from the config file',
+    ]);
+  }
   const result = schema.safeParse(input);
   if (result.success) {
     const c = result.data;
@@ -203,7 +220,8 @@ export function validateConfig(
       shutdownGraceMs: c.shutdownGrace,
       retentionMs: c.retention,
       log: { level: c.log.level, format: c.log.format ?? (process.stdout.isTTY ? "pretty" : "json") },
-      heartbeat: c.heartbeat,
+      heartbeat: heartbeatEnabled,
+      scheduler: c.scheduler,
       http: c.http,
       jobs: c.jobs,
       schedules: c.schedules,
@@ -217,7 +235,7 @@ export function validateConfig(
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => {
-        const candidates = issue.path.length === 0 ? CONFIG_KEYS : (NESTED_KEYS[String(issue.path[0])] ?? []);
+        const candidates = issue.path.length === 0 ? CONFIG_KEYS : (NESTED_KEYS[issue.path.join(".")] ?? []);
         const suggestion = didYouMean(key, candidates);
         return `unknown key "${[...issue.path, key].join(".")}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`;
       });

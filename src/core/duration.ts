@@ -1,4 +1,6 @@
 import { InvalidOptionError } from "../errors.ts";
+import { describeLimitMs, MAX_DURATION_MS } from "./limits.ts";
+import { describeValue } from "./options.ts";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -9,13 +11,29 @@ export type Duration = number | string;
 /**
  * Parses a duration. `what` names the option in the error, e.g. `every` or `timeout`.
  * Compound text ("1h30m") is not accepted: one number, one unit keeps config readable.
+ * `max` bounds it (default 100 years; timers pass MAX_TIMER_MS, the most setTimeout can wait).
  */
-export function parseDuration(value: Duration, what: string): number {
+export function parseDuration(value: Duration, what: string, max: number = MAX_DURATION_MS): number {
+  const ms = parseUnbounded(value, what);
+  if (ms > max) {
+    throw new InvalidOptionError(
+      `${what}: ${typeof value === "string" ? JSON.stringify(value) : value} is too long: at most ${describeLimitMs(max)}`,
+    );
+  }
+  return ms;
+}
+
+function parseUnbounded(value: unknown, what: string): number {
   if (typeof value === "number") {
     if (!Number.isFinite(value) || value < 0) {
       throw new InvalidOptionError(`${what}: ${value} is not a non-negative number of milliseconds`);
     }
     return Math.round(value);
+  }
+  if (typeof value !== "string") {
+    throw new InvalidOptionError(
+      `${what}: expected milliseconds or a duration such as "30s", got ${describeValue(value)}`,
+    );
   }
   const match = DURATION_RE.exec(value.trim());
   if (!match) {

@@ -1,22 +1,28 @@
-import { nextFireAt, type Trigger } from "./triggers.ts";
+import { latestFireAt, nextFireAt, type Trigger } from "./triggers.ts";
 
-export type FlowDueReason = "not_due" | "disabled";
+/**
+ * Why `POST /heartbeat` did not trigger a flow: disabled; it has no schedule (it runs only when
+ * triggered by name); its schedule has no fire time since its last run (`not_due`).
+ */
+export type FlowDueReason = "not_due" | "disabled" | "no_schedule";
 
 /**
  * Whether `POST /heartbeat` should trigger a flow now: it is enabled, has a schedule, and a
  * nominal fire time of that schedule has passed since its last run (or since it was stored, if it
- * never ran). A flow without a schedule runs only when triggered by name, so it is never due.
+ * never ran). When due, `period` is the latest nominal fire time at or before `now`: the (flow,
+ * period) key the store claims, shared with the internal scheduler's tick for the same time.
  * `nextAfter` computes the schedule's next fire time (pass a memoized one: croner takes ~80 µs).
  */
 export function flowDueDecision(
   flow: { enabled: boolean; schedule: Trigger | null; lastRunAt: number | null; createdAt: number },
   now: number,
   nextAfter: (trigger: Trigger, after: number) => number | null = nextFireAt,
-): { due: true } | { due: false; reason: FlowDueReason } {
+): { due: true; period: number } | { due: false; reason: FlowDueReason } {
   if (!flow.enabled) return { due: false, reason: "disabled" };
-  if (flow.schedule === null) return { due: false, reason: "not_due" };
+  if (flow.schedule === null) return { due: false, reason: "no_schedule" };
   const next = nextAfter(flow.schedule, flow.lastRunAt ?? flow.createdAt);
-  return next !== null && next <= now ? { due: true } : { due: false, reason: "not_due" };
+  if (next === null || next > now) return { due: false, reason: "not_due" };
+  return { due: true, period: latestFireAt(flow.schedule, now) ?? next };
 }
 
 /** nextFireAt with a small cache: a flow's last run changes once per run, its trigger rarely. */

@@ -1,6 +1,8 @@
 import { Cron } from "croner";
 import { InvalidScheduleError } from "../errors.ts";
 import { type Duration, formatDuration, parseDuration } from "./duration.ts";
+import { MAX_INSTANT_MS } from "./limits.ts";
+import { describeValue } from "./options.ts";
 
 /**
  * When a schedule fires. Persisted as JSON on the schedule row, so each shape carries `kind`.
@@ -54,6 +56,16 @@ export function parseTrigger(option: TriggerOption, owner: string): Trigger {
     );
   }
   if (option.cron !== undefined) {
+    if (typeof option.cron !== "string") {
+      throw new InvalidScheduleError(
+        `schedule "${owner}": cron must be a cron expression string such as "0 9 * * *", got ${describeValue(option.cron)}`,
+      );
+    }
+    if (option.timezone !== undefined && typeof option.timezone !== "string") {
+      throw new InvalidScheduleError(
+        `schedule "${owner}": timezone must be an IANA name such as "Europe/Berlin", got ${describeValue(option.timezone)}`,
+      );
+    }
     const expression = option.cron.trim();
     const timezone = option.timezone ?? "UTC";
     if (!isValidTimezone(timezone)) {
@@ -97,10 +109,21 @@ export function parseTrigger(option: TriggerOption, owner: string): Trigger {
     return { kind: "every", intervalMs };
   }
   const at =
-    option.at instanceof Date ? option.at.getTime() : new Date(option.at as string | number).getTime();
+    option.at instanceof Date
+      ? option.at.getTime()
+      : typeof option.at === "number"
+        ? option.at
+        : typeof option.at === "string"
+          ? new Date(option.at).getTime()
+          : Number.NaN;
   if (!Number.isFinite(at)) {
     throw new InvalidScheduleError(
       `schedule "${owner}": at ${JSON.stringify(option.at)} is not a valid instant`,
+    );
+  }
+  if (at < 0 || at > MAX_INSTANT_MS) {
+    throw new InvalidScheduleError(
+      `schedule "${owner}": at ${describeValue(option.at)} is out of range: from 1970-01-01 to 9999-12-31 (epoch ms 0 to ${MAX_INSTANT_MS})`,
     );
   }
   return { kind: "at", at };
@@ -123,6 +146,25 @@ export function nextFireAt(trigger: Trigger, after: number): number | null {
     case "cron": {
       const next = cronFor(trigger.expression, trigger.timezone).nextRun(new Date(after));
       return next ? next.getTime() : null;
+    }
+  }
+}
+
+/**
+ * The last nominal fire time at or before `at`, or null when the trigger has none yet: the period
+ * `at` falls in. Both drivers of a scheduled flow (the internal scheduler and `POST /heartbeat`)
+ * key a run by it, so one period runs at most once whoever gets there first.
+ */
+export function latestFireAt(trigger: Trigger, at: number): number | null {
+  switch (trigger.kind) {
+    case "every":
+      return Math.floor(at / trigger.intervalMs) * trigger.intervalMs;
+    case "at":
+      return trigger.at <= at ? trigger.at : null;
+    case "cron": {
+      // previousRuns is strictly before its reference; cron has (at best) second precision.
+      const [previous] = cronFor(trigger.expression, trigger.timezone).previousRuns(1, new Date(at + 1));
+      return previous ? previous.getTime() : null;
     }
   }
 }

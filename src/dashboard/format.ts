@@ -48,6 +48,7 @@ const TONES: Record<string, "ok" | "warn" | "bad" | "info" | "neutral"> = {
   UNKNOWN: "neutral",
   paused: "warn",
   disabled: "warn",
+  broken: "bad",
   missing: "bad",
   missed: "bad",
   failing: "bad",

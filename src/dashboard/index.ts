@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type CidrRule, matchesAny, parseCidrList } from "../core/cidr.ts";
+import { FailureBackoff, LOGIN_BACKOFF } from "../core/failure-backoff.ts";
 import { JOB_STATES, type JobState } from "../core/job-state.ts";
 import { isValidName } from "../core/names.ts";
 import { TickflowError } from "../errors.ts";
@@ -41,7 +42,13 @@ declare module "fastify" {
 export interface DashboardOptions {
   /** Sessions (tests inject one with a clock); default a new in-memory store. */
   sessions?: SessionStore;
+  /** Failed-login back-off (tests inject rules and a clock); default LOGIN_BACKOFF on Date.now. */
+  loginBackoff?: FailureBackoff;
+  now?: () => number;
 }
+
+/** The dashboard's one account: whoever holds an API token. The back-off is kept per account. */
+const LOGIN_ACCOUNT = "api-token";
 
 const PAGE_SIZE = 50;
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -85,6 +92,8 @@ export async function registerDashboard(
 ): Promise<void> {
   const { tickflow, heartbeat, config, logger } = deps;
   const sessions = options.sessions ?? new SessionStore();
+  const loginBackoff = options.loginBackoff ?? new FailureBackoff(LOGIN_BACKOFF);
+  const now = options.now ?? Date.now;
   const checkToken = createTokenCheck(config.tokens);
   const trusted: CidrRule[] = parseCidrList(config.trustedProxies, "trustedProxies");
   const css = readStatic("dashboard.css");
@@ -137,7 +146,7 @@ export async function registerDashboard(
           logger.warn(
             {
               ip: request.clientIp,
-              url: request.url.split("?")[0],
+              url: request.url,
               origin: header(request, "origin") ?? null,
             },
             "dashboard: cross-site request refused",
@@ -191,14 +200,39 @@ export async function registerDashboard(
         const body = (request.body ?? {}) as Record<string, unknown>;
         const next = safeNextPath(body.next);
         const token = typeof body.token === "string" ? body.token.trim() : "";
-        if (!checkToken(`Bearer ${token}`)) {
-          logger.warn({ ip: request.clientIp }, "dashboard: login refused (wrong token)");
+        const noToken = config.tokens.length === 0;
+        // Locked after repeated failures: refused without looking at the token, so a lock cannot be guessed through.
+        const waitMs = loginBackoff.retryInMs(LOGIN_ACCOUNT, now());
+        if (waitMs > 0) {
+          const seconds = Math.ceil(waitMs / 1_000);
+          logger.warn(
+            {
+              ip: request.clientIp,
+              failures: loginBackoff.failures(LOGIN_ACCOUNT, now()),
+              retryInSeconds: seconds,
+            },
+            "dashboard: login refused (locked after repeated wrong tokens)",
+          );
+          reply.header("retry-after", String(seconds));
           return sendHtml(
             reply,
-            401,
-            loginPage({ next, error: "That token is not valid.", noToken: config.tokens.length === 0 }),
+            429,
+            loginPage({ next, error: `Too many wrong tokens: try again in ${seconds} s.`, noToken }),
           );
         }
+        if (!checkToken(`Bearer ${token}`)) {
+          const lockMs = loginBackoff.fail(LOGIN_ACCOUNT, now());
+          logger.warn(
+            {
+              ip: request.clientIp,
+              failures: loginBackoff.failures(LOGIN_ACCOUNT, now()),
+              lockedForSeconds: Math.ceil(lockMs / 1_000),
+            },
+            "dashboard: login refused (wrong token)",
+          );
+          return sendHtml(reply, 401, loginPage({ next, error: "That token is not valid.", noToken }));
+        }
+        loginBackoff.succeed(LOGIN_ACCOUNT);
         sessions.destroy(cookieOf(request));
         const { id } = sessions.create();
         logger.info({ ip: request.clientIp }, "dashboard: logged in");

@@ -1,7 +1,9 @@
 import { type BackoffOption, type BackoffPolicy, parseBackoff } from "../core/backoff.ts";
 import { type Duration, parseDuration } from "../core/duration.ts";
 import type { TriggerSource } from "../core/flow-run-state.ts";
+import { MAX_TIMER_MS } from "../core/limits.ts";
 import { validateFlowName, validateQueueName } from "../core/names.ts";
+import { optionsProblem } from "../core/options.ts";
 import { parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidFlowError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -36,6 +38,12 @@ export interface FlowOptions {
    * flow runs only when triggered.
    */
   schedule?: string | TriggerOption;
+  /**
+   * Only `POST /heartbeat` drives the flow: its `schedule` is evaluated when a heartbeat arrives
+   * (due when a fire time passed since its last run), and the internal scheduler never fires it.
+   * Default false: both drive it, and each period runs at most once whichever gets there first.
+   */
+  heartbeatOnly?: boolean;
   /** The queue its flow-run jobs wait in. Default `"default"`; letters, digits, `_ - .`, 1–64. */
   queue?: string;
   /** Retries after a failed attempt (each a new run row). Default 2, i.e. 3 attempts. */
@@ -52,6 +60,8 @@ export interface FlowOptions {
 export interface FlowDefinition {
   readonly name: string;
   readonly schedule: Trigger | null;
+  /** Its schedule is evaluated only by `POST /heartbeat` (no stored schedule fires it). */
+  readonly heartbeatOnly: boolean;
   readonly queue: string;
   readonly retries: number;
   readonly timeoutMs: number | null;
@@ -97,6 +107,8 @@ export function defineFlow(options: FlowOptions): FlowDefinition {
   const fail = (message: string): never => {
     throw new InvalidFlowError(`flow "${name}": ${message}`);
   };
+  const problem = optionsProblem(options, FLOW_OPTION_KEYS, "defineFlow options");
+  if (problem) fail(problem);
   if (typeof options.run !== "function") fail("run must be a function (async (ctx) => { … })");
   let queue = DEFAULT_FLOW_QUEUE;
   if (options.queue !== undefined) {
@@ -113,11 +125,17 @@ export function defineFlow(options: FlowOptions): FlowDefinition {
   let timeoutMs: number | null = null;
   if (options.timeout !== undefined) {
     try {
-      timeoutMs = parseDuration(options.timeout, "timeout");
+      // A timer: past 2^31-1 ms setTimeout fires at once.
+      timeoutMs = parseDuration(options.timeout, "timeout", MAX_TIMER_MS);
     } catch (error) {
       fail((error as Error).message);
     }
     if (timeoutMs === 0) fail("timeout must be greater than 0");
+  }
+  const heartbeatOnly = options.heartbeatOnly ?? false;
+  if (typeof heartbeatOnly !== "boolean") fail("heartbeatOnly must be true or false");
+  if (heartbeatOnly && options.schedule === undefined) {
+    fail('heartbeatOnly needs a schedule: the heartbeat evaluates it (e.g. schedule: "5m")');
   }
   let backoff: BackoffPolicy = parseBackoff(undefined);
   try {
@@ -128,6 +146,7 @@ export function defineFlow(options: FlowOptions): FlowDefinition {
   return {
     name,
     schedule: options.schedule === undefined ? null : parseFlowSchedule(name, options.schedule),
+    heartbeatOnly,
     queue,
     retries,
     timeoutMs,
@@ -141,6 +160,18 @@ export function isFlowDefinition(value: unknown): value is FlowDefinition {
   return typeof value === "object" && value !== null && (value as FlowDefinition)[FLOW_DEFINITION] === true;
 }
 
+const FLOW_OPTION_KEYS = [
+  "name",
+  "schedule",
+  "heartbeatOnly",
+  "queue",
+  "retries",
+  "timeout",
+  "backoff",
+  "run",
+] as const;
+const TRIGGER_KEYS = ["cron", "timezone", "every", "at"] as const;
+
 const DURATION_TEXT = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)$/;
 
 /** `"*\/5 * * * *"` → cron (UTC); `"30s"` → every; an object → as given. */
@@ -149,7 +180,9 @@ function parseFlowSchedule(name: string, schedule: string | TriggerOption): Trig
   if (typeof schedule === "string") {
     const text = schedule.trim();
     option = DURATION_TEXT.test(text) ? { every: text } : { cron: text };
-  } else if (typeof schedule === "object" && schedule !== null) {
+  } else if (typeof schedule === "object" && schedule !== null && !Array.isArray(schedule)) {
+    const problem = optionsProblem(schedule, TRIGGER_KEYS, "schedule");
+    if (problem) throw new InvalidFlowError(`flow "${name}": ${problem}`);
     option = schedule;
   } else {
     throw new InvalidFlowError(

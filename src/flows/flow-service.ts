@@ -5,9 +5,11 @@ import {
   summarizeFlowRuns,
   type TriggerSource,
 } from "../core/flow-run-state.ts";
+import { clampTimerMs } from "../core/limits.ts";
 import {
   FlowAlreadyRunningError,
   FlowDisabledError,
+  FlowPeriodTakenError,
   InvalidFlowError,
   InvalidOptionError,
   UnknownFlowError,
@@ -20,7 +22,7 @@ import type { Store } from "../store/store.ts";
 import { type FlowDefinition, isFlowDefinition } from "./define-flow.ts";
 import { createFlowRunJob } from "./flow-run-job.ts";
 import { emitAbandoned, emitEnqueue } from "./flow-runs.ts";
-import { toFlowDefinitionRow, toFlowSchedule } from "./sync-flows.ts";
+import { flowScheduleKey, toFlowDefinitionRow, toFlowSchedule } from "./sync-flows.ts";
 import { type FlowTriggerAnswer, flowRunJobInsert } from "./trigger-flow.ts";
 
 /** What the Tickflow instance lends its flows. */
@@ -57,6 +59,11 @@ export interface FlowStatus extends FlowRow {
 export interface TriggerOptions {
   /** What is triggering: "manual" (default), "api", "heartbeat" or "schedule". */
   source?: TriggerSource;
+  /**
+   * The schedule period (nominal fire time) this trigger runs: claimed with the run, so a period
+   * the internal scheduler or another heartbeat already ran is refused (`period_taken`).
+   */
+  period?: number;
 }
 
 /** The newest finished runs that statistics consider (the default number kept per flow). */
@@ -174,7 +181,7 @@ export class FlowService {
         this.sweeping = undefined;
         this.sweepSoon(this.options.sweepIntervalMs);
       });
-    }, delayMs);
+    }, clampTimerMs(delayMs));
     this.sweepTimer.unref();
   }
 
@@ -225,6 +232,9 @@ export class FlowService {
       throw new FlowAlreadyRunningError(name, answer.runId, answer.startedAt);
     }
     if (answer.status === "disabled") throw new FlowDisabledError(name);
+    if (answer.status === "period_taken") {
+      throw new FlowPeriodTakenError(name, answer.period);
+    }
     return answer;
   }
 
@@ -245,7 +255,21 @@ export class FlowService {
       source,
       job: flowRunJobInsert(flow, source, now),
       now,
+      ...(options.period === undefined
+        ? {}
+        : { period: { scheduleId: flowScheduleKey(flow), nominalAt: options.period } }),
     });
+    if (result.status === "period_taken") {
+      events.emit("flow:skip", {
+        flow: name,
+        source,
+        reason: "period_taken",
+        activeRunId: null,
+        activeStartedAt: null,
+        jobId: null,
+      });
+      return { status: "period_taken", flow: name, period: options.period! };
+    }
     if (result.status === "not_found") throw await this.unknown(name);
     if (result.status === "enqueued" || result.status === "already_running") {
       emitAbandoned(events, result.abandoned);

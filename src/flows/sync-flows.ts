@@ -17,7 +17,7 @@ export interface FlowRunPayload {
  * A scheduled flow's schedule is an ordinary stored schedule, keyed by the flow's name, that fires
  * the flow-run job. So a flow named like another schedule is refused at definition time.
  */
-export function flowScheduleKey(flow: FlowDefinition): string {
+export function flowScheduleKey(flow: { readonly name: string }): string {
   return flow.name;
 }
 
@@ -26,7 +26,8 @@ export function toFlowDefinitionRow(flow: FlowDefinition, now: number): FlowDefi
   return {
     name: flow.name,
     schedule: flow.schedule,
-    scheduleId: flow.schedule === null ? null : flowScheduleKey(flow),
+    // A heartbeat-only flow keeps its schedule (the heartbeat evaluates it) but no stored schedule.
+    scheduleId: flow.schedule === null || flow.heartbeatOnly ? null : flowScheduleKey(flow),
     queue: flow.queue,
     retries: flow.retries,
     timeoutMs: flow.timeoutMs,
@@ -41,7 +42,7 @@ export function toFlowDefinitionRow(flow: FlowDefinition, now: number): FlowDefi
  * unfinished ("skip") — the flow's own concurrency guard refuses any other overlap.
  */
 export function toFlowSchedule(flow: FlowDefinition): ScheduleDefinition | null {
-  if (flow.schedule === null) return null;
+  if (flow.schedule === null || flow.heartbeatOnly) return null;
   return {
     key: flowScheduleKey(flow),
     jobType: FLOW_RUN_JOB,

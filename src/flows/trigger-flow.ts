@@ -34,4 +34,6 @@ export type FlowTriggerAnswer =
       /** When it started executing; null while it waits in its queue. */
       startedAt: number | null;
     }
-  | { status: "disabled"; flow: string };
+  | { status: "disabled"; flow: string }
+  /** The period (a nominal fire time) already ran, by the internal scheduler or another heartbeat. */
+  | { status: "period_taken"; flow: string; period: number };

@@ -43,7 +43,9 @@ export function createErrorHandler(logger: Logger) {
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) return reply.code(known[0]).send(errorBody(known[1], known[2]));
     if (error.statusCode === 429) return reply.code(429).send(errorBody("RATE_LIMITED", error.message));
-    if (error instanceof SyntaxError || error.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+    // Only a request body that does not parse: a SyntaxError from anywhere else (a stored row) is ours.
+    const bodyError = error instanceof SyntaxError && error.statusCode === 400;
+    if (bodyError || error.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
       return reply.code(400).send(errorBody("INVALID_JSON", "the request body is not valid JSON"));
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

@@ -15,11 +15,35 @@ import { registerMetricsRoute } from "./routes/metrics.ts";
 /** 64 KiB: the API takes small JSON bodies (payloads, filters); anything bigger is a mistake or abuse. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * Our own limits on slow clients (Node's defaults let a client trickling its headers hold a
+ * connection for about 90 s: headersTimeout 60 s, checked only every 30 s).
+ */
+export interface HttpTimeouts {
+  /** All request headers within this long, or 408 and the connection closes. */
+  headersMs: number;
+  /** The whole request (headers and body) within this long. */
+  requestMs: number;
+  /** A socket with no traffic at all for this long is closed. */
+  idleMs: number;
+  /** How often Node checks the two limits above (its default, 30 s, would stretch them). */
+  checkEveryMs: number;
+}
+
+export const HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 60_000,
+  checkEveryMs: 1_000,
+};
+
 export interface HttpDeps {
   tickflow: Tickflow;
   heartbeat: Heartbeat | null;
   config: ResolvedHttpConfig;
   logger: Logger;
+  /** Tests shorten them; production uses HTTP_TIMEOUTS. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 declare module "fastify" {
@@ -45,7 +69,11 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   const allowed: CidrRule[] = parseCidrList(config.allowedIps, "allowedIps");
   const trusted: CidrRule[] = parseCidrList(config.trustedProxies, "trustedProxies");
   const checkToken = createTokenCheck(config.tokens);
+  const timeouts = { ...HTTP_TIMEOUTS, ...deps.timeouts };
   const app = Fastify({
+    connectionTimeout: timeouts.idleMs,
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkEveryMs },
     bodyLimit: BODY_LIMIT_BYTES,
     logger: false,
     trustProxy: false,
@@ -95,11 +123,12 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
 
   app.addHook("onResponse", async (request, reply) => {
-    // Method, route, status and client only: never headers or bodies (tokens live there).
+    // Method, route, status and client only: never headers or bodies (tokens live there). The
+    // logger redacts the query string of every `url` field (src/core/redact-url.ts).
     logger.debug(
       {
         method: request.method,
-        url: request.routeOptions.url ?? request.url.split("?")[0],
+        url: request.routeOptions.url ?? request.url,
         status: reply.statusCode,
         ip: request.clientIp,
         ms: Math.round(reply.elapsedTime),

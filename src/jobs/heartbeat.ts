@@ -40,7 +40,8 @@ export interface HeartbeatEventPayload {
 /**
  * Whether `ENABLE_HEARTBEAT` turns the heartbeat on: `1`, `true`, `yes`, `on` (any case, spaces
  * around ignored) do; unset, empty, `0`, `false` and anything else do not. The one place that
- * decides (the config loader applies the same rule, parseBooleanFlag, to the same variable).
+ * decides: the config loader calls it for `ResolvedConfig.heartbeat`, and no config key turns
+ * the heartbeat on (a config file that tries is refused, naming the variable).
  */
 export function isHeartbeatEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
   return parseBooleanFlag(env.ENABLE_HEARTBEAT);

@@ -1,5 +1,7 @@
+import { didYouMean } from "../core/did-you-mean.ts";
 import { type Duration, formatDuration, parseDuration } from "../core/duration.ts";
 import { DEFAULT_THRESHOLDS } from "../core/hysteresis.ts";
+import { MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
 import { InvalidOptionError } from "../errors.ts";
 import type { MonitorDefinitionRow } from "../store/monitor-store.ts";
@@ -104,7 +106,7 @@ export function defineMonitor(options: MonitorOptions): MonitorDefinition {
 
   for (const key of Object.keys(o)) {
     if (KNOWN_OPTIONS.includes(key)) continue;
-    const near = KNOWN_OPTIONS.find((k) => k.toLowerCase() === key.toLowerCase());
+    const near = didYouMean(key, KNOWN_OPTIONS);
     problems.push(`unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ""}`);
   }
   if (!isValidName(o.name) || o.name.length > MAX_NAME) {
@@ -115,7 +117,8 @@ export function defineMonitor(options: MonitorOptions): MonitorDefinition {
   if (intervalMs !== null && intervalMs < MIN_INTERVAL_MS) {
     problems.push(`interval must be at least ${MIN_INTERVAL_MS}ms, got ${formatDuration(intervalMs)}`);
   }
-  const timeoutMs = duration(o.timeout ?? DEFAULT_MONITOR_TIMEOUT, "timeout", problems);
+  // The timeout is a timer: past 2^31-1 ms setTimeout would fire at once.
+  const timeoutMs = duration(o.timeout ?? DEFAULT_MONITOR_TIMEOUT, "timeout", problems, MAX_TIMER_MS);
   if (timeoutMs === 0) problems.push("timeout must be greater than 0");
   if (timeoutMs !== null && intervalMs !== null && timeoutMs > 0 && timeoutMs >= intervalMs) {
     problems.push(
@@ -222,13 +225,13 @@ export function toMonitorDefinitionRow(d: MonitorDefinition): MonitorDefinitionR
   };
 }
 
-function duration(value: unknown, field: string, problems: string[]): number | null {
+function duration(value: unknown, field: string, problems: string[], max?: number): number | null {
   if (typeof value !== "number" && typeof value !== "string") {
     problems.push(`${field} must be a duration such as "30s" or a number of milliseconds`);
     return null;
   }
   try {
-    return parseDuration(value, field);
+    return parseDuration(value, field, max);
   } catch (error) {
     problems.push((error as Error).message);
     return null;

@@ -1,4 +1,5 @@
 import { formatDuration } from "../core/duration.ts";
+import { clampTimerMs } from "../core/limits.ts";
 import type { CheckFunction } from "./http-check.ts";
 
 /** What one check came to: a result that counts, or an abort from outside that does not. */
@@ -24,7 +25,7 @@ export async function runCheck(
   const timeout = new AbortController();
   const timer = setTimeout(
     () => timeout.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
-    timeoutMs,
+    clampTimerMs(timeoutMs),
   );
   const combined = AbortSignal.any([signal, timeout.signal]);
   const started = performance.now();

@@ -51,6 +51,14 @@ export function subscribeFlowLogs(events: TickflowEvents, logger: Logger): () =>
       );
     }),
     events.on("flow:skip", (e) => {
+      // Two drivers (scheduler and heartbeat) reaching one period is the design, not a problem.
+      if (e.reason === "period_taken") {
+        logger.debug(
+          { flow: e.flow, source: e.source, reason: e.reason },
+          `flow ${e.flow} not run (${e.source}): this period already ran`,
+        );
+        return;
+      }
       const why =
         e.reason === "disabled"
           ? "the flow is disabled"

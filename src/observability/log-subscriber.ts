@@ -46,10 +46,17 @@ export function subscribeLogs(events: TickflowEvents, logger: Logger): () => voi
       if (e.decision === "fired") {
         logger.debug({ ...fields, jobId: e.jobId, latenessMs: e.decidedAt - e.nominalAt }, "schedule fired");
       } else {
+        // The scheduler logs one WARN summary per schedule and round (after a downtime: one line, not 30).
         const late = formatDuration(e.decidedAt - e.nominalAt);
-        logger.warn(fields, `schedule ${e.scheduleId} tick ${e.decision} (${e.reason}, ${late} late)`);
+        logger.debug(fields, `schedule ${e.scheduleId} tick ${e.decision} (${e.reason}, ${late} late)`);
       }
     }),
+    events.on("schedule:broken", (e) =>
+      logger.error(
+        { schedule: e.scheduleId, error: e.error },
+        `schedule ${e.scheduleId} is broken and set aside, the others keep firing: ${e.error} (a sync of its definition — a start or deploy — sets it right)`,
+      ),
+    ),
     events.on("schedule:sync", (e) => {
       if (e.created.length) logger.info({ schedules: e.created }, "schedules created");
       if (e.updated.length) logger.info({ schedules: e.updated }, "schedules updated");

@@ -1,4 +1,5 @@
-import { afterFailure, type BackoffPolicy } from "../core/backoff.ts";
+import { afterFailure, type BackoffPolicy, DEFAULT_BACKOFF, readBackoffPolicy } from "../core/backoff.ts";
+import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { AttemptFinish, ClaimedJob, FinishNext } from "../store/store.ts";
@@ -71,7 +72,8 @@ export async function runAttempt(
 ): Promise<AttemptResult> {
   let timer: NodeJS.Timeout | undefined;
   if (job.timeoutMs !== null) {
-    timer = setTimeout(() => control.abort(new AttemptAbort("timeout")), job.timeoutMs);
+    // Clamped: a stored timeout past 2^31-1 ms would otherwise abort the attempt at once.
+    timer = setTimeout(() => control.abort(new AttemptAbort("timeout")), clampTimerMs(job.timeoutMs));
   }
   let ctx: AttemptContext | undefined;
   let outcome: Outcome;
@@ -216,12 +218,19 @@ function finishFor(
     error: null,
   };
   if (outcome.ok) return finish;
-  const policy = JSON.parse(job.backoff) as BackoffPolicy;
+  // A malformed stored backoff must not lose the handler's error: it is recorded, with a note, and
+  // the retry waits as the default policy says.
+  const read = readBackoffPolicy(job.backoff);
+  const policy: BackoffPolicy = "policy" in read ? read.policy : DEFAULT_BACKOFF;
   const decision = afterFailure(job.attempt, job.maxAttempts, policy, endedAt, deps.random01());
   finish.outcome =
     abort?.reason === "timeout" ? "timed_out" : decision.state === "discarded" ? "discarded" : "failed";
   finish.next = decision;
-  finish.error = { message: outcome.error.message, stack: outcome.error.stack ?? null };
+  const note =
+    "problem" in read
+      ? ` (and the job's stored backoff is malformed: ${read.problem}; the retry waits by the default backoff)`
+      : "";
+  finish.error = { message: `${outcome.error.message}${note}`, stack: outcome.error.stack ?? null };
   return finish;
 }
 

@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.ts";
 import { type ClockSample, estimateOffset, followedNow, type OffsetEstimate } from "../core/clock-offset.ts";
+import { clampTimerMs } from "../core/limits.ts";
 
 export interface DatabaseClockOptions {
   /** Reads the database's clock (epoch ms), e.g. `Store.databaseNow`. */
@@ -100,7 +101,7 @@ export class DatabaseClock implements Clock {
       void this.sync().then((estimate) => {
         this.schedule(estimate ? (this.options.intervalMs ?? 60_000) : RETRY_MS);
       });
-    }, delayMs);
+    }, clampTimerMs(delayMs));
     this.timer.unref();
   }
 }

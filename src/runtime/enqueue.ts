@@ -1,8 +1,10 @@
 import { type Duration, parseDuration } from "../core/duration.ts";
+import { MAX_INSTANT_MS } from "../core/limits.ts";
+import { describeValue, optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
 import type { JobInsert } from "../store/store.ts";
-import { type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
+import { JOB_OPTION_KEYS, type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
 
 export interface EnqueueOptions extends JobOptions {
   /** Run at this instant (Date or epoch ms). Exclusive with `delay`. */
@@ -20,6 +22,30 @@ export interface EnqueueOptions extends JobOptions {
   client?: unknown;
 }
 
+/** Every key EnqueueOptions allows; anything else is refused with a did-you-mean. */
+export const ENQUEUE_OPTION_KEYS = [
+  ...JOB_OPTION_KEYS,
+  "runAt",
+  "delay",
+  "key",
+  "stateKey",
+  "client",
+] as const;
+
+/**
+ * A pg Client or PoolClient: `query` plus pg's own escape helpers. Anything else (a string, a
+ * pool, another driver's client) would fail deep in the store with a bare TypeError instead.
+ */
+export function isPgClient(client: unknown): boolean {
+  if (typeof client !== "object" || client === null) return false;
+  const c = client as Record<string, unknown>;
+  return (
+    typeof c.query === "function" &&
+    typeof c.escapeLiteral === "function" &&
+    typeof c.escapeIdentifier === "function"
+  );
+}
+
 /**
  * Validates everything about one job and builds the row to insert. Throws before anything is
  * written: an unknown type, a payload that is not JSON, or a bad option never reaches the store.
@@ -33,23 +59,36 @@ export function buildJobInsert(
 ): JobInsert {
   const definition = registry.get(type);
   const owner = `enqueue "${type}"`;
+  const problem = optionsProblem(options, ENQUEUE_OPTION_KEYS, "enqueue options");
+  if (problem) throw new InvalidOptionError(`${owner}: ${problem}`);
   const resolved = resolveJobOptions(options, definition.options, owner);
   if (options.runAt !== undefined && options.delay !== undefined) {
     throw new InvalidOptionError(`${owner}: give runAt or delay, not both`);
   }
   let runAt = now;
   if (options.runAt !== undefined) {
-    runAt = options.runAt instanceof Date ? options.runAt.getTime() : options.runAt;
-    if (typeof runAt !== "number" || !Number.isFinite(runAt))
-      throw new InvalidOptionError(`${owner}: runAt is not a valid instant`);
+    const given: unknown = options.runAt;
+    runAt = given instanceof Date ? given.getTime() : typeof given === "number" ? given : Number.NaN;
+    if (!Number.isFinite(runAt))
+      throw new InvalidOptionError(
+        `${owner}: runAt must be a Date or epoch milliseconds, got ${describeValue(options.runAt)}`,
+      );
+    if (runAt < 0 || runAt > MAX_INSTANT_MS)
+      throw new InvalidOptionError(
+        `${owner}: runAt ${describeValue(options.runAt)} is out of range: from 1970-01-01 to 9999-12-31 (epoch ms 0 to ${MAX_INSTANT_MS})`,
+      );
+    // Times are whole milliseconds everywhere (a fraction is not storable on PostgreSQL's bigint).
+    runAt = Math.round(runAt);
   } else if (options.delay !== undefined) {
-    if (typeof options.delay !== "number" && typeof options.delay !== "string") {
-      throw new InvalidOptionError(`${owner}: delay must be a number of ms or a duration such as "10s"`);
-    }
     if (typeof options.delay === "number" && options.delay < 0) {
       throw new InvalidOptionError(`${owner}: delay must not be negative, got ${options.delay}`);
     }
     runAt = now + parseDuration(options.delay, `${owner}: delay`);
+  }
+  if (options.client !== undefined && !isPgClient(options.client)) {
+    throw new InvalidOptionError(
+      `${owner}: client must be a pg Client or PoolClient (from the pg package) inside an open transaction, got ${describeValue(options.client)}`,
+    );
   }
   for (const [name, value] of [
     ["key", options.key],
@@ -71,4 +110,42 @@ export function buildJobInsert(
     backoff: JSON.stringify(resolved.backoff),
     stateKey: options.stateKey ?? null,
   };
+}
+
+const ITEM_KEYS = ["type", "payload", "options"] as const;
+
+/**
+ * Checks the shape of enqueueMany's argument (an array of { type, payload?, options? }) before
+ * any item is looked at, so `enqueueMany("nope")` is a clear error rather than a TypeError.
+ */
+export function checkEnqueueManyItems(items: unknown): void {
+  if (!Array.isArray(items)) {
+    throw new InvalidOptionError(
+      `enqueueMany: expected an array of { type, payload?, options? }, got ${describeValue(items)}`,
+    );
+  }
+  let client: unknown;
+  items.forEach((item: unknown, i) => {
+    const problem = optionsProblem(item, ITEM_KEYS, `item ${i}`);
+    if (problem || item === undefined) {
+      throw new InvalidOptionError(`enqueueMany: ${problem ?? `item ${i} must be an object, got undefined`}`);
+    }
+    const { type, options } = item as { type?: unknown; options?: { client?: unknown } };
+    const isDefinition =
+      typeof type === "object" && type !== null && typeof (type as { name?: unknown }).name === "string";
+    if (typeof type !== "string" && !isDefinition) {
+      throw new InvalidOptionError(
+        `enqueueMany: item ${i}: type must be a job type name or a defineJob(…) result, got ${describeValue(type)}`,
+      );
+    }
+    const itemClient = typeof options === "object" && options !== null ? options.client : undefined;
+    if (itemClient !== undefined) {
+      if (client !== undefined && client !== itemClient) {
+        throw new InvalidOptionError(
+          `enqueueMany: item ${i}: every item must use the same client (one transaction holds them all)`,
+        );
+      }
+      client = itemClient;
+    }
+  });
 }

@@ -1,7 +1,9 @@
 import { type BackoffOption, type BackoffPolicy, parseBackoff } from "../core/backoff.ts";
 import { type Duration, parseDuration } from "../core/duration.ts";
 import type { JobLane } from "../core/lanes.ts";
+import { MAX_ATTEMPTS, MAX_PRIORITY, MAX_TIMER_MS, MIN_PRIORITY } from "../core/limits.ts";
 import { validateName, validateQueueName } from "../core/names.ts";
+import { describeValue, optionsProblem } from "../core/options.ts";
 import { InvalidOptionError, UnknownJobTypeError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
@@ -87,6 +89,8 @@ export function defineJob<Payload = unknown, State = unknown>(
   validateName(name, "job type");
   if (typeof handler !== "function")
     throw new InvalidOptionError(`job "${name}": handler must be a function`);
+  const problem = optionsProblem(options, JOB_OPTION_KEYS, "defineJob options");
+  if (problem) throw new InvalidOptionError(`job "${name}": ${problem}`);
   return { name, handler, options: resolveJobOptions(options, DEFAULTS, `job "${name}"`) };
 }
 
@@ -105,7 +109,21 @@ export function validateJobOptions(options: JobOptions, owner: string): void {
   resolveJobOptions(options, DEFAULTS, owner);
 }
 
-/** Merges `options` over `base`, validating each; errors are prefixed with `owner`. */
+/** The keys of JobOptions: what defineJob takes (enqueue and defineSchedule add their own). */
+export const JOB_OPTION_KEYS = [
+  "queue",
+  "priority",
+  "maxAttempts",
+  "backoff",
+  "timeout",
+  "stateful",
+  "lane",
+] as const;
+
+/**
+ * Merges `options` over `base`, validating each; errors are prefixed with `owner`. Unknown keys
+ * are checked by the callers, which know the full set their options object allows.
+ */
 export function resolveJobOptions(
   options: JobOptions,
   base: ResolvedJobOptions,
@@ -115,17 +133,29 @@ export function resolveJobOptions(
     const resolved = { ...base };
     if (options.queue !== undefined) resolved.queue = validateQueueName(options.queue);
     if (options.priority !== undefined) {
-      if (!Number.isInteger(options.priority))
-        throw new InvalidOptionError(`priority must be an integer, got ${options.priority}`);
-      resolved.priority = options.priority;
+      const { priority } = options;
+      if (!Number.isInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY)
+        throw new InvalidOptionError(
+          `priority must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}, got ${describeValue(priority)}`,
+        );
+      resolved.priority = priority;
     }
     if (options.maxAttempts !== undefined) {
-      if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) {
-        throw new InvalidOptionError(`maxAttempts must be an integer ≥ 1, got ${options.maxAttempts}`);
+      const { maxAttempts } = options;
+      if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
+        throw new InvalidOptionError(
+          `maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS}, got ${describeValue(maxAttempts)}`,
+        );
       }
-      resolved.maxAttempts = options.maxAttempts;
+      resolved.maxAttempts = maxAttempts;
     }
-    if (options.stateful !== undefined) resolved.stateful = options.stateful === true;
+    if (options.stateful !== undefined) {
+      if (typeof options.stateful !== "boolean")
+        throw new InvalidOptionError(
+          `stateful must be true or false, got ${describeValue(options.stateful)}`,
+        );
+      resolved.stateful = options.stateful;
+    }
     if (options.lane !== undefined) {
       if (options.lane !== "user" && options.lane !== "system")
         throw new InvalidOptionError(`lane must be "user" or "system", got ${JSON.stringify(options.lane)}`);
@@ -133,7 +163,8 @@ export function resolveJobOptions(
     }
     if (options.backoff !== undefined) resolved.backoff = parseBackoff(options.backoff);
     if (options.timeout !== undefined) {
-      const timeoutMs = parseDuration(options.timeout, "timeout");
+      // The timeout is a timer: past 2^31-1 ms setTimeout fires at once, so that is the limit.
+      const timeoutMs = parseDuration(options.timeout, "timeout", MAX_TIMER_MS);
       if (timeoutMs === 0) throw new InvalidOptionError("timeout must be greater than 0");
       resolved.timeoutMs = timeoutMs;
     }

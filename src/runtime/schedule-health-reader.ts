@@ -42,13 +42,17 @@ export async function readScheduleReports(
   );
   return schedules.map((schedule) => {
     const ticks = (recent.get(schedule.id) ?? []).map((row) => foldRowView(row, options.now));
-    const health = scheduleHealth({
-      ticks,
-      paused: schedule.paused,
-      nextFireAt: schedule.nextFireAt,
-      now: options.now,
-      failingAfter: options.failingAfter,
-    });
+    // A broken schedule (set aside, its definition unreadable) decides no tick: each one due is missed.
+    const health: ScheduleHealth =
+      schedule.broken !== null
+        ? { status: "missed", reason: `the schedule is broken: ${schedule.broken}` }
+        : scheduleHealth({
+            ticks,
+            paused: schedule.paused,
+            nextFireAt: schedule.nextFireAt,
+            now: options.now,
+            failingAfter: options.failingAfter,
+          });
     return { schedule, ticks, health };
   });
 }

@@ -1,7 +1,8 @@
+import { formatDuration } from "../core/duration.ts";
 import { planTicks } from "../core/misfire.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
-import type { Store } from "../store/store.ts";
+import type { FiredTick, Store } from "../store/store.ts";
 import { runLoop } from "./loop.ts";
 import { Waker } from "./waker.ts";
 
@@ -71,6 +72,7 @@ export class Scheduler {
       now,
       limit: BATCH,
       plan: (schedule, previousRunUnfinished) => {
+        if (schedule.trigger === null) throw new Error(schedule.broken ?? "the stored trigger is unreadable");
         const plan = planTicks({
           trigger: schedule.trigger,
           nextFireAt: schedule.nextFireAt ?? now,
@@ -84,10 +86,12 @@ export class Scheduler {
         uncounted += plan.uncounted;
         return plan;
       },
+      onBroken: (scheduleId, error) => events.emit("schedule:broken", { scheduleId, error, at: now }),
     });
     if (uncounted > 0)
       logger.warn({ uncounted }, "ticks older than the catch-up window were passed over without a row");
     for (const tick of ticks) events.emit("schedule:tick", { ...tick, decidedAt: now });
+    warnPassedOver(ticks, now, logger);
     const schedulesTouched = new Set(ticks.map((t) => t.scheduleId)).size;
     if (schedulesTouched >= BATCH) return 0;
     const next = await store.nextScheduleFireAt();
@@ -100,5 +104,47 @@ export class Scheduler {
     this.stopping = true;
     this.waker.wake();
     await this.loop;
+  }
+}
+
+/**
+ * One WARN line per schedule for the ticks a decision round did not fire (after a downtime: 30
+ * missed ticks are one line, not 30), with how many, why, and the span they cover. Each tick
+ * still has its row and its `schedule:tick` event (logged at debug).
+ */
+export function warnPassedOver(ticks: readonly FiredTick[], now: number, logger: Logger): void {
+  const bySchedule = new Map<string, FiredTick[]>();
+  for (const tick of ticks) {
+    if (tick.decision === "fired") continue;
+    const list = bySchedule.get(tick.scheduleId) ?? [];
+    list.push(tick);
+    bySchedule.set(tick.scheduleId, list);
+  }
+  for (const [scheduleId, passed] of bySchedule) {
+    const reasons: Record<string, number> = {};
+    for (const tick of passed) {
+      const key = `${tick.decision}${tick.reason ? ` (${tick.reason})` : ""}`;
+      reasons[key] = (reasons[key] ?? 0) + 1;
+    }
+    const first = Math.min(...passed.map((t) => t.nominalAt));
+    const last = Math.max(...passed.map((t) => t.nominalAt));
+    const fired = ticks.some((t) => t.scheduleId === scheduleId && t.decision === "fired");
+    const why = Object.entries(reasons)
+      .map(([reason, count]) => `${count} ${reason}`)
+      .join(", ");
+    const span =
+      passed.length === 1
+        ? `${new Date(first).toISOString()}, ${formatDuration(now - first)} late`
+        : `${new Date(first).toISOString()} to ${new Date(last).toISOString()}`;
+    logger.warn(
+      {
+        schedule: scheduleId,
+        ticks: passed.length,
+        reasons,
+        from: new Date(first).toISOString(),
+        to: new Date(last).toISOString(),
+      },
+      `schedule ${scheduleId}: ${passed.length} tick(s) not run: ${why}; ${span}${fired ? "; the latest one fired" : ""}`,
+    );
   }
 }

@@ -6,11 +6,13 @@ import {
   type OverlapPolicy,
 } from "../core/misfire.ts";
 import { validateName } from "../core/names.ts";
+import { optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
 import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidScheduleError } from "../errors.ts";
 import type { ScheduleDefinitionRow } from "../store/store.ts";
 import {
+  JOB_OPTION_KEYS,
   type JobDefinition,
   type JobOptions,
   type JobRegistry,
@@ -45,8 +47,28 @@ export interface ScheduleDefinition {
 
 const DEFAULT_GRACE_MS = 3_600_000;
 
+/** Every key ScheduleOptions allows: its own, the trigger's and the job options it overrides. */
+export const SCHEDULE_OPTION_KEYS = [
+  "key",
+  "job",
+  "payload",
+  "misfire",
+  "grace",
+  "overlap",
+  "cron",
+  "timezone",
+  "every",
+  "at",
+  ...JOB_OPTION_KEYS,
+] as const;
+
 /** Declares a schedule; validates the trigger and policies now, so a typo fails at definition time. */
 export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new InvalidScheduleError(
+      `defineSchedule needs an options object: { key, job, cron | every | at, … }`,
+    );
+  }
   const key = (() => {
     try {
       return validateName(options.key, "schedule key");
@@ -54,6 +76,8 @@ export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
       throw new InvalidScheduleError((error as Error).message);
     }
   })();
+  const problem = optionsProblem(options, SCHEDULE_OPTION_KEYS, "defineSchedule options");
+  if (problem) throw new InvalidScheduleError(`schedule "${key}": ${problem}`);
   const jobType = typeof options.job === "string" ? options.job : options.job?.name;
   if (typeof jobType !== "string") throw new InvalidScheduleError(`schedule "${key}": job is required`);
   const misfire = options.misfire ?? "latest";

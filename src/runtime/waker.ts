@@ -1,3 +1,4 @@
+import { clampTimerMs } from "../core/limits.ts";
 /**
  * An interruptible sleep (Solid Queue's self-pipe, in promises): a loop sleeps until its delay
  * passes or someone calls wake(). A wake with nobody sleeping is remembered, so a hint that
@@ -75,6 +76,7 @@ export class Waker {
       return;
     }
     const early = left > 20 ? Math.ceil(left / 50) : 0;
-    this.timer = setTimeout(() => this.arm(), left - early);
+    // Clamped: a sleep past 2^31-1 ms (pollInterval "30d") would fire at once and spin; arm() re-arms.
+    this.timer = setTimeout(() => this.arm(), clampTimerMs(left - early));
   }
 }

@@ -1,3 +1,4 @@
+import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { AttemptFinish, ClaimedJob, LeaseGrant, Store } from "../store/store.ts";
@@ -117,7 +118,7 @@ export class WorkerPool {
     });
     // Renew leases at a third of their length: two renewals can fail before the lease lapses.
     const renewEvery = Math.max(10, Math.floor(this.options.leaseMs / 3));
-    this.leaseTimer = setInterval(() => void this.renewLeases(), renewEvery);
+    this.leaseTimer = setInterval(() => void this.renewLeases(), clampTimerMs(renewEvery));
     this.leaseTimer.unref();
     this.loop = this.run();
   }
@@ -354,7 +355,7 @@ export class WorkerPool {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
       this.endGrace = () => resolve("timeout");
-      timer = setTimeout(this.endGrace, this.hurried ? 0 : graceMs);
+      timer = setTimeout(this.endGrace, this.hurried ? 0 : clampTimerMs(graceMs));
     });
     const result = await Promise.race([drained.then(() => "drained" as const), deadline]);
     clearTimeout(timer);

@@ -29,6 +29,9 @@ export interface FlowStore {
    * run (attempt 1) — refused by the unique index when another run is active — inserts `job`
    * (the flow-run job) linked to it, and sets the flow's `last_run_at = now`,
    * `last_run_status = in_progress`. Nothing is written unless the answer is `enqueued`.
+   * With `period`, the trigger also claims the (flow's schedule, nominal time) tick row the
+   * internal scheduler claims for the same period: when it is already taken — by the scheduler or
+   * by another heartbeat, in any process — the answer is `period_taken` and nothing is written.
    */
   triggerRun(request: TriggerRunRequest): Promise<TriggerRunResult>;
   /**
@@ -129,12 +132,16 @@ export interface TriggerRunRequest {
   /** The flow-run job to insert; the store links it to the run. */
   job: JobInsert;
   now: number;
+  /** Claim this schedule tick (`schedule_ticks` key) with the run: a period runs at most once. */
+  period?: { scheduleId: string; nominalAt: number };
 }
 
 export type TriggerRunResult =
   | { status: "enqueued"; run: FlowRunRow; jobId: string; abandoned: FlowRunRow[] }
   | { status: "already_running"; run: FlowRunRow; abandoned: FlowRunRow[] }
   | { status: "disabled" }
+  /** The request's period was already run (or decided) by another driver or process. */
+  | { status: "period_taken" }
   /** No such flow, or removed from the code. */
   | { status: "not_found" };
 
@@ -178,6 +185,10 @@ export interface FlowRunFilter {
   jobId?: string;
   /** Only runs with an id below this one (paging, newest first). */
   beforeId?: string;
+  /** Only runs created at or after this time (epoch ms), filtered in the query. */
+  createdSince?: number;
+  /** Only runs created at or before this time (epoch ms), filtered in the query. */
+  createdUntil?: number;
   /** Default 100. */
   limit?: number;
 }

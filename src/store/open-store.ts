@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { PostgresStore } from "./postgres/postgres-store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
@@ -29,7 +31,10 @@ export interface OpenStoreOptions {
   concurrency?: number;
   /** PostgreSQL schema (default: env TICKFLOW_PG_SCHEMA, else `tickflow`). */
   schema?: string;
-  /** Connection problems a PostgreSQL store recovered from (dropped backends, lost LISTEN). */
+  /**
+   * Problems a store recovered from: dropped backends and a lost LISTEN (PostgreSQL), a write
+   * lock another process held too long (SQLite).
+   */
   onError?: (error: Error, where: string) => void;
 }
 
@@ -46,7 +51,16 @@ export function postgresPoolSize(concurrency: number): number {
 /** The composition root's one place that names an adapter. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const location = parseDatabaseUrl(url);
-  if (location.kind === "sqlite") return new SqliteStore(location.file);
+  if (location.kind === "sqlite") {
+    const folder = dirname(resolve(location.file));
+    if (location.file !== ":memory:" && !existsSync(folder)) {
+      // better-sqlite3 says "the directory does not exist" with a stack; name the setting instead.
+      throw new ConfigError([
+        `TICKFLOW_DATABASE_URL (database): the folder ${folder} of "${url}" does not exist: create it (mkdir -p ${folder}) or point the setting at an existing folder`,
+      ]);
+    }
+    return new SqliteStore(location.file, { onError: options.onError });
+  }
   return new PostgresStore(location.url, {
     schema: options.schema ?? (process.env.TICKFLOW_PG_SCHEMA || "tickflow"),
     poolSize: postgresPoolSize(options.concurrency ?? 10),

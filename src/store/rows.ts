@@ -1,6 +1,7 @@
 import type { JobState, RunOutcome } from "../core/job-state.ts";
 import type { MisfirePolicy, OverlapPolicy, TickDecision, TickReason } from "../core/misfire.ts";
-import type { ClaimedJob, JobRow, JobRunRow, ScheduleRow, TickRow } from "./store.ts";
+import type { Trigger } from "../core/triggers.ts";
+import type { ClaimedJob, JobRow, JobRunRow, ScheduleJobOptions, ScheduleRow, TickRow } from "./store.ts";
 
 /**
  * Row mapping shared by both adapters. `pg` returns bigint columns as strings (they may exceed
@@ -30,12 +31,39 @@ export function toClaimedJob(r: DbRow): ClaimedJob {
   };
 }
 
+/**
+ * Stored JSON, or what to show instead when it does not parse (a row written by hand or by a
+ * broken release): one undecodable row must not fail the list it is in (issue 19).
+ */
+function parseStored<T>(value: unknown, what: string, problems: string[], fallback: T): T {
+  try {
+    return JSON.parse(value as string) as T;
+  } catch {
+    problems.push(`the stored ${what} is not valid JSON`);
+    return fallback;
+  }
+}
+
+/** Job options shown for a schedule whose stored options do not parse (it is broken: it never fires). */
+const UNREADABLE_JOB_OPTIONS: ScheduleJobOptions = Object.freeze({
+  stateful: false,
+  queue: "",
+  priority: 0,
+  maxAttempts: 1,
+  timeoutMs: null,
+  backoff: "null",
+});
+
+/** A job row; `undecodable` says what of it could not be read (its payload is then the raw text). */
 export function toJobRow(r: DbRow): JobRow {
+  const problems: string[] = [];
+  const payload = parseStored(r.payload, "payload", problems, r.payload);
   return {
     id: String(r.id),
     type: r.type as string,
     queue: r.queue as string,
-    payload: JSON.parse(r.payload as string),
+    payload,
+    undecodable: problems.length > 0 ? problems.join("; ") : null,
     state: r.state as JobState,
     priority: Number(r.priority),
     attempt: Number(r.attempt),
@@ -69,17 +97,27 @@ export function toJobRunRow(r: DbRow): JobRunRow {
   };
 }
 
+/**
+ * A schedule row. One whose trigger or job options do not parse comes back with `trigger: null`
+ * (or placeholder options) and `broken` saying so; the scheduler then sets it aside.
+ */
 export function toScheduleRow(r: DbRow): ScheduleRow {
+  const problems: string[] = [];
+  const trigger = parseStored<Trigger | null>(r.trigger, "trigger", problems, null);
+  const jobOptions = parseStored(r.job_options, "job options", problems, UNREADABLE_JOB_OPTIONS);
+  const brokenStored = text(r.broken_error);
   return {
     id: r.id as string,
     jobType: r.job_type as string,
     payload: r.payload as string,
-    trigger: JSON.parse(r.trigger as string),
+    trigger,
     misfire: r.misfire as MisfirePolicy,
     graceMs: Number(r.grace_ms),
     overlap: r.overlap as OverlapPolicy,
-    jobOptions: JSON.parse(r.job_options as string),
+    jobOptions,
     paused: Boolean(r.paused),
+    broken: brokenStored ?? (problems.length > 0 ? problems.join("; ") : null),
+    brokenAt: num(r.broken_at),
     nextFireAt: num(r.next_fire_at),
     lastFireAt: num(r.last_fire_at),
     createdAt: Number(r.created_at),

@@ -18,6 +18,8 @@ export function scheduleUpdate(
     before.graceMs !== def.graceMs ||
     before.overlap !== def.overlap ||
     JSON.stringify(before.jobOptions) !== JSON.stringify(def.jobOptions);
+  // A broken schedule is set right by syncing its definition: this process could plan it.
+  if (before.broken !== null) return { nextFireAt: def.initialNextFireAt };
   if (!changed) return null;
   return { nextFireAt: triggerChanged ? def.initialNextFireAt : before.nextFireAt };
 }

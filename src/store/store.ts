@@ -66,11 +66,15 @@ export interface Store {
    * but a `lease_lost` run row, and reports `lease_lost`.
    */
   finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]>;
-  /** Graceful shutdown: `running` → `available` now, lease cleared, attempt not counted. */
+  /**
+   * Graceful shutdown: `running` → `available`, claimable at once but keeping its place (run_at
+   * and priority unchanged), lease cleared, attempt not counted.
+   */
   releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number>;
   /**
-   * Jobs whose lease expired (their worker died or stalled): back to `available` — or `discarded`
-   * when attempts are spent — with an `abandoned` run row. Returns how many were rescued.
+   * Jobs whose lease expired (their worker died or stalled): back to `available`, keeping their
+   * place (run_at, priority) — or `discarded` when attempts are spent — with an `abandoned` run
+   * row. Returns how many were rescued.
    */
   rescueExpiredLeases(now: number): Promise<number>;
   /** The earliest `runAt` of a pending job in `queues`, or null; arms the worker's timer. */
@@ -216,7 +220,10 @@ export interface JobRow {
   id: string;
   type: string;
   queue: string;
+  /** The decoded payload; the stored text when it is not valid JSON (see `undecodable`). */
   payload: unknown;
+  /** What of the stored row could not be read (a list shows it marked), or null. */
+  undecodable: string | null;
   state: JobState;
   priority: number;
   attempt: number;
@@ -288,8 +295,19 @@ export interface ScheduleJobOptions {
   backoff: string;
 }
 
-export interface ScheduleRow extends Omit<ScheduleDefinitionRow, "initialNextFireAt"> {
+export interface ScheduleRow extends Omit<ScheduleDefinitionRow, "initialNextFireAt" | "trigger"> {
+  /** Null only when the stored trigger is not valid JSON (`broken` then says so). */
+  trigger: Trigger | null;
   paused: boolean;
+  /**
+   * Why the schedule is set aside (state `broken`): its stored trigger or options could not be
+   * read, or planning its next fire failed (a bad cron, an unknown time zone). A broken schedule
+   * never fires and does not hold up the others; the next sync of its definition (a start or
+   * deploy) clears it. Null when the schedule is healthy.
+   */
+  broken: string | null;
+  /** When it was set aside; null when healthy (or broken only in this read, not yet recorded). */
+  brokenAt: number | null;
   nextFireAt: number | null;
   lastFireAt: number | null;
   createdAt: number;
@@ -305,7 +323,10 @@ export interface SyncReport {
 export interface FireRequest {
   now: number;
   limit: number;
+  /** May throw for a schedule it cannot plan: that schedule is set aside as broken, the rest fire. */
   plan(schedule: ScheduleRow, previousRunUnfinished: boolean): TickPlan;
+  /** Told of each schedule this call set aside (state broken), with why. */
+  onBroken?(scheduleId: string, error: string): void;
 }
 
 export interface FiredTick {

@@ -190,6 +190,7 @@ describe("tickflow CLI: a new project end to end", () => {
     assert.equal(status.store.schemaVersion, status.store.latestVersion);
     assert.deepEqual(status.store.pendingMigrations, []);
     assert.deepEqual(Object.keys(status.schedules).sort(), [
+      "broken",
       "due",
       "dueSchedules",
       "nextFireAt",

@@ -8,6 +8,7 @@ import {
   type TriggerRunResult,
 } from "../../src/store/flow-store.ts";
 import type { JobInsert, Store } from "../../src/store/store.ts";
+import { planFor } from "../helpers/plan.ts";
 import { freshHarnessPerTest, job, type StoreHarness } from "./store-contract.ts";
 
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
@@ -247,6 +248,104 @@ export function runFlowStoreContract(
         }
         assert.equal(await countJobs(), 1);
         assert.equal((await store.flows.listRuns({ flow: "etl" })).length, 1);
+      });
+    });
+
+    describe("a trigger for a schedule period (POST /heartbeat)", () => {
+      const minute = { kind: "every", intervalMs: 60_000 } as const;
+      beforeEach(async () => {
+        await store.flows.syncFlows([flowDef({ schedule: minute, scheduleId: "etl" })], T0);
+      });
+      const periodTrigger = (nominalAt: number, now: number, s: Store = store) =>
+        s.flows.triggerRun({
+          flow: "etl",
+          source: "heartbeat",
+          job: runJob("etl", { runAt: now }),
+          now,
+          period: { scheduleId: "etl", nominalAt },
+        });
+      const scheduleRow = {
+        id: "etl",
+        jobType: RUN_JOB,
+        payload: JSON.stringify({ flow: "etl", source: "schedule" }),
+        trigger: minute,
+        misfire: "latest" as const,
+        graceMs: 3_600_000,
+        overlap: "skip" as const,
+        jobOptions: {
+          stateful: false,
+          queue: "default",
+          priority: 0,
+          maxAttempts: 3,
+          timeoutMs: null,
+          backoff: JSON.stringify({ type: "fixed", delayMs: 10 }),
+        },
+        initialNextFireAt: T0 + 60_000,
+      };
+      const fire = (now: number) => store.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
+
+      it("claims the tick the scheduler would: the scheduler then fires nothing for that period", async () => {
+        await store.syncSchedules([scheduleRow], T0);
+        enqueued(await periodTrigger(T0 + 60_000, T0 + 60_500));
+        const ticks = await fire(T0 + 61_000);
+        assert.deepEqual(
+          ticks.filter((t) => t.decision === "fired"),
+          [],
+          "the period the heartbeat ran is not fired again",
+        );
+        assert.equal(await countJobs(), 1);
+        const [tick] = await store.listTicks("etl", { limit: 10 });
+        assert.equal(tick?.nominalAt, T0 + 60_000);
+        assert.equal(tick?.decision, "fired");
+      });
+
+      it("refuses a period the scheduler already fired, writing nothing", async () => {
+        await store.syncSchedules([scheduleRow], T0);
+        const fired = await fire(T0 + 60_010);
+        assert.equal(fired.filter((t) => t.decision === "fired").length, 1);
+        assert.deepEqual(await periodTrigger(T0 + 60_000, T0 + 60_500), { status: "period_taken" });
+        assert.equal(await countJobs(), 1, "only the scheduler's job");
+        assert.deepEqual(await store.flows.listRuns({ flow: "etl" }), []);
+        assert.equal((await store.flows.getFlow("etl"))?.lastRunAt, null, "the flow is not marked triggered");
+      });
+
+      it("runs a period once across two stores even after the first run finished; the next period runs", async () => {
+        const other = await h!.openAnother();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            periodTrigger(T0 + 60_000, T0 + 60_100 + i, i % 2 ? other : store),
+          ),
+        );
+        assert.equal(results.filter((r) => r.status === "enqueued").length, 1);
+        const { run } = enqueued(results.find((r) => r.status === "enqueued")!);
+        // Finish it: the flow is free again, yet the period stays taken.
+        const leased = await claimJob(T0 + 60_200);
+        const claim = await store.flows.claimRun({
+          flow: "etl",
+          jobId: leased.id,
+          attempt: 1,
+          source: "heartbeat",
+          requireEnabled: false,
+          now: T0 + 60_200,
+        });
+        assert.equal(claim.status, "claimed");
+        await store.flows.startRun(run.id, T0 + 60_210);
+        await store.flows.finishRun({
+          runId: run.id,
+          status: "success",
+          endedAt: T0 + 60_220,
+          error: null,
+          retry: null,
+        });
+        assert.deepEqual(await periodTrigger(T0 + 60_000, T0 + 61_000, other), { status: "period_taken" });
+        enqueued(await periodTrigger(T0 + 120_000, T0 + 120_100, other));
+      });
+
+      it("a refused trigger (already running) does not take the period", async () => {
+        enqueued(await trigger("etl", T0 + 60_050));
+        const refused = await periodTrigger(T0 + 60_000, T0 + 60_100);
+        assert.equal(refused.status, "already_running");
+        assert.deepEqual(await store.listTicks("etl", { limit: 10 }), []);
       });
     });
 
@@ -498,6 +597,58 @@ export function runFlowStoreContract(
         });
         return run.id;
       };
+
+      it("filters by creation time in the query and pages with a cursor: 100 matching runs under 4 100 newer ones", async () => {
+        // Chains of retries: each finish creates the next run pending at its end time (two round
+        // trips a run). The 100 matching runs (flow etl, created in [T0, T0 + 99 s]) come first;
+        // then 41 other flows add 100 runs each, in parallel, all created later and with newer ids.
+        const chain = async (flow: string, count: number, createdAt: (i: number) => number) => {
+          let { run } = enqueued(await trigger(flow, createdAt(0)));
+          const ids: string[] = [];
+          for (let i = 0; i < count; i++) {
+            ids.push(run.id);
+            await store.flows.startRun(run.id, createdAt(i));
+            const { next } = await store.flows.finishRun({
+              runId: run.id,
+              status: "failed",
+              endedAt: createdAt(i + 1),
+              error: { message: "x", stack: null },
+              retry: { attempt: i + 2 },
+            });
+            run = next!;
+          }
+          return ids;
+        };
+        const others = Array.from({ length: 41 }, (_, i) => `newer-${i}`);
+        await store.flows.syncFlows(
+          [flowDef(), flowDef({ name: "other" }), ...others.map((name) => flowDef({ name }))],
+          T0,
+        );
+        const ids = await chain("etl", 100, (i) => T0 + i * 1_000);
+        await Promise.all(others.map((flow, f) => chain(flow, 100, (i) => T0 + 1_000_000 + f * 1_000 + i)));
+        const matching = [...ids].reverse(); // newest first
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const rows = await store.flows.listRuns({
+            createdSince: T0,
+            createdUntil: T0 + 99_000,
+            beforeId: cursor,
+            limit: 30,
+          });
+          seen.push(...rows.map((r) => r.id));
+          if (rows.length < 30) break;
+          cursor = rows.at(-1)!.id;
+        }
+        assert.deepEqual(seen, matching);
+        assert.deepEqual(
+          (await store.flows.listRuns({ createdSince: T0 + 98_000, createdUntil: T0 + 99_000 })).map(
+            (r) => r.id,
+          ),
+          [ids[99], ids[98]],
+          "both bounds are inclusive",
+        );
+      });
 
       it("lists runs newest first, filtered by flow, status, source and job, paged by id", async () => {
         const r1 = await cycle("etl", T0, "success", 10);

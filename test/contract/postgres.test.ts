@@ -6,6 +6,7 @@ import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgSto
 import { waitFor } from "../helpers/wait-for.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
+import { runPoisonContract } from "./poison-contract.ts";
 import { job, runStoreContract } from "./store-contract.ts";
 
 const skipReason = pgSkipReason();
@@ -21,6 +22,11 @@ if (skipReason) {
   runStoreContract("postgres", createTestPgStore);
   runMonitorStoreContract("postgres", createTestPgStore);
   runFlowStoreContract("postgres", createTestPgStore);
+  runPoisonContract("postgres", async () => {
+    const h = await createTestPgStore();
+    const prefix = `${pg.escapeIdentifier(h.schema)}.`;
+    return { ...h, raw: async (statement) => void (await adminQuery(statement.replaceAll("{t}", prefix))) };
+  });
 
   describe("postgres store specifics", () => {
     const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);

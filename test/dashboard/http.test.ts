@@ -235,3 +235,34 @@ describe("dashboard over HTTP: sessions, CSRF, headers, size", () => {
     assert.equal((await get("/dashboard")).status, 200, "other sessions live on");
   });
 });
+
+describe("dashboard login back-off (per account)", () => {
+  it("after five wrong tokens the login locks (429, Retry-After) even for the right token, then unlocks; a success resets it", async () => {
+    const s = await startHttp();
+    try {
+      const attempt = (token: string, localAddress = "127.0.0.1") =>
+        call(s.port, "POST", "/dashboard/login", {
+          token: null,
+          localAddress,
+          headers: { "content-type": FORM, origin: `http://127.0.0.1:${s.port}` },
+          body: new URLSearchParams({ token }).toString(),
+        });
+      const statuses: number[] = [];
+      // Different client addresses: the per-address rate limit does not help, the account back-off does.
+      for (let i = 0; i < 6; i++)
+        statuses.push((await attempt(`wrong-token-${i}-0123456789`, `127.0.0.${i + 2}`)).status);
+      assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401]);
+      const locked = await attempt(TOKEN);
+      assert.equal(locked.status, 429, "locked: not even the right token is looked at");
+      assert.equal(locked.headers["retry-after"], "1");
+      assert.match(locked.text, /Too many wrong tokens: try again in 1 s\./);
+      assert.ok(s.logs.some((l) => l.includes("login refused (locked after repeated wrong tokens)")));
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      assert.equal((await attempt(TOKEN)).status, 303, "the lock ends");
+      // The success reset the count: five more wrong tokens are answered 401 again, not 429.
+      for (let i = 0; i < 5; i++) assert.equal((await attempt("wrong-token-again-0123456789")).status, 401);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,8 +1,11 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 
-/** Debian's chromium package (never a downloaded browser build); `.ci/run` installs it when missing. */
-export const CHROMIUM = "/usr/bin/chromium";
+/**
+ * Debian's chromium package (never a downloaded browser build); `.ci/run` installs it when missing.
+ * TICKFLOW_TEST_CHROMIUM points elsewhere (test/dashboard/browser-skip.test.ts names a missing one).
+ */
+export const CHROMIUM = process.env.TICKFLOW_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
 export function hasChromium(): boolean {
   return existsSync(CHROMIUM);

@@ -1,11 +1,11 @@
 import { request as httpRequest } from "node:http";
 import { Writable } from "node:stream";
 import { type HttpConfig, httpSchema } from "../../src/config/http-schema.ts";
-import { createHttpServer } from "../../src/http/server.ts";
+import { createHttpServer, type HttpTimeouts } from "../../src/http/server.ts";
 import { registerHeartbeat } from "../../src/jobs/heartbeat.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { JobDefinition } from "../../src/runtime/registry.ts";
-import { Tickflow, type TickflowOptions } from "../../src/tickflow.ts";
+import { type StartOptions, Tickflow, type TickflowOptions } from "../../src/tickflow.ts";
 import { createTestSqliteStore } from "./sqlite.ts";
 
 export const TOKEN = "test-token-0123456789";
@@ -18,6 +18,8 @@ export async function startHttp(
     jobs?: JobDefinition<never, never>[];
     heartbeat?: boolean;
     tickflow?: Partial<TickflowOptions>;
+    start?: StartOptions;
+    timeouts?: Partial<HttpTimeouts>;
   } = {},
 ) {
   const harness = await createTestSqliteStore();
@@ -35,9 +37,9 @@ export async function startHttp(
     false,
   );
   const heartbeat = registerHeartbeat(tickflow, { enabled: options.heartbeat ?? false });
-  await tickflow.start();
+  await tickflow.start(options.start);
   const config = httpSchema.parse({ tokens: [TOKEN], ...http });
-  const app = await createHttpServer({ tickflow, heartbeat, config, logger });
+  const app = await createHttpServer({ tickflow, heartbeat, config, logger, timeouts: options.timeouts });
   await app.listen({ host: "::", port: 0 });
   const port = (app.server.address() as { port: number }).port;
   return {

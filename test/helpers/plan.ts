@@ -1,10 +1,11 @@
 import { planTicks } from "../../src/core/misfire.ts";
+import type { Trigger } from "../../src/core/triggers.ts";
 import type { ScheduleRow } from "../../src/store/store.ts";
 
 /** The scheduler's plan callback for a fixed `now`, for tests that call fireDueSchedules directly. */
 export const planFor = (now: number) => (s: ScheduleRow, previousRunUnfinished: boolean) =>
   planTicks({
-    trigger: s.trigger,
+    trigger: s.trigger as Trigger,
     nextFireAt: s.nextFireAt ?? now,
     now,
     misfire: s.misfire,

@@ -22,7 +22,15 @@ describe("POST /heartbeat and the flows API", () => {
     const later = defineFlow({ name: "hourly", schedule: "0 * * * *", run: async () => {} });
     const manual = defineFlow({ name: "manual-only", run: async () => {} });
     const off = defineFlow({ name: "switched-off", schedule: "5m", run: async () => {} });
-    const s = await startHttp({}, { tickflow: { clock, flows: [slow, quick, later, manual, off] } });
+    // The internal scheduler is off: it would fire the same periods within a second of the clock
+    // moving, and which driver came first was a race this test used to lose now and then.
+    const s = await startHttp(
+      {},
+      {
+        tickflow: { clock, flows: [slow, quick, later, manual, off] },
+        start: { scheduler: false, syncSchedules: true },
+      },
+    );
     try {
       await s.tickflow.flows.disable("switched-off");
       assert.equal((await call(s.port, "POST", "/heartbeat", { token: null })).status, 401);
@@ -36,11 +44,16 @@ describe("POST /heartbeat and the flows API", () => {
       const answers = [a.json(), b.json()];
       const triggered = answers.flatMap((x) => x.triggered.map((t: { flow: string }) => t.flow)).sort();
       assert.deepEqual(triggered, ["quick-due", "slow-due"], "each due flow triggered exactly once");
+      const periods = answers.flatMap((x) => x.triggered.map((t: { period: string }) => t.period));
+      assert.deepEqual(periods, [
+        new Date(T + 5 * 60_000).toISOString(),
+        new Date(T + 5 * 60_000).toISOString(),
+      ]);
       const skips = new Map<string, string>(
         answers[0].skipped.map((x: { flow: string; reason: string }) => [x.flow, x.reason]),
       );
       assert.equal(skips.get("hourly"), "not_due");
-      assert.equal(skips.get("manual-only"), "not_due");
+      assert.equal(skips.get("manual-only"), "no_schedule");
       assert.equal(skips.get("switched-off"), "disabled");
       // While slow-due runs, a call after its next tick skips it as already running.
       await waitFor(
@@ -58,6 +71,74 @@ describe("POST /heartbeat and the flows API", () => {
       release();
       await s.close();
     }
+  });
+
+  it("a period the internal scheduler already fired is skipped as period_taken: one run per period", async () => {
+    const clock = new FakeClock(T);
+    const flow = defineFlow({ name: "both-drivers", schedule: "5m", run: async () => {} });
+    // No workers: the scheduler's job waits, so the flow's last run says nothing yet and only the
+    // shared (flow, period) tick can tell the heartbeat that this period is taken.
+    const s = await startHttp({}, { tickflow: { clock, flows: [flow] }, start: { worker: false } });
+    try {
+      clock.set(T + 5 * 60_000 + 1);
+      await waitFor(
+        async () => (await s.tickflow.store.listTicks("both-drivers", { limit: 5 })).length === 1,
+        "the scheduler's tick",
+      );
+      const answer = (await call(s.port, "POST", "/heartbeat")).json();
+      assert.deepEqual(answer, {
+        triggered: [],
+        skipped: [{ flow: "both-drivers", reason: "period_taken" }],
+      });
+      assert.deepEqual(
+        await s.tickflow.flows.runs({ flow: "both-drivers" }),
+        [],
+        "the heartbeat added no run",
+      );
+      const jobs = await s.tickflow.store.listJobs({ type: "tickflow.flow-run", limit: 10 });
+      assert.equal(jobs.length, 1, "one flow-run job for the period: the scheduler's");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a heartbeatOnly flow is never fired by the internal scheduler; a heartbeat runs it once per period", async () => {
+    const clock = new FakeClock(T);
+    const flow = defineFlow({
+      name: "external-only",
+      schedule: "1m",
+      heartbeatOnly: true,
+      run: async () => {},
+    });
+    const s = await startHttp({}, { tickflow: { clock, flows: [flow] } });
+    try {
+      assert.equal(await s.tickflow.store.getSchedule("external-only"), null, "no stored schedule");
+      clock.set(T + 60_000 + 1);
+      await new Promise((r) => setTimeout(r, 1_500)); // longer than the scheduler's longest sleep
+      assert.deepEqual(await s.tickflow.flows.runs({ flow: "external-only" }), []);
+      const first = (await call(s.port, "POST", "/heartbeat")).json();
+      assert.equal(first.triggered[0]?.flow, "external-only");
+      assert.equal(first.triggered[0]?.period, new Date(T + 60_000).toISOString());
+      await waitFor(
+        async () => (await s.tickflow.flows.get("external-only"))?.lastRunStatus === "success",
+        "run end",
+      );
+      clock.set(T + 90_000);
+      const again = (await call(s.port, "POST", "/heartbeat")).json();
+      assert.deepEqual(again.skipped, [{ flow: "external-only", reason: "not_due" }]);
+      clock.set(T + 120_000 + 5);
+      const next = (await call(s.port, "POST", "/heartbeat")).json();
+      assert.equal(next.triggered[0]?.period, new Date(T + 120_000).toISOString());
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("heartbeatOnly without a schedule is refused when the flow is defined", () => {
+    assert.throws(
+      () => defineFlow({ name: "nothing-to-evaluate", heartbeatOnly: true, run: async () => {} }),
+      /flow "nothing-to-evaluate": heartbeatOnly needs a schedule/,
+    );
   });
 
   it("lists, shows, triggers, enables and disables flows and pages through runs", async () => {

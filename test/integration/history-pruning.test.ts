@@ -125,23 +125,29 @@ async function pruneWhileRunning(store: Store, dialect: Dialect, sql: string[]) 
   try {
     await waitFor(
       async () =>
-        Number(
-          (
-            await dialect.query("SELECT count(*) AS n FROM schedule_ticks WHERE schedule_id LIKE 'bulk-%'")
-          )[0]!.n,
-        ) === 0,
+        // A range on the primary key (schedule_id, nominal_at): no scan of a million rows per poll.
+        (
+          await dialect.query(
+            "SELECT 1 AS one FROM schedule_ticks WHERE schedule_id >= 'bulk-' AND schedule_id < 'bulk.' LIMIT 1",
+          )
+        ).length === 0,
       "every bulk tick folded and pruned",
       400_000,
       500,
     );
     const tookMs = Date.now() - began;
     assert.ok(rounds > 1, `pruned in ${rounds} bounded rounds`);
-    assert.ok(
-      lateness.length >= Math.floor(tookMs / 1_000) - 3,
-      `the live schedule kept running: ${lateness.length} runs in ${tookMs} ms`,
-    );
+    const notFired = liveTicks.filter((d) => d !== "fired").length;
+    const stats = `${liveTicks.length} ticks decided, ${notFired} not fired, ${lateness.length} runs in ${tookMs} ms`;
+    assert.ok(liveTicks.length >= Math.floor(tookMs / 1_000) - 3, `the live schedule kept ticking: ${stats}`);
+    assert.equal(notFired, 0, `every live tick fired while pruning: ${stats}`);
     const worst = Math.max(...lateness);
-    assert.ok(worst <= 1_000, `no live tick later than its tolerance (1 s) while pruning: worst ${worst} ms`);
+    const sorted = [...lateness].sort((a, b) => a - b);
+    const p50 = sorted[Math.floor(sorted.length / 2)];
+    assert.ok(
+      worst <= 1_000,
+      `no live tick later than its tolerance (1 s) while pruning: worst ${worst} ms, p50 ${p50} ms; ${stats}`,
+    );
 
     const days = await store.history.listRollups({
       subject: "schedule",

@@ -1,20 +1,28 @@
-import type { Command } from "commander";
-import { loadConfig } from "../../config/load.ts";
+import { type Command, Option } from "commander";
 import { countTicks } from "../../core/tick-vocabulary.ts";
 import { describeTrigger } from "../../core/triggers.ts";
-import { createTickflow, type Tickflow } from "../../tickflow.ts";
-import { iso, printJson, printTable } from "../output.ts";
+import type { ScheduleRow } from "../../store/store.ts";
+import type { Tickflow } from "../../tickflow.ts";
+import { CliError, loadCliConfig, positiveInt, withReader } from "../common.ts";
+import { formatInZone, iso, printJson, printTable } from "../output.ts";
 
-/** Opens the configured store directly: listing needs no running server. */
+/**
+ * Opens the configured store directly (listing needs no running server) — an existing, migrated
+ * one: these commands read or flip a flag, they never create or migrate a database.
+ */
 async function withTickflow<T>(command: Command, fn: (tickflow: Tickflow) => Promise<T>): Promise<T> {
-  const config = await loadConfig({ file: command.optsWithGlobals().config });
-  const tickflow = await createTickflow({ databaseUrl: config.database });
-  try {
-    await tickflow.store.migrate();
-    return await fn(tickflow);
-  } finally {
-    await tickflow.stop();
-  }
+  return withReader(await loadCliConfig(command), fn);
+}
+
+/** A stored schedule, or a one-line error naming the known ones (exit 1, as preview and pause do). */
+async function requireSchedule(tickflow: Tickflow, key: string): Promise<ScheduleRow> {
+  const row = await tickflow.store.getSchedule(key);
+  if (row) return row;
+  const known = (await tickflow.store.listSchedules()).map((s) => s.id);
+  throw new CliError(
+    `unknown schedule "${key}" (known: ${known.length ? known.join(", ") : "none"})`,
+    "NOT_FOUND",
+  );
 }
 
 export function registerSchedules(program: Command): void {
@@ -45,9 +53,10 @@ export function registerSchedules(program: Command): void {
               key: s.id,
               health: health.status,
               job: s.jobType,
-              trigger: describeTrigger(s.trigger),
+              trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
               misfire: s.misfire,
               paused: s.paused ? "yes" : "no",
+              broken: s.broken,
               next: iso(s.nextFireAt),
               last: iso(last?.nominalAt),
               "last decision": last ? `${last.decision}${last.reason ? ` (${last.reason})` : ""}` : null,
@@ -79,11 +88,13 @@ export function registerSchedules(program: Command): void {
     .description(
       "show a schedule's recent ticks: decision (fired, missed, skipped) and outcome, with lateness",
     )
-    .option("--limit <n>", "how many", "20")
+    .option("-n, --limit <n>", "how many", "20")
     .option("--json", "print JSON")
     .action(async (key: string, options: { limit: string; json?: boolean }, command: Command) => {
+      const limit = positiveInt(options.limit, "--limit", 20);
       await withTickflow(command, async (tickflow) => {
-        const { ticks } = await tickflow.tickPage(key, { limit: Number(options.limit) });
+        await requireSchedule(tickflow, key);
+        const { ticks } = await tickflow.tickPage(key, { limit });
         // `schedules` has a --json of its own, which commander gives the flag to when both match.
         if (options.json || command.optsWithGlobals().json) return printJson(ticks);
         printTable(
@@ -119,11 +130,31 @@ export function registerSchedules(program: Command): void {
   schedules
     .command("preview <key>")
     .description("show the next fire times of a stored schedule")
-    .option("-n, --count <n>", "how many", "5")
-    .action(async (key: string, options: { count: string }, command: Command) => {
-      await withTickflow(command, async (tickflow) => {
-        for (const at of await tickflow.previewRuns(key, Number(options.count)))
-          console.log(at.toISOString());
-      });
-    });
+    .option("-n, --limit <n>", "how many", "5")
+    .addOption(new Option("--count <n>", "the old name of --limit").hideHelp())
+    .option("--json", "print JSON")
+    .action(
+      async (key: string, options: { limit: string; count?: string; json?: boolean }, command: Command) => {
+        const count = positiveInt(options.count ?? options.limit, options.count ? "--count" : "--limit", 5);
+        await withTickflow(command, async (tickflow) => {
+          const row = await requireSchedule(tickflow, key);
+          const times = await tickflow.previewRuns(key, count);
+          // The schedule's own zone beside UTC: a DST change is visible where it happens.
+          const zone = row.trigger?.kind === "cron" ? row.trigger.timezone : "UTC";
+          if (options.json) {
+            printJson(
+              times.map((at) => ({ utc: at.toISOString(), zone, local: formatInZone(at.getTime(), zone) })),
+            );
+            return;
+          }
+          for (const at of times) {
+            console.log(
+              zone === "UTC"
+                ? at.toISOString()
+                : `${at.toISOString()}  ${formatInZone(at.getTime(), zone)} ${zone}`,
+            );
+          }
+        });
+      },
+    );
 }

@@ -12,7 +12,7 @@ import { parseDatabaseUrl, redactUrl } from "../../store/open-store.ts";
 import { postgresMigrations } from "../../store/postgres/postgres-migrations.ts";
 import { sqliteMigrations } from "../../store/sqlite/sqlite-migrations.ts";
 import type { Tickflow } from "../../tickflow.ts";
-import { cliErrorMessage, loadCliConfig, migrationName, withReader } from "../common.ts";
+import { CliError, cliErrorMessage, loadCliConfig, migrationName, withReader } from "../common.ts";
 import { iso, printJson, printTable } from "../output.ts";
 
 /** A stored schedule counts as overdue (the scheduler is probably not running) this long after its tick. */
@@ -81,7 +81,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
   const now = tickflow.now();
   const schedules = await store.listSchedules();
   const due = schedules
-    .filter((s) => !s.paused && s.nextFireAt !== null && s.nextFireAt <= now)
+    .filter((s) => !s.paused && s.broken === null && s.nextFireAt !== null && s.nextFireAt <= now)
     .map((s) => ({ key: s.id, dueAt: iso(s.nextFireAt), overdueMs: now - s.nextFireAt! }));
   const next = schedules
     .filter((s) => !s.paused && s.nextFireAt !== null)
@@ -114,6 +114,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     schedules: {
       total: schedules.length,
       paused: schedules.filter((s) => s.paused).length,
+      broken: schedules.filter((s) => s.broken !== null).map((s) => ({ key: s.id, error: s.broken })),
       due: due.length,
       overdue: due.filter((d) => d.overdueMs > OVERDUE_MS).length,
       nextFireAt: iso(next),
@@ -162,6 +163,7 @@ function printStatus(r: StatusReport): void {
       sc.overdue > 0 ? ` (${sc.overdue} overdue by more than a minute: is a scheduler running?)` : ""
     }; next ${sc.nextFireAt ?? "-"}`,
   );
+  for (const b of sc.broken) console.log(`            broken: ${b.key}: ${b.error} (it does not fire)`);
   for (const d of sc.dueSchedules)
     console.log(`            due: ${d.key} since ${d.dueAt} (${formatDuration(d.overdueMs)})`);
   console.log(
@@ -279,7 +281,10 @@ export async function checkConfiguration(file: string | undefined): Promise<Chec
       { requireMigrated: false },
     );
   } catch (error) {
-    errors.push(cliErrorMessage(error, config.database));
+    // A first run has no database yet: that is worth saying, not an error in the configuration.
+    if (error instanceof CliError && error.code === "NO_DATABASE")
+      warnings.push(`database: ${error.message}`);
+    else errors.push(cliErrorMessage(error, config.database));
   }
   const http = config.http;
   if (http.enabled) {

@@ -64,7 +64,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     env: "TICKFLOW_LEASE",
     type: "string | number",
     default: '"30s"',
-    rule: 'a duration (`"500ms"`, `"30s"`, `"5m"`, `"1h"`, `"1d"`, or milliseconds) of at least 1s',
+    rule: 'a duration (`"500ms"`, `"30s"`, `"5m"`, `"1h"`, `"1d"`, or milliseconds) from 1s to 2147483647ms (about 24.9 days, the longest timer)',
     description:
       "How long a claim holds a job; the running worker renews it every third of it. A job whose worker died runs again after its lease expires.",
   },
@@ -73,7 +73,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     env: "TICKFLOW_POLL_INTERVAL",
     type: "string | number",
     default: '"1s"',
-    rule: "a duration of at least 10ms",
+    rule: "a duration from 10ms to 2147483647ms (about 24.9 days, the longest timer)",
     description:
       "Idle polling floor for work added by other processes (work added in the same process, and on PostgreSQL by any process, wakes workers at once).",
   },
@@ -82,7 +82,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     env: "TICKFLOW_SHUTDOWN_GRACE",
     type: "string | number",
     default: '"10s"',
-    rule: "a duration (0 aborts running jobs at once)",
+    rule: "a duration up to 2147483647ms (about 24.9 days); 0 aborts running jobs at once",
     description:
       "At SIGINT/SIGTERM, the time running jobs get to finish before they are aborted and released for another worker.",
   },
@@ -112,15 +112,12 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "How log lines are written (to stdout).",
   },
   {
-    key: "heartbeat",
-    env: "ENABLE_HEARTBEAT",
+    key: "scheduler",
     type: "boolean",
-    default: "false",
-    envDefault: "0",
-    envFormat: "`1`, `true`, `yes` or `on`, in any case, turn it on; anything else leaves it off",
+    default: "true",
     rule: "a boolean",
     description:
-      "The diagnostic heartbeat: a cron job every minute and a delayed job 10 s later sharing a UUID, proving both scheduling paths work.",
+      "Run the internal scheduler in `tickflow start`. `false` (or `tickflow start --no-scheduler`): nothing in this process fires schedules, and an external cron calling `POST /heartbeat` drives the flows alone.",
   },
   {
     key: "http.enabled",
@@ -162,8 +159,8 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: "[]",
     envDefault: "",
     envFormat: "comma-separated, e.g. `10.0.0.0/8,192.168.1.7`",
-    rule: "IPv4/IPv6 addresses or CIDR ranges",
-    description: "Only these peers may connect (403 otherwise); empty allows any.",
+    rule: "canonical IPv4 (`10.0.0.0/8`, no leading zeros, octal, hex or short forms) or IPv6 addresses or CIDR ranges; a list of only blank entries is refused",
+    description: "Only these peers may connect (403 otherwise); empty (unset) allows any.",
   },
   {
     key: "http.trustedProxies",
@@ -172,7 +169,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: "[]",
     envDefault: "",
     envFormat: "comma-separated addresses or CIDR ranges",
-    rule: "IPv4/IPv6 addresses or CIDR ranges",
+    rule: "canonical IPv4 or IPv6 addresses or CIDR ranges, as for `http.allowedIps`",
     description: "Peers whose `X-Forwarded-For` is believed (read right to left); empty ignores the header.",
   },
   {
@@ -259,6 +256,13 @@ export interface EnvOnlyVariable {
 }
 
 export const ENV_ONLY_VARIABLES: readonly EnvOnlyVariable[] = [
+  {
+    env: "ENABLE_HEARTBEAT",
+    default: "0",
+    rule: "`1`, `true`, `yes` or `on`, in any case, turn it on; anything else (unset, empty, `0`) leaves it off",
+    description:
+      "The diagnostic heartbeat: a cron job every minute and a delayed job 10 s later sharing a UUID, proving both scheduling paths work. The one switch (`isHeartbeatEnabled(env)`); no config key turns it on.",
+  },
   {
     env: "TICKFLOW_CONFIG",
     default: "./tickflow.config.ts",

@@ -29,7 +29,7 @@ export function renderConfigurationMarkdown(): string {
     "`tickflow status --check` validates the configuration, the flows folder and the database",
     "connection without starting anything, and prints warnings (e.g. an HTTP service without a token).",
     "",
-    "Durations are milliseconds or text with one unit: `500ms`, `30s`, `5m`, `1h`, `1d`.",
+    "Durations are milliseconds or text with one unit: `500ms`, `30s`, `5m`, `1h`, `1d`. In an environment variable, digits alone are milliseconds (`TICKFLOW_LEASE=30000`); in the config file a string needs its unit. No duration may exceed 100 years, and those that drive a timer (lease, poll interval, shutdown grace, job and flow timeouts) at most 2147483647ms (about 24.9 days), the longest a Node.js timer waits.",
     "",
     "## Options",
     "",

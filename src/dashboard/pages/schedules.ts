@@ -33,17 +33,23 @@ export function countsLine(c: TickCounts): Html {
   )}</span>`;
 }
 
+/** Broken (set aside, with its error), paused or active. */
+function scheduleState(s: ScheduleRow): Html {
+  if (s.broken !== null) return html`${badge("broken")} <span class="small text-bad">${s.broken}</span>`;
+  return s.paused ? badge("paused") : badge("enabled", "active");
+}
+
 export function schedulesBody(items: ScheduleReport[], now: number, session: Session): Html {
   return html`${legend}${live(
     "schedules-list",
     table(
       "Schedules",
-      ["Schedule", "Health", "Trigger", "Next tick", "Last tick", "Recent ticks", "Action"],
+      ["Schedule", "Health", "Trigger", "State", "Next tick", "Last tick", "Recent ticks", "Action"],
       items.map(({ schedule: s, ticks, health }) => {
         const last = ticks[0];
         return html`<tr data-health="${health.status}"><th scope="row"><a href="${schedulePath(s.id)}">${s.id}</a><br><span class="muted small">${s.jobType}</span></th><td title="${health.reason}">${badge(
           health.status,
-        )}</td><td>${trigger(s.trigger)}</td><td>${
+        )}</td><td>${s.trigger ? trigger(s.trigger) : "unreadable"}</td><td>${scheduleState(s)}</td><td>${
           s.paused ? html`<span class="muted">paused</span>` : when(s.nextFireAt, now)
         }</td><td>${
           last
@@ -90,9 +96,9 @@ export function scheduleBody(d: SchedulePageData): Html {
     "schedule-facts",
     html`<dl class="facts">
     <div><dt>Health</dt><dd data-testid="schedule-health">${badge(report.health.status)} <span class="muted small">${report.health.reason}</span></dd></div>
-    <div><dt>State</dt><dd>${s.paused ? badge("paused") : badge("enabled", "active")}</dd></div>
+    <div><dt>State</dt><dd>${scheduleState(s)}</dd></div>
     <div><dt>Job</dt><dd>${s.jobType} <span class="muted">on queue ${s.jobOptions.queue}</span></dd></div>
-    <div><dt>Trigger</dt><dd>${trigger(s.trigger)}</dd></div>
+    <div><dt>Trigger</dt><dd>${s.trigger ? trigger(s.trigger) : "unreadable"}</dd></div>
     <div><dt>Misfire policy</dt><dd>${s.misfire} <span class="muted">(grace ${formatDuration(s.graceMs)})</span></dd></div>
     <div><dt>Overlap</dt><dd>${s.overlap}</dd></div>
     <div><dt>Next tick</dt><dd>${s.paused ? html`<span class="muted">paused</span>` : when(s.nextFireAt, now)}</dd></div>

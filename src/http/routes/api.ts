@@ -12,8 +12,19 @@ import { registerFlowRoutes } from "./flows.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { openApiDocument } from "./openapi.ts";
 
+/** An ISO time, or null for none — and for a stored time past what a Date can show (marked undecodable). */
 const iso = (ms: number | null | undefined) =>
-  ms === null || ms === undefined ? null : new Date(ms).toISOString();
+  ms === null || ms === undefined || !representable(ms) ? null : new Date(ms).toISOString();
+const representable = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+
+/** What of a job row cannot be shown: an unreadable payload, or times no Date can hold. */
+function undecodable(job: JobRow): string | null {
+  const problems = job.undecodable === null ? [] : [job.undecodable];
+  const times = { runAt: job.runAt, createdAt: job.createdAt, finishedAt: job.finishedAt };
+  for (const [field, ms] of Object.entries(times))
+    if (ms !== null && !representable(ms)) problems.push(`the stored ${field} (${ms}) is not a valid time`);
+  return problems.length > 0 ? problems.join("; ") : null;
+}
 const name = (what: string) => z.string().refine(isValidName, { message: `not a valid ${what} name` });
 const limit = z.coerce.number().int().min(1).max(500).default(50);
 const id = z.string().regex(/^\d{1,18}$/, { message: "must be a numeric id" });
@@ -55,6 +66,7 @@ export function jobView(job: JobRow) {
     lastError: job.lastError,
     createdAt: iso(job.createdAt),
     finishedAt: iso(job.finishedAt),
+    undecodable: undecodable(job),
   };
 }
 
@@ -66,6 +78,9 @@ function scheduleView(s: ScheduleRow & { lastTick?: TickRow | null }) {
     misfire: s.misfire,
     overlap: s.overlap,
     paused: s.paused,
+    state: s.broken !== null ? "broken" : s.paused ? "paused" : "active",
+    broken: s.broken,
+    brokenAt: iso(s.brokenAt),
     nextFireAt: iso(s.nextFireAt),
     lastFireAt: iso(s.lastFireAt),
     lastTick: s.lastTick ? tickView(s.lastTick) : null,

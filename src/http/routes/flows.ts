@@ -92,26 +92,17 @@ export function registerFlowRoutes(api: FastifyInstance, { tickflow }: HttpDeps)
     const q = parseInput(runQuery, request.query, "query");
     const since = q.since === undefined ? undefined : Date.parse(q.since);
     const until = q.until === undefined ? undefined : Date.parse(q.until);
-    // Time filters apply to creation time; the store pages by id, so over-fetch and filter here.
-    const runs: FlowRunRow[] = [];
-    let cursor = q.cursor;
-    for (let round = 0; round < 20 && runs.length <= q.limit; round++) {
-      const page = await tickflow.flows.runs({
-        flow: q.flow,
-        status: q.status,
-        source: q.source,
-        beforeId: cursor,
-        limit: 200,
-      });
-      for (const run of page) {
-        if (until !== undefined && run.createdAt > until) continue;
-        if (since !== undefined && run.createdAt < since) break;
-        runs.push(run);
-      }
-      const last = page.at(-1);
-      if (page.length < 200 || !last || (since !== undefined && last.createdAt < since)) break;
-      cursor = last.id;
-    }
+    // Time filters apply to creation time, in the query: a page is the newest `limit` matching
+    // runs below the cursor, however many newer runs do not match.
+    const runs = await tickflow.flows.runs({
+      flow: q.flow,
+      status: q.status,
+      source: q.source,
+      beforeId: q.cursor,
+      createdSince: since,
+      createdUntil: until,
+      limit: q.limit + 1,
+    });
     const pageRuns = runs.slice(0, q.limit);
     return { runs: pageRuns.map(runView), nextCursor: runs.length > q.limit ? pageRuns.at(-1)!.id : null };
   });

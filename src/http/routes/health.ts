@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { clampTimerMs } from "../../core/limits.ts";
 import { type ComponentStatus, judgeReadiness, type Readiness } from "../../core/readiness.ts";
 import { SCHEDULE_HEALTH } from "../../core/schedule-health.ts";
 import type { HttpDeps } from "../server.ts";
@@ -114,6 +115,18 @@ export async function checkComponents(
     }
   }
   try {
+    // A broken schedule is reported, not judged: a restart cannot mend its definition, so it never
+    // turns /health into 503 (alert on tickflow_schedule_broken); the other schedules keep firing.
+    const broken = (await tickflow.store.listSchedules()).filter((s) => s.broken !== null);
+    components.schedules = {
+      status: "ok",
+      reportedOnly: true,
+      broken: broken.map((s) => ({ key: s.id, error: s.broken, since: iso(s.brokenAt) })),
+    };
+  } catch (error) {
+    components.schedules = { status: "fail", reportedOnly: true, error: (error as Error).message };
+  }
+  try {
     // Upstream monitors are reported, not judged: an OFFLINE dependency is not a reason to restart
     // tickflow (its gated queues already wait), so it never turns /health into 503.
     const monitors = await tickflow.monitors.status();
@@ -141,7 +154,8 @@ async function addSchedules(deps: HttpDeps, components: Record<string, Component
       const counts = Object.fromEntries(SCHEDULE_HEALTH.map((h) => [h, 0])) as Record<string, number>;
       for (const r of reports) counts[r.health.status]!++;
       components.schedules = {
-        status: "ok",
+        ...components.schedules,
+        status: components.schedules?.status ?? "ok",
         reportedOnly: true,
         counts,
         health: Object.fromEntries(
@@ -150,7 +164,12 @@ async function addSchedules(deps: HttpDeps, components: Record<string, Component
       };
     }
   } catch (error) {
-    components.schedules = { status: "fail", reportedOnly: true, error: (error as Error).message };
+    components.schedules = {
+      ...components.schedules,
+      status: "fail",
+      reportedOnly: true,
+      error: (error as Error).message,
+    };
   }
 }
 
@@ -161,12 +180,13 @@ function stripJudging(components: Record<string, Component>): Record<string, Rec
   );
 }
 
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), clampTimerMs(ms));
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

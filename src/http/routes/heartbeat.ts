@@ -1,17 +1,22 @@
 import type { FastifyInstance } from "fastify";
-import { flowDueDecision, memoizedNextFireAt } from "../../core/flow-due.ts";
+import { type FlowDueReason, flowDueDecision, memoizedNextFireAt } from "../../core/flow-due.ts";
 import type { HttpDeps } from "../server.ts";
 
+/** Why a flow was not triggered: see FlowDueReason, plus what the trigger itself refused. */
+export type HeartbeatSkipReason = FlowDueReason | "already_running" | "period_taken";
+
 export interface HeartbeatAnswer {
-  triggered: { flow: string; runId: string }[];
-  skipped: { flow: string; reason: "not_due" | "already_running" | "disabled" }[];
+  /** `period`: the nominal fire time (ISO) this run is for — the key both drivers claim. */
+  triggered: { flow: string; runId: string; period: string }[];
+  skipped: { flow: string; reason: HeartbeatSkipReason }[];
 }
 
 /**
- * POST /heartbeat (seed 004): for deployments driven by an external cron. Triggers every enabled
- * flow that is due and answers 202 with what it triggered and skipped. Calls are serialized in
- * this process, and the flow's one-active-run constraint refuses a second trigger from any other
- * process, so concurrent calls never double-trigger a flow.
+ * POST /heartbeat (seed 004, spec §7): for deployments driven by an external cron. Evaluates every
+ * enabled flow's schedule now and triggers those due, each for its period (the latest nominal fire
+ * time): the run claims the same (flow, period) tick the internal scheduler claims, so a period
+ * runs at most once whichever driver — and whichever process — gets there first. Calls are
+ * serialized in this process; the store's tick key settles races between processes.
  */
 export function registerHeartbeatRoute(app: FastifyInstance, { tickflow }: HttpDeps): void {
   let queue: Promise<unknown> = Promise.resolve();
@@ -38,9 +43,17 @@ async function triggerDueFlows(
       answer.skipped.push({ flow: flow.name, reason: decision.reason });
       continue;
     }
-    const result = await tickflow.flows.tryTrigger(flow.name, { source: "heartbeat" });
-    if (result.status === "enqueued") answer.triggered.push({ flow: flow.name, runId: result.runId });
-    else answer.skipped.push({ flow: flow.name, reason: result.status });
+    const result = await tickflow.flows.tryTrigger(flow.name, {
+      source: "heartbeat",
+      period: decision.period,
+    });
+    if (result.status === "enqueued") {
+      answer.triggered.push({
+        flow: flow.name,
+        runId: result.runId,
+        period: new Date(decision.period).toISOString(),
+      });
+    } else answer.skipped.push({ flow: flow.name, reason: result.status });
   }
   return answer;
 }

@@ -109,6 +109,17 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     },
   });
   new Gauge({
+    name: "tickflow_schedule_broken",
+    help: "1 for each schedule set aside as broken (unreadable or unplannable: it does not fire)",
+    labelNames: ["schedule"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const s of await tickflow.store.listSchedules())
+        if (s.broken !== null) this.set({ schedule: s.id }, 1);
+    },
+  });
+  new Gauge({
     name: "tickflow_monitor_state",
     help: "Monitor state (StateSet: 1 for the current of UNKNOWN, ONLINE, OFFLINE)",
     labelNames: ["monitor", "tickflow_monitor_state"],

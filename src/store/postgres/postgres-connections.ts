@@ -7,6 +7,12 @@ export interface PostgresConnectionsOptions {
   poolSize: number;
   applicationName: string;
   onError: (error: Error, where: string) => void;
+  /**
+   * Run before every write (statement or transaction); a promise to wait for, or undefined when
+   * there is nothing to wait for (the hot path stays free of an extra await). Its rejection fails
+   * the write: the schema check (SchemaGuard).
+   */
+  beforeWrite?: () => Promise<void> | undefined;
 }
 
 /** A claim waits this long for a pooled connection before failing (the worker loop then retries). */
@@ -49,9 +55,11 @@ export class PostgresConnections {
    */
   private readonly claimPool: pg.Pool;
   private readonly reportError: (error: Error, where: string) => void;
+  private readonly beforeWrite: () => Promise<void> | undefined;
 
   constructor(url: string, options: PostgresConnectionsOptions) {
     this.reportError = options.onError;
+    this.beforeWrite = options.beforeWrite ?? (() => undefined);
     this.config = {
       // Unqualified table names resolve to tickflow's schema on every pooled connection.
       // No bitmap scans: every statement here is best served by an ordered index walk, and a
@@ -84,16 +92,25 @@ export class PostgresConnections {
   }
 
   /** One statement on the pool (autocommit). Writes are not retried: a lost reply may hide a commit. */
-  readonly write = async (text: string, values: unknown[], name?: string): Promise<DbRow[]> =>
-    (await this.pool.query({ text, values, name })).rows;
+  readonly write = async (text: string, values: unknown[], name?: string): Promise<DbRow[]> => {
+    const check = this.beforeWrite();
+    if (check) await check;
+    return (await this.pool.query({ text, values, name })).rows;
+  };
 
   /** write(), for the worker loop's named statements: on the generic-plan connections. */
-  readonly loopWrite = async (text: string, values: unknown[], name: string): Promise<DbRow[]> =>
-    (await this.loopPool.query({ text, values, name })).rows;
+  readonly loopWrite = async (text: string, values: unknown[], name: string): Promise<DbRow[]> => {
+    const check = this.beforeWrite();
+    if (check) await check;
+    return (await this.loopPool.query({ text, values, name })).rows;
+  };
 
   /** A claim: on the generic-plan connections that commit without waiting for the WAL flush. */
-  readonly claimWrite = async (text: string, values: unknown[], name: string): Promise<DbRow[]> =>
-    (await this.claimPool.query({ text, values, name })).rows;
+  readonly claimWrite = async (text: string, values: unknown[], name: string): Promise<DbRow[]> => {
+    const check = this.beforeWrite();
+    if (check) await check;
+    return (await this.claimPool.query({ text, values, name })).rows;
+  };
 
   /** A read, retried once on a dropped connection (a killed backend, a restarted server). */
   readonly read = async (text: string, values: unknown[] = []): Promise<DbRow[]> => {
@@ -111,6 +128,8 @@ export class PostgresConnections {
     fn: (client: pg.PoolClient) => Promise<T>,
     retried = false,
   ): Promise<T> => {
+    const check = retried ? undefined : this.beforeWrite();
+    if (check) await check;
     const client = await this.pool.connect();
     // A checked-out connection has no 'error' listener of the pool's; one is needed while we hold it.
     const onError = (error: Error) => this.reportError(error, "transaction");

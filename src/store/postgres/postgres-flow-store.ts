@@ -58,6 +58,13 @@ const MARK_TRIGGERED = `UPDATE data_flows SET last_run_at = $2, last_run_status 
   WHERE name = $1`;
 
 /** `data_flows` and `data_flow_runs` on the adapter's pool. */
+const PERIOD_TAKEN = "SELECT 1 FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at = $2";
+const CLAIM_PERIOD = `INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at, job_id)
+  VALUES ($1, $2, 'fired', 'heartbeat', $3, $4) ON CONFLICT (schedule_id, nominal_at) DO NOTHING`;
+
+/** Thrown inside the trigger transaction to roll it back when the scheduler took the period. */
+class PeriodTaken extends Error {}
+
 export class PostgresFlowStore implements FlowStore {
   constructor(private readonly deps: PostgresFlowStoreDeps) {}
 
@@ -116,10 +123,14 @@ export class PostgresFlowStore implements FlowStore {
 
   async triggerRun(request: TriggerRunRequest): Promise<TriggerRunResult> {
     const { flow, now } = request;
-    return this.deps.transaction(async (c): Promise<TriggerRunResult> => {
+    const { period } = request;
+    const transaction = this.deps.transaction(async (c): Promise<TriggerRunResult> => {
       const row = (await c.query(LOCK_FLOW, [flow])).rows[0];
       if (!row || row.removed_at !== null) return { status: "not_found" };
       if (!row.enabled) return { status: "disabled" };
+      if (period && (await c.query(PERIOD_TAKEN, [period.scheduleId, period.nominalAt])).rows[0]) {
+        return { status: "period_taken" };
+      }
       const abandoned = await this.closeStale(c, flow, now);
       const inserted = (await c.query(INSERT_PENDING_RUN, [flow, request.source, 1, null, now])).rows[0];
       if (!inserted) return { status: "already_running", run: (await this.activeRun(c, flow))!, abandoned };
@@ -131,7 +142,17 @@ export class PostgresFlowStore implements FlowStore {
         ])
       ).rows[0]!;
       await c.query(MARK_TRIGGERED, [flow, now]);
+      // The flow row lock serializes triggers, not the scheduler, which may have taken the tick
+      // since the check above: then roll everything back.
+      if (period) {
+        const claimed = await c.query(CLAIM_PERIOD, [period.scheduleId, period.nominalAt, now, job!.id]);
+        if (claimed.rowCount === 0) throw new PeriodTaken();
+      }
       return { status: "enqueued", run: toFlowRunRow(linked), jobId: job!.id, abandoned };
+    });
+    return transaction.catch((error: unknown) => {
+      if (error instanceof PeriodTaken) return { status: "period_taken" as const };
+      throw error;
     });
   }
 
@@ -275,6 +296,8 @@ export class PostgresFlowStore implements FlowStore {
       if (!isId(filter.beforeId)) return [];
       where.push(`id < ${param(filter.beforeId)}`);
     }
+    if (filter.createdSince !== undefined) where.push(`created_at >= ${param(filter.createdSince)}`);
+    if (filter.createdUntil !== undefined) where.push(`created_at <= ${param(filter.createdUntil)}`);
     const limit = param(filter.limit ?? 100);
     const sql = `SELECT * FROM data_flow_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${limit}`;
     return (await this.deps.read(sql, values)).map(toFlowRunRow);

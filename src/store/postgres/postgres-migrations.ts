@@ -211,6 +211,16 @@ DROP INDEX job_runs_ended;
 `,
   },
   {
+    version: 5,
+    name: "broken schedules",
+    sql: `
+-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no
+-- next fire, so it is never due and never the earliest; the others keep firing.
+ALTER TABLE schedules ADD COLUMN broken_error text;
+ALTER TABLE schedules ADD COLUMN broken_at bigint;
+`,
+  },
+  {
     version: 6,
     name: "history rollups",
     sql: `

@@ -31,6 +31,7 @@ export const LEDGER_EXISTS = "SELECT to_regclass($1) IS NOT NULL AS present";
 export const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS tickflow_migrations (
   version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL)`;
 export const SELECT_LEDGER = "SELECT version, name, checksum FROM tickflow_migrations ORDER BY version";
+export const LATEST_LEDGER_VERSION = "SELECT max(version) AS v FROM tickflow_migrations";
 export const INSERT_LEDGER =
   "INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)";
 
@@ -276,12 +277,15 @@ runs AS (
 )
 SELECT ord FROM applied`;
 
-/** Graceful shutdown: back to `available` now; the attempt is not counted; a `released` run row. */
+/**
+ * Graceful shutdown: back to `available`, claimable at once yet keeping its place (its run_at and
+ * priority, not the back of the queue); the attempt is not counted; a `released` run row.
+ */
 export const RELEASE_JOBS = `WITH l AS MATERIALIZED (
   SELECT * FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS l(id, lease_token, ord)
 ),
 released AS (
-  UPDATE jobs SET state = 'available', attempt = jobs.attempt - 1, run_at = $1, lease_owner = NULL,
+  UPDATE jobs SET state = 'available', attempt = jobs.attempt - 1, lease_owner = NULL,
     lease_expires_at = NULL
   FROM l
   WHERE jobs.id = l.id AND jobs.lease_token = l.lease_token AND jobs.lease_owner = $4 AND ${IS_RUNNING}
@@ -306,7 +310,7 @@ export const RESCUE_JOBS = `WITH r AS MATERIALIZED (
     WITH ORDINALITY AS r(id, next_state, finished_at, attempt, worker_id, started_at, ord)
 ),
 rescued AS (
-  UPDATE jobs SET state = r.next_state, run_at = $7, lease_owner = NULL, lease_expires_at = NULL,
+  UPDATE jobs SET state = r.next_state, lease_owner = NULL, lease_expires_at = NULL,
     finished_at = r.finished_at, last_error = $8
   FROM r WHERE jobs.id = ANY($1::bigint[]) AND jobs.id = r.id AND jobs.state = 'running'
     AND jobs.lease_expires_at < $7
@@ -387,7 +391,12 @@ export const INSERT_SCHEDULE = `INSERT INTO schedules (id, job_type, payload, tr
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 ON CONFLICT (id) DO UPDATE SET source = 'code'`;
 export const UPDATE_SCHEDULE = `UPDATE schedules SET job_type = $2, payload = $3, trigger = $4, misfire = $5,
-  grace_ms = $6, overlap = $7, job_options = $8, next_fire_at = $9, updated_at = $10
+  grace_ms = $6, overlap = $7, job_options = $8, next_fire_at = $9, updated_at = $10, broken_error = NULL,
+  broken_at = NULL
+WHERE id = $1`;
+/** Sets a schedule aside (see schedule-broken.ts): never due again until its definition is synced. */
+export const BREAK_SCHEDULE = `UPDATE schedules SET broken_error = $2, broken_at = $3, next_fire_at = NULL,
+  updated_at = $3
 WHERE id = $1`;
 export const DELETE_SCHEDULE = "DELETE FROM schedules WHERE id = $1";
 

@@ -1,7 +1,9 @@
 import type pg from "pg";
 import { NotFoundError } from "../../errors.ts";
 import { type DbRow, toScheduleRow, toTickRow } from "../rows.ts";
+import { planOrBreak } from "../schedule-broken.ts";
 import { scheduleUpdate } from "../schedule-sync.ts";
+import { storableScheduleDefs } from "../shared/storable-jobs.ts";
 import type {
   FiredTick,
   FireRequest,
@@ -38,7 +40,8 @@ export interface PostgresSchedulesDeps {
 export class PostgresSchedules {
   constructor(private readonly deps: PostgresSchedulesDeps) {}
 
-  async syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+  async syncSchedules(given: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+    const defs = storableScheduleDefs(given);
     return this.deps.transaction(async (c) => {
       await c.query(sql.SYNC_SCHEDULES_LOCK, [this.deps.schema]);
       const report: SyncReport = { created: [], updated: [], removed: [] };
@@ -82,7 +85,9 @@ export class PostgresSchedules {
     const { now } = request;
     const fired: FiredTick[] = [];
     const firedJobs: { queue: string; runAt: number }[] = [];
+    const broken: { id: string; error: string }[] = [];
     await this.deps.transaction(async (c) => {
+      broken.length = 0;
       const due = (await c.query(sql.SELECT_DUE_SCHEDULES, [now, request.limit])).rows.map(toScheduleRow);
       if (due.length === 0) return;
       const busy = new Set(
@@ -91,7 +96,13 @@ export class PostgresSchedules {
         ),
       );
       for (const schedule of due) {
-        const plan = request.plan(schedule, busy.has(schedule.id));
+        const planned = planOrBreak(schedule, busy.has(schedule.id), request);
+        if ("broken" in planned) {
+          await c.query(sql.BREAK_SCHEDULE, [schedule.id, planned.broken, now]);
+          broken.push({ id: schedule.id, error: planned.broken });
+          continue;
+        }
+        const plan = planned.plan;
         const recorded = new Map<number, string | null>();
         if (plan.ticks.length > 0) {
           const o = schedule.jobOptions;
@@ -142,6 +153,7 @@ export class PostgresSchedules {
       await this.deps.notify(c, firedJobs);
     });
     this.deps.notifyLocal(firedJobs);
+    for (const b of broken) request.onBroken?.(b.id, b.error);
     return fired;
   }
 

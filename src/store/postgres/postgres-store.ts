@@ -6,6 +6,9 @@ import { claimedOnInsert, leasableOnInsert } from "../insert-lease.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
 import { type DbRow, toClaimedJob, toJobRow, toJobRunRow } from "../rows.ts";
+import { finishIsolated } from "../shared/finish-isolation.ts";
+import { SchemaGuard } from "../shared/schema-guard.ts";
+import { storableJobs } from "../shared/storable-jobs.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -36,6 +39,7 @@ import { PostgresHistory } from "./postgres-history.ts";
 import { postgresMigrations } from "./postgres-migrations.ts";
 import { PostgresMonitorStore } from "./postgres-monitor-store.ts";
 import * as sql from "./postgres-queries.ts";
+import { isPostgresValueRefusal } from "./postgres-refusal.ts";
 import { PostgresSchedules } from "./postgres-schedules.ts";
 
 export interface PostgresStoreOptions {
@@ -76,6 +80,8 @@ export class PostgresStore implements Store {
   private readonly ownInserts = sql.jobInsertStatements("");
   private readonly callerInserts: ReturnType<typeof sql.jobInsertStatements>;
   private closing: Promise<void> | undefined;
+  private readonly schemaGuard = new SchemaGuard(postgresMigrations.at(-1)?.version ?? 0);
+  private schemaCheck: Promise<void> | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? "tickflow";
@@ -90,6 +96,7 @@ export class PostgresStore implements Store {
       poolSize: this.poolSize,
       applicationName: options.applicationName ?? "tickflow",
       onError,
+      beforeWrite: () => (this.schemaGuard.due() ? this.checkSchema() : undefined),
     });
     this.hints = new PostgresHints({ schema, connection: this.db.config, write: this.db.write, onError });
     this.callerInserts = sql.jobInsertStatements(`${pg.escapeIdentifier(schema)}.`);
@@ -106,6 +113,22 @@ export class PostgresStore implements Store {
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
+
+  /** One ledger read for every write waiting on it (SchemaGuard). */
+  private checkSchema(): Promise<void> {
+    this.schemaCheck ??= (async () => {
+      try {
+        const ledger = `${pg.escapeIdentifier(this.schema)}.tickflow_migrations`;
+        const [row] = await this.db.read(sql.LEDGER_EXISTS, [ledger]);
+        const latest = row?.present ? await this.db.read(sql.LATEST_LEDGER_VERSION) : [];
+        const version = latest[0]?.v;
+        this.schemaGuard.record(version === null || version === undefined ? null : Number(version));
+      } finally {
+        this.schemaCheck = undefined;
+      }
+    })();
+    return this.schemaCheck;
+  }
 
   async migrate(): Promise<MigrationReport> {
     const schema = pg.escapeIdentifier(this.schema);
@@ -160,11 +183,12 @@ export class PostgresStore implements Store {
   // ── jobs ──────────────────────────────────────────────────────────────────
 
   async insertJobs(
-    jobs: readonly JobInsert[],
+    given: readonly JobInsert[],
     now: number,
     options: { client?: unknown; leaseTo?: LeaseGrant } = {},
   ): Promise<InsertResult[]> {
-    if (jobs.length === 0) return [];
+    if (given.length === 0) return [];
+    const jobs = storableJobs(given);
     const { client, leaseTo } = options;
     if (client !== undefined && !isQueryable(client)) {
       throw new InvalidOptionError(
@@ -267,6 +291,14 @@ export class PostgresStore implements Store {
 
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
+    return finishIsolated(finishes, {
+      apply: (batch) => this.applyFinishBatch(batch),
+      isValueRefusal: isPostgresValueRefusal,
+    });
+  }
+
+  /** One finish batch in one statement (finishIsolated splits it if PostgreSQL refuses a value). */
+  private async applyFinishBatch(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     const column = <T>(pick: (f: AttemptFinish) => T) => finishes.map(pick);
     if (isPlainSuccessBatch(finishes)) {
       const rows = await this.db.loopWrite(

@@ -30,7 +30,7 @@ export interface SqliteFlowStoreDeps {
   /** The adapter's prepared statement for `sql` (one cache per connection). */
   stmt(sql: string): Database.Statement;
   /** BEGIN IMMEDIATE with SQLITE_BUSY retries (the adapter's). */
-  write<T>(fn: () => T): T;
+  write<T>(fn: () => T): Promise<T>;
   /** Wakes this process's workers for jobs just inserted. */
   hint(jobs: readonly { queue: string; runAt: number }[]): void;
 }
@@ -111,23 +111,40 @@ export class SqliteFlowStore implements FlowStore {
 
   async triggerRun(request: TriggerRunRequest): Promise<TriggerRunResult> {
     const { flow, now } = request;
-    const result = this.deps.write((): TriggerRunResult => {
+    const result = await this.deps.write((): TriggerRunResult => {
       const row = this.stmt("SELECT enabled, removed_at FROM data_flows WHERE name = ?").get(flow) as
         | Row
         | undefined;
       if (!row || row.removed_at !== null) return { status: "not_found" };
       if (!row.enabled) return { status: "disabled" };
+      const { period } = request;
+      if (period && this.periodTaken(period)) return { status: "period_taken" };
       const abandoned = this.closeStale(flow, now);
       const runId = this.insertPendingRun(flow, request.source, 1, null, now);
       if (runId === null) return { status: "already_running", run: this.activeRun(flow)!, abandoned };
       const jobId = this.insertJob(request.job, now);
       this.stmt("UPDATE data_flow_runs SET job_id = ? WHERE id = ?").run(jobId, runId);
+      // Serialized writers: checked above in this transaction, so this insert cannot conflict.
+      if (period) {
+        this.stmt(
+          "INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at, job_id) VALUES (?, ?, 'fired', 'heartbeat', ?, ?)",
+        ).run(period.scheduleId, period.nominalAt, now, jobId);
+      }
       this.markTriggered(flow, now);
       return { status: "enqueued", run: this.requireRun(runId), jobId, abandoned };
     });
     if (result.status === "enqueued")
       this.deps.hint([{ queue: request.job.queue, runAt: request.job.runAt }]);
     return result;
+  }
+
+  private periodTaken(period: { scheduleId: string; nominalAt: number }): boolean {
+    return (
+      this.stmt("SELECT 1 FROM schedule_ticks WHERE schedule_id = ? AND nominal_at = ?").get(
+        period.scheduleId,
+        period.nominalAt,
+      ) !== undefined
+    );
   }
 
   async claimRun(request: ClaimRunRequest): Promise<ClaimRunResult> {
@@ -257,6 +274,14 @@ export class SqliteFlowStore implements FlowStore {
     if (filter.beforeId !== undefined) {
       where.push("id < ?");
       params.push(filter.beforeId);
+    }
+    if (filter.createdSince !== undefined) {
+      where.push("created_at >= ?");
+      params.push(filter.createdSince);
+    }
+    if (filter.createdUntil !== undefined) {
+      where.push("created_at <= ?");
+      params.push(filter.createdUntil);
     }
     const sql = `SELECT * FROM data_flow_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
     return (this.stmt(sql).all(...params, filter.limit ?? 100) as Row[]).map(toFlowRunRow);

@@ -46,7 +46,7 @@ SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at < ? ORDER BY n
 
 export interface SqliteHistoryDeps {
   stmt(sql: string): Database.Statement;
-  write<T>(fn: () => T): T;
+  write<T>(fn: () => T): Promise<T>;
 }
 
 /** HistoryStore on SQLite: folds, prunes and reads rollups (store/ports/history.ts). */

@@ -30,7 +30,7 @@ export interface SqliteMonitorStoreDeps {
   /** The adapter's prepared statement for `sql` (one cache per connection). */
   stmt(sql: string): Database.Statement;
   /** The adapter's BEGIN IMMEDIATE transaction with SQLITE_BUSY retries. */
-  write<T>(fn: () => T): T;
+  write<T>(fn: () => T): Promise<T>;
   /** Wakes workers of this file in this process: these queues may have claimable jobs now. */
   wake(queues: readonly string[]): void;
 }
@@ -54,7 +54,7 @@ export class SqliteMonitorStore implements MonitorStore {
          updated_at = excluded.updated_at
        RETURNING state`,
     );
-    const change = this.deps.write(() => {
+    const change = await this.deps.write(() => {
       const before = this.closedQueueSet();
       const defined = new Set(defs.map((d) => d.name));
       for (const name of this.stmt("SELECT name FROM monitors").pluck().all() as string[]) {
@@ -75,7 +75,7 @@ export class SqliteMonitorStore implements MonitorStore {
 
   async recordCheck(record: MonitorCheckRecord): Promise<GateChange> {
     const { check, transition } = record;
-    const change = this.deps.write(() => {
+    const change = await this.deps.write(() => {
       const before = this.closedQueueSet();
       const d = record.definition;
       // Inserted when missing (a worker ran the check before any process synced the monitor).

@@ -1,7 +1,9 @@
 import type Database from "better-sqlite3";
 import { NotFoundError } from "../../errors.ts";
 import { toScheduleRow, toTickRow } from "../rows.ts";
+import { planOrBreak } from "../schedule-broken.ts";
 import { scheduleUpdate } from "../schedule-sync.ts";
+import { storableScheduleDefs } from "../shared/storable-jobs.ts";
 import type {
   FiredTick,
   FireRequest,
@@ -19,7 +21,7 @@ export interface SqliteSchedulesDeps {
   /** The adapter's prepared statement for `sql` (one cache per connection). */
   stmt(sql: string): Database.Statement;
   /** BEGIN IMMEDIATE with SQLITE_BUSY retries (the adapter's). */
-  write<T>(fn: () => T): T;
+  write<T>(fn: () => T): Promise<T>;
   /** Wakes this process's workers for jobs just inserted. */
   hint(jobs: readonly { queue: string; runAt: number }[]): void;
 }
@@ -31,7 +33,8 @@ export interface SqliteSchedulesDeps {
 export class SqliteSchedules {
   constructor(private readonly deps: SqliteSchedulesDeps) {}
 
-  async syncSchedules(defs: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+  async syncSchedules(given: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
+    const defs = storableScheduleDefs(given);
     return this.deps.write(() => {
       const report: SyncReport = { created: [], updated: [], removed: [] };
       const existing = new Map(
@@ -73,7 +76,7 @@ export class SqliteSchedules {
         this.deps
           .stmt(
             `UPDATE schedules SET job_type = ?, payload = ?, trigger = ?, misfire = ?, grace_ms = ?, overlap = ?,
-             job_options = ?, next_fire_at = ?, updated_at = ? WHERE id = ?`,
+             job_options = ?, next_fire_at = ?, updated_at = ?, broken_error = NULL, broken_at = NULL WHERE id = ?`,
           )
           .run(
             def.jobType,
@@ -120,12 +123,22 @@ export class SqliteSchedules {
     const advance = this.deps.stmt(
       "UPDATE schedules SET next_fire_at = ?, last_fire_at = coalesce(?, last_fire_at), updated_at = ? WHERE id = ? AND next_fire_at = ?",
     );
+    const setAside = this.deps.stmt(
+      "UPDATE schedules SET broken_error = ?, broken_at = ?, next_fire_at = NULL, updated_at = ? WHERE id = ?",
+    );
     const fired: FiredTick[] = [];
     const firedQueues: string[] = [];
-    this.deps.write(() => {
+    const broken: { id: string; error: string }[] = [];
+    await this.deps.write(() => {
       for (const row of due.all(now, request.limit) as Row[]) {
         const schedule = toScheduleRow(row);
-        const plan = request.plan(schedule, unfinished.get(schedule.id) !== undefined);
+        const planned = planOrBreak(schedule, unfinished.get(schedule.id) !== undefined, request);
+        if ("broken" in planned) {
+          setAside.run(planned.broken, now, now, schedule.id);
+          broken.push({ id: schedule.id, error: planned.broken });
+          continue;
+        }
+        const plan = planned.plan;
         let lastFired: number | null = null;
         for (const tick of plan.ticks) {
           const inserted =
@@ -165,6 +178,7 @@ export class SqliteSchedules {
       }
     });
     this.deps.hint(firedQueues.map((queue) => ({ queue, runAt: now })));
+    for (const b of broken) request.onBroken?.(b.id, b.error);
     return fired;
   }
 

@@ -8,6 +8,9 @@ import { claimedOnInsert, leasableOnInsert } from "../insert-lease.ts";
 import { type AppliedMigration, checksumOf, planMigrations } from "../migrator.ts";
 import type { MonitorStore } from "../monitor-store.ts";
 import { toClaimedJob, toJobRow, toJobRunRow } from "../rows.ts";
+import { finishIsolated } from "../shared/finish-isolation.ts";
+import { SchemaGuard } from "../shared/schema-guard.ts";
+import { storableJobs } from "../shared/storable-jobs.ts";
 import type {
   AttemptFinish,
   ClaimedJob,
@@ -41,6 +44,7 @@ import {
 } from "./sqlite-job-insert.ts";
 import { sqliteMigrations } from "./sqlite-migrations.ts";
 import { SqliteMonitorStore } from "./sqlite-monitor-store.ts";
+import { isSqliteValueRefusal } from "./sqlite-refusal.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
 import { pendingState, unfinishedState } from "./sqlite-states.ts";
 
@@ -62,8 +66,17 @@ function hintsFor(file: string): EventEmitter {
   return emitter;
 }
 
-/** SQLITE_BUSY survives busy_timeout only under heavy multi-process contention; retry up to 60 s. */
+/**
+ * Waiting for another process's write lock (issue 19). better-sqlite3's busy handler waits on the
+ * main thread, so a process stalled while holding the lock once froze every other process's
+ * event loop — heartbeats, HTTP, timers — for up to a minute. The busy timeout is kept short and
+ * the rest of the wait is asynchronous: back off with jitter, give up after a minute, and report
+ * a wait past STALL_REPORT_MS (the lock holder is stalled, or writes contend too hard).
+ */
+const BUSY_TIMEOUT_MS = 20;
 const BUSY_RETRY_DEADLINE_MS = 60_000;
+const STALL_REPORT_MS = 1_000;
+const BUSY_PAUSE_MAX_MS = 200;
 /** Rows per multi-row statement: 9 params × 200 stays far below SQLite's 32 766 variable limit. */
 const FINISH_CHUNK = 200;
 /** "(?, ?, ?), (?, ?, ?)" for `rows` rows of `columns` values. */
@@ -88,8 +101,13 @@ const UNFINISHED = unfinishedState();
 const OPEN_QUEUE = "j.queue NOT IN (SELECT queue FROM queue_gates)";
 
 export interface SqliteStoreOptions {
-  /** busy_timeout in ms (default 5000): how long a writer waits for another process's lock. */
+  /**
+   * busy_timeout in ms (default 20): how long a writer busy-waits, blocking the event loop, for
+   * another process's lock before each asynchronous retry.
+   */
   busyTimeoutMs?: number;
+  /** Problems the store waited out or surfaced: a write lock held by another process too long. */
+  onError?: (error: Error, where: string) => void;
 }
 
 /** The SQLite adapter: better-sqlite3, WAL, BEGIN IMMEDIATE for every write transaction. */
@@ -104,10 +122,13 @@ export class SqliteStore implements Store {
   readonly flows: SqliteFlowStore;
   readonly history: SqliteHistory;
   private readonly schedules: SqliteSchedules;
+  private readonly onError: (error: Error, where: string) => void;
+  private readonly schema = new SchemaGuard(sqliteMigrations.at(-1)?.version ?? 0);
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file === ":memory:" ? file : resolve(file);
-    this.db = new Database(this.file, { timeout: options.busyTimeoutMs ?? 5_000 });
+    this.db = new Database(this.file, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
+    this.onError = options.onError ?? (() => undefined);
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode: durable across process crashes (kill -9); only an OS crash or power
     // loss can drop the last transactions. FULL costs an fsync per commit (~10x slower claims).
@@ -116,7 +137,7 @@ export class SqliteStore implements Store {
     this.hints = hintsFor(this.file);
     const wake = (queues: readonly string[]) => this.emitHint(queues.map((queue) => ({ queue, runAt: 0 })));
     const stmt = (sql: string) => this.stmt(sql);
-    const write = <T>(fn: () => T) => this.write(fn);
+    const write = <T>(fn: () => T): Promise<T> => this.write(fn);
     this.monitors = new SqliteMonitorStore({ stmt, write, wake });
     const hint = (jobs: readonly { queue: string; runAt: number }[]) => this.emitHint(jobs);
     this.flows = new SqliteFlowStore({ stmt, write, hint });
@@ -133,40 +154,72 @@ export class SqliteStore implements Store {
     return statement;
   }
 
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction, retrying SQLITE_BUSY so it never reaches a caller. */
-  private write<T>(fn: () => T): T {
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction, retrying SQLITE_BUSY without blocking the event
+   * loop (see BUSY_TIMEOUT_MS) so it never reaches a caller before the deadline. Refuses to write
+   * into a schema newer than this code (SchemaGuard).
+   */
+  private async write<T>(fn: () => T, options: { migrating?: boolean } = {}): Promise<T> {
     const started = Date.now();
     let pause = 5;
+    let reported = false;
     for (;;) {
       try {
+        if (!options.migrating && this.schema.due()) this.schema.record(this.latestAppliedVersion());
         return this.db.transaction(fn).immediate();
       } catch (error) {
         const code = (error as { code?: string }).code;
         const busy = code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED";
-        if (!busy || Date.now() - started > BUSY_RETRY_DEADLINE_MS) throw error;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
-        pause = Math.min(pause * 2, 100);
+        const waited = Date.now() - started;
+        if (!busy || waited > BUSY_RETRY_DEADLINE_MS) throw error;
+        if (!reported && waited >= STALL_REPORT_MS) {
+          reported = true;
+          this.onError(
+            new Error(
+              `waited ${waited}ms for the SQLite write lock another process holds (still waiting up to ${BUSY_RETRY_DEADLINE_MS / 1000}s, without blocking): is a process stalled inside a write?`,
+            ),
+            "sqlite write lock",
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random() / 2)));
+        pause = Math.min(pause * 2, BUSY_PAUSE_MAX_MS);
       }
     }
   }
 
+  /** The ledger's latest version, or null when there is no ledger yet (a fresh file). */
+  private latestAppliedVersion(): number | null {
+    const ledger = this.stmt(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickflow_migrations'",
+    ).get();
+    if (!ledger) return null;
+    const row = this.db.prepare("SELECT max(version) AS v FROM tickflow_migrations").get() as {
+      v: number | null;
+    };
+    return row.v;
+  }
+
   async migrate(): Promise<MigrationReport> {
-    return this.write(() => {
-      this.ensureLedger();
-      const pending = planMigrations(sqliteMigrations, this.appliedMigrations());
-      for (const migration of pending) {
-        this.db.exec(migration.sql);
-        this.db
-          .prepare(
-            "INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-          )
-          .run(migration.version, migration.name, checksumOf(migration), Date.now());
-      }
-      return {
-        applied: pending.map(({ version, name }) => ({ version, name })),
-        version: sqliteMigrations.at(-1)?.version ?? 0,
-      };
-    });
+    return this.write(
+      () => {
+        this.ensureLedger();
+        const pending = planMigrations(sqliteMigrations, this.appliedMigrations());
+        for (const migration of pending) {
+          this.db.exec(migration.sql);
+          this.db
+            .prepare(
+              "INSERT INTO tickflow_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+            )
+            .run(migration.version, migration.name, checksumOf(migration), Date.now());
+        }
+        return {
+          applied: pending.map(({ version, name }) => ({ version, name })),
+          version: sqliteMigrations.at(-1)?.version ?? 0,
+        };
+      },
+      // planMigrations refuses a too-new schema itself, with the same error.
+      { migrating: true },
+    );
   }
 
   async pendingMigrations(): Promise<{ version: number; name: string }[]> {
@@ -201,16 +254,17 @@ export class SqliteStore implements Store {
   // ── jobs ──────────────────────────────────────────────────────────────────
 
   async insertJobs(
-    jobs: readonly JobInsert[],
+    given: readonly JobInsert[],
     now: number,
     options: { leaseTo?: LeaseGrant } = {},
   ): Promise<InsertResult[]> {
-    if (jobs.length === 0) return [];
+    if (given.length === 0) return [];
+    const jobs = storableJobs(given);
     const dedupe = `ON CONFLICT (key) WHERE key IS NOT NULL AND ${UNFINISHED} DO NOTHING`;
     const insert = this.stmt(`${INSERT_JOB} ${dedupe}`);
     const existing = this.stmt(`SELECT id FROM jobs WHERE key = ? AND ${UNFINISHED}`);
     const { leaseTo } = options;
-    const results = this.write(() =>
+    const results = await this.write(() =>
       jobs.map((job): InsertResult => {
         const leased = leaseTo !== undefined && leasableOnInsert(job, now) && this.queueOpen(job.queue);
         const info = leased
@@ -257,7 +311,7 @@ export class SqliteStore implements Store {
          state_key, schedule_id, nominal_at, started_at, priority, run_at`,
     );
     const { workerId, now, leaseMs, limit } = request;
-    const rows = this.write(
+    const rows = await this.write(
       () => claim.all(workerId, now + leaseMs, now, now, ...(queues ?? []), now, limit) as Row[],
     );
     // RETURNING gives no order guarantee; hand jobs out in claim order.
@@ -289,6 +343,14 @@ export class SqliteStore implements Store {
 
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
+    return finishIsolated(finishes, {
+      apply: (batch) => this.applyFinishBatch(batch),
+      isValueRefusal: isSqliteValueRefusal,
+    });
+  }
+
+  /** One finish batch in one transaction (finishIsolated splits it if SQLite refuses a value). */
+  private async applyFinishBatch(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     const saveState = this.stmt(
       `INSERT INTO job_state (state_key, state, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (state_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
@@ -298,7 +360,7 @@ export class SqliteStore implements Store {
     );
     const results: FinishResult[] = [];
     const plain = isPlainSuccessBatch(finishes);
-    this.write(() => {
+    await this.write(() => {
       for (let offset = 0; offset < finishes.length; offset += FINISH_CHUNK) {
         const chunk = finishes.slice(offset, offset + FINISH_CHUNK);
         const applied = plain ? this.applySuccesses(chunk) : this.applyFinishes(chunk);
@@ -386,7 +448,7 @@ export class SqliteStore implements Store {
   async releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number> {
     if (leases.length === 0) return 0;
     const release = this.stmt(
-      `UPDATE jobs SET state = 'available', attempt = attempt - 1, run_at = ?, lease_owner = NULL, lease_expires_at = NULL
+      `UPDATE jobs SET state = 'available', attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL
        WHERE id = ? AND lease_token = ? AND lease_owner = ? AND state = 'running'
        RETURNING attempt + 1 AS attempt, started_at, queue`,
     );
@@ -395,9 +457,9 @@ export class SqliteStore implements Store {
        VALUES (?, ?, ?, ?, ?, ?, 'released')`,
     );
     const released: { queue: string; runAt: number }[] = [];
-    this.write(() => {
+    await this.write(() => {
       for (const lease of leases) {
-        const row = release.get(now, lease.jobId, lease.leaseToken, workerId) as Row | undefined;
+        const row = release.get(lease.jobId, lease.leaseToken, workerId) as Row | undefined;
         if (!row) continue;
         const startedAt = row.started_at as number;
         insertRun.run(lease.jobId, row.attempt, workerId, startedAt, now, now - startedAt);
@@ -413,7 +475,7 @@ export class SqliteStore implements Store {
       "SELECT id, attempt, max_attempts, lease_owner, started_at, queue FROM jobs WHERE state = 'running' AND lease_expires_at < ?",
     );
     const rescue = this.stmt(
-      `UPDATE jobs SET state = ?, run_at = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
+      `UPDATE jobs SET state = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
          last_error = 'lease expired: the worker stopped or stalled'
        WHERE id = ? AND state = 'running' AND lease_expires_at < ?`,
     );
@@ -422,10 +484,10 @@ export class SqliteStore implements Store {
        VALUES (?, ?, ?, ?, ?, ?, 'abandoned', 'lease expired: the worker stopped or stalled')`,
     );
     const rescued: { queue: string; runAt: number }[] = [];
-    this.write(() => {
+    await this.write(() => {
       for (const row of expired.all(now) as Row[]) {
         const spent = (row.attempt as number) >= (row.max_attempts as number);
-        rescue.run(spent ? "discarded" : "available", now, spent ? now : null, row.id, now);
+        rescue.run(spent ? "discarded" : "available", spent ? now : null, row.id, now);
         const startedAt = (row.started_at as number) ?? now;
         insertRun.run(row.id, row.attempt, row.lease_owner ?? "unknown", startedAt, now, now - startedAt);
         if (!spent) rescued.push({ queue: row.queue as string, runAt: now });

@@ -49,7 +49,7 @@ describe("mergeEnv: values from the file, then the environment", () => {
     shutdownGrace: "2s",
     retention: "1d",
     log: { level: "warn", format: "json" },
-    heartbeat: true,
+    scheduler: false,
   };
 
   it("the file alone", () => {
@@ -62,7 +62,8 @@ describe("mergeEnv: values from the file, then the environment", () => {
     assert.equal(config.shutdownGraceMs, 2_000);
     assert.equal(config.retentionMs, 86_400_000);
     assert.deepEqual(config.log, { level: "warn", format: "json" });
-    assert.equal(config.heartbeat, true);
+    assert.equal(config.scheduler, false);
+    assert.equal(config.heartbeat, false, "only ENABLE_HEARTBEAT turns the heartbeat on");
   });
 
   const overrides: [
@@ -139,6 +140,16 @@ describe("mergeEnv rejects invalid values, naming the environment variable", () 
     [{ TICKFLOW_RETENTION: "30s" }, /^TICKFLOW_RETENTION: /],
     [{ TICKFLOW_QUEUES: "ok,bad queue" }, /^TICKFLOW_QUEUES: queue names use 1-64 letters/],
     [{ TICKFLOW_QUEUES: " , " }, /^TICKFLOW_QUEUES: /],
+    [{ TICKFLOW_ALLOWED_IPS: " , " }, /^TICKFLOW_ALLOWED_IPS: the list has only blank entries/],
+    [{ TICKFLOW_TRUSTED_PROXIES: "," }, /^TICKFLOW_TRUSTED_PROXIES: the list has only blank entries/],
+    [
+      { TICKFLOW_ALLOWED_IPS: "10.0.0.0/8,010.0.0.0/8" },
+      /^TICKFLOW_ALLOWED_IPS: "010.0.0.0\/8" is not canonical IPv4/,
+    ],
+    [{ TICKFLOW_TRUSTED_PROXIES: "127.1" }, /^TICKFLOW_TRUSTED_PROXIES: "127.1" is not canonical IPv4/],
+    [{ TICKFLOW_POLL_INTERVAL: "30d" }, /^TICKFLOW_POLL_INTERVAL: must be at most /],
+    [{ TICKFLOW_LEASE: "30d" }, /^TICKFLOW_LEASE: must be at most /],
+    [{ TICKFLOW_SHUTDOWN_GRACE: "30d" }, /^TICKFLOW_SHUTDOWN_GRACE: must be at most /],
   ];
   for (const [env, problem] of cases) {
     it(JSON.stringify(env), () => {
@@ -155,6 +166,32 @@ describe("mergeEnv rejects invalid values, naming the environment variable", () 
   });
 });
 
+describe("mergeEnv: duration variables take plain milliseconds, as docs/configuration.md says", () => {
+  it("TICKFLOW_LEASE=30000, TICKFLOW_POLL_INTERVAL=250, TICKFLOW_SHUTDOWN_GRACE=0, retentions in ms", () => {
+    const config = mergeEnv(
+      {},
+      {
+        TICKFLOW_LEASE: "30000",
+        TICKFLOW_POLL_INTERVAL: "250",
+        TICKFLOW_SHUTDOWN_GRACE: "0",
+        TICKFLOW_RETENTION: "86400000",
+        TICKFLOW_FLOW_RUN_RETENTION: "3600000",
+        TICKFLOW_RATE_LIMIT: "100/60000",
+      },
+    );
+    assert.equal(config.leaseMs, 30_000);
+    assert.equal(config.pollIntervalMs, 250);
+    assert.equal(config.shutdownGraceMs, 0);
+    assert.equal(config.retentionMs, 86_400_000);
+    assert.equal(config.flowRunRetentionMs, 3_600_000);
+    assert.deepEqual(config.http.rateLimit, { max: 100, windowMs: 60_000 });
+  });
+
+  it("a plain number below the minimum is named with the variable", () => {
+    assert.deepEqual(problemsOf({}, { TICKFLOW_LEASE: "500" }), ["TICKFLOW_LEASE: must be at least 1000ms"]);
+  });
+});
+
 describe("mergeEnv rejects invalid file values, naming the key", () => {
   const cases: [file: Record<string, unknown>, problem: RegExp][] = [
     [{ database: "mysql://x" }, /^database: use sqlite:<path>/],
@@ -164,7 +201,9 @@ describe("mergeEnv rejects invalid file values, naming the key", () => {
     [{ queues: [] }, /^queues: /],
     [{ queues: ["a/b"] }, /^queues\.0: queue names use/],
     [{ log: { level: "loud" } }, /^log\.level: /],
-    [{ heartbeat: "yes" }, /^heartbeat: /],
+    [{ heartbeat: true }, /^heartbeat: .*ENABLE_HEARTBEAT=1 only/],
+    [{ heartbeat: { grace: "5s" } }, /^heartbeat: .*ENABLE_HEARTBEAT=1 only/],
+    [{ scheduler: "no" }, /^scheduler: /],
     [{ jobs: [{}] }, /^jobs\.0: expected defineJob\(…\) results$/],
     [{ schedules: ["nightly"] }, /^schedules\.0: expected defineSchedule\(…\) results$/],
   ];
@@ -181,7 +220,7 @@ describe("mergeEnv: unknown keys", () => {
   const cases: [key: string, expected: string][] = [
     ["concurency", 'unknown key "concurency" (did you mean "concurrency"?)'],
     ["databse", 'unknown key "databse" (did you mean "database"?)'],
-    ["heartbeet", 'unknown key "heartbeet" (did you mean "heartbeat"?)'],
+    ["schedulr", 'unknown key "schedulr" (did you mean "scheduler"?)'],
     ["frobnicate", 'unknown key "frobnicate"'],
   ];
   for (const [key, expected] of cases) {
@@ -189,6 +228,14 @@ describe("mergeEnv: unknown keys", () => {
       assert.deepEqual(problemsOf({ [key]: 1 }, {}), [expected]);
     });
   }
+
+  it("an unknown key inside http.rateLimit gets a suggestion from its own keys", () => {
+    const problems = problemsOf({ http: { rateLimit: { max: 5, windw: "1m" } } }, {});
+    assert.ok(
+      problems.includes('unknown key "http.rateLimit.windw" (did you mean "window"?)'),
+      problems.join("; "),
+    );
+  });
 
   it("an unknown key inside log is named with its path", () => {
     const problems = problemsOf({ log: { colour: true } }, {});

@@ -64,7 +64,7 @@ describe("didYouMean", () => {
     ["Database", "database"], // case-insensitive
     ["CONCURRENCY", "concurrency"],
     ["queue", "queues"],
-    ["heartbeet", "heartbeat"],
+    ["schedulr", "scheduler"],
     ["pollInterval", "pollInterval"],
     ["poll_interval", "pollInterval"],
     ["xyz", undefined],

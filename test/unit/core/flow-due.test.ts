@@ -19,13 +19,13 @@ describe("flowDueDecision", () => {
         "no schedule",
         { enabled: true, schedule: null, lastRunAt: null, createdAt: T },
         T + 600_000,
-        { due: false, reason: "not_due" },
+        { due: false, reason: "no_schedule" },
       ],
       [
         "never ran, tick passed since stored",
         { enabled: true, schedule: fiveMinutes, lastRunAt: null, createdAt: T },
         T + 300_000,
-        { due: true },
+        { due: true, period: T + 300_000 },
       ],
       [
         "never ran, no tick yet",
@@ -43,7 +43,24 @@ describe("flowDueDecision", () => {
         "a tick passed since the last run",
         { enabled: true, schedule: fiveMinutes, lastRunAt: T + 300_001, createdAt: T },
         T + 600_000,
-        { due: true },
+        { due: true, period: T + 600_000 },
+      ],
+      [
+        "several ticks passed: the period is the latest one, the key the scheduler uses too",
+        { enabled: true, schedule: fiveMinutes, lastRunAt: T, createdAt: T },
+        T + 1_000_000,
+        { due: true, period: T + 900_000 },
+      ],
+      [
+        "a cron schedule: the period is its last fire time at or before now",
+        {
+          enabled: true,
+          schedule: { kind: "cron", expression: "0 * * * *", timezone: "UTC" },
+          lastRunAt: T,
+          createdAt: T,
+        },
+        T + 3_600_000 + 59_000,
+        { due: true, period: T + 3_600_000 },
       ],
       [
         "an at-trigger already done",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   describeTrigger,
+  latestFireAt,
   nextFireAt,
   parseTrigger,
   previewFireTimes,
@@ -174,6 +175,37 @@ describe("parseTrigger rejects, naming the schedule and the expression", () => {
       'schedule "nightly": at "next tuesday-ish" is not a valid instant',
     ],
     ["at invalid Date", { at: new Date(Number.NaN) }, 'schedule "nightly": at null is not a valid instant'],
+    [
+      "at past what stores and Date hold",
+      { at: 1e20 },
+      'schedule "nightly": at 100000000000000000000 is out of range: from 1970-01-01 to 9999-12-31 (epoch ms 0 to 253402300799999)',
+    ],
+    ["at an object", { at: {} as unknown as string }, 'schedule "nightly": at {} is not a valid instant'],
+    [
+      "cron a number",
+      { cron: 123 as unknown as string },
+      'schedule "nightly": cron must be a cron expression string such as "0 9 * * *", got 123',
+    ],
+    [
+      "cron null",
+      { cron: null as unknown as string },
+      'schedule "nightly": cron must be a cron expression string such as "0 9 * * *", got null',
+    ],
+    [
+      "timezone a number",
+      { cron: "0 9 * * *", timezone: 1 as unknown as string },
+      'schedule "nightly": timezone must be an IANA name such as "Europe/Berlin", got 1',
+    ],
+    [
+      "every an object",
+      { every: {} as unknown as string },
+      'schedule "nightly": every: expected milliseconds or a duration such as "30s", got an object',
+    ],
+    [
+      "every past 100 years",
+      { every: "99999999d" },
+      'schedule "nightly": every: "99999999d" is too long: at most 3153600000000ms (about 36500 days)',
+    ],
   ];
   for (const [label, option, message] of cases) {
     it(label, () => {
@@ -521,4 +553,22 @@ describe("describeTrigger", () => {
       assert.equal(describeTrigger(trigger), expected);
     });
   }
+});
+
+describe("latestFireAt: the period an instant falls in (the heartbeat's and the scheduler's shared key)", () => {
+  const T = Date.UTC(2030, 0, 1, 12, 0, 0);
+  it("every: the interval boundary at or before the instant", () => {
+    assert.equal(latestFireAt({ kind: "every", intervalMs: 30_000 }, T + 29_999), T);
+    assert.equal(latestFireAt({ kind: "every", intervalMs: 30_000 }, T + 30_000), T + 30_000);
+  });
+  it("cron: the last fire at or before the instant, an exact fire time included", () => {
+    const hourly = { kind: "cron", expression: "0 * * * *", timezone: "UTC" } as const;
+    assert.equal(latestFireAt(hourly, T), T);
+    assert.equal(latestFireAt(hourly, T + 3_599_999), T);
+    assert.equal(latestFireAt(hourly, T - 1), T - 3_600_000);
+  });
+  it("at: the instant once passed, null before", () => {
+    assert.equal(latestFireAt({ kind: "at", at: T }, T - 1), null);
+    assert.equal(latestFireAt({ kind: "at", at: T }, T + 5), T);
+  });
 });

@@ -134,6 +134,36 @@ describe("defineFlow", () => {
     );
     rejects({ name: "etl", schedule: 5 as never, run }, /schedule must be a cron expression/);
   });
+
+  it("refuses unknown keys with a did-you-mean, in the options and in a schedule object", () => {
+    rejects(
+      { name: "etl", retires: 3, run } as never,
+      /^flow "etl": unknown option "retires" in defineFlow options \(did you mean "retries"\?\)$/,
+    );
+    rejects(
+      { name: "etl", schedule: { crn: "* * * * *" }, run } as never,
+      /^flow "etl": unknown option "crn" in schedule \(did you mean "cron"\?\)$/,
+    );
+  });
+
+  it("refuses wrong-typed options and a timeout past what a timer holds", () => {
+    rejects(
+      { name: "etl", timeout: {} as never, run },
+      /^flow "etl": timeout: expected milliseconds or a duration such as "30s", got an object$/,
+    );
+    rejects(
+      { name: "etl", timeout: "30d", run },
+      /^flow "etl": timeout: "30d" is too long: at most 2147483647ms/,
+    );
+    rejects(
+      { name: "etl", schedule: { cron: 123 } as never, run },
+      /^flow "etl": invalid schedule: cron must be a cron expression string/,
+    );
+    rejects(
+      { name: "etl", backoff: { type: "fixed", delay: {} } as never, run },
+      /^flow "etl": backoff.delay: expected milliseconds/,
+    );
+  });
 });
 
 describe("a flow's stored row and schedule", () => {

@@ -116,6 +116,16 @@ describe("defineMonitor", () => {
       { name: "api", url, fallafter: 2 } as unknown as MonitorOptions,
       /monitor "api": unknown option "fallafter" \(did you mean "fallAfter"\?\)/,
     ],
+    [
+      "a typo that is more than a case slip",
+      { name: "api", url, intervl: "1m" } as unknown as MonitorOptions,
+      /monitor "api": unknown option "intervl" \(did you mean "interval"\?\)/,
+    ],
+    [
+      "a timeout past what a timer holds",
+      { name: "api", url, interval: "60d", timeout: "30d" },
+      /monitor "api": timeout: "30d" is too long: at most 2147483647ms/,
+    ],
   ];
   for (const [what, options, message] of rejects) {
     it(`rejects ${what}, naming the monitor and the field`, () => {

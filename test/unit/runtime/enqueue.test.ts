@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DEFAULT_BACKOFF } from "../../../src/core/backoff.ts";
 import { InvalidOptionError, InvalidPayloadError, UnknownJobTypeError } from "../../../src/errors.ts";
-import { buildJobInsert, type EnqueueOptions } from "../../../src/runtime/enqueue.ts";
+import { buildJobInsert, checkEnqueueManyItems, type EnqueueOptions } from "../../../src/runtime/enqueue.ts";
 import { defineJob, JobRegistry } from "../../../src/runtime/registry.ts";
 import type { JobInsert } from "../../../src/store/store.ts";
 
@@ -199,15 +199,108 @@ describe("buildJobInsert rejects", () => {
     [
       "an invalid runAt Date",
       { runAt: new Date(Number.NaN) },
-      'enqueue "plain": runAt is not a valid instant',
+      'enqueue "plain": runAt must be a Date or epoch milliseconds, got a Date',
     ],
     [
       "an infinite runAt",
       { runAt: Number.POSITIVE_INFINITY },
-      'enqueue "plain": runAt is not a valid instant',
+      'enqueue "plain": runAt must be a Date or epoch milliseconds, got Infinity',
     ],
-    ["a fractional priority", { priority: 1.5 }, 'enqueue "plain": priority must be an integer, got 1.5'],
-    ["maxAttempts 0", { maxAttempts: 0 }, 'enqueue "plain": maxAttempts must be an integer ≥ 1, got 0'],
+    [
+      "a runAt as text",
+      { runAt: "tomorrow" as unknown as number },
+      'enqueue "plain": runAt must be a Date or epoch milliseconds, got "tomorrow"',
+    ],
+    [
+      "runAt 1e20 (past what Date and the stores hold)",
+      { runAt: 1e20 },
+      'enqueue "plain": runAt 100000000000000000000 is out of range: from 1970-01-01 to 9999-12-31 (epoch ms 0 to 253402300799999)',
+    ],
+    [
+      "a negative runAt",
+      { runAt: -1 },
+      'enqueue "plain": runAt -1 is out of range: from 1970-01-01 to 9999-12-31 (epoch ms 0 to 253402300799999)',
+    ],
+    [
+      'delay "99999999d"',
+      { delay: "99999999d" },
+      'enqueue "plain": delay: "99999999d" is too long: at most 3153600000000ms (about 36500 days)',
+    ],
+    [
+      "a delay that is an object",
+      { delay: {} as unknown as string },
+      'enqueue "plain": delay: expected milliseconds or a duration such as "30s", got an object',
+    ],
+    [
+      "a fractional priority",
+      { priority: 1.5 },
+      'enqueue "plain": priority must be an integer from -2147483648 to 2147483647, got 1.5',
+    ],
+    [
+      "priority 2**40",
+      { priority: 2 ** 40 },
+      'enqueue "plain": priority must be an integer from -2147483648 to 2147483647, got 1099511627776',
+    ],
+    [
+      "maxAttempts 0",
+      { maxAttempts: 0 },
+      'enqueue "plain": maxAttempts must be an integer from 1 to 1000000, got 0',
+    ],
+    [
+      "maxAttempts 1e12",
+      { maxAttempts: 1e12 },
+      'enqueue "plain": maxAttempts must be an integer from 1 to 1000000, got 1000000000000',
+    ],
+    [
+      "a timeout past what setTimeout holds (it would fire at once)",
+      { timeout: "30d" },
+      'enqueue "plain": timeout: "30d" is too long: at most 2147483647ms (about 24.9 days)',
+    ],
+    [
+      "a timeout that is an object",
+      { timeout: {} as unknown as string },
+      'enqueue "plain": timeout: expected milliseconds or a duration such as "30s", got an object',
+    ],
+    [
+      "a backoff delay that is an object",
+      { backoff: { type: "fixed", delay: {} as unknown as string } },
+      'enqueue "plain": backoff.delay: expected milliseconds or a duration such as "30s", got an object',
+    ],
+    [
+      "a backoff with a typo",
+      { backoff: { type: "fixed", dealy: "1s" } as never },
+      'enqueue "plain": unknown option "dealy" in backoff (did you mean "delay"?)',
+    ],
+    [
+      "a backoff that is text",
+      { backoff: "exponential" as never },
+      'enqueue "plain": backoff must be { type: "exponential", base?, max?, jitter? } or { type: "fixed", delay }, got "exponential"',
+    ],
+    [
+      "stateful as text",
+      { stateful: "yes" as unknown as boolean },
+      'enqueue "plain": stateful must be true or false, got "yes"',
+    ],
+    [
+      "an unknown option: dealy",
+      { dealy: "10m" } as EnqueueOptions,
+      'enqueue "plain": unknown option "dealy" in enqueue options (did you mean "delay"?)',
+    ],
+    [
+      "an unknown option far from any",
+      { frobnicate: 1 } as EnqueueOptions,
+      'enqueue "plain": unknown option "frobnicate" in enqueue options (known: queue, priority, maxAttempts, backoff, timeout, stateful, runAt, delay, key, stateKey, client)',
+    ],
+    [
+      "options that are not an object",
+      "10m" as unknown as EnqueueOptions,
+      'enqueue "plain": enqueue options must be an object, got "10m"',
+    ],
+    [
+      "a client that is not a pg client",
+      { client: { query: 1 } },
+      'enqueue "plain": client must be a pg Client or PoolClient (from the pg package) inside an open transaction, got an object',
+    ],
     ["a zero timeout", { timeout: 0 }, 'enqueue "plain": timeout must be greater than 0'],
     [
       "a bad timeout",
@@ -237,7 +330,91 @@ describe("buildJobInsert rejects", () => {
     });
   }
 
+  it("rounds a fractional runAt to whole milliseconds", () => {
+    assert.equal(build("plain", null, { runAt: NOW + 0.6 }).runAt, NOW + 1);
+  });
+
+  it("refuses a 20 000-deep payload with a clear error (not a RangeError)", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    assert.throws(
+      () => build("plain", deep),
+      (error: unknown) =>
+        error instanceof InvalidPayloadError &&
+        /^job "plain": payload is nested deeper than 256 levels/.test(error.message),
+    );
+  });
+
   it("accepts a 255-char key", () => {
     assert.equal(build("plain", null, { key: "k".repeat(255) }).key, "k".repeat(255));
+  });
+});
+
+describe("checkEnqueueManyItems", () => {
+  const cases: [label: string, items: unknown, message: string][] = [
+    ["a string", "nope", 'enqueueMany: expected an array of { type, payload?, options? }, got "nope"'],
+    ["null", null, "enqueueMany: expected an array of { type, payload?, options? }, got null"],
+    ["an item that is a number", [1], "enqueueMany: item 0 must be an object, got 1"],
+    [
+      "an item with a typo",
+      [{ type: "plain", payloda: {} }],
+      'enqueueMany: unknown option "payloda" in item 0 (did you mean "payload"?)',
+    ],
+    [
+      "an item without a type",
+      [{ payload: {} }],
+      "enqueueMany: item 0: type must be a job type name or a defineJob(…) result, got undefined",
+    ],
+  ];
+  for (const [label, items, message] of cases) {
+    it(label, () => {
+      assert.throws(
+        () => checkEnqueueManyItems(items),
+        (error: unknown) => error instanceof InvalidOptionError && error.message === message,
+      );
+    });
+  }
+
+  it("accepts names and definitions", () => {
+    checkEnqueueManyItems([{ type: "plain" }, { type: defineJob("x", noop), payload: 1, options: {} }]);
+  });
+});
+
+describe("defineJob refuses unknown and wrong-typed options", () => {
+  const cases: [label: string, options: unknown, message: string][] = [
+    [
+      "maxAtempts",
+      { maxAtempts: 3 },
+      'job "j": unknown option "maxAtempts" in defineJob options (did you mean "maxAttempts"?)',
+    ],
+    [
+      "delay (an enqueue option)",
+      { delay: "1s" },
+      'job "j": unknown option "delay" in defineJob options (known: queue, priority, maxAttempts, backoff, timeout, stateful)',
+    ],
+    ["options that are a number", 3, 'job "j": defineJob options must be an object, got 3'],
+    [
+      "timeout {}",
+      { timeout: {} },
+      'job "j": timeout: expected milliseconds or a duration such as "30s", got an object',
+    ],
+    [
+      "timeout 2^31 ms",
+      { timeout: 2 ** 31 },
+      'job "j": timeout: 2147483648 is too long: at most 2147483647ms (about 24.9 days)',
+    ],
+  ];
+  for (const [label, options, message] of cases) {
+    it(label, () => {
+      assert.throws(
+        () => defineJob("j", noop, options as never),
+        (error: unknown) => error instanceof InvalidOptionError && error.message === message,
+        message,
+      );
+    });
+  }
+
+  it("a timeout of exactly 2^31-1 ms is accepted", () => {
+    assert.equal(defineJob("j", noop, { timeout: 2 ** 31 - 1 }).options.timeoutMs, 2 ** 31 - 1);
   });
 });

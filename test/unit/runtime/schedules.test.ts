@@ -103,6 +103,26 @@ describe("defineSchedule rejects", () => {
       'invalid schedule key name "reports/nightly": use 1-64 letters, digits, "_", "-" or "."',
     ],
     [
+      "an unknown option (a typo)",
+      { misfre: "skip" },
+      'schedule "nightly": unknown option "misfre" in defineSchedule options (did you mean "misfire"?)',
+    ],
+    [
+      "a cron that is a number",
+      { cron: 123 },
+      'schedule "nightly": cron must be a cron expression string such as "0 9 * * *", got 123',
+    ],
+    [
+      "a cron that is null",
+      { cron: null },
+      'schedule "nightly": cron must be a cron expression string such as "0 9 * * *", got null',
+    ],
+    [
+      "a job timeout that is an object",
+      { timeout: {} },
+      'schedule "nightly": timeout: expected milliseconds or a duration such as "30s", got an object',
+    ],
+    [
       "an unknown misfire policy",
       { misfire: "sometimes" },
       'schedule "nightly": misfire must be one of skip, latest, all, got "sometimes"',
