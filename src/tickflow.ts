@@ -14,6 +14,7 @@ import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monito
 import { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
+import { countScheduleTicks, type TickCounter } from "./observability/tick-counter.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
 import { buildJobInsert, checkEnqueueManyItems, type EnqueueOptions } from "./runtime/enqueue.ts";
 import { type EventLoopStatus, EventLoopWatchdog } from "./runtime/event-loop-watchdog.ts";
@@ -139,6 +140,8 @@ export class Tickflow {
   readonly logger: Logger;
   readonly registry = new JobRegistry();
   readonly workerId: string;
+  /** Schedule ticks decided by this process since it was created (for the metrics). */
+  readonly tickCounts: TickCounter;
   /** Liveness monitors: `status()`, `transitions(name)`; define them with `defineMonitor`. */
   readonly monitors: Monitors;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
@@ -176,6 +179,7 @@ export class Tickflow {
     this.logger = options.logger ?? silentLogger;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
+    this.tickCounts = countScheduleTicks(this.events);
     for (const job of options.jobs ?? []) this.register(job);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
     this.monitors = new Monitors({

@@ -152,13 +152,14 @@ async function startServices(
   try {
     const service = await serviceFromConfig(config, logger);
     tickflow = service.tickflow;
-    // Routes (and the metrics' event counters) before start: the ticks a restart decides first —
-    // the ones its downtime missed — are counted like every later one.
-    const http = serveHttp
-      ? await createHttpServer({ tickflow, heartbeat: service.heartbeat, config: config.http, logger })
-      : undefined;
     await tickflow.start(start);
-    if (!http) return { tickflow, http: undefined };
+    if (!serveHttp) return { tickflow, http: undefined };
+    const http = await createHttpServer({
+      tickflow,
+      heartbeat: service.heartbeat,
+      config: config.http,
+      logger,
+    });
     const address = await http
       .listen({ host: config.http.host, port: config.http.port })
       .catch((error: unknown) => {

@@ -16,7 +16,11 @@ const crunch = defineJob<{ ms: number }>("reports.crunch", (payload) => {
 
 describe("event-loop watchdog", () => {
   it("a handler that blocks the loop for 3 s is reported: metric, a log naming its job type, health degraded", async () => {
-    const s = await startHttp({}, { jobs: asJobs(crunch), tickflow: { startupGraceMs: 0 } });
+    // A 2 s threshold: the 3 s block is a stall, a start-up hiccup on a loaded machine is not.
+    const s = await startHttp(
+      {},
+      { jobs: asJobs(crunch), tickflow: { startupGraceMs: 0, stallThresholdMs: 2_000 } },
+    );
     try {
       const before = await call(s.port, "GET", "/health");
       assert.equal(before.status, 200, before.text);
@@ -40,7 +44,7 @@ describe("event-loop watchdog", () => {
 
       const metrics = parsePrometheus((await call(s.port, "GET", "/metrics")).text);
       const byName = new Map(metrics.map((f) => [f.name, f]));
-      assert.equal(byName.get("tickflow_event_loop_stalls_total")?.metrics[0]?.value, "1");
+      assert.ok(Number(byName.get("tickflow_event_loop_stalls_total")?.metrics[0]?.value) >= 1);
       const states = byName.get("tickflow_event_loop_health")?.metrics ?? [];
       assert.deepEqual(
         states.filter((m) => m.value === "1").map((m) => m.labels?.tickflow_event_loop_health),

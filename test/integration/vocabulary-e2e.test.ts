@@ -55,14 +55,14 @@ async function run(file: string): Promise<Running> {
     overlap: "allow",
   });
   const heartbeat = registerHeartbeat(tickflow, { enabled: false });
-  // As `tickflow start` does: routes and metrics first, so the restart's first decisions count.
+  // As `tickflow start` does: start, then the HTTP server (the tick counter counts from creation).
+  await tickflow.start();
   const app = await createHttpServer({
     tickflow,
     heartbeat,
     config: httpSchema.parse({ tokens: [TOKEN] }),
     logger: silentLogger,
   });
-  await tickflow.start();
   await app.listen({ host: "127.0.0.1", port: 0 });
   const port = (app.server.address() as { port: number }).port;
   const login = await call(port, "POST", "/dashboard/login", {

@@ -60,11 +60,17 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [registry],
   });
-  const ticks = new Counter({
+  new Counter({
     name: "tickflow_schedule_ticks_total",
-    help: "Schedule tick decisions (fired, missed, skipped) by reason",
+    help: "Schedule tick decisions (fired, missed, skipped) by reason (this process, since it started)",
     labelNames: ["schedule", "decision", "reason"],
     registers: [registry],
+    // Counted by the Tickflow from its creation: the ticks decided during start() count too.
+    collect() {
+      this.reset();
+      for (const [schedule, decision, reason, n] of tickflow.tickCounts.entries())
+        this.inc({ schedule, decision, reason }, n);
+    },
   });
   tickflow.on("job:succeed", (e) => {
     runs.inc({ type: e.type, outcome: "succeeded" });
@@ -80,9 +86,6 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
       lateness.observe({ schedule: e.scheduleId ?? "" }, Math.max(0, e.startedAt - e.scheduledFor) / 1_000);
     }
   });
-  tickflow.on("schedule:tick", (e) =>
-    ticks.inc({ schedule: e.scheduleId, decision: e.decision, reason: e.reason ?? "" }),
-  );
 
   new Gauge({
     name: "tickflow_jobs",
