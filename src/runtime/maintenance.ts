@@ -50,14 +50,18 @@ export class Maintenance {
     const now = this.options.now();
     const rescued = await store.rescueExpiredLeases(now);
     if (rescued > 0) events.emit("job:rescue", { count: rescued });
-    if (retentionMs !== null && now - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
-      this.lastPruneAt = now;
-      await store.pruneFinishedJobs(now - retentionMs);
-    }
+    // Ticks first: a tick's outcome is read from its job, so jobs are pruned only once the fold
+    // has caught up — no tick is folded after its job is gone.
+    let backlog = false;
     if (this.options.history) {
       const round = await this.options.history.round();
+      backlog = round.more;
       if (round.more) this.waker.wake(); // a backlog: the next round follows at once
       if (round.folded > 0 || round.pruned > 0) events.emit("history:round", round);
+    }
+    if (retentionMs !== null && !backlog && now - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
+      this.lastPruneAt = now;
+      await store.pruneFinishedJobs(now - retentionMs);
     }
   }
 

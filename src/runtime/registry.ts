@@ -89,7 +89,7 @@ export function defineJob<Payload = unknown, State = unknown>(
   validateName(name, "job type");
   if (typeof handler !== "function")
     throw new InvalidOptionError(`job "${name}": handler must be a function`);
-  const problem = optionsProblem(options, JOB_OPTION_KEYS, "defineJob options");
+  const problem = optionsProblem(options, DEFINE_JOB_KEYS, "defineJob options");
   if (problem) throw new InvalidOptionError(`job "${name}": ${problem}`);
   return { name, handler, options: resolveJobOptions(options, DEFAULTS, `job "${name}"`) };
 }
@@ -117,8 +117,10 @@ export const JOB_OPTION_KEYS = [
   "backoff",
   "timeout",
   "stateful",
-  "lane",
 ] as const;
+
+/** defineJob takes the per-job options and the type's lane (a lane is not chosen per job). */
+const DEFINE_JOB_KEYS = [...JOB_OPTION_KEYS, "lane"] as const;
 
 /**
  * Merges `options` over `base`, validating each; errors are prefixed with `owner`. Unknown keys
