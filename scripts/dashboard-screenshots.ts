@@ -125,7 +125,7 @@ try {
   await page.getByLabel("API token").fill(TOKEN);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.waitForURL(`${base}/dashboard`);
-  const failedJob = (await s.tickflow.store.listJobs({ states: ["discarded"], limit: 1 }))[0];
+  const failedJob = (await s.tickflow.queries.listJobs({ states: ["discarded"], limit: 1 }))[0];
   const shots: [string, string][] = [
     ["dashboard-overview.png", "/dashboard"],
     ["dashboard-flows.png", "/dashboard/flows"],

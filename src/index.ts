@@ -36,6 +36,7 @@ export {
 } from "./core/misfire.ts";
 export { previewFireTimes } from "./core/triggers.ts";
 export * from "./errors.ts";
+export type { FlowEventMap, FlowRunEvent } from "./events.ts";
 export {
   type MonitorCheckEvent,
   type MonitorTransitionEvent,
@@ -43,7 +44,6 @@ export {
   type TickflowEventName,
   TickflowEvents,
 } from "./events.ts";
-export type { FlowEventMap, FlowRunEvent } from "./flow-events.ts";
 export { defineFlow, type FlowContext, type FlowDefinition, type FlowOptions } from "./flows/define-flow.ts";
 export type { FlowService, FlowStatus, TriggerOptions } from "./flows/flow-service.ts";
 export { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "./flows/load-flows.ts";
@@ -81,13 +81,21 @@ export {
   type JobOptions,
 } from "./runtime/registry.ts";
 export { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
-export type { FlowRow, FlowRunFilter, FlowRunRow, FlowStore } from "./store/flow-store.ts";
+export type { FlowStore } from "./store/ports/flow-store.ts";
+export type { MonitorStore } from "./store/ports/monitor-store.ts";
 export type {
+  FlowRow,
+  FlowRunRow,
+  JobRow,
+  JobRunRow,
   MonitorCheckResult,
   MonitorRow,
-  MonitorStore,
   MonitorTransitionRow,
+  QueueCount,
   QueueGateRow,
-} from "./store/monitor-store.ts";
-export type { JobRow, JobRunRow, QueueCount, ScheduleRow, Store, TickRow } from "./store/store.ts";
+  ScheduleRow,
+  TickRow,
+} from "./store/ports/rows.ts";
+export type { FlowRunFilter, StoreQueries } from "./store/ports/store-queries.ts";
+export type { Store } from "./store/store.ts";
 export { createTickflow, type StartOptions, Tickflow, type TickflowOptions } from "./tickflow.ts";

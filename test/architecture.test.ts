@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
+import ts from "typescript";
 
 /** Every relative import of every file under src/, as repo-relative paths. */
 function importGraph(): Map<string, string[]> {
@@ -76,5 +77,138 @@ describe("architecture: the dependency rule", () => {
       (v) => !allowed.has(v.split(" → ")[0]!) && !/^src\/store\/(sqlite|postgres)\//.test(v),
     );
     assert.deepEqual(bad, []);
+  });
+
+  it("the peer benchmark's peers are its own: not tickflow's dependencies, and tickflow is used through its public API", () => {
+    const peers = Object.keys(JSON.parse(readFileSync("bench/peers/package.json", "utf8")).dependencies);
+    const own = JSON.parse(readFileSync("package.json", "utf8"));
+    const ours = new Set([...Object.keys(own.dependencies), ...Object.keys(own.devDependencies)]);
+    const shared = new Set(["better-sqlite3", "pg"]); // the drivers tickflow itself runs on
+    assert.deepEqual(
+      peers.filter((p) => ours.has(p) && !shared.has(p)),
+      [],
+    );
+    const adapters = readdirSync("bench/peers/adapters").map((name) => join("bench/peers/adapters", name));
+    const reachIn = adapters.flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/from\s+"(\.\.\/\.\.\/\.\.\/src\/[^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((target) => target !== "../../../src/index.ts")
+        .map((target) => `${file} → ${target}`),
+    );
+    assert.deepEqual(reachIn, []);
+  });
+});
+
+/** Import cycles among src/ files (strongly connected components of two files or more). */
+function importCycles(): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  let next = 0;
+  const visit = (file: string) => {
+    index.set(file, next);
+    low.set(file, next++);
+    stack.push(file);
+    onStack.add(file);
+    for (const target of graph.get(file) ?? []) {
+      if (!graph.has(target)) continue;
+      if (!index.has(target)) {
+        visit(target);
+        low.set(file, Math.min(low.get(file)!, low.get(target)!));
+      } else if (onStack.has(target)) low.set(file, Math.min(low.get(file)!, index.get(target)!));
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const component: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== file);
+    if (component.length > 1) cycles.push(component.sort());
+  };
+  for (const file of graph.keys()) if (!index.has(file)) visit(file);
+  return cycles;
+}
+
+const SURFACES = /^src\/(http|dashboard|cli)\//;
+
+describe("architecture: the store's shape", () => {
+  it("src/ has no import cycles", () => {
+    assert.deepEqual(importCycles(), []);
+  });
+
+  it("http, dashboard, cli and config import no adapter file and no driver", () => {
+    assert.deepEqual(
+      violations(
+        /^src\/(http|dashboard|cli|config)\//,
+        /src\/store\/(sqlite|postgres)\/|src\/store\/open-store\.ts$|pkg:(better-sqlite3|pg)$/,
+      ),
+      [],
+    );
+  });
+
+  it("surfaces import no runtime internals and no write port of the store", () => {
+    assert.deepEqual(
+      violations(
+        SURFACES,
+        /src\/runtime\/|src\/store\/(store|open-store)\.ts$|src\/store\/ports\/(job|schedule|flow|monitor|history)-store\.ts$/,
+      ),
+      [],
+    );
+  });
+
+  it("surfaces read through tickflow.queries, never through tickflow.store", () => {
+    const bad = [...graph.keys()].filter(
+      (file) =>
+        SURFACES.test(file) &&
+        /\.store\.(jobs|schedules|flows|monitors|queries)\b|tickflow\.store\b/.test(
+          readFileSync(file, "utf8"),
+        ),
+    );
+    assert.deepEqual(bad, []);
+  });
+
+  it("SQL lives in the adapters (one file per aggregate, *-sql.ts) and the migrations only", () => {
+    const SQL =
+      /`\s*(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WITH \w+ AS)\b|"(SELECT|INSERT INTO|DELETE FROM) /;
+    const bad = [...graph.keys()].filter(
+      (file) =>
+        !/^src\/store\/(sqlite|postgres)\//.test(file) &&
+        file !== "src/store/migrations.generated.ts" &&
+        file !== "src/cli/templates/sql.ts" &&
+        SQL.test(readFileSync(file, "utf8")),
+    );
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe("architecture: small files, short functions", () => {
+  const sources = [...graph.keys()].filter((file) => !file.endsWith(".generated.ts"));
+
+  it("no file in src/ is over 400 lines", () => {
+    const long = sources
+      .map((file) => [file, readFileSync(file, "utf8").split("\n").length] as const)
+      .filter(([, lines]) => lines > 400);
+    assert.deepEqual(long, []);
+  });
+
+  it("no function in src/ is over 120 lines", () => {
+    const long: string[] = [];
+    for (const file of sources) {
+      const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node) => {
+        if (ts.isFunctionLike(node) && "body" in node && node.body) {
+          const line = (pos: number) => source.getLineAndCharacterOfPosition(pos).line;
+          const lines = line(node.body.getEnd()) - line(node.getStart(source)) + 1;
+          if (lines > 120) long.push(`${file}:${line(node.getStart(source)) + 1} (${lines} lines)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    assert.deepEqual(long, []);
   });
 });

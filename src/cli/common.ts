@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { parseDatabaseUrl, redactUrl } from "../config/database-url.ts";
 import { loadConfig } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { TickflowError } from "../errors.ts";
-import { parseDatabaseUrl, redactUrl } from "../store/open-store.ts";
 import { createTickflow, type Tickflow } from "../tickflow.ts";
 
 /** The validated config named by `--config` / TICKFLOW_CONFIG / ./tickflow.config.ts, with the environment. */
@@ -119,7 +119,7 @@ function asCliError(error: unknown, config: ResolvedConfig): unknown {
 }
 
 export async function requireMigrated(tickflow: Tickflow): Promise<void> {
-  const pending = await tickflow.store.pendingMigrations();
+  const pending = await tickflow.pendingMigrations();
   if (pending.length > 0) {
     throw new CliError(
       `the database has ${pending.length} pending migration(s) (${pending.map(migrationName).join(", ")}): run tickflow migrate`,

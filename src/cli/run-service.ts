@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
+import { redactUrl } from "../config/database-url.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { DEFAULT_FLOWS_DIR } from "../flows/load-flows.ts";
 import { createHttpServer } from "../http/server.ts";
 import { type Heartbeat, registerHeartbeat } from "../jobs/heartbeat.ts";
 import { createLogger, type Logger } from "../logger.ts";
-import { redactUrl } from "../store/open-store.ts";
 import { createTickflow, type StartOptions, type Tickflow } from "../tickflow.ts";
 import { checkHttpAddress, listenError, newSqliteFile } from "./startup-checks.ts";
 

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { parseDatabaseUrl } from "../config/database-url.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
-import { parseDatabaseUrl } from "../store/open-store.ts";
 import { CliError } from "./common.ts";
 
 /**

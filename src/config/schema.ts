@@ -8,7 +8,7 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../logge
 import { defineMonitor, type MonitorDefinition, type MonitorOptions } from "../monitors/define-monitor.ts";
 import type { JobDefinition } from "../runtime/registry.ts";
 import type { ScheduleDefinition } from "../runtime/schedules.ts";
-import { parseDatabaseUrl } from "../store/open-store.ts";
+import { parseDatabaseUrl } from "./database-url.ts";
 import { didYouMean } from "./env.ts";
 import { type HttpConfig, httpSchema, type ResolvedHttpConfig } from "./http-schema.ts";
 

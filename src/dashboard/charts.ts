@@ -1,7 +1,6 @@
 import { formatDuration } from "../core/duration.ts";
 import type { TickMark, TickView } from "../core/tick-vocabulary.ts";
-import type { FlowRunRow } from "../store/flow-store.ts";
-import type { TickRow } from "../store/store.ts";
+import type { FlowRunRow, TickRow } from "../store/ports/rows.ts";
 import { utc } from "./format.ts";
 import { type Html, html } from "./html.ts";
 

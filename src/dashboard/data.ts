@@ -3,9 +3,13 @@ import { DEFAULT_HEARTBEAT_GRACE_MS, HEARTBEAT_EVENT_DELAY_MS } from "../core/he
 import type { JobState } from "../core/job-state.ts";
 import type { FlowStatus } from "../flows/flow-service.ts";
 import { FLOW_RUN_JOB } from "../flows/sync-flows.ts";
-import { HEARTBEAT_EVENT_JOB, HEARTBEAT_SCHEDULE_KEY, HEARTBEAT_TIMED_JOB } from "../jobs/heartbeat.ts";
-import type { FlowRow, FlowRunRow } from "../store/flow-store.ts";
-import type { JobRow, Store } from "../store/store.ts";
+import {
+  firstStarts,
+  HEARTBEAT_EVENT_JOB,
+  HEARTBEAT_SCHEDULE_KEY,
+  HEARTBEAT_TIMED_JOB,
+} from "../jobs/heartbeat.ts";
+import type { FlowRow, FlowRunRow, JobRow } from "../store/ports/rows.ts";
 import type { Tickflow } from "../tickflow.ts";
 import type { BeatMinute } from "./charts.ts";
 
@@ -20,24 +24,29 @@ export const EVENT_LIMIT_MS = HEARTBEAT_EVENT_DELAY_MS + DEFAULT_HEARTBEAT_GRACE
 /**
  * The last hour of heartbeat minutes: the tick decided for each (fired/missed/skipped), the timed
  * beat's lateness and the delay to its event, judged with the same thresholds as the pair health
- * (core/heartbeat-health). Reads the ticks of the hour, the newest timed and event jobs and the
- * first run of each (about 2 × 60 + 3 small, index-backed queries).
+ * (core/heartbeat-health). Reads the ticks of the hour, the newest timed and event jobs and, in
+ * one batch read, their runs (five small, index-backed queries).
  */
 export async function heartbeatMinutes(tickflow: Tickflow, now: number): Promise<BeatMinute[]> {
-  const { store } = tickflow;
+  const { queries } = tickflow;
   const graceMs = DEFAULT_HEARTBEAT_GRACE_MS;
   const from = minuteOf(now) - 59 * MINUTE;
-  const schedule = await store.getSchedule(HEARTBEAT_SCHEDULE_KEY);
+  const schedule = await queries.getSchedule(HEARTBEAT_SCHEDULE_KEY);
   const ticks = await tickflow.listTicks(HEARTBEAT_SCHEDULE_KEY, { since: from, limit: 120 });
   const tickByMinute = new Map(ticks.map((t) => [minuteOf(t.nominalAt), t]));
-  const timedJobs = await store.listJobs({ type: HEARTBEAT_TIMED_JOB, limit: 80 });
-  const eventJobs = await store.listJobs({ type: HEARTBEAT_EVENT_JOB, limit: 160 });
+  const timedJobs = await queries.listJobs({ type: HEARTBEAT_TIMED_JOB, limit: 80 });
+  const eventJobs = await queries.listJobs({ type: HEARTBEAT_EVENT_JOB, limit: 160 });
   const timedById = new Map(timedJobs.map((j) => [j.id, j]));
   const eventByTimed = new Map<string, JobRow>();
   for (const job of eventJobs) {
     const timedJobId = (job.payload as { timedJobId?: unknown } | null)?.timedJobId;
     if (typeof timedJobId === "string" && !eventByTimed.has(timedJobId)) eventByTimed.set(timedJobId, job);
   }
+  // A fired tick whose job is not among the newest timed jobs (more than 80 beats this hour).
+  const older = ticks.flatMap((t) => (t.jobId !== null && !timedById.has(t.jobId) ? [t.jobId] : []));
+  for (const job of await Promise.all(older.map((id) => queries.getJob(id))))
+    if (job) timedById.set(job.id, job);
+  const starts = await firstStarts(queries, [...timedById.values(), ...eventJobs]);
   const minutes: BeatMinute[] = [];
   for (let minute = from; minute <= now; minute += MINUTE) {
     const tick = tickByMinute.get(minute);
@@ -58,15 +67,14 @@ export async function heartbeatMinutes(tickflow: Tickflow, now: number): Promise
       entry.status = "missing";
       continue;
     }
-    const timedJob = timedById.get(tick.jobId) ?? (await store.getJob(tick.jobId));
-    const timedStart = tick.startedAt ?? (timedJob ? await firstStart(store, timedJob) : null);
+    const timedStart = tick.startedAt ?? starts.get(tick.jobId) ?? null;
     if (timedStart === null) {
       entry.status = now - minute > MINUTE + graceMs ? "missing" : "pending";
       continue;
     }
     entry.timedLatenessMs = timedStart - tick.nominalAt;
     const eventJob = eventByTimed.get(tick.jobId);
-    const eventStart = eventJob ? await firstStart(store, eventJob) : null;
+    const eventStart = eventJob ? (starts.get(eventJob.id) ?? null) : null;
     const late = entry.timedLatenessMs > graceMs;
     if (eventStart !== null) {
       entry.eventDelayMs = eventStart - timedStart;
@@ -84,12 +92,6 @@ export async function heartbeatMinutes(tickflow: Tickflow, now: number): Promise
           : "missing";
   }
   return minutes;
-}
-
-async function firstStart(store: Store, job: JobRow): Promise<number | null> {
-  if (job.attempt === 0) return null;
-  const runs = await store.listJobRuns(job.id);
-  return runs.length === 0 ? null : Math.min(...runs.map((r) => r.startedAt));
 }
 
 export interface QueueSummary {
@@ -145,7 +147,7 @@ export async function recentFailures(tickflow: Tickflow, now: number): Promise<R
     runCount: 0,
     runsCapped: false,
   };
-  const jobs = await tickflow.store.listJobs({ states: ["discarded"], limit: JOB_FAILURE_SCAN });
+  const jobs = await tickflow.queries.listJobs({ states: ["discarded"], limit: JOB_FAILURE_SCAN });
   for (const job of jobs) {
     if ((job.finishedAt ?? job.createdAt) < since) continue;
     // A discarded flow-run job is its flow run's failure, counted once: as the failed run below.
@@ -202,10 +204,10 @@ export async function flowStatus(tickflow: Tickflow, flow: FlowRow): Promise<Flo
 }
 
 export async function listFlowStatuses(tickflow: Tickflow): Promise<FlowStatus[]> {
-  return Promise.all((await tickflow.store.flows.listFlows()).map((flow) => flowStatus(tickflow, flow)));
+  return Promise.all((await tickflow.queries.listFlows()).map((flow) => flowStatus(tickflow, flow)));
 }
 
 export async function getFlowStatus(tickflow: Tickflow, name: string): Promise<FlowStatus | null> {
-  const flow = await tickflow.store.flows.getFlow(name);
+  const flow = await tickflow.queries.getFlow(name);
   return flow ? flowStatus(tickflow, flow) : null;
 }

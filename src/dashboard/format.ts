@@ -3,8 +3,17 @@ import { describeTrigger, type Trigger } from "../core/triggers.ts";
 import { FLOW_RUN_JOB } from "../flows/sync-flows.ts";
 import { type Html, html } from "./html.ts";
 
+/**
+ * A stored time no Date can show (a hand-edited row, or what `delay: "99999999d"` once wrote):
+ * one such row must not fail the page it is listed on (issue 19).
+ */
+function showable(ms: number): boolean {
+  return Number.isFinite(new Date(ms).getTime());
+}
+
 /** `2030-01-01 12:00:05 UTC`: every time on the dashboard is UTC, like the scheduler's cron. */
 export function utc(ms: number): string {
+  if (!showable(ms)) return `unshowable time (${ms})`;
   return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
@@ -18,6 +27,7 @@ export function relative(ms: number, now: number): string {
 /** A `<time>` with the UTC time as text and the relative time beside it; "—" for null. */
 export function when(ms: number | null | undefined, now: number): Html {
   if (ms === null || ms === undefined) return html`<span class="muted">—</span>`;
+  if (!showable(ms)) return html`<span class="muted">${utc(ms)}</span>`;
   const iso = new Date(ms).toISOString();
   return html`<time datetime="${iso}" title="${iso}">${utc(ms)}</time> <span class="muted">(${relative(ms, now)})</span>`;
 }

@@ -2,7 +2,7 @@ import { isTriggerSource, type TriggerSource, willRetry } from "../core/flow-run
 import { UnknownFlowError } from "../errors.ts";
 import type { TickflowEvents } from "../events.ts";
 import { defineJob, type JobContext, type JobDefinition } from "../runtime/registry.ts";
-import type { FlowRunRow } from "../store/flow-store.ts";
+import type { FlowRunRow } from "../store/ports/rows.ts";
 import type { Store } from "../store/store.ts";
 import type { FlowContext, FlowDefinition } from "./define-flow.ts";
 import { emitAbandoned, emitEnqueue, emitFinish } from "./flow-runs.ts";
@@ -40,7 +40,7 @@ export function createFlowRunJob(deps: FlowRunJobDeps): JobDefinition<FlowRunPay
       throw new TypeError(`${FLOW_RUN_JOB} needs a payload { flow: string }, got ${JSON.stringify(payload)}`);
     }
     const source: TriggerSource = isTriggerSource(payload.source) ? payload.source : "manual";
-    const record = await store.flows.getFlow(name);
+    const record = await store.queries.getFlow(name);
     if (!record) throw new UnknownFlowError(name, []);
 
     const claim = await store.flows.claimRun({

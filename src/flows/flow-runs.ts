@@ -1,5 +1,5 @@
 import type { TickflowEvents } from "../events.ts";
-import type { FlowRunRow } from "../store/flow-store.ts";
+import type { FlowRunRow } from "../store/ports/rows.ts";
 
 /** Events for runs, in one place so every path (trigger, job, sweeper) reports a run the same way. */
 

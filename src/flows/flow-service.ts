@@ -14,28 +14,19 @@ import {
   InvalidOptionError,
   UnknownFlowError,
 } from "../errors.ts";
-import type { TickflowEvents } from "../events.ts";
+import type { Feature, FeatureHost } from "../feature.ts";
 import type { JobDefinition } from "../runtime/registry.ts";
-import type { ScheduleDefinition } from "../runtime/schedules.ts";
-import type { FlowRow, FlowRunFilter, FlowRunRow, FlowSyncReport } from "../store/flow-store.ts";
-import type { Store } from "../store/store.ts";
+import type { FlowSyncReport } from "../store/ports/flow-store.ts";
+import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../store/ports/rows.ts";
+import type { FlowRunFilter } from "../store/ports/store-queries.ts";
 import { type FlowDefinition, isFlowDefinition } from "./define-flow.ts";
 import { createFlowRunJob } from "./flow-run-job.ts";
 import { emitAbandoned, emitEnqueue } from "./flow-runs.ts";
 import { flowScheduleKey, toFlowDefinitionRow, toFlowSchedule } from "./sync-flows.ts";
 import { type FlowTriggerAnswer, flowRunJobInsert } from "./trigger-flow.ts";
 
-/** What the Tickflow instance lends its flows. */
-export interface FlowServiceHost {
-  readonly store: Store;
-  readonly events: TickflowEvents;
-  now(): number;
-  /** Registers a job type (the flow-run job). */
-  register(job: JobDefinition<never, never>): void;
-  /** Adds a code-defined schedule, stored by the schedule reconciliation at start. */
-  addSchedule(schedule: ScheduleDefinition): void;
-  hasSchedule(key: string): boolean;
-}
+/** What the Tickflow instance lends its flows (the host every feature gets). */
+export type FlowServiceHost = FeatureHost;
 
 export interface FlowServiceOptions {
   /** Finished runs older than this are deleted (default 30 days; null keeps them). */
@@ -75,7 +66,8 @@ const PRUNE_INTERVAL_MS = 3_600_000;
  * Data flows on a Tickflow instance (`tickflow.flows`): definitions, their startup sync, triggers,
  * and the reads the HTTP API and the CLI show (flows with last status, next run and stats; runs).
  */
-export class FlowService {
+export class FlowService implements Feature {
+  readonly name = "flows";
   private readonly definitions = new Map<string, FlowDefinition>();
   private readonly options: Required<FlowServiceOptions>;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -147,13 +139,28 @@ export class FlowService {
     return report;
   }
 
+  /**
+   * Stores one flow defined in this process that the store does not know (or marked removed),
+   * leaving every stored flow as it is (`tickflow trigger` of a flow no running process defined).
+   */
+  async storeIfNew(flow: FlowDefinition): Promise<void> {
+    const stored = await this.host.store.queries.listFlows();
+    const existing = stored.find((f) => f.name === flow.name);
+    if (existing && existing.removedAt === null) return;
+    // A sync marks every flow it is not given as removed: hand it back every active stored flow.
+    const now = Math.floor(this.now());
+    const keep = stored.filter((f) => f.removedAt === null).map(definitionRowOf);
+    await this.host.store.flows.syncFlows([...keep, toFlowDefinitionRow(flow, now)], now);
+  }
+
   /** After the schedules are stored: a disabled flow's schedule is paused, so it fires nothing. */
   async pauseDisabledSchedules(): Promise<void> {
     const { store } = this.host;
-    for (const flow of await store.flows.listFlows()) {
+    for (const flow of await store.queries.listFlows()) {
       if (flow.enabled || flow.removedAt !== null || flow.scheduleId === null) continue;
-      const schedule = await store.getSchedule(flow.scheduleId);
-      if (schedule && !schedule.paused) await store.setSchedulePaused(schedule.id, true, this.now());
+      const schedule = await store.queries.getSchedule(flow.scheduleId);
+      if (schedule && !schedule.paused)
+        await store.schedules.setSchedulePaused(schedule.id, true, this.now());
     }
   }
 
@@ -247,7 +254,7 @@ export class FlowService {
       );
     }
     const { store, events } = this.host;
-    const flow = await store.flows.getFlow(name);
+    const flow = await store.queries.getFlow(name);
     if (!flow || flow.removedAt !== null) throw await this.unknown(name);
     const now = this.now();
     const result = await store.flows.triggerRun({
@@ -259,42 +266,28 @@ export class FlowService {
         ? {}
         : { period: { scheduleId: flowScheduleKey(flow), nominalAt: options.period } }),
     });
-    if (result.status === "period_taken") {
+    const skip = (reason: "period_taken" | "disabled" | "already_running", run?: FlowRunRow) =>
       events.emit("flow:skip", {
         flow: name,
         source,
-        reason: "period_taken",
-        activeRunId: null,
-        activeStartedAt: null,
+        reason,
+        activeRunId: run?.id ?? null,
+        activeStartedAt: run?.startedAt ?? null,
         jobId: null,
       });
+    if (result.status === "period_taken") {
+      skip("period_taken");
       return { status: "period_taken", flow: name, period: options.period! };
     }
     if (result.status === "not_found") throw await this.unknown(name);
-    if (result.status === "enqueued" || result.status === "already_running") {
-      emitAbandoned(events, result.abandoned);
-    }
     if (result.status === "disabled") {
-      events.emit("flow:skip", {
-        flow: name,
-        source,
-        reason: "disabled",
-        activeRunId: null,
-        activeStartedAt: null,
-        jobId: null,
-      });
+      skip("disabled");
       return { status: "disabled", flow: name };
     }
+    emitAbandoned(events, result.abandoned);
     if (result.status === "already_running") {
       const { run } = result;
-      events.emit("flow:skip", {
-        flow: name,
-        source,
-        reason: "already_running",
-        activeRunId: run.id,
-        activeStartedAt: run.startedAt,
-        jobId: null,
-      });
+      skip("already_running", run);
       return {
         status: "already_running",
         flow: name,
@@ -315,7 +308,7 @@ export class FlowService {
   }
 
   private async unknown(name: string): Promise<UnknownFlowError> {
-    const known = (await this.host.store.flows.listFlows()).filter((f) => f.removedAt === null);
+    const known = (await this.host.store.queries.listFlows()).filter((f) => f.removedAt === null);
     return new UnknownFlowError(
       name,
       known.map((f) => f.name),
@@ -326,19 +319,19 @@ export class FlowService {
 
   /** Every stored flow (removed ones included, marked) with its last status, next run, active run and stats. */
   async list(): Promise<FlowStatus[]> {
-    const flows = await this.host.store.flows.listFlows();
+    const flows = await this.host.store.queries.listFlows();
     return Promise.all(flows.map((flow) => this.status(flow)));
   }
 
   /** One flow, or null. */
   async get(name: string): Promise<FlowStatus | null> {
-    const flow = await this.host.store.flows.getFlow(name);
+    const flow = await this.host.store.queries.getFlow(name);
     return flow ? this.status(flow) : null;
   }
 
   /** Success rate and p50/p95 durations over the flow's kept finished runs. */
   async stats(name: string): Promise<FlowRunStats> {
-    return summarizeFlowRuns(await this.host.store.flows.finishedRunSummaries(name, STATS_WINDOW));
+    return summarizeFlowRuns(await this.host.store.queries.finishedFlowRunSummaries(name, STATS_WINDOW));
   }
 
   /** Run history, newest first; filter by flow, status, source, job; page with `beforeId`. */
@@ -346,12 +339,12 @@ export class FlowService {
     if (filter.limit !== undefined && (!Number.isInteger(filter.limit) || filter.limit < 1)) {
       throw new InvalidOptionError(`runs: limit must be a positive integer, got ${filter.limit}`);
     }
-    return this.host.store.flows.listRuns(filter);
+    return this.host.store.queries.listFlowRuns(filter);
   }
 
   /** One run, or null. */
   run(id: string): Promise<FlowRunRow | null> {
-    return this.host.store.flows.getRun(id);
+    return this.host.store.queries.getFlowRun(id);
   }
 
   /** Enables a flow: triggers are accepted again and its schedule (if any) resumes. */
@@ -366,18 +359,18 @@ export class FlowService {
 
   private async setEnabled(name: string, enabled: boolean): Promise<FlowRow> {
     const { store } = this.host;
-    if (!(await store.flows.getFlow(name))) throw await this.unknown(name);
+    if (!(await store.queries.getFlow(name))) throw await this.unknown(name);
     const now = this.now();
     const flow = await store.flows.setFlowEnabled(name, enabled, now);
-    if (flow.scheduleId !== null && (await store.getSchedule(flow.scheduleId))) {
-      await store.setSchedulePaused(flow.scheduleId, !enabled, now);
-      return (await store.flows.getFlow(name))!;
+    if (flow.scheduleId !== null && (await store.queries.getSchedule(flow.scheduleId))) {
+      await store.schedules.setSchedulePaused(flow.scheduleId, !enabled, now);
+      return (await store.queries.getFlow(name))!;
     }
     return flow;
   }
 
   private async status(flow: FlowRow): Promise<FlowStatus> {
-    const [active] = await this.host.store.flows.listRuns({
+    const [active] = await this.host.store.queries.listFlowRuns({
       flow: flow.name,
       status: ACTIVE_FLOW_RUN_STATUSES,
       limit: 1,
@@ -389,4 +382,17 @@ export class FlowService {
       stats: await this.stats(flow.name),
     };
   }
+}
+
+function definitionRowOf(f: FlowRow): FlowDefinitionRow {
+  return {
+    name: f.name,
+    schedule: f.schedule,
+    scheduleId: f.scheduleId,
+    queue: f.queue,
+    retries: f.retries,
+    timeoutMs: f.timeoutMs,
+    backoff: f.backoff,
+    nextRunAt: f.nextRunAt,
+  };
 }

@@ -1,7 +1,7 @@
 import type { BackoffOption, BackoffPolicy } from "../core/backoff.ts";
 import { nextFireAt } from "../core/triggers.ts";
 import type { ScheduleDefinition } from "../runtime/schedules.ts";
-import type { FlowDefinitionRow } from "../store/flow-store.ts";
+import type { FlowDefinitionRow } from "../store/ports/rows.ts";
 import type { FlowDefinition } from "./define-flow.ts";
 
 /** The one job type every flow runs as (the seed's DataFlowRunJob); its payload names the flow. */

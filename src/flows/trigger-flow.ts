@@ -1,6 +1,6 @@
 import type { TriggerSource } from "../core/flow-run-state.ts";
-import type { FlowRow } from "../store/flow-store.ts";
-import type { JobInsert } from "../store/store.ts";
+import type { JobInsert } from "../store/ports/job-store.ts";
+import type { FlowRow } from "../store/ports/rows.ts";
 import { FLOW_RUN_JOB, type FlowRunPayload } from "./sync-flows.ts";
 
 /**

@@ -1,11 +1,8 @@
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import type { ResolvedHttpConfig } from "../config/http-schema.ts";
 import { type CidrRule, matchesAny, parseCidrList, resolveClientIp } from "../core/cidr.ts";
-import type { Heartbeat } from "../jobs/heartbeat.ts";
-import type { Logger } from "../logger.ts";
-import type { Tickflow } from "../tickflow.ts";
 import { createTokenCheck } from "./auth.ts";
+import { HTTP_TIMEOUTS, type HttpDeps } from "./deps.ts";
 import { createErrorHandler, errorBody } from "./errors.ts";
 import { registerApiRoutes } from "./routes/api.ts";
 import { registerHealthRoute } from "./routes/health.ts";
@@ -15,36 +12,7 @@ import { registerMetricsRoute } from "./routes/metrics.ts";
 /** 64 KiB: the API takes small JSON bodies (payloads, filters); anything bigger is a mistake or abuse. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-/**
- * Our own limits on slow clients (Node's defaults let a client trickling its headers hold a
- * connection for about 90 s: headersTimeout 60 s, checked only every 30 s).
- */
-export interface HttpTimeouts {
-  /** All request headers within this long, or 408 and the connection closes. */
-  headersMs: number;
-  /** The whole request (headers and body) within this long. */
-  requestMs: number;
-  /** A socket with no traffic at all for this long is closed. */
-  idleMs: number;
-  /** How often Node checks the two limits above (its default, 30 s, would stretch them). */
-  checkEveryMs: number;
-}
-
-export const HTTP_TIMEOUTS: HttpTimeouts = {
-  headersMs: 10_000,
-  requestMs: 30_000,
-  idleMs: 60_000,
-  checkEveryMs: 1_000,
-};
-
-export interface HttpDeps {
-  tickflow: Tickflow;
-  heartbeat: Heartbeat | null;
-  config: ResolvedHttpConfig;
-  logger: Logger;
-  /** Tests shorten them; production uses HTTP_TIMEOUTS. */
-  timeouts?: Partial<HttpTimeouts>;
-}
+export { HTTP_TIMEOUTS, type HttpTimeouts } from "./deps.ts";
 
 declare module "fastify" {
   interface FastifyRequest {

@@ -10,7 +10,8 @@ import {
 import { SYSTEM_QUEUE } from "../core/lanes.ts";
 import { defineJob, type JobContext, type JobDefinition } from "../runtime/registry.ts";
 import type { ScheduleDefinition } from "../runtime/schedules.ts";
-import type { JobRow, Store } from "../store/store.ts";
+import type { JobRow } from "../store/ports/rows.ts";
+import type { StoreQueries } from "../store/ports/store-queries.ts";
 import type { Tickflow } from "../tickflow.ts";
 
 /**
@@ -107,7 +108,7 @@ export function registerHeartbeat(tickflow: Tickflow, options: HeartbeatOptions 
   const timedJob = defineJob(
     HEARTBEAT_TIMED_JOB,
     async (_payload: unknown, ctx: JobContext) => {
-      if (ctx.scheduledFor !== null && !(await scheduleStillStored(tickflow.store, ctx.jobId))) {
+      if (ctx.scheduledFor !== null && !(await scheduleStillStored(tickflow.queries, ctx.jobId))) {
         // Fired before the heartbeat was turned off and run after: it must not enqueue anything.
         ctx.logger.info(
           "heartbeat disabled (ENABLE_HEARTBEAT): its schedule is gone, so this leftover beat does nothing",
@@ -176,10 +177,10 @@ export function registerHeartbeat(tickflow: Tickflow, options: HeartbeatOptions 
 }
 
 /** Whether the schedule that fired job `jobId` still exists (a job enqueued by hand: true). */
-async function scheduleStillStored(store: Store, jobId: string): Promise<boolean> {
-  const job = await store.getJob(jobId);
+async function scheduleStillStored(queries: StoreQueries, jobId: string): Promise<boolean> {
+  const job = await queries.getJob(jobId);
   if (job?.scheduleId == null) return true;
-  return (await store.getSchedule(job.scheduleId)) !== null;
+  return (await queries.getSchedule(job.scheduleId)) !== null;
 }
 
 /** How many recent beats are read: the newest and enough before it to judge a pending event. */
@@ -188,20 +189,19 @@ const RECENT_BEATS = 5;
 /**
  * The heartbeat's pair health, from what the store recorded (works from any process on the same
  * database, whether or not it registered the heartbeat). Reads the stored `heartbeat` schedule,
- * the newest timed and event jobs (listJobs by type) and their runs (listJobRuns), pairs each
+ * the newest timed and event jobs (listJobs by type) and their runs (one listRunsOfJobs), pairs each
  * event with its beat by `payload.timedJobId`, and classifies (core/heartbeat-health).
  */
 export async function heartbeatStatus(
-  source: { readonly store: Store },
+  source: { readonly queries: StoreQueries },
   options: HeartbeatStatusOptions = {},
   clock: Clock = systemClock,
 ): Promise<HeartbeatStatus> {
-  const { store } = source;
-  const schedule = await store.getSchedule(HEARTBEAT_SCHEDULE_KEY);
+  const { queries } = source;
+  const schedule = await queries.getSchedule(HEARTBEAT_SCHEDULE_KEY);
   // Timed jobs before events: an event enqueued by a beat that has finished is then always seen.
-  const timedJobs = await store.listJobs({ type: HEARTBEAT_TIMED_JOB, limit: RECENT_BEATS });
-  const timedStarts = await Promise.all(timedJobs.map((job) => firstStart(store, job)));
-  const eventJobs = await store.listJobs({ type: HEARTBEAT_EVENT_JOB, limit: RECENT_BEATS * 2 });
+  const timedJobs = await queries.listJobs({ type: HEARTBEAT_TIMED_JOB, limit: RECENT_BEATS });
+  const eventJobs = await queries.listJobs({ type: HEARTBEAT_EVENT_JOB, limit: RECENT_BEATS * 2 });
   const events = new Map<string, { jobId: string; uuid: string; ranAt: number | null }>();
   for (const job of eventJobs) {
     const payload = job.payload as Partial<HeartbeatEventPayload> | null;
@@ -209,16 +209,15 @@ export async function heartbeatStatus(
     if (events.has(payload.timedJobId)) continue; // listJobs is newest first: keep the newest
     events.set(payload.timedJobId, { jobId: job.id, uuid: payload.uuid, ranAt: null });
   }
-  await Promise.all(
-    eventJobs.map(async (job) => {
-      const entry = events.get((job.payload as Partial<HeartbeatEventPayload> | null)?.timedJobId ?? "");
-      if (entry?.jobId === job.id) entry.ranAt = await firstStart(store, job);
-    }),
-  );
-  const beats: HeartbeatBeat[] = timedJobs.map((job, i) => ({
+  const starts = await firstStarts(queries, [...timedJobs, ...eventJobs]);
+  for (const job of eventJobs) {
+    const entry = events.get((job.payload as Partial<HeartbeatEventPayload> | null)?.timedJobId ?? "");
+    if (entry?.jobId === job.id) entry.ranAt = starts.get(job.id) ?? null;
+  }
+  const beats: HeartbeatBeat[] = timedJobs.map((job) => ({
     jobId: job.id,
     nominalAt: job.nominalAt ?? job.runAt,
-    ranAt: timedStarts[i] ?? null,
+    ranAt: starts.get(job.id) ?? null,
     event: events.get(job.id) ?? null,
   }));
   const health = classifyHeartbeat({
@@ -241,9 +240,19 @@ export async function heartbeatStatus(
   };
 }
 
-/** When a job's first attempt started, or null (a run row is written when an attempt ends). */
-async function firstStart(store: Store, job: JobRow): Promise<number | null> {
-  if (job.attempt === 0) return null;
-  const runs = await store.listJobRuns(job.id);
-  return runs.length === 0 ? null : Math.min(...runs.map((r) => r.startedAt));
+/**
+ * When each job's first attempt started, or null (a run row is written when an attempt ends):
+ * one batch read of the runs of every job that has started.
+ */
+export async function firstStarts(
+  queries: StoreQueries,
+  jobs: readonly JobRow[],
+): Promise<Map<string, number | null>> {
+  const runs = await queries.listRunsOfJobs(jobs.filter((job) => job.attempt > 0).map((job) => job.id));
+  return new Map(
+    jobs.map((job) => {
+      const started = runs.get(job.id) ?? [];
+      return [job.id, started.length === 0 ? null : Math.min(...started.map((r) => r.startedAt))];
+    }),
+  );
 }

@@ -4,7 +4,7 @@ import { DEFAULT_THRESHOLDS } from "../core/hysteresis.ts";
 import { MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
 import { InvalidOptionError } from "../errors.ts";
-import type { MonitorDefinitionRow } from "../store/monitor-store.ts";
+import type { MonitorDefinitionRow } from "../store/ports/rows.ts";
 import { type CheckFunction, describeHttpTarget, httpCheck } from "./http-check.ts";
 
 /**

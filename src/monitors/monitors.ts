@@ -1,9 +1,10 @@
 import { gateClosed, type Hysteresis, INITIAL_HYSTERESIS, isMonitorState, step } from "../core/hysteresis.ts";
 import { InvalidOptionError } from "../errors.ts";
 import type { TickflowEvents } from "../events.ts";
+import type { Feature } from "../feature.ts";
 import { defineJob, type JobContext, type JobDefinition } from "../runtime/registry.ts";
 import { defineSchedule, type ScheduleDefinition } from "../runtime/schedules.ts";
-import type { MonitorCheckResult, MonitorRow, MonitorTransitionRow } from "../store/monitor-store.ts";
+import type { MonitorCheckResult, MonitorRow, MonitorTransitionRow } from "../store/ports/rows.ts";
 import type { Store } from "../store/store.ts";
 import {
   defineMonitor,
@@ -50,7 +51,8 @@ export class MonitorStopping extends Error {
  * schedule (misfire "skip", overlap "skip"), so it is scheduled, leased, recorded and visible like
  * any job; this class adds the handler that checks, steps the hysteresis and publishes the result.
  */
-export class Monitors {
+export class Monitors implements Feature {
+  readonly name = "monitors";
   private readonly definitions = new Map<string, MonitorDefinition>();
   private readonly inflight = new Set<AbortController>();
   private stopping = false;
@@ -118,7 +120,7 @@ export class Monitors {
    * transition; a monitor defined here but not stored yet shows as UNKNOWN with no checks.
    */
   async status(): Promise<MonitorStatus[]> {
-    const stored = await this.host.store.monitors.listMonitors();
+    const stored = await this.host.store.queries.listMonitors();
     const names = new Set(stored.map((m) => m.name));
     const unsynced = this.list()
       .filter((d) => !names.has(d.name))
@@ -128,7 +130,7 @@ export class Monitors {
 
   /** One monitor's status, or null when it is neither stored nor defined here. */
   async get(name: string): Promise<MonitorStatus | null> {
-    const row = await this.host.store.monitors.getMonitor(name);
+    const row = await this.host.store.queries.getMonitor(name);
     if (row) return row;
     const definition = this.definitions.get(name);
     return definition ? this.unstored(definition) : null;
@@ -136,7 +138,7 @@ export class Monitors {
 
   /** A monitor's stored transitions, newest first. */
   transitions(name: string, options?: { limit?: number }): Promise<MonitorTransitionRow[]> {
-    return this.host.store.monitors.listTransitions(name, options);
+    return this.host.store.queries.listTransitions(name, options);
   }
 
   /** At shutdown: aborts in-flight checks (they are not counted) and any check that starts later. */

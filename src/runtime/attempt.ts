@@ -2,7 +2,7 @@ import { afterFailure, type BackoffPolicy, DEFAULT_BACKOFF, readBackoffPolicy } 
 import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
-import type { AttemptFinish, ClaimedJob, FinishNext } from "../store/store.ts";
+import type { AttemptFinish, ClaimedJob, FinishNext } from "../store/ports/job-store.ts";
 import type { JobContext, JobDefinition } from "./registry.ts";
 
 /** Why an attempt's signal was aborted. */

@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock.ts";
 import { type ClockSample, estimateOffset, followedNow, type OffsetEstimate } from "../core/clock-offset.ts";
 import { clampTimerMs } from "../core/limits.ts";
+import type { Store } from "../store/store.ts";
 
 export interface DatabaseClockOptions {
   /** Reads the database's clock (epoch ms), e.g. `Store.databaseNow`. */
@@ -26,6 +27,14 @@ const RETRY_MS = 5_000;
  * never runs backwards. Until the first measurement succeeds the offset is 0 (the local clock).
  */
 export class DatabaseClock implements Clock {
+  /** A clock following `store`'s database clock, measured once (best effort); none where the store has no clock of its own. */
+  static async following(store: Pick<Store, "databaseNow">): Promise<DatabaseClock | undefined> {
+    if (!store.databaseNow) return undefined;
+    const clock = new DatabaseClock({ read: () => store.databaseNow!() });
+    await clock.sync();
+    return clock;
+  }
+
   private offset = 0;
   private last = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;

@@ -3,8 +3,14 @@ import { MAX_INSTANT_MS } from "../core/limits.ts";
 import { describeValue, optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
-import type { JobInsert } from "../store/store.ts";
-import { JOB_OPTION_KEYS, type JobOptions, type JobRegistry, resolveJobOptions } from "./registry.ts";
+import type { JobInsert } from "../store/ports/job-store.ts";
+import {
+  JOB_OPTION_KEYS,
+  type JobDefinition,
+  type JobOptions,
+  type JobRegistry,
+  resolveJobOptions,
+} from "./registry.ts";
 
 export interface EnqueueOptions extends JobOptions {
   /** Run at this instant (Date or epoch ms). Exclusive with `delay`. */
@@ -110,6 +116,13 @@ export function buildJobInsert(
     backoff: JSON.stringify(resolved.backoff),
     stateKey: options.stateKey ?? null,
   };
+}
+
+/** The payload type a job definition takes (`unknown` for a type given by name). */
+export type PayloadOf<D> = D extends JobDefinition<infer P, unknown> ? P : unknown;
+
+export function typeName(type: string | JobDefinition<never, never>): string {
+  return typeof type === "string" ? type : type.name;
 }
 
 const ITEM_KEYS = ["type", "payload", "options"] as const;

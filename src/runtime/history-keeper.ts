@@ -1,4 +1,4 @@
-import type { HistoryStore } from "../store/ports/history.ts";
+import type { HistoryStore } from "../store/ports/history-store.ts";
 
 /**
  * Keeps history bounded without losing it (spec §11): folds settled ticks into rollups, then

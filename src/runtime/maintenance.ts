@@ -48,7 +48,7 @@ export class Maintenance {
   async tick(): Promise<void> {
     const { store, events, retentionMs } = this.options;
     const now = this.options.now();
-    const rescued = await store.rescueExpiredLeases(now);
+    const rescued = await store.jobs.rescueExpiredLeases(now);
     if (rescued > 0) events.emit("job:rescue", { count: rescued });
     // Ticks first: a tick's outcome is read from its job, so jobs are pruned only once the fold
     // has caught up — no tick is folded after its job is gone.
@@ -61,7 +61,7 @@ export class Maintenance {
     }
     if (retentionMs !== null && !backlog && now - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
       this.lastPruneAt = now;
-      await store.pruneFinishedJobs(now - retentionMs);
+      await store.jobs.pruneFinishedJobs(now - retentionMs);
     }
   }
 

@@ -6,7 +6,7 @@ import {
   type RollupSubject,
   ratesOf,
 } from "../core/rollup.ts";
-import type { HistoryStore } from "../store/ports/history.ts";
+import type { StoreQueries } from "../store/ports/store-queries.ts";
 
 /** Success and on-time rates over the last 24 h, 7 d and 90 d, from rollups (they survive pruning). */
 export interface RateWindows {
@@ -24,7 +24,7 @@ const DAY = 86_400_000;
  * 90 UTC days (today included). Ticks newer than the fold lag are not in any rollup yet.
  */
 export async function readRates(
-  history: HistoryStore,
+  history: Pick<StoreQueries, "listRollups" | "sumRollups">,
   subject: RollupSubject,
   names: readonly string[],
   now: number,
@@ -73,7 +73,7 @@ function simple(counts: RollupCounts | undefined): SimpleRates {
 
 /** The overview's rates for every subject at once: three summing queries, no rows read into memory. */
 export async function readRateSummaries(
-  history: HistoryStore,
+  history: Pick<StoreQueries, "listRollups" | "sumRollups">,
   subject: RollupSubject,
   now: number,
 ): Promise<Map<string, RateSummary>> {

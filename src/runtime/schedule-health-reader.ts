@@ -1,8 +1,8 @@
 import { type ScheduleHealth, scheduleHealth } from "../core/schedule-health.ts";
 import { describeTick, type TickView } from "../core/tick-vocabulary.ts";
-import { tickFactsOf } from "../store/history-fold.ts";
-import type { FoldTickRow } from "../store/ports/history.ts";
-import type { JobRow, ScheduleRow, Store, TickRow } from "../store/store.ts";
+import type { FoldTickRow, ScheduleRow } from "../store/ports/rows.ts";
+import type { StoreQueries } from "../store/ports/store-queries.ts";
+import { tickFactsOf } from "../store/shared/history-fold.ts";
 
 /** A schedule with its recent ticks in the vocabulary and its health: what every surface shows. */
 export interface ScheduleReport {
@@ -24,19 +24,19 @@ export interface ScheduleReportOptions {
 
 /**
  * Reads schedules, their recent ticks and the jobs those ticks fired, and puts them in the one
- * vocabulary (core/tick-vocabulary) with their health (core/schedule-health). The jobs are read
- * once each, in parallel.
+ * vocabulary (core/tick-vocabulary) with their health (core/schedule-health): two reads, whatever
+ * the number of schedules.
  */
 export async function readScheduleReports(
-  store: Store,
+  queries: StoreQueries,
   options: ScheduleReportOptions,
 ): Promise<ScheduleReport[]> {
   const limit = options.ticks ?? 30;
   const schedules = options.scheduleId
-    ? [await store.getSchedule(options.scheduleId)].filter((s): s is ScheduleRow => s !== null)
-    : await store.listSchedules();
+    ? [await queries.getSchedule(options.scheduleId)].filter((s): s is ScheduleRow => s !== null)
+    : await queries.listSchedules();
   // One read for every schedule's recent ticks with their jobs (not one per schedule and job).
-  const recent = await store.history.recentTicks(
+  const recent = await queries.recentTicks(
     schedules.map((s) => s.id),
     limit,
   );
@@ -57,40 +57,14 @@ export async function readScheduleReports(
   });
 }
 
-async function jobsOf(store: Store, ticks: readonly TickRow[]): Promise<Map<string, JobRow>> {
-  const jobIds = [...new Set(ticks.flatMap((t) => (t.jobId ? [t.jobId] : [])))];
-  const jobs = new Map<string, JobRow>();
-  await Promise.all(
-    jobIds.map(async (id) => {
-      const job = await store.getJob(id);
-      if (job) jobs.set(id, job);
-    }),
-  );
-  return jobs;
-}
-
-/** Tick rows in the vocabulary, with their jobs' outcomes. */
-export async function describeTickRows(
-  store: Store,
-  ticks: readonly TickRow[],
+/** Tick rows joined with their jobs, in the vocabulary. */
+export function describeTickRows(
+  rows: readonly FoldTickRow[],
   now: number,
-): Promise<(TickView & { decidedAt: number })[]> {
-  const jobs = await jobsOf(store, ticks);
-  return ticks.map((t) => viewOf(t, jobs, now));
+): (TickView & { decidedAt: number })[] {
+  return rows.map((row) => foldRowView(row, now));
 }
 
 function foldRowView(row: FoldTickRow, now: number): TickView & { decidedAt: number } {
   return { ...describeTick(tickFactsOf(row), { now }), decidedAt: Number(row.decided_at) };
-}
-
-function viewOf(t: TickRow, jobs: Map<string, JobRow>, now: number): TickView & { decidedAt: number } {
-  const job = t.jobId ? jobs.get(t.jobId) : undefined;
-  const view = describeTick(
-    {
-      ...t,
-      job: job ? { state: job.state, attempts: job.attempt, finishedAt: job.finishedAt } : null,
-    },
-    { now },
-  );
-  return { ...view, decidedAt: t.decidedAt };
 }

@@ -2,7 +2,8 @@ import { formatDuration } from "../core/duration.ts";
 import { planTicks } from "../core/misfire.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
-import type { FiredTick, Store } from "../store/store.ts";
+import type { FiredTick } from "../store/ports/schedule-store.ts";
+import type { Store } from "../store/store.ts";
 import { runLoop } from "./loop.ts";
 import { Waker } from "./waker.ts";
 
@@ -68,7 +69,7 @@ export class Scheduler {
     const next0 = this.nextFireAt;
     const now = next0 !== null && next0 > clockNow && next0 - clockNow <= lead ? next0 : clockNow;
     let uncounted = 0;
-    const ticks = await store.fireDueSchedules({
+    const ticks = await store.schedules.fireDueSchedules({
       now,
       limit: BATCH,
       plan: (schedule, previousRunUnfinished) => {
@@ -94,7 +95,7 @@ export class Scheduler {
     warnPassedOver(ticks, now, logger);
     const schedulesTouched = new Set(ticks.map((t) => t.scheduleId)).size;
     if (schedulesTouched >= BATCH) return 0;
-    const next = await store.nextScheduleFireAt();
+    const next = await store.queries.nextScheduleFireAt();
     this.nextFireAt = next;
     if (next === null) return maxSleepMs;
     return Math.min(maxSleepMs, Math.max(0, next - lead - this.options.now()));

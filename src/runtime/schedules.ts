@@ -10,7 +10,7 @@ import { optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
 import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidScheduleError } from "../errors.ts";
-import type { ScheduleDefinitionRow } from "../store/store.ts";
+import type { ScheduleDefinitionRow } from "../store/ports/rows.ts";
 import {
   JOB_OPTION_KEYS,
   type JobDefinition,

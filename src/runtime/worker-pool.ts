@@ -1,7 +1,8 @@
 import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
-import type { AttemptFinish, ClaimedJob, LeaseGrant, Store } from "../store/store.ts";
+import type { AttemptFinish, ClaimedJob, LeaseGrant } from "../store/ports/job-store.ts";
+import type { Store } from "../store/store.ts";
 import { AttemptAbort, AttemptControl, type AttemptDeps, type AttemptResult, runAttempt } from "./attempt.ts";
 import { runLoop } from "./loop.ts";
 import type { JobRegistry } from "./registry.ts";
@@ -87,12 +88,17 @@ export class WorkerPool {
       events,
       now,
       random01,
-      loadState: (key) => store.loadJobState(key),
+      loadState: (key) => store.queries.loadJobState(key),
     };
   }
 
   get activeCount(): number {
     return this.running.size;
+  }
+
+  /** Slots this pool runs handlers in. */
+  get concurrency(): number {
+    return this.options.concurrency;
   }
 
   /** The job types of the attempts this pool holds now (one entry per attempt). */
@@ -143,13 +149,13 @@ export class WorkerPool {
       return Number.POSITIVE_INFINITY; // a finishing job wakes us
     }
     const now = this.options.now();
-    const jobs = await store.claimJobs({ workerId, queues, limit, leaseMs, now });
+    const jobs = await store.jobs.claimJobs({ workerId, queues, limit, leaseMs, now });
     // Decided before the jobs start: one that settles at once must see it and wake us.
     this.saturated = jobs.length === limit;
     this.drained = !this.saturated;
     for (const job of jobs) this.startJob(job);
     if (this.saturated) return Number.POSITIVE_INFINITY;
-    const next = await store.nextRunAt(queues);
+    const next = await store.queries.nextRunAt(queues);
     if (next === null) return pollIntervalMs;
     // Due work we could not claim is held back (its state key is busy) or was taken by another
     // process: poll for it rather than spin; a finishing keyed job here wakes us sooner.
@@ -213,7 +219,7 @@ export class WorkerPool {
     }
     // Stopping since the reservation: hand the job back at once rather than run it (stop() waits).
     const { store, workerId, events, now } = this.options;
-    const release: Promise<void> = store
+    const release: Promise<void> = store.jobs
       .releaseJobs(workerId, [leaseOf(job)], now())
       .then(
         () => undefined,
@@ -255,7 +261,7 @@ export class WorkerPool {
 
   private settle(job: ClaimedJob, result: AttemptResult): Promise<void> {
     if (result.kind === "release") {
-      return this.options.store
+      return this.options.store.jobs
         .releaseJobs(this.options.workerId, [leaseOf(job)], this.options.now())
         .then(() => undefined);
     }
@@ -282,7 +288,7 @@ export class WorkerPool {
     const batch = this.finishQueue.splice(0, MAX_FINISH_BATCH);
     const written = this.finishWaiters.shift();
     try {
-      const results = await this.options.store.finishAttempts(batch.map((b) => b.finish));
+      const results = await this.options.store.jobs.finishAttempts(batch.map((b) => b.finish));
       for (const [i, result] of results.entries()) {
         this.report(batch[i]!.finish, batch[i]!.type, result === "lease_lost");
       }
@@ -327,7 +333,7 @@ export class WorkerPool {
     const { store, workerId, leaseMs } = this.options;
     try {
       const leases = [...this.running.values()].map((r) => leaseOf(r.job));
-      const lost = await store.extendLeases(workerId, leases, leaseMs, this.options.now());
+      const lost = await store.jobs.extendLeases(workerId, leases, leaseMs, this.options.now());
       for (const jobId of lost) this.running.get(jobId)?.controller.abort(new AttemptAbort("lease_lost"));
     } catch (error) {
       this.options.events.emit("worker:error", { error: error as Error, where: "renew leases" });

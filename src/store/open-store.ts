@@ -1,30 +1,11 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { parseDatabaseUrl } from "../config/database-url.ts";
 import { ConfigError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import { PostgresStore } from "./postgres/postgres-store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
-
-export type DatabaseLocation = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
-
-/** `sqlite:<path>` (or `sqlite::memory:`) | `postgres://…` / `postgresql://…`. */
-export function parseDatabaseUrl(url: string): DatabaseLocation {
-  if (url.startsWith("sqlite:")) {
-    const file = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
-    if (file.length === 0)
-      throw new ConfigError([`TICKFLOW_DATABASE_URL: "${url}" names no file (use sqlite:./tickflow.db)`]);
-    return { kind: "sqlite", file };
-  }
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: "postgres", url };
-  throw new ConfigError([
-    `TICKFLOW_DATABASE_URL: "${redactUrl(url)}" is not supported (use sqlite:<path> or postgres://user@host/db)`,
-  ]);
-}
-
-/** Hides a password in a connection URL before it reaches a message. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
-}
 
 export interface OpenStoreOptions {
   /** Jobs this process runs at once: sizes the PostgreSQL pool (see postgresPoolSize). */
@@ -36,6 +17,8 @@ export interface OpenStoreOptions {
    * lock another process held too long (SQLite).
    */
   onError?: (error: Error, where: string) => void;
+  /** Said once when other processes cannot wake this one on SQLite (its workers then poll). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -59,7 +42,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         `TICKFLOW_DATABASE_URL (database): the folder ${folder} of "${url}" does not exist: create it (mkdir -p ${folder}) or point the setting at an existing folder`,
       ]);
     }
-    return new SqliteStore(location.file, { onError: options.onError });
+    return new SqliteStore(location.file, { onError: options.onError, onWarning: options.onWarning });
   }
   return new PostgresStore(location.url, {
     schema: options.schema ?? (process.env.TICKFLOW_PG_SCHEMA || "tickflow"),
@@ -67,4 +50,24 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     applicationName: "tickflow",
     onError: options.onError,
   });
+}
+
+/**
+ * How a problem the store recovered from reads in the log: dropped connections (killed backends,
+ * a restarted server), and a SQLite write lock held too long by another process.
+ */
+export function storeProblemMessage(error: Error, where: string): string {
+  return where === "sqlite write lock"
+    ? `database write lock: ${error.message}`
+    : `database connection problem (${where}): ${error.message}`;
+}
+
+/** The store's problem reports as log lines on `logger` (the instance's, once it exists). */
+export function storeReports(
+  logger: () => Logger | undefined,
+): Pick<OpenStoreOptions, "onError" | "onWarning"> {
+  return {
+    onError: (error, where) => logger()?.warn({ err: error, where }, storeProblemMessage(error, where)),
+    onWarning: (message) => logger()?.warn(message),
+  };
 }

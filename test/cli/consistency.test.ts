@@ -1,29 +1,17 @@
 import assert from "node:assert/strict";
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import type { SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { defineJob } from "../../src/runtime/registry.ts";
 import { defineSchedule } from "../../src/runtime/schedules.ts";
 import { createTickflow } from "../../src/tickflow.ts";
+import { runCli as run } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/sqlite.ts";
 
 /** The CLI's commands agree: list options, unknown names, flag names in errors, read-only commands. */
 
-const BIN = resolve("bin/tickflow.js");
 const INDEX = resolve("src/index.ts");
-
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(TICKFLOW_|LOG_LEVEL$|LOG_FORMAT$|ENABLE_HEARTBEAT$|NODE_TEST_CONTEXT$)/.test(name))
-      delete env[name];
-  }
-  return { ...env, ...extra };
-}
-
-const run = (cwd: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> =>
-  spawnSync(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env), encoding: "utf8", timeout: 60_000 });
 
 function assertOneLineError(result: SpawnSyncReturns<string>, pattern: RegExp): void {
   assert.equal(result.status, 1, `expected exit 1; stdout: ${result.stdout} stderr: ${result.stderr}`);

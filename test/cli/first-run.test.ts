@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
@@ -9,6 +8,7 @@ import Database from "better-sqlite3";
 import { loadConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createTickflow } from "../../src/tickflow.ts";
+import { assertOneLineError, runCli as tickflow } from "../helpers/cli.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 import { spawnTickflow } from "../helpers/process.ts";
 import { tempDir } from "../helpers/sqlite.ts";
@@ -20,7 +20,6 @@ import { waitFor } from "../helpers/wait-for.ts";
  * uncaught exception that stops the process gracefully.
  */
 
-const BIN = resolve("bin/tickflow.js");
 const INDEX = resolve("src/index.ts");
 
 /** A folder for a project: an ES-module package, as `tickflow init` leaves it. */
@@ -29,32 +28,6 @@ function project(path: string, config: string): string {
   writeFileSync(join(path, "package.json"), '{ "type": "module" }\n');
   writeFileSync(join(path, "tickflow.config.ts"), config);
   return path;
-}
-
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(TICKFLOW_|LOG_LEVEL$|LOG_FORMAT$|ENABLE_HEARTBEAT$|NODE_TEST_CONTEXT$)/.test(name))
-      delete env[name];
-  }
-  return { ...env, ...extra };
-}
-
-function tickflow(cwd: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    env: cleanEnv(env),
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
-
-function assertOneLineError(result: SpawnSyncReturns<string>, pattern: RegExp): void {
-  assert.notEqual(result.status, 0, `expected a failure; stdout: ${result.stdout}`);
-  const lines = result.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `one line expected, got:\n${result.stderr}`);
-  assert.match(lines[0]!, /^tickflow: /);
-  assert.match(lines[0]!, pattern);
 }
 
 describe("the shipped tickflow.config.ts", () => {

@@ -6,12 +6,14 @@ import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { postgresMigrations } from "../../src/store/postgres/postgres-migrations.ts";
+import { shippedMigrations } from "../../src/store/migrations.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
-import { sqliteMigrations } from "../../src/store/sqlite/sqlite-migrations.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { adminQuery, pgTestSkip, pgTestUrl } from "../helpers/pg.ts";
 import { tempDir } from "../helpers/sqlite.ts";
+
+const sqliteMigrations = shippedMigrations("sqlite");
+const postgresMigrations = shippedMigrations("postgres");
 
 const BIN = resolve("bin/tickflow.js");
 const fileNames = (migrations: readonly { version: number; name: string }[]) =>

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { assertOneLineError, cleanEnv, runCli as tickflow } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/sqlite.ts";
 
 /**
@@ -12,38 +13,8 @@ import { tempDir } from "../helpers/sqlite.ts";
  * is not installed in the temp folder.
  */
 
-const BIN = resolve("bin/tickflow.js");
 const INDEX = resolve("src/index.ts");
 const UNREACHABLE = "postgres://nobody@127.0.0.1:1/x";
-
-/** The environment without tickflow's variables: the project's defaults apply. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) {
-    // NODE_TEST_CONTEXT would make a child `node --test` report to this test runner instead of stdout.
-    if (/^(TICKFLOW_|LOG_LEVEL$|LOG_FORMAT$|ENABLE_HEARTBEAT$|NODE_TEST_CONTEXT$)/.test(name))
-      delete env[name];
-  }
-  return { ...env, ...extra };
-}
-
-function tickflow(cwd: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    env: cleanEnv(env),
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
-
-/** The command failed with exactly one line on stderr, `tickflow: …`, matching `pattern`. */
-function assertOneLineError(result: SpawnSyncReturns<string>, pattern: RegExp): void {
-  assert.notEqual(result.status, 0, `expected a failure; stdout: ${result.stdout}`);
-  const lines = result.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, `one line expected, got:\n${result.stderr}`);
-  assert.match(lines[0]!, /^tickflow: /);
-  assert.match(lines[0]!, pattern);
-}
 
 describe("tickflow CLI: a new project end to end", () => {
   let dir: string;

@@ -40,7 +40,11 @@ describe("tickflow schedules (CLI)", () => {
     try {
       await store.migrate();
       await tf.syncSchedules();
-      await store.fireDueSchedules({ now: T + 86_400_000, limit: 10, plan: planFor(T + 86_400_000) });
+      await store.schedules.fireDueSchedules({
+        now: T + 86_400_000,
+        limit: 10,
+        plan: planFor(T + 86_400_000),
+      });
       const table = tickflowCli(["schedules"], `sqlite:${file}`);
       assert.equal(table.status, 0, table.stderr);
       assert.match(table.stdout, /^KEY\s+HEALTH\s+JOB\s+TRIGGER/m);
@@ -54,7 +58,7 @@ describe("tickflow schedules (CLI)", () => {
       assert.equal(rows[0].lastTick.decision, "fired");
       const paused = tickflowCli(["schedules", "pause", "nightly"], `sqlite:${file}`);
       assert.equal(paused.stdout.trim(), "nightly paused");
-      assert.equal((await store.getSchedule("nightly"))?.paused, true);
+      assert.equal((await store.queries.getSchedule("nightly"))?.paused, true);
       const missing = tickflowCli(["schedules", "pause", "nope"], `sqlite:${file}`);
       assert.equal(missing.status, 1);
       assert.equal(missing.stderr.trim(), 'tickflow: schedule "nope" not found');

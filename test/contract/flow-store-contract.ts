@@ -3,11 +3,12 @@ import { beforeEach, describe, it } from "node:test";
 import type { TriggerSource } from "../../src/core/flow-run-state.ts";
 import {
   ABANDONED_RUN_MESSAGE,
-  type FlowDefinitionRow,
   INTERRUPTED_RUN_MESSAGE,
   type TriggerRunResult,
-} from "../../src/store/flow-store.ts";
-import type { JobInsert, Store } from "../../src/store/store.ts";
+} from "../../src/store/ports/flow-store.ts";
+import type { JobInsert } from "../../src/store/ports/job-store.ts";
+import type { FlowDefinitionRow } from "../../src/store/ports/rows.ts";
+import type { Store } from "../../src/store/store.ts";
 import { planFor } from "../helpers/plan.ts";
 import { freshHarnessPerTest, job, type StoreHarness } from "./store-contract.ts";
 
@@ -62,7 +63,7 @@ export function runFlowStoreContract(
     };
     /** Claims the flow-run job like a worker does: returns its lease. */
     const claimJob = async (now = T0) => {
-      const [claimed] = await store.claimJobs({
+      const [claimed] = await store.jobs.claimJobs({
         workerId: "w1",
         queues: undefined,
         limit: 1,
@@ -72,13 +73,13 @@ export function runFlowStoreContract(
       assert.ok(claimed, "a flow-run job to claim");
       return claimed;
     };
-    const countJobs = async () => (await store.listJobs({ limit: 1_000 })).length;
+    const countJobs = async () => (await store.queries.listJobs({ limit: 1_000 })).length;
 
     describe("sync", () => {
       it("inserts new flows, updates changed ones, marks removed ones and restores them, keeping enabled", async () => {
         let report = await store.flows.syncFlows([flowDef(), flowDef({ name: "other" })], T0);
         assert.deepEqual(report, { created: ["etl", "other"], updated: [], removed: [], restored: [] });
-        const etl = await store.flows.getFlow("etl");
+        const etl = await store.queries.getFlow("etl");
         assert.equal(etl?.enabled, true);
         assert.equal(etl?.queue, "default");
         assert.equal(etl?.retries, 2);
@@ -99,12 +100,12 @@ export function runFlowStoreContract(
           T0 + 3,
         );
         assert.deepEqual(report, { created: [], updated: ["etl"], removed: ["other"], restored: [] });
-        const updated = await store.flows.getFlow("etl");
+        const updated = await store.queries.getFlow("etl");
         assert.equal(updated?.queue, "etl-queue");
         assert.equal(updated?.retries, 0);
         assert.equal(updated?.timeoutMs, 500);
         assert.equal(updated?.enabled, false, "a sync never changes enabled");
-        assert.equal((await store.flows.getFlow("other"))?.removedAt, T0 + 3);
+        assert.equal((await store.queries.getFlow("other"))?.removedAt, T0 + 3);
 
         report = await store.flows.syncFlows(
           [flowDef({ queue: "etl-queue", retries: 0, timeoutMs: 500 })],
@@ -116,9 +117,9 @@ export function runFlowStoreContract(
           T0 + 5,
         );
         assert.deepEqual(report, { created: [], updated: [], removed: [], restored: ["other"] });
-        assert.equal((await store.flows.getFlow("other"))?.removedAt, null);
+        assert.equal((await store.queries.getFlow("other"))?.removedAt, null);
         assert.deepEqual(
-          (await store.flows.listFlows()).map((f) => f.name),
+          (await store.queries.listFlows()).map((f) => f.name),
           ["etl", "other"],
         );
       });
@@ -139,12 +140,12 @@ export function runFlowStoreContract(
           T0,
         );
         assert.equal(
-          (await store.flows.getFlow("etl"))?.nextRunAt,
+          (await store.queries.getFlow("etl"))?.nextRunAt,
           T0 + 60_000,
           "before the schedule is stored",
         );
-        assert.deepEqual((await store.flows.getFlow("etl"))?.schedule, trigger);
-        await store.syncSchedules(
+        assert.deepEqual((await store.queries.getFlow("etl"))?.schedule, trigger);
+        await store.schedules.syncSchedules(
           [
             {
               id: "etl",
@@ -167,12 +168,16 @@ export function runFlowStoreContract(
           ],
           T0,
         );
-        assert.equal((await store.flows.getFlow("etl"))?.nextRunAt, T0 + 120_000, "the schedule's next fire");
-        await store.setSchedulePaused("etl", true, T0);
-        assert.equal((await store.flows.getFlow("etl"))?.nextRunAt, null, "paused");
-        await store.setSchedulePaused("etl", false, T0);
+        assert.equal(
+          (await store.queries.getFlow("etl"))?.nextRunAt,
+          T0 + 120_000,
+          "the schedule's next fire",
+        );
+        await store.schedules.setSchedulePaused("etl", true, T0);
+        assert.equal((await store.queries.getFlow("etl"))?.nextRunAt, null, "paused");
+        await store.schedules.setSchedulePaused("etl", false, T0);
         await store.flows.setFlowEnabled("etl", false, T0);
-        assert.equal((await store.flows.getFlow("etl"))?.nextRunAt, null, "disabled");
+        assert.equal((await store.queries.getFlow("etl"))?.nextRunAt, null, "disabled");
       });
     });
 
@@ -191,14 +196,14 @@ export function runFlowStoreContract(
         assert.equal(result.run.createdAt, T0);
         assert.equal(result.run.startedAt, null);
         assert.deepEqual(result.abandoned, []);
-        const jobRow = await store.getJob(result.jobId);
+        const jobRow = await store.queries.getJob(result.jobId);
         assert.equal(jobRow?.type, RUN_JOB);
         assert.equal(jobRow?.state, "available");
         assert.deepEqual(jobRow?.payload, { flow: "etl", source: "manual" });
-        const flow = await store.flows.getFlow("etl");
+        const flow = await store.queries.getFlow("etl");
         assert.equal(flow?.lastRunAt, T0);
         assert.equal(flow?.lastRunStatus, "in_progress");
-        assert.deepEqual(await store.flows.getRun(result.run.id), result.run);
+        assert.deepEqual(await store.queries.getFlowRun(result.run.id), result.run);
       });
 
       it("refuses a trigger while a run is pending or in progress, writing nothing", async () => {
@@ -207,7 +212,7 @@ export function runFlowStoreContract(
         assert.equal(second.status, "already_running");
         assert.equal(second.status === "already_running" && second.run.id, first.run.id);
         assert.equal(await countJobs(), 1);
-        assert.equal((await store.flows.getFlow("etl"))?.lastRunAt, T0, "last_run_at unchanged");
+        assert.equal((await store.queries.getFlow("etl"))?.lastRunAt, T0, "last_run_at unchanged");
         await store.flows.claimRun({
           flow: "etl",
           jobId: first.jobId,
@@ -230,7 +235,7 @@ export function runFlowStoreContract(
         await store.flows.syncFlows([flowDef()], T0);
         assert.deepEqual(await trigger("other"), { status: "not_found" });
         assert.equal(await countJobs(), 0);
-        assert.deepEqual(await store.flows.listRuns(), []);
+        assert.deepEqual(await store.queries.listFlowRuns(), []);
         await assert.rejects(store.flows.setFlowEnabled("nope", true, T0), /not found/);
       });
 
@@ -247,7 +252,7 @@ export function runFlowStoreContract(
           assert.equal(r.status === "already_running" && r.run.id, runId);
         }
         assert.equal(await countJobs(), 1);
-        assert.equal((await store.flows.listRuns({ flow: "etl" })).length, 1);
+        assert.equal((await store.queries.listFlowRuns({ flow: "etl" })).length, 1);
       });
     });
 
@@ -282,10 +287,10 @@ export function runFlowStoreContract(
         },
         initialNextFireAt: T0 + 60_000,
       };
-      const fire = (now: number) => store.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
+      const fire = (now: number) => store.schedules.fireDueSchedules({ now, limit: 10, plan: planFor(now) });
 
       it("claims the tick the scheduler would: the scheduler then fires nothing for that period", async () => {
-        await store.syncSchedules([scheduleRow], T0);
+        await store.schedules.syncSchedules([scheduleRow], T0);
         enqueued(await periodTrigger(T0 + 60_000, T0 + 60_500));
         const ticks = await fire(T0 + 61_000);
         assert.deepEqual(
@@ -294,19 +299,23 @@ export function runFlowStoreContract(
           "the period the heartbeat ran is not fired again",
         );
         assert.equal(await countJobs(), 1);
-        const [tick] = await store.listTicks("etl", { limit: 10 });
+        const [tick] = await store.queries.listTicks("etl", { limit: 10 });
         assert.equal(tick?.nominalAt, T0 + 60_000);
         assert.equal(tick?.decision, "fired");
       });
 
       it("refuses a period the scheduler already fired, writing nothing", async () => {
-        await store.syncSchedules([scheduleRow], T0);
+        await store.schedules.syncSchedules([scheduleRow], T0);
         const fired = await fire(T0 + 60_010);
         assert.equal(fired.filter((t) => t.decision === "fired").length, 1);
         assert.deepEqual(await periodTrigger(T0 + 60_000, T0 + 60_500), { status: "period_taken" });
         assert.equal(await countJobs(), 1, "only the scheduler's job");
-        assert.deepEqual(await store.flows.listRuns({ flow: "etl" }), []);
-        assert.equal((await store.flows.getFlow("etl"))?.lastRunAt, null, "the flow is not marked triggered");
+        assert.deepEqual(await store.queries.listFlowRuns({ flow: "etl" }), []);
+        assert.equal(
+          (await store.queries.getFlow("etl"))?.lastRunAt,
+          null,
+          "the flow is not marked triggered",
+        );
       });
 
       it("runs a period once across two stores even after the first run finished; the next period runs", async () => {
@@ -345,13 +354,39 @@ export function runFlowStoreContract(
         enqueued(await trigger("etl", T0 + 60_050));
         const refused = await periodTrigger(T0 + 60_000, T0 + 60_100);
         assert.equal(refused.status, "already_running");
-        assert.deepEqual(await store.listTicks("etl", { limit: 10 }), []);
+        assert.deepEqual(await store.queries.listTicks("etl", { limit: 10 }), []);
       });
     });
 
     describe("a run's life", () => {
       beforeEach(async () => {
         await store.flows.syncFlows([flowDef()], T0);
+      });
+
+      it("a flow's error with NUL bytes or lone surrogates is stored, bounded (issue 19), on every store", async () => {
+        const { run, jobId } = enqueued(await trigger());
+        await claimJob();
+        await store.flows.claimRun({
+          flow: "etl",
+          jobId,
+          attempt: 1,
+          source: "manual",
+          requireEnabled: false,
+          now: T0 + 1,
+        });
+        await store.flows.startRun(run.id, T0 + 100);
+        const finished = await store.flows.finishRun({
+          runId: run.id,
+          status: "failed",
+          endedAt: T0 + 200,
+          error: { message: "bad byte \u0000 at \udc00 12", stack: `Error\u0000\n${"x".repeat(100_000)}` },
+          retry: null,
+        });
+        assert.equal(finished.run?.status, "failed");
+        const stored = await store.queries.getFlowRun(run.id);
+        assert.equal(stored?.errorMessage, "bad byte \ufffd at \ufffd 12");
+        assert.ok(stored?.errorStack?.startsWith("Error\ufffd\n"));
+        assert.ok((stored?.errorStack?.length ?? 0) < 70_000, "the stack is bounded");
       });
 
       it("pending → in_progress → success, with started_at, ended_at, duration and last_run_status", async () => {
@@ -386,7 +421,7 @@ export function runFlowStoreContract(
         assert.equal(finished.run?.endedAt, T0 + 350);
         assert.equal(finished.run?.durationMs, 250);
         assert.equal(finished.next, null);
-        const flow = await store.flows.getFlow("etl");
+        const flow = await store.queries.getFlow("etl");
         assert.equal(flow?.lastRunStatus, "success");
         assert.equal(flow?.lastRunAt, T0);
         const again = await store.flows.finishRun({
@@ -419,7 +454,7 @@ export function runFlowStoreContract(
         assert.equal(finished.next?.attempt, 2);
         assert.equal(finished.next?.jobId, jobId);
         assert.equal(finished.next?.source, "manual");
-        assert.equal((await store.flows.getFlow("etl"))?.lastRunStatus, "failed");
+        assert.equal((await store.queries.getFlow("etl"))?.lastRunStatus, "failed");
         const refused = await trigger("etl", T0 + 40);
         assert.equal(refused.status, "already_running", "the retry keeps the flow taken");
 
@@ -433,7 +468,7 @@ export function runFlowStoreContract(
         });
         assert.equal(claim.status === "claimed" && claim.run.id, finished.next?.id);
         const second = await store.flows.startRun(finished.next!.id, T0 + 60);
-        assert.equal((await store.flows.getFlow("etl"))?.lastRunStatus, "in_progress");
+        assert.equal((await store.queries.getFlow("etl"))?.lastRunStatus, "in_progress");
         const last = await store.flows.finishRun({
           runId: second!.id,
           status: "failed",
@@ -442,7 +477,7 @@ export function runFlowStoreContract(
           retry: null,
         });
         assert.equal(last.next, null);
-        const runs = await store.flows.listRuns({ flow: "etl" });
+        const runs = await store.queries.listFlowRuns({ flow: "etl" });
         assert.deepEqual(
           runs.map((r) => [r.attempt, r.status, r.jobId]),
           [
@@ -454,7 +489,7 @@ export function runFlowStoreContract(
       });
 
       it("a scheduled job without a run creates one; another job's active run refuses it; a disabled flow skips it", async () => {
-        const [scheduled] = await store.insertJobs([runJob("etl")], T0);
+        const [scheduled] = await store.jobs.insertJobs([runJob("etl")], T0);
         const claim = await store.flows.claimRun({
           flow: "etl",
           jobId: scheduled!.id,
@@ -467,11 +502,11 @@ export function runFlowStoreContract(
         assert.equal(claim.status === "claimed" && claim.created, true);
         assert.equal(claim.status === "claimed" && claim.run.source, "schedule");
         assert.equal(claim.status === "claimed" && claim.run.jobId, scheduled!.id);
-        const flow = await store.flows.getFlow("etl");
+        const flow = await store.queries.getFlow("etl");
         assert.equal(flow?.lastRunAt, T0 + 1);
         assert.equal(flow?.lastRunStatus, "in_progress");
 
-        const [late] = await store.insertJobs([runJob("etl")], T0);
+        const [late] = await store.jobs.insertJobs([runJob("etl")], T0);
         const refused = await store.flows.claimRun({
           flow: "etl",
           jobId: late!.id,
@@ -541,7 +576,7 @@ export function runFlowStoreContract(
         const claimed = await claimJob();
         await store.flows.startRun(first.run.id, T0 + 10);
         // The worker died and attempts ran out: the lease machinery discards the job.
-        await store.finishAttempts([
+        await store.jobs.finishAttempts([
           {
             jobId: claimed.id,
             leaseToken: claimed.leaseToken,
@@ -561,20 +596,24 @@ export function runFlowStoreContract(
           second.abandoned.map((r) => [r.id, r.status, r.errorMessage, r.endedAt, r.durationMs]),
           [[first.run.id, "failed", ABANDONED_RUN_MESSAGE, T0 + 100, 90]],
         );
-        assert.equal((await store.flows.getRun(first.run.id))?.status, "failed");
+        assert.equal((await store.queries.getFlowRun(first.run.id))?.status, "failed");
       });
 
       it("releaseStaleRuns closes every stale run (pending runs of cancelled jobs too), and nothing else", async () => {
         const a = enqueued(await trigger("etl"));
         const b = enqueued(await trigger("other"));
-        await store.cancelJob(a.jobId, T0 + 1);
+        await store.jobs.cancelJob(a.jobId, T0 + 1);
         const closed = await store.flows.releaseStaleRuns(T0 + 50);
         assert.deepEqual(
           closed.map((r) => [r.id, r.status, r.startedAt, r.durationMs, r.errorMessage]),
           [[a.run.id, "failed", null, null, ABANDONED_RUN_MESSAGE]],
         );
-        assert.equal((await store.flows.getFlow("etl"))?.lastRunStatus, "failed");
-        assert.equal((await store.flows.getRun(b.run.id))?.status, "pending", "its job is still waiting");
+        assert.equal((await store.queries.getFlow("etl"))?.lastRunStatus, "failed");
+        assert.equal(
+          (await store.queries.getFlowRun(b.run.id))?.status,
+          "pending",
+          "its job is still waiting",
+        );
         assert.deepEqual(await store.flows.releaseStaleRuns(T0 + 60), []);
       });
     });
@@ -630,7 +669,7 @@ export function runFlowStoreContract(
         const seen: string[] = [];
         let cursor: string | undefined;
         for (let page = 0; page < 10; page++) {
-          const rows = await store.flows.listRuns({
+          const rows = await store.queries.listFlowRuns({
             createdSince: T0,
             createdUntil: T0 + 99_000,
             beforeId: cursor,
@@ -642,7 +681,7 @@ export function runFlowStoreContract(
         }
         assert.deepEqual(seen, matching);
         assert.deepEqual(
-          (await store.flows.listRuns({ createdSince: T0 + 98_000, createdUntil: T0 + 99_000 })).map(
+          (await store.queries.listFlowRuns({ createdSince: T0 + 98_000, createdUntil: T0 + 99_000 })).map(
             (r) => r.id,
           ),
           [ids[99], ids[98]],
@@ -656,37 +695,37 @@ export function runFlowStoreContract(
         const r3 = await cycle("other", T0 + 200, "success", 30);
         const { run: r4, jobId } = enqueued(await trigger("etl", T0 + 300, "heartbeat"));
         assert.deepEqual(
-          (await store.flows.listRuns()).map((r) => r.id),
+          (await store.queries.listFlowRuns()).map((r) => r.id),
           [r4.id, r3, r2, r1],
         );
         assert.deepEqual(
-          (await store.flows.listRuns({ flow: "etl", limit: 2 })).map((r) => r.id),
+          (await store.queries.listFlowRuns({ flow: "etl", limit: 2 })).map((r) => r.id),
           [r4.id, r2],
         );
         assert.deepEqual(
-          (await store.flows.listRuns({ flow: "etl", beforeId: r2 })).map((r) => r.id),
+          (await store.queries.listFlowRuns({ flow: "etl", beforeId: r2 })).map((r) => r.id),
           [r1],
         );
         assert.deepEqual(
-          (await store.flows.listRuns({ status: "success" })).map((r) => r.id),
+          (await store.queries.listFlowRuns({ status: "success" })).map((r) => r.id),
           [r3, r1],
         );
         assert.deepEqual(
-          (await store.flows.listRuns({ status: ["pending", "failed"] })).map((r) => r.id),
+          (await store.queries.listFlowRuns({ status: ["pending", "failed"] })).map((r) => r.id),
           [r4.id, r2],
         );
         assert.deepEqual(
-          (await store.flows.listRuns({ source: "heartbeat" })).map((r) => r.id),
+          (await store.queries.listFlowRuns({ source: "heartbeat" })).map((r) => r.id),
           [r4.id],
         );
         assert.deepEqual(
-          (await store.flows.listRuns({ jobId })).map((r) => r.id),
+          (await store.queries.listFlowRuns({ jobId })).map((r) => r.id),
           [r4.id],
         );
-        assert.deepEqual(await store.flows.listRuns({ jobId: "not-a-job" }), []);
-        assert.equal(await store.flows.getRun("999999"), null);
-        assert.equal(await store.flows.getRun("nope"), null);
-        assert.deepEqual(await store.flows.finishedRunSummaries("etl", 10), [
+        assert.deepEqual(await store.queries.listFlowRuns({ jobId: "not-a-job" }), []);
+        assert.equal(await store.queries.getFlowRun("999999"), null);
+        assert.equal(await store.queries.getFlowRun("nope"), null);
+        assert.deepEqual(await store.queries.finishedFlowRunSummaries("etl", 10), [
           { status: "failed", durationMs: 20 },
           { status: "success", durationMs: 10 },
         ]);
@@ -699,12 +738,12 @@ export function runFlowStoreContract(
         const otherRun = await cycle("other", T0, "success", 10);
         const { run: active } = enqueued(await trigger("etl", T0 + 3_000));
         assert.equal(await store.flows.pruneRuns({ endedBefore: T0 + 500, keepPerFlow: null }), 2);
-        assert.equal(await store.flows.getRun(old), null);
-        assert.equal(await store.flows.getRun(otherRun), null);
+        assert.equal(await store.queries.getFlowRun(old), null);
+        assert.equal(await store.queries.getFlowRun(otherRun), null);
         assert.equal(await store.flows.pruneRuns({ endedBefore: null, keepPerFlow: 1 }), 1);
-        assert.equal(await store.flows.getRun(mid), null);
-        assert.equal((await store.flows.getRun(recent))?.status, "failed");
-        assert.equal((await store.flows.getRun(active.id))?.status, "pending");
+        assert.equal(await store.queries.getFlowRun(mid), null);
+        assert.equal((await store.queries.getFlowRun(recent))?.status, "failed");
+        assert.equal((await store.queries.getFlowRun(active.id))?.status, "pending");
         assert.equal(await store.flows.pruneRuns({ endedBefore: null, keepPerFlow: null }), 0);
       });
     });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { MonitorCheckRecord, MonitorDefinitionRow } from "../../src/store/monitor-store.ts";
+import type { MonitorCheckRecord } from "../../src/store/ports/monitor-store.ts";
+import type { MonitorDefinitionRow } from "../../src/store/ports/rows.ts";
 import type { JobsInsertedHint, Store } from "../../src/store/store.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { freshHarnessPerTest, job, type StoreHarness } from "./store-contract.ts";
@@ -56,13 +57,13 @@ export function runMonitorStoreContract(
     });
 
     const claim = (s: Store, queues?: string[], limit = 50) =>
-      s.claimJobs({ workerId: "w1", queues, limit, leaseMs: LEASE, now: T0 });
+      s.jobs.claimJobs({ workerId: "w1", queues, limit, leaseMs: LEASE, now: T0 });
     const queuesOf = (jobs: { queue: string }[]) => [...new Set(jobs.map((j) => j.queue))].sort();
 
     it("syncMonitors inserts new monitors as UNKNOWN with no checks and keeps their gates open", async () => {
       const change = await store.monitors.syncMonitors([monitor()], T0);
       assert.deepEqual(change, { opened: [], closed: [] });
-      const row = await store.monitors.getMonitor("api");
+      const row = await store.queries.getMonitor("api");
       assert.ok(row);
       assert.equal(row.state, "UNKNOWN");
       assert.deepEqual([row.successes, row.failures, row.checks], [0, 0, 0]);
@@ -73,14 +74,14 @@ export function runMonitorStoreContract(
       assert.equal(row.target, "GET http://127.0.0.1/health");
       assert.deepEqual([row.intervalMs, row.timeoutMs, row.riseAfter, row.fallAfter], [30_000, 5_000, 2, 3]);
       assert.equal(row.createdAt, T0);
-      assert.deepEqual(await store.monitors.listClosedGates(), []);
-      assert.equal(await store.monitors.getMonitor("nope"), null);
+      assert.deepEqual(await store.queries.listClosedGates(), []);
+      assert.equal(await store.queries.getMonitor("nope"), null);
     });
 
     it("with gateUnknown, an UNKNOWN monitor holds its gates closed from the start", async () => {
       const change = await store.monitors.syncMonitors([monitor({ gateUnknown: true })], T0);
       assert.deepEqual(change, { opened: [], closed: ["payments"] });
-      assert.deepEqual(await store.monitors.listClosedGates(), [
+      assert.deepEqual(await store.queries.listClosedGates(), [
         { queue: "payments", monitor: "api", closedAt: T0 },
       ]);
     });
@@ -98,12 +99,12 @@ export function runMonitorStoreContract(
           closedQueues: [],
         }),
       );
-      let row = (await store.monitors.getMonitor("api"))!;
+      let row = (await store.queries.getMonitor("api"))!;
       assert.equal(row.state, "UNKNOWN");
       assert.deepEqual([row.successes, row.failures, row.checks], [1, 0, 1]);
       assert.deepEqual(row.lastCheck, { at: T0 + 1_000, ok: true, durationMs: 7, error: null });
       assert.equal(row.lastTransition, null);
-      assert.deepEqual(await store.monitors.listTransitions("api"), []);
+      assert.deepEqual(await store.queries.listTransitions("api"), []);
 
       await store.monitors.recordCheck(
         checkRecord({
@@ -119,7 +120,7 @@ export function runMonitorStoreContract(
       await store.monitors.recordCheck(
         checkRecord({ seq: 5, check: { at: T0 + 5_000, ok: false, durationMs: 5_000, error: "timed out" } }),
       );
-      row = (await store.monitors.getMonitor("api"))!;
+      row = (await store.queries.getMonitor("api"))!;
       assert.equal(row.state, "OFFLINE");
       assert.deepEqual([row.successes, row.failures, row.checks], [0, 3, 5]);
       assert.deepEqual(row.lastCheck, { at: T0 + 5_000, ok: false, durationMs: 5_000, error: "timed out" });
@@ -134,7 +135,7 @@ export function runMonitorStoreContract(
         error: "timed out",
       };
       assert.deepEqual(row.lastTransition, offline);
-      assert.deepEqual(await store.monitors.listTransitions("api"), [
+      assert.deepEqual(await store.queries.listTransitions("api"), [
         offline,
         {
           monitor: "api",
@@ -147,7 +148,7 @@ export function runMonitorStoreContract(
           error: null,
         },
       ]);
-      assert.equal((await store.monitors.listTransitions("api", { limit: 1 })).length, 1);
+      assert.equal((await store.queries.listTransitions("api", { limit: 1 })).length, 1);
     });
 
     it("a check recorded twice (same seq) stores one transition", async () => {
@@ -156,12 +157,24 @@ export function runMonitorStoreContract(
       await store.monitors.recordCheck(
         checkRecord({ check: { at: T0 + 9, ok: false, durationMs: 1, error: "x" } }),
       );
-      assert.equal((await store.monitors.listTransitions("api")).length, 1);
+      assert.equal((await store.queries.listTransitions("api")).length, 1);
+    });
+
+    it("a check error and a target with NUL bytes or lone surrogates are stored (issue 19), on every store", async () => {
+      const poisoned = "upstream said \u0000 and \ud800 at once";
+      await store.monitors.syncMonitors([monitor({ target: `GET http://127.0.0.1/\u0000health` })], T0);
+      await store.monitors.recordCheck(
+        checkRecord({ check: { at: T0, ok: false, durationMs: 3, error: poisoned } }),
+      );
+      const row = await store.queries.getMonitor("api");
+      assert.equal(row?.lastCheck?.error, "upstream said \ufffd and \ufffd at once");
+      assert.equal(row?.target, "GET http://127.0.0.1/\ufffdhealth");
+      assert.equal(row?.state, "OFFLINE");
     });
 
     it("recordCheck inserts a monitor no process has synced yet", async () => {
       await store.monitors.recordCheck(checkRecord({ definition: monitor({ name: "fresh", gates: [] }) }));
-      const row = await store.monitors.getMonitor("fresh");
+      const row = await store.queries.getMonitor("fresh");
       assert.equal(row?.state, "OFFLINE");
       assert.equal(row?.jobType, "monitor.api");
       assert.equal(row?.createdAt, T0);
@@ -171,7 +184,7 @@ export function runMonitorStoreContract(
       await store.monitors.syncMonitors([monitor()], T0);
       await store.monitors.recordCheck(checkRecord());
       const leaseTo = { workerId: "w1", leaseMs: 30_000 };
-      const [gated, open] = await store.insertJobs(
+      const [gated, open] = await store.jobs.insertJobs(
         [job({ queue: "payments" }), job({ queue: "default" })],
         T0,
         {
@@ -179,13 +192,13 @@ export function runMonitorStoreContract(
         },
       );
       assert.equal(gated?.claimed, undefined);
-      assert.equal((await store.getJob(gated!.id))?.state, "available");
+      assert.equal((await store.queries.getJob(gated!.id))?.state, "available");
       assert.equal(open?.claimed?.id, open?.id);
     });
 
     it("claimJobs never claims from a closed queue; other queues are unaffected; reopening releases them", async () => {
       await store.monitors.syncMonitors([monitor()], T0);
-      await store.insertJobs(
+      await store.jobs.insertJobs(
         [job({ queue: "payments" }), job({ queue: "default" }), job({ queue: "payments", priority: 9 })],
         T0,
       );
@@ -209,14 +222,14 @@ export function runMonitorStoreContract(
       assert.deepEqual(opened, { opened: ["payments"], closed: [] });
       const released = await claim(store, ["payments"]);
       assert.equal(released.length, 2, "nothing was lost while the gate was closed");
-      assert.deepEqual(await store.monitors.listClosedGates(), []);
+      assert.deepEqual(await store.queries.listClosedGates(), []);
     });
 
     it("a queue stays closed while any monitor gating it is OFFLINE", async () => {
       const a = monitor({ name: "a", gates: ["payments"] });
       const b = monitor({ name: "b", gates: ["payments", "mail"] });
       await store.monitors.syncMonitors([a, b], T0);
-      await store.insertJobs([job({ queue: "payments" }), job({ queue: "mail" })], T0);
+      await store.jobs.insertJobs([job({ queue: "payments" }), job({ queue: "mail" })], T0);
       await store.monitors.recordCheck(checkRecord({ definition: a }));
       const bDown = await store.monitors.recordCheck(checkRecord({ definition: b }));
       assert.deepEqual(bDown, { opened: [], closed: ["mail"] });
@@ -226,7 +239,7 @@ export function runMonitorStoreContract(
       assert.deepEqual(aUp, { opened: [], closed: [] }, "b still holds payments closed");
       assert.deepEqual(await claim(store), []);
       assert.deepEqual(
-        (await store.monitors.listClosedGates()).map((g) => `${g.queue}:${g.monitor}`),
+        (await store.queries.listClosedGates()).map((g) => `${g.queue}:${g.monitor}`),
         ["mail:b", "payments:b"],
       );
       const bUp = await store.monitors.recordCheck(
@@ -239,10 +252,10 @@ export function runMonitorStoreContract(
     it("a gate closed through one store holds for every other store on the database", async () => {
       const other = await h!.openAnother();
       await store.monitors.syncMonitors([monitor()], T0);
-      await other.insertJobs([job({ queue: "payments" }), job({ queue: "default" })], T0);
+      await other.jobs.insertJobs([job({ queue: "payments" }), job({ queue: "default" })], T0);
       await store.monitors.recordCheck(checkRecord());
       assert.deepEqual(queuesOf(await claim(other)), ["default"]);
-      assert.deepEqual((await other.monitors.getMonitor("api"))?.closedQueues, ["payments"]);
+      assert.deepEqual((await other.queries.getMonitor("api"))?.closedQueues, ["payments"]);
     });
 
     it("a gate that opens wakes workers: other stores hear a hint for the queue", async () => {
@@ -280,15 +293,15 @@ export function runMonitorStoreContract(
         T0 + 10,
       );
       assert.deepEqual(change, { opened: ["mail", "reports"], closed: [] });
-      const row = (await store.monitors.getMonitor("api"))!;
+      const row = (await store.queries.getMonitor("api"))!;
       assert.equal(row.state, "OFFLINE", "state survives a redefinition");
       assert.equal(row.fallAfter, 5);
       assert.deepEqual(row.gates, ["payments"]);
       assert.deepEqual(row.closedQueues, ["payments"]);
-      assert.equal(await store.monitors.getMonitor("old"), null);
-      assert.equal((await store.monitors.listTransitions("old")).length, 1, "history stays");
+      assert.equal(await store.queries.getMonitor("old"), null);
+      assert.equal((await store.queries.listTransitions("old")).length, 1, "history stays");
       assert.deepEqual(
-        (await store.monitors.listMonitors()).map((m) => m.name),
+        (await store.queries.listMonitors()).map((m) => m.name),
         ["api"],
       );
       // Idempotent.

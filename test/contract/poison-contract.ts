@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_BACKOFF } from "../../src/core/backoff.ts";
 import { InvalidOptionError, SchemaTooNewError } from "../../src/errors.ts";
+import type { AttemptFinish } from "../../src/store/ports/job-store.ts";
+import type { ScheduleDefinitionRow } from "../../src/store/ports/rows.ts";
 import { REPLACEMENT, storableText } from "../../src/store/shared/storable-text.ts";
 import { MAX_NAME_CHARS } from "../../src/store/shared/store-values.ts";
-import type { AttemptFinish, ClaimedJob, ScheduleDefinitionRow, Store } from "../../src/store/store.ts";
+import type { Store } from "../../src/store/store.ts";
 import { planFor } from "../helpers/plan.ts";
-import { job, type StoreHarness } from "./store-contract.ts";
+import { finish, job, type StoreHarness } from "./store-contract.ts";
 
 /**
  * Issue 19: one bad value, row or schedule never hurts the others, on every store. `raw` runs one
@@ -17,23 +19,6 @@ export type RawSql = (statement: string) => Promise<void>;
 
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 const LEASE = 30_000;
-
-function finish(c: ClaimedJob, overrides: Partial<AttemptFinish> = {}): AttemptFinish {
-  return {
-    jobId: c.id,
-    leaseToken: c.leaseToken,
-    workerId: "w1",
-    attempt: c.attempt,
-    startedAt: c.startedAt,
-    endedAt: c.startedAt + 5,
-    outcome: "succeeded",
-    next: { state: "succeeded" },
-    error: null,
-    state: null,
-    tick: null,
-    ...overrides,
-  };
-}
 
 function failure(message: string, overrides: Partial<AttemptFinish> = {}): Partial<AttemptFinish> {
   return {
@@ -113,7 +98,7 @@ export function runPoisonContract(
     after(async () => h.cleanup());
 
     const claimAll = async (queue: string, count: number, now = T0) => {
-      const claimed = await store.claimJobs({
+      const claimed = await store.jobs.claimJobs({
         workerId: "w1",
         queues: [queue],
         limit: count,
@@ -126,32 +111,32 @@ export function runPoisonContract(
 
     describe("finish batches", () => {
       it("a NUL byte or lone surrogate in one error fails nothing: every finish applies, the text is stored", async () => {
-        await store.insertJobs(
+        await store.jobs.insertJobs(
           Array.from({ length: 10 }, () => job({ queue: "nul" })),
           T0,
         );
         const claimed = await claimAll("nul", 10);
         const poison = "bad byte \u0000 at 12 and \uD800 alone";
-        const results = await store.finishAttempts(
+        const results = await store.jobs.finishAttempts(
           claimed.map((c, i) => finish(c, i === 4 ? failure(poison) : {})),
         );
         assert.deepEqual(results, Array(10).fill("applied"));
         for (const [i, c] of claimed.entries()) {
-          const row = await store.getJob(c.id);
+          const row = await store.queries.getJob(c.id);
           assert.equal(row?.state, i === 4 ? "retry_scheduled" : "succeeded");
         }
-        const [run] = await store.listJobRuns(claimed[4]!.id);
+        const [run] = await store.queries.listJobRuns(claimed[4]!.id);
         assert.equal(run?.errorMessage, `bad byte ${REPLACEMENT} at 12 and ${REPLACEMENT} alone`);
-        assert.equal((await store.getJob(claimed[4]!.id))?.lastError, run?.errorMessage);
+        assert.equal((await store.queries.getJob(claimed[4]!.id))?.lastError, run?.errorMessage);
       });
 
       it("a NaN retry time fails only its own finish, recorded discarded with a clear error", async () => {
-        await store.insertJobs(
+        await store.jobs.insertJobs(
           Array.from({ length: 6 }, () => job({ queue: "nan" })),
           T0,
         );
         const claimed = await claimAll("nan", 6);
-        const results = await store.finishAttempts(
+        const results = await store.jobs.finishAttempts(
           claimed.map((c, i) =>
             finish(
               c,
@@ -162,7 +147,7 @@ export function runPoisonContract(
           ),
         );
         assert.deepEqual(results, Array(6).fill("applied"));
-        const poison = await store.getJob(claimed[2]!.id);
+        const poison = await store.queries.getJob(claimed[2]!.id);
         assert.equal(poison?.state, "discarded");
         assert.match(
           poison?.lastError ?? "",
@@ -170,28 +155,28 @@ export function runPoisonContract(
         );
         assert.match(poison?.lastError ?? "", /the handler's error: handler boom/);
         for (const [i, c] of claimed.entries())
-          if (i !== 2) assert.equal((await store.getJob(c.id))?.state, "succeeded");
+          if (i !== 2) assert.equal((await store.queries.getJob(c.id))?.state, "succeeded");
       });
 
       it("a finish the database still refuses is split out of its batch: the rest commit", async () => {
         await h.raw(REFUSE_TRIGGER[store.dialect]);
         try {
-          await store.insertJobs(
+          await store.jobs.insertJobs(
             Array.from({ length: 7 }, () => job({ queue: "refused" })),
             T0,
           );
           const claimed = await claimAll("refused", 7);
-          const results = await store.finishAttempts(
+          const results = await store.jobs.finishAttempts(
             claimed.map((c, i) => finish(c, i === 5 ? failure("refuse me") : failure(`ordinary ${i}`))),
           );
           assert.deepEqual(results, Array(7).fill("applied"));
           for (const [i, c] of claimed.entries()) {
-            const runs = await store.listJobRuns(c.id);
+            const runs = await store.queries.listJobRuns(c.id);
             assert.equal(runs.length, 1, "one run row each: nothing applied twice");
             if (i === 5)
               assert.match(runs[0]?.errorMessage ?? "", /the database refused it: .*refused.*refuse me$/s);
             else assert.equal(runs[0]?.errorMessage, `ordinary ${i}`);
-            assert.equal((await store.getJob(c.id))?.state, "retry_scheduled");
+            assert.equal((await store.queries.getJob(c.id))?.state, "retry_scheduled");
           }
         } finally {
           await h.raw(DROP_REFUSE_TRIGGER[store.dialect]);
@@ -214,7 +199,7 @@ export function runPoisonContract(
           payload: s(),
         };
         const payload = JSON.stringify({ text: fields.payload });
-        const [inserted] = await store.insertJobs(
+        const [inserted] = await store.jobs.insertJobs(
           [
             job({
               type: fields.type,
@@ -226,13 +211,13 @@ export function runPoisonContract(
           ],
           T0,
         );
-        const stored = await store.getJob(inserted!.id);
+        const stored = await store.queries.getJob(inserted!.id);
         assert.equal(stored?.type, storableText(fields.type));
         assert.equal(stored?.queue, storableText(fields.queue));
         assert.equal(stored?.key, storableText(fields.key));
         assert.equal(stored?.stateKey, storableText(fields.stateKey));
         assert.deepEqual(stored?.payload, { text: fields.payload }, "JSON payloads read back exactly");
-        const [c] = await store.claimJobs({
+        const [c] = await store.jobs.claimJobs({
           workerId: "w1",
           queues: [storableText(fields.queue)],
           limit: 1,
@@ -244,30 +229,37 @@ export function runPoisonContract(
         const stack = s();
         const state = s();
         const worker = s().slice(0, 30);
-        await store.finishAttempts([
+        await store.jobs.finishAttempts([
           finish(c, {
             workerId: worker,
             ...failure(message, { error: { message, stack } }),
             state: { key: c.stateKey!, json: JSON.stringify(state) },
           }),
         ]);
-        const [run] = await store.listJobRuns(c.id);
+        const [run] = await store.queries.listJobRuns(c.id);
         assert.equal(run?.errorMessage, storableText(message, 16_384));
         assert.equal(run?.errorStack, storableText(stack, 65_536));
         assert.equal(run?.workerId, storableText(worker));
-        assert.equal(await store.loadJobState(c.stateKey!), state, "durable state reads back exactly");
+        assert.equal(
+          await store.queries.loadJobState(c.stateKey!),
+          state,
+          "durable state reads back exactly",
+        );
       }
       await assert.rejects(
-        store.insertJobs([job({ key: "k".repeat(MAX_NAME_CHARS + 1) })], T0),
+        store.jobs.insertJobs([job({ key: "k".repeat(MAX_NAME_CHARS + 1) })], T0),
         (e: unknown) =>
           e instanceof InvalidOptionError && /key: 513 characters is longer than the 512/.test(e.message),
       );
       const id = nastyString(random, 30);
       const payload = JSON.stringify(nastyString(random, 50));
-      await store.syncSchedules([scheduleDef(id, { payload, jobType: nastyString(random, 20) })], T0);
-      const [row] = (await store.listSchedules()).filter((x) => x.id === storableText(id));
+      await store.schedules.syncSchedules(
+        [scheduleDef(id, { payload, jobType: nastyString(random, 20) })],
+        T0,
+      );
+      const [row] = (await store.queries.listSchedules()).filter((x) => x.id === storableText(id));
       assert.equal(row?.payload, payload);
-      await store.syncSchedules([], T0);
+      await store.schedules.syncSchedules([], T0);
     });
 
     it("refuses numbers a column cannot hold with the same TickflowError on every store, writing nothing", async () => {
@@ -280,35 +272,35 @@ export function runPoisonContract(
         { timeoutMs: Number.POSITIVE_INFINITY },
       ]) {
         await assert.rejects(
-          store.insertJobs([job({ queue: "numbers" }), job({ queue: "numbers", ...bad })], T0),
+          store.jobs.insertJobs([job({ queue: "numbers" }), job({ queue: "numbers", ...bad })], T0),
           (e: unknown) =>
             e instanceof InvalidOptionError && /job 2 of 2: \w+: .*nothing was stored/.test(e.message),
           JSON.stringify(bad),
         );
       }
-      assert.deepEqual(await store.listJobs({ queue: "numbers" }), []);
+      assert.deepEqual(await store.queries.listJobs({ queue: "numbers" }), []);
     });
 
     it("released and rescued jobs keep their place: original run time and priority", async () => {
-      await store.insertJobs(
+      await store.jobs.insertJobs(
         [job({ queue: "place", runAt: T0 - 5_000, priority: 3 }), job({ queue: "place", runAt: T0 - 4_000 })],
         T0,
       );
       const [first, second] = await claimAll("place", 2);
-      await store.insertJobs(
+      await store.jobs.insertJobs(
         Array.from({ length: 3 }, () => job({ queue: "place", runAt: T0 - 1 })),
         T0,
       );
       assert.equal(
-        await store.releaseJobs("w1", [{ jobId: first!.id, leaseToken: first!.leaseToken }], T0 + 100),
+        await store.jobs.releaseJobs("w1", [{ jobId: first!.id, leaseToken: first!.leaseToken }], T0 + 100),
         1,
       );
-      assert.equal(await store.rescueExpiredLeases(T0 + LEASE + 1), 1);
-      const released = await store.getJob(first!.id);
-      const rescued = await store.getJob(second!.id);
+      assert.equal(await store.jobs.rescueExpiredLeases(T0 + LEASE + 1), 1);
+      const released = await store.queries.getJob(first!.id);
+      const rescued = await store.queries.getJob(second!.id);
       assert.deepEqual([released?.state, released?.runAt, released?.priority], ["available", T0 - 5_000, 3]);
       assert.deepEqual([rescued?.state, rescued?.runAt], ["available", T0 - 4_000]);
-      const next = await store.claimJobs({
+      const next = await store.jobs.claimJobs({
         workerId: "w2",
         queues: ["place"],
         limit: 2,
@@ -324,7 +316,7 @@ export function runPoisonContract(
 
     describe("schedules", () => {
       it("one schedule that cannot be read or planned is set aside as broken; the others keep firing", async () => {
-        await store.syncSchedules(
+        await store.schedules.syncSchedules(
           [
             scheduleDef("good"),
             scheduleDef("bad-cron", { trigger: { kind: "cron", expression: "61 * * * *", timezone: "UTC" } }),
@@ -338,14 +330,19 @@ export function runPoisonContract(
         await h.raw("UPDATE {t}schedules SET trigger = 'garbage', next_fire_at = 1 WHERE id = 'garbage'");
         const broken: string[] = [];
         const fire = (now: number) =>
-          store.fireDueSchedules({ now, limit: 100, plan: planFor(now), onBroken: (id) => broken.push(id) });
+          store.schedules.fireDueSchedules({
+            now,
+            limit: 100,
+            plan: planFor(now),
+            onBroken: (id) => broken.push(id),
+          });
         const first = await fire(T0 + 1_000);
         assert.deepEqual(
           first.map((t) => [t.scheduleId, t.decision]),
           [["good", "fired"]],
         );
         assert.deepEqual(broken.sort(), ["bad-cron", "bad-zone", "garbage"]);
-        const rows = new Map((await store.listSchedules()).map((s) => [s.id, s]));
+        const rows = new Map((await store.queries.listSchedules()).map((s) => [s.id, s]));
         assert.equal(rows.get("good")?.broken, null);
         assert.match(rows.get("bad-cron")?.broken ?? "", /planning the next fire failed/);
         assert.match(rows.get("bad-zone")?.broken ?? "", /planning the next fire failed/);
@@ -353,7 +350,7 @@ export function runPoisonContract(
         assert.equal(rows.get("garbage")?.trigger, null);
         assert.equal(rows.get("garbage")?.brokenAt, T0 + 1_000);
         assert.equal(
-          await store.nextScheduleFireAt(),
+          await store.queries.nextScheduleFireAt(),
           T0 + 2_000,
           "a broken schedule is never the earliest due",
         );
@@ -363,13 +360,13 @@ export function runPoisonContract(
           ["good"],
         );
         // Syncing a definition this process can plan sets it right.
-        await store.syncSchedules(
+        await store.schedules.syncSchedules(
           [scheduleDef("good"), scheduleDef("garbage", { initialNextFireAt: T0 + 3_000 })],
           T0 + 2_500,
         );
-        const mended = await store.getSchedule("garbage");
+        const mended = await store.queries.getSchedule("garbage");
         assert.deepEqual([mended?.broken, mended?.brokenAt, mended?.nextFireAt], [null, null, T0 + 3_000]);
-        await store.syncSchedules([], T0 + 2_600);
+        await store.schedules.syncSchedules([], T0 + 2_600);
       });
     });
 
@@ -379,20 +376,23 @@ export function runPoisonContract(
       );
       try {
         const enqueueOnly = await h.openAnother();
-        await assert.rejects(enqueueOnly.insertJobs([job({ queue: "too-new" })], T0), SchemaTooNewError);
-        await assert.rejects(enqueueOnly.syncSchedules([scheduleDef("too-new")], T0), SchemaTooNewError);
-        await assert.rejects(enqueueOnly.rescueExpiredLeases(T0), SchemaTooNewError);
-        assert.deepEqual(await enqueueOnly.listJobs({ queue: "too-new" }), [], "reads still answer");
+        await assert.rejects(enqueueOnly.jobs.insertJobs([job({ queue: "too-new" })], T0), SchemaTooNewError);
+        await assert.rejects(
+          enqueueOnly.schedules.syncSchedules([scheduleDef("too-new")], T0),
+          SchemaTooNewError,
+        );
+        await assert.rejects(enqueueOnly.jobs.rescueExpiredLeases(T0), SchemaTooNewError);
+        assert.deepEqual(await enqueueOnly.queries.listJobs({ queue: "too-new" }), [], "reads still answer");
       } finally {
         await h.raw("DELETE FROM {t}tickflow_migrations WHERE version = 999");
       }
     });
 
     it("an undecodable row is listed marked, not failing the list", async () => {
-      const [a] = await store.insertJobs([job({ queue: "undecodable" })], T0);
-      await store.insertJobs([job({ queue: "undecodable" })], T0);
+      const [a] = await store.jobs.insertJobs([job({ queue: "undecodable" })], T0);
+      await store.jobs.insertJobs([job({ queue: "undecodable" })], T0);
       await h.raw(`UPDATE {t}jobs SET payload = 'not json {' WHERE id = ${a!.id}`);
-      const listed = await store.listJobs({ queue: "undecodable" });
+      const listed = await store.queries.listJobs({ queue: "undecodable" });
       assert.equal(listed.length, 2);
       const bad = listed.find((j) => j.id === a!.id);
       assert.equal(bad?.payload, "not json {");

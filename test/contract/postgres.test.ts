@@ -64,15 +64,15 @@ if (skipReason) {
     it("enqueues on the caller's transaction: the job exists iff the caller commits", async () => {
       await withClient(async (client) => {
         await client.query("BEGIN");
-        const [rolledBack] = await h.store.insertJobs([job({ queue: "tx" })], T0, { client });
-        assert.equal(await h.store.getJob(rolledBack!.id), null, "invisible before commit");
+        const [rolledBack] = await h.store.jobs.insertJobs([job({ queue: "tx" })], T0, { client });
+        assert.equal(await h.store.queries.getJob(rolledBack!.id), null, "invisible before commit");
         await client.query("ROLLBACK");
-        assert.equal(await h.store.getJob(rolledBack!.id), null);
+        assert.equal(await h.store.queries.getJob(rolledBack!.id), null);
 
         await client.query("BEGIN");
-        const [committed] = await h.store.insertJobs([job({ queue: "tx" })], T0, { client });
+        const [committed] = await h.store.jobs.insertJobs([job({ queue: "tx" })], T0, { client });
         await client.query("COMMIT");
-        assert.equal((await h.store.getJob(committed!.id))?.state, "available");
+        assert.equal((await h.store.queries.getJob(committed!.id))?.state, "available");
         // The caller's session keeps its own search_path.
         const { rows } = await client.query("SHOW search_path");
         assert.doesNotMatch(String(rows[0]?.search_path), /tickflow_test/);
@@ -86,7 +86,7 @@ if (skipReason) {
       await listening();
       await withClient(async (client) => {
         await client.query("BEGIN");
-        await h.store.insertJobs([job({ queue: "notify", runAt: T0 + 5 })], T0, { client });
+        await h.store.jobs.insertJobs([job({ queue: "notify", runAt: T0 + 5 })], T0, { client });
         await new Promise((resolve) => setTimeout(resolve, 100));
         assert.equal(hints.length, 0, "no hint before commit");
         await client.query("COMMIT");
@@ -98,14 +98,14 @@ if (skipReason) {
     it("runs one job per state key at a time, even with concurrent claimers", async () => {
       const other = await h.openAnother();
       const keys = ["a", "b", "c"];
-      await h.store.insertJobs(
+      await h.store.jobs.insertJobs(
         Array.from({ length: 60 }, (_, i) => job({ stateKey: keys[i % 3]!, queue: "keyed" })),
         T0,
       );
       const order: string[] = [];
       const work = async (store: typeof h.store, worker: string) => {
         for (let idle = 0; idle < 20; ) {
-          const got = await store.claimJobs({
+          const got = await store.jobs.claimJobs({
             workerId: worker,
             queues: ["keyed"],
             limit: 5,
@@ -124,7 +124,7 @@ if (skipReason) {
           for (const r of rows)
             assert.equal(r.n, 1, `two jobs with state key ${r.state_key} running at once`);
           order.push(...got.map((g) => g.id));
-          await store.finishAttempts(
+          await store.jobs.finishAttempts(
             got.map((g) => ({
               jobId: g.id,
               leaseToken: g.leaseToken,
@@ -145,7 +145,7 @@ if (skipReason) {
       assert.equal(new Set(order).size, 60);
       // Within a key, jobs ran in insertion order.
       for (const key of keys) {
-        const ids = (await h.store.listJobs({ queue: "keyed", limit: 100 }))
+        const ids = (await h.store.queries.listJobs({ queue: "keyed", limit: 100 }))
           .filter((j) => j.stateKey === key)
           .map((j) => j.id)
           .reverse();
@@ -158,10 +158,10 @@ if (skipReason) {
 
     it("a claim lost in a server crash does not hand its lease token out again", async () => {
       // Claims commit asynchronously: a crash may lose one, leaving the row as it was before it.
-      const [inserted] = await h.store.insertJobs([job({ queue: "lost-claim" })], T0);
+      const [inserted] = await h.store.jobs.insertJobs([job({ queue: "lost-claim" })], T0);
       const id = inserted!.id;
       const claimOf = async (workerId: string) => {
-        const [c] = await h.store.claimJobs({
+        const [c] = await h.store.jobs.claimJobs({
           workerId,
           queues: ["lost-claim"],
           limit: 1,
@@ -196,10 +196,14 @@ if (skipReason) {
         state: null,
         tick: null,
       });
-      assert.deepEqual(await h.store.finishAttempts([finish(lost, "w1")]), ["lease_lost"]);
-      assert.equal((await h.store.getJob(id))?.state, "running", "the new holder's attempt is untouched");
-      assert.deepEqual(await h.store.finishAttempts([finish(taken, "w2")]), ["applied"]);
-      assert.equal((await h.store.getJob(id))?.state, "succeeded");
+      assert.deepEqual(await h.store.jobs.finishAttempts([finish(lost, "w1")]), ["lease_lost"]);
+      assert.equal(
+        (await h.store.queries.getJob(id))?.state,
+        "running",
+        "the new holder's attempt is untouched",
+      );
+      assert.deepEqual(await h.store.jobs.finishAttempts([finish(taken, "w2")]), ["applied"]);
+      assert.equal((await h.store.queries.getJob(id))?.state, "succeeded");
     });
 
     it("ignores hints from another schema in the same database", async () => {
@@ -208,7 +212,7 @@ if (skipReason) {
         const hints: JobsInsertedHint[] = [];
         h.store.onJobsInserted((hint) => hints.push(hint));
         await listening();
-        await elsewhere.store.insertJobs([job({ queue: "other-schema" })], T0);
+        await elsewhere.store.jobs.insertJobs([job({ queue: "other-schema" })], T0);
         await new Promise((resolve) => setTimeout(resolve, 200));
         assert.deepEqual(hints, []);
       } finally {
@@ -225,7 +229,7 @@ if (skipReason) {
         const sender = await h.openAnother();
         const hints: JobsInsertedHint[] = [];
         h.store.onJobsInserted((hint) => hints.push(hint));
-        await h.store.nextRunAt(undefined); // a pooled connection to kill
+        await h.store.queries.nextRunAt(undefined); // a pooled connection to kill
         await listening();
         const killed = await adminQuery(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
@@ -233,14 +237,14 @@ if (skipReason) {
         );
         assert.ok(killed.rowCount! > 0);
         await waitFor(() => errors.length > 0, "the reported connection errors");
-        assert.ok(await h.store.countJobs(T0));
+        assert.ok(await h.store.queries.countJobs(T0));
         // After the listener resumes it wakes everyone once (notifications may have been lost)...
         await waitFor(
           () => hints.some((x) => x.earliestRunAt === 0),
           "the catch-up hint after LISTEN resumed",
         );
         // ...and hears new inserts again.
-        await sender.insertJobs([job({ queue: "after-kill" })], T0);
+        await sender.jobs.insertJobs([job({ queue: "after-kill" })], T0);
         await waitFor(() => hints.some((x) => x.queues.includes("after-kill")), "a hint after reconnect");
       });
     });

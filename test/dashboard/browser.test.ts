@@ -201,7 +201,7 @@ describe("dashboard in headless Chromium", () => {
     // The process was down from 12:03 to 12:08: a scheduler coming back decides the overdue ticks
     // of each schedule in one go (the store's fireDueSchedules with the later `now`).
     const later = Date.UTC(2030, 0, 1, 12, 8, 0);
-    await s.tickflow.store.fireDueSchedules({
+    await s.tickflow.store.schedules.fireDueSchedules({
       now: later,
       limit: 10,
       plan: (schedule, previousRunUnfinished) =>

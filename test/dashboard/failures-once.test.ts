@@ -17,7 +17,8 @@ describe("dashboard: a failed flow run is one failure, shown under its flow's na
     try {
       await s.tickflow.flows.trigger("nightly-export");
       await waitFor(
-        async () => (await s.tickflow.store.listJobs({ states: ["discarded"], limit: 5 })).length === 1,
+        async () =>
+          (await s.tickflow.store.queries.listJobs({ states: ["discarded"], limit: 5 })).length === 1,
         "the flow-run job discarded",
         10_000,
       );
@@ -37,7 +38,7 @@ describe("dashboard: a failed flow run is one failure, shown under its flow's na
         failures,
         /<strong class="big">1<\/strong> failed flow runs · <strong class="big">0<\/strong> discarded jobs/,
       );
-      const [job] = await s.tickflow.store.listJobs({ states: ["discarded"], limit: 1 });
+      const [job] = await s.tickflow.store.queries.listJobs({ states: ["discarded"], limit: 1 });
       const jobs = (await get("/dashboard/jobs?state=discarded")).text;
       assert.match(jobs, /flow nightly-export <span class="muted small">tickflow\.flow-run<\/span>/);
       assert.match((await get(`/dashboard/jobs/${job!.id}`)).text, /<dd>flow nightly-export/);

@@ -33,7 +33,7 @@ export async function driveHeartbeat(
     const [tick] = await tickflow.listTicks("heartbeat", { limit: 1 });
     clock.advance(options.eventDelayMs ?? 10_000);
     await until("its event beat", async () => {
-      const [event] = await tickflow.store.listJobs({ type: "heartbeat.event", limit: 1 });
+      const [event] = await tickflow.store.queries.listJobs({ type: "heartbeat.event", limit: 1 });
       const payload = event?.payload as { timedJobId?: string } | undefined;
       return payload?.timedJobId === tick!.jobId && event!.state === "succeeded";
     });

@@ -33,8 +33,8 @@ describe("dashboard overview at a glance, in headless Chromium", {
     await s.tickflow.syncSchedules();
     await waitFor(
       async () =>
-        (await s.tickflow.scheduleReports()).find((r) => r.schedule.id === "z-exports")?.health.status ===
-        "failing",
+        (await s.tickflow.liveness.scheduleReports()).find((r) => r.schedule.id === "z-exports")?.health
+          .status === "failing",
       "the failing schedule",
       10_000,
       50,

@@ -8,7 +8,7 @@ import type { Store } from "../../src/store/store.ts";
  * Returns the ledger lines ("<nominal> <pid> <jobId>").
  */
 export async function assertEverySecondRanOnce(store: Store, ledgerFile: string): Promise<string[]> {
-  const ticks = (await store.listTicks("every-second", { limit: 1_000 })).reverse();
+  const ticks = (await store.queries.listTicks("every-second", { limit: 1_000 })).reverse();
   assert.ok(ticks.length >= 18, `expected ~20 ticks, got ${ticks.length}`);
   for (let i = 1; i < ticks.length; i++) {
     assert.equal(
@@ -27,7 +27,7 @@ export async function assertEverySecondRanOnce(store: Store, ledgerFile: string)
     // slightly ahead of its nominal time) and is then left for the next start.
     if (tick === ticks.at(-1) && !nominal.includes(tick.nominalAt)) continue;
     assert.ok(nominal.includes(tick.nominalAt), `tick ${new Date(tick.nominalAt).toISOString()} ran`);
-    const runs = await store.listJobRuns(tick.jobId!);
+    const runs = await store.queries.listJobRuns(tick.jobId!);
     assert.deepEqual(
       runs.map((r) => r.outcome),
       ["succeeded"],

@@ -1,5 +1,5 @@
 import diagnostics from "node:diagnostics_channel";
-import type { FlowEventMap } from "../../src/flow-events.ts";
+import type { FlowEventMap } from "../../src/events.ts";
 import type { FlowDefinition } from "../../src/flows/define-flow.ts";
 import type { Store } from "../../src/store/store.ts";
 import { Tickflow, type TickflowOptions } from "../../src/tickflow.ts";

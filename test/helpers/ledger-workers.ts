@@ -66,12 +66,13 @@ export async function startLedgerWorkers(url: string): Promise<LedgerWorkers> {
     ledger,
     async expectAllDone(total) {
       await waitFor(
-        async () => (await store.countJobs(Date.now())).find((c) => c.state === "succeeded")?.count === total,
+        async () =>
+          (await store.queries.countJobs(Date.now())).find((c) => c.state === "succeeded")?.count === total,
         `all ${total} jobs to succeed`,
         60_000,
         200,
       );
-      const counts = await store.countJobs(Date.now());
+      const counts = await store.queries.countJobs(Date.now());
       assert.deepEqual(
         counts.filter((c) => c.state !== "succeeded"),
         [],

@@ -1,6 +1,6 @@
 import { planTicks } from "../../src/core/misfire.ts";
 import type { Trigger } from "../../src/core/triggers.ts";
-import type { ScheduleRow } from "../../src/store/store.ts";
+import type { ScheduleRow } from "../../src/store/ports/rows.ts";
 
 /** The scheduler's plan callback for a fixed `now`, for tests that call fireDueSchedules directly. */
 export const planFor = (now: number) => (s: ScheduleRow, previousRunUnfinished: boolean) =>

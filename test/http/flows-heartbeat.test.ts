@@ -82,7 +82,7 @@ describe("POST /heartbeat and the flows API", () => {
     try {
       clock.set(T + 5 * 60_000 + 1);
       await waitFor(
-        async () => (await s.tickflow.store.listTicks("both-drivers", { limit: 5 })).length === 1,
+        async () => (await s.tickflow.queries.listTicks("both-drivers", { limit: 5 })).length === 1,
         "the scheduler's tick",
       );
       const answer = (await call(s.port, "POST", "/heartbeat")).json();
@@ -95,7 +95,7 @@ describe("POST /heartbeat and the flows API", () => {
         [],
         "the heartbeat added no run",
       );
-      const jobs = await s.tickflow.store.listJobs({ type: "tickflow.flow-run", limit: 10 });
+      const jobs = await s.tickflow.queries.listJobs({ type: "tickflow.flow-run", limit: 10 });
       assert.equal(jobs.length, 1, "one flow-run job for the period: the scheduler's");
     } finally {
       await s.close();
@@ -112,7 +112,7 @@ describe("POST /heartbeat and the flows API", () => {
     });
     const s = await startHttp({}, { tickflow: { clock, flows: [flow] } });
     try {
-      assert.equal(await s.tickflow.store.getSchedule("external-only"), null, "no stored schedule");
+      assert.equal(await s.tickflow.queries.getSchedule("external-only"), null, "no stored schedule");
       clock.set(T + 60_000 + 1);
       await new Promise((r) => setTimeout(r, 1_500)); // longer than the scheduler's longest sleep
       assert.deepEqual(await s.tickflow.flows.runs({ flow: "external-only" }), []);

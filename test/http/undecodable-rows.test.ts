@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { defineJob } from "../../src/runtime/registry.ts";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { call, startHttp } from "../helpers/http.ts";
+import { call, startHttp, TOKEN } from "../helpers/http.ts";
 import { asJobs } from "../helpers/runtime.ts";
 
 const work = defineJob("undecodable.work", async () => {});
@@ -45,6 +45,19 @@ describe("REST API: one undecodable stored row", () => {
     assert.equal(far.runAt, null);
     assert.match(far.undecodable, /the stored runAt \(\d+\) is not a valid time/);
     assert.equal((await call(s.port, "GET", `/api/v1/jobs/${notJson}`)).status, 200);
+    // The dashboard lists and shows them too (a session from the login form).
+    const login = await call(s.port, "POST", "/dashboard/login", {
+      token: null,
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: `http://127.0.0.1:${s.port}` },
+      body: new URLSearchParams({ token: TOKEN, next: "/dashboard/jobs" }).toString(),
+    });
+    const setCookie = login.headers["set-cookie"];
+    const cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(";")[0]!;
+    const page = (path: string) => call(s.port, "GET", path, { token: null, headers: { cookie } });
+    const list = await page("/dashboard/jobs?queue=undecodable");
+    assert.equal(list.status, 200, list.text);
+    assert.match(list.text, /unshowable time/);
+    for (const id of [notJson, farFuture]) assert.equal((await page(`/dashboard/jobs/${id}`)).status, 200);
   });
 
   it("a schedule with a trigger that does not parse is listed as broken", async () => {

@@ -62,9 +62,9 @@ describe("engine", () => {
     });
     const t = await startTestTickflow(asJobs(echo));
     const store = (t.tickflow as unknown as { store: SqliteStore }).store;
-    const claim = store.claimJobs.bind(store);
+    const claim = store.jobs.claimJobs.bind(store.jobs);
     const claimedIds: string[] = [];
-    store.claimJobs = async (request) => {
+    store.jobs.claimJobs = async (request) => {
       const jobs = await claim(request);
       claimedIds.push(...jobs.map((j) => j.id));
       return jobs;
@@ -102,16 +102,16 @@ describe("engine", () => {
       const registry = new JobRegistry();
       registry.register(echo as never);
       const insert = buildJobInsert(registry, "echo", null, {}, now);
-      const [result] = await store.insertJobs([insert], now, { leaseTo });
-      assert.equal((await store.getJob(result!.id))?.state, "running");
+      const [result] = await store.jobs.insertJobs([insert], now, { leaseTo });
+      assert.equal((await store.queries.getJob(result!.id))?.state, "running");
       pool.adopt(result!.claimed!);
       await stopped;
-      const row = await store.getJob(result!.id);
+      const row = await store.queries.getJob(result!.id);
       assert.equal(row?.state, "available");
       assert.equal(row?.attempt, 0);
       assert.equal(row?.leaseOwner, null);
       assert.deepEqual(
-        (await store.listJobRuns(result!.id)).map((r) => r.outcome),
+        (await store.queries.listJobRuns(result!.id)).map((r) => r.outcome),
         ["released"],
       );
     } finally {
@@ -201,7 +201,7 @@ describe("engine", () => {
       const a = await t.tickflow.enqueue(slow, undefined, { key: "only-one", delay: "1h" });
       const b = await t.tickflow.enqueue(slow, undefined, { key: "only-one" });
       assert.equal(a, b);
-      assert.equal((await t.tickflow.store.listJobs({ type: "slow" })).length, 1);
+      assert.equal((await t.tickflow.store.queries.listJobs({ type: "slow" })).length, 1);
     } finally {
       await t.cleanup();
     }
@@ -410,7 +410,7 @@ describe("engine", () => {
           return row?.state === "succeeded";
         }, "counter job");
       }
-      assert.deepEqual(await t.tickflow.store.loadJobState("c"), { n: 4 });
+      assert.deepEqual(await t.tickflow.store.queries.loadJobState("c"), { n: 4 });
     } finally {
       await t.cleanup();
     }
@@ -431,7 +431,7 @@ describe("engine", () => {
         ]),
         /unknown job type "nope"/,
       );
-      assert.deepEqual(await t.tickflow.store.listJobs({}), []);
+      assert.deepEqual(await t.tickflow.store.queries.listJobs({}), []);
     } finally {
       await t.cleanup();
     }

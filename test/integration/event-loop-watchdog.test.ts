@@ -28,7 +28,7 @@ describe("event-loop watchdog", () => {
 
       const id = await s.tickflow.enqueue(crunch, { ms: 3_000 });
       await waitFor(async () => (await s.tickflow.getJob(id))?.state === "succeeded", "the crunch", 15_000);
-      await waitFor(() => s.tickflow.eventLoop()?.stalls, "the stall reported", 2_000);
+      await waitFor(() => s.tickflow.liveness.eventLoop()?.stalls, "the stall reported", 2_000);
 
       const line = s.logs.map((l) => JSON.parse(l)).find((l) => /event loop blocked/.test(l.msg));
       assert.ok(line, "a log line about the stall");
@@ -65,7 +65,7 @@ describe("event-loop watchdog", () => {
       const id = await s.tickflow.enqueue(crunch, { ms: 300 });
       await waitFor(async () => (await s.tickflow.getJob(id))?.state === "succeeded", "the crunch", 10_000);
       await new Promise((r) => setTimeout(r, 500));
-      assert.equal(s.tickflow.eventLoop()?.stalls, 0);
+      assert.equal(s.tickflow.liveness.eventLoop()?.stalls, 0);
       assert.equal((await call(s.port, "GET", "/health")).json().components.eventLoop.status, "ok");
     } finally {
       await s.close();

@@ -53,7 +53,7 @@ describe("data flows: one run at a time, across processes", () => {
       const skip = bEvents.find((e) => e.event === "flow:skip");
       assert.equal(skip?.event === "flow:skip" && skip.payload.activeRunId, first.runId);
       assert.equal((await a.flows.runs({ flow: "long" })).length, 1, "refusals record no run");
-      assert.equal((await bed.store.listJobs({ limit: 10 })).length, 1, "and enqueue nothing");
+      assert.equal((await bed.store.queries.listJobs({ limit: 10 })).length, 1, "and enqueue nothing");
 
       hold.release();
       await waitFor(async () => (await a.flows.run(first.runId))?.status === "success", "the run to end");
@@ -104,13 +104,13 @@ describe("data flows: one run at a time, across processes", () => {
     assert.equal(refused.length, 1, JSON.stringify(answers));
     const winner = enqueued[0] as Extract<FlowTriggerAnswer, { status: "enqueued" }>;
     assert.equal(refused[0]?.status === "already_running" && refused[0].runId, winner.runId);
-    const runs = await store.flows.listRuns({ flow: "fixture-slow" });
+    const runs = await store.queries.listFlowRuns({ flow: "fixture-slow" });
     assert.deepEqual(
       runs.map((r) => [r.id, r.status, r.source]),
       [[winner.runId, "pending", "api"]],
       "exactly one run",
     );
-    assert.equal((await store.listJobs({ limit: 10 })).length, 1, "exactly one flow-run job");
+    assert.equal((await store.queries.listJobs({ limit: 10 })).length, 1, "exactly one flow-run job");
   };
 
   it("two processes triggering the same flow at once on SQLite: exactly one run, the other already_running", async () => {

@@ -50,7 +50,7 @@ describe("data flows on a schedule", () => {
       );
       await tf.stop();
       const runs = (
-        await bed.store.flows.listRuns({ flow: "every-second", status: ["success", "failed"] })
+        await bed.store.queries.listFlowRuns({ flow: "every-second", status: ["success", "failed"] })
       ).reverse();
       const times = runs.map((r) => nominal.get(r.id)!);
       assert.deepEqual(
@@ -68,7 +68,7 @@ describe("data flows on a schedule", () => {
         if (run.status === "failed") assert.equal(run.errorMessage, "divisible by 3");
       }
       const last = runs.at(-1)!;
-      assert.equal((await bed.store.flows.getFlow("every-second"))?.lastRunStatus, last.status);
+      assert.equal((await bed.store.queries.getFlow("every-second"))?.lastRunStatus, last.status);
     } finally {
       await bed.cleanup();
     }
@@ -137,7 +137,7 @@ describe("data flows on a schedule", () => {
       service.child.kill("SIGTERM");
       assert.equal(await service.exited, 0);
       store = new SqliteStore(file);
-      const runs = (await store.flows.listRuns({ flow: "fixture-every-second" })).reverse();
+      const runs = (await store.queries.listFlowRuns({ flow: "fixture-every-second" })).reverse();
       const nominal = new Map(ledger().map(([runId, at]) => [runId!, Number(at)]));
       assert.ok(runs.length >= 4);
       let previous = 0;
@@ -149,7 +149,7 @@ describe("data flows on a schedule", () => {
         assert.equal(run.status, expectedStatus(at), `run ${run.id} at ${new Date(at).toISOString()}`);
         assert.ok(run.durationMs !== null && run.endedAt !== null);
       }
-      const flow = await store.flows.getFlow("fixture-every-second");
+      const flow = await store.queries.getFlow("fixture-every-second");
       assert.equal(flow?.lastRunStatus, runs.at(-1)!.status);
       assert.equal(flow?.queue, "default");
       assert.match(service.output(), /"msg":"flows created"/);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FlowDisabledError, UnknownFlowError } from "../../src/errors.ts";
 import { defineFlow } from "../../src/flows/define-flow.ts";
-import type { FlowRunRow } from "../../src/store/flow-store.ts";
+import type { FlowRunRow } from "../../src/store/ports/rows.ts";
 import { flowTestbed as makeTestbed, recordFlowDiagnostics, recordFlowEvents } from "../helpers/flows.ts";
 import { sleep, waitFor } from "../helpers/wait-for.ts";
 import { RecordingLogger } from "../unit/jobs/recording-logger.ts";
@@ -18,7 +18,7 @@ describe("data flows: runs, failures, retries, queues", () => {
       const flow = defineFlow({
         name: "ok",
         async run(ctx) {
-          during = await bed.store.flows.getRun(ctx.runId);
+          during = await bed.store.queries.getFlowRun(ctx.runId);
           await sleep(30);
         },
       });
@@ -407,7 +407,7 @@ describe("data flows: admin", () => {
       const disabled = await tf.flows.disable("nightly");
       assert.equal(disabled.enabled, false);
       assert.equal(disabled.nextRunAt, null);
-      assert.equal((await bed.store.getSchedule("nightly"))?.paused, true);
+      assert.equal((await bed.store.queries.getSchedule("nightly"))?.paused, true);
       await assert.rejects(tf.flows.trigger("nightly"), (error: unknown) => {
         assert.ok(error instanceof FlowDisabledError);
         assert.equal(error.code, "FLOW_DISABLED");
@@ -419,12 +419,12 @@ describe("data flows: admin", () => {
       const restarted = await bed.instance([flow]);
       await restarted.start();
       assert.equal((await restarted.flows.get("nightly"))?.enabled, false, "kept across syncs");
-      assert.equal((await bed.store.getSchedule("nightly"))?.paused, true);
+      assert.equal((await bed.store.queries.getSchedule("nightly"))?.paused, true);
 
       const enabled = await restarted.flows.enable("nightly");
       assert.equal(enabled.enabled, true);
       assert.ok(enabled.nextRunAt! > Date.now());
-      assert.equal((await bed.store.getSchedule("nightly"))?.paused, false);
+      assert.equal((await bed.store.queries.getSchedule("nightly"))?.paused, false);
       assert.equal((await restarted.flows.tryTrigger("nightly")).status, "enqueued");
     } finally {
       await bed.cleanup();
@@ -454,10 +454,10 @@ describe("data flows: admin", () => {
           ["b", true, false],
         ],
       );
-      assert.equal(await bed.store.getSchedule("b"), null, "its schedule is gone");
+      assert.equal(await bed.store.queries.getSchedule("b"), null, "its schedule is gone");
       await assert.rejects(second.flows.trigger("b"), UnknownFlowError);
       await assert.rejects(second.flows.trigger("zzz"), /unknown flow "zzz".*\(known: a\)/);
-      assert.equal((await bed.store.listJobs({ limit: 10 })).length, 0, "nothing enqueued");
+      assert.equal((await bed.store.queries.listJobs({ limit: 10 })).length, 0, "nothing enqueued");
     } finally {
       await bed.cleanup();
     }

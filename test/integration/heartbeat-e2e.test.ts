@@ -87,7 +87,7 @@ describe("heartbeat end to end (real process, real time)", () => {
 
       store = new SqliteStore(file);
       const reader = new Tickflow(store, {}, false);
-      const schedule = await store.getSchedule(HEARTBEAT_SCHEDULE_KEY);
+      const schedule = await store.queries.getSchedule(HEARTBEAT_SCHEDULE_KEY);
       assert.deepEqual(schedule?.trigger, { kind: "cron", expression: HEARTBEAT_CRON, timezone: "UTC" });
       // The event's run row is written when it finishes, just after its log line.
       const status = await waitFor(

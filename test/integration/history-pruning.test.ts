@@ -149,7 +149,7 @@ async function pruneWhileRunning(store: Store, dialect: Dialect, sql: string[]) 
       `no live tick later than its tolerance (1 s) while pruning: worst ${worst} ms, p50 ${p50} ms; ${stats}`,
     );
 
-    const days = await store.history.listRollups({
+    const days = await store.queries.listRollups({
       subject: "schedule",
       period: "day",
       from: 0,
@@ -160,7 +160,7 @@ async function pruneWhileRunning(store: Store, dialect: Dialect, sql: string[]) 
       for (const f of COUNT_FIELDS) summed[f] += r.counts[f];
     }
     assert.deepEqual(summed, expected, "rollup counts equal the raw counts before pruning");
-    const hours = await store.history.listRollups({
+    const hours = await store.queries.listRollups({
       subject: "schedule",
       period: "hour",
       from: 0,
@@ -173,7 +173,7 @@ async function pruneWhileRunning(store: Store, dialect: Dialect, sql: string[]) 
     );
 
     // The 90-day rates the dashboard and API show come from those rollups and match the raw counts.
-    const rates = (await tickflow.scheduleRates(["bulk-3"])).get("bulk-3")!["90d"];
+    const rates = (await tickflow.liveness.scheduleRates(["bulk-3"])).get("bulk-3")!["90d"];
     assert.ok(
       rates.successRate !== null && Math.abs(rates.successRate - rawRates.successRate) < 1e-12,
       "90-day success rate",

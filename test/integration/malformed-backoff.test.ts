@@ -29,13 +29,13 @@ describe("a malformed stored backoff", () => {
       try {
         const now = Date.now();
         // Stored as a hand edit or a broken release might leave it: no baseMs, so every delay was NaN.
-        const [inserted] = await h.store.insertJobs(
+        const [inserted] = await h.store.jobs.insertJobs(
           [job({ type: failing.name, runAt: now, backoff: '{"type":"exponential"}' })],
           now,
         );
         await tickflow.start({ scheduler: false });
         const row = await waitFor(async () => {
-          const j = await h.store.getJob(inserted!.id);
+          const j = await h.store.queries.getJob(inserted!.id);
           return j?.state === "retry_scheduled" ? j : undefined;
         }, "the failed attempt to be recorded");
         assert.match(
@@ -43,7 +43,7 @@ describe("a malformed stored backoff", () => {
           /^handler boom \(and the job's stored backoff is malformed: .* is not a backoff policy/,
         );
         assert.ok(Number.isFinite(row.runAt) && row.runAt > now, "a real retry time");
-        const runs = await h.store.listJobRuns(inserted!.id);
+        const runs = await h.store.queries.listJobRuns(inserted!.id);
         assert.deepEqual(
           runs.map((r) => r.outcome),
           ["failed"],

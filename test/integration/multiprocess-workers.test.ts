@@ -38,7 +38,8 @@ describe("several worker processes on one SQLite file", () => {
         );
       }
       await waitFor(
-        async () => (await store.countJobs(Date.now())).find((c) => c.state === "succeeded")?.count === total,
+        async () =>
+          (await store.queries.countJobs(Date.now())).find((c) => c.state === "succeeded")?.count === total,
         "all jobs to succeed",
         60_000,
         100,

@@ -39,7 +39,7 @@ describe("poison isolation end to end (tickflow worker / start, real processes)"
       const poisonId = ids[150]!;
       const normal = ids.filter((id) => id !== poisonId);
       await waitFor(
-        async () => (await client.store.listJobs({ states: ["succeeded"], limit: 500 })).length === 300,
+        async () => (await client.queries.listJobs({ states: ["succeeded"], limit: 500 })).length === 300,
         "the 300 normal jobs to succeed",
         30_000,
       );
@@ -111,14 +111,14 @@ describe("poison isolation end to end (tickflow worker / start, real processes)"
       db.close();
       const since = now + 1_000;
       await new Promise((resolve) => setTimeout(resolve, 6_000));
-      const rows = new Map((await store.listSchedules()).map((s) => [s.id, s]));
+      const rows = new Map((await store.queries.listSchedules()).map((s) => [s.id, s]));
       for (const id of ["poison-garbage", "poison-cron", "poison-zone"]) {
         assert.ok(rows.get(id)?.broken, `${id} is set aside as broken`);
         assert.equal(rows.get(id)?.nextFireAt, null);
       }
       assert.match(rows.get("poison-garbage")!.broken!, /stored trigger is not valid JSON/);
       assert.equal(rows.get("every-second")?.broken, null);
-      const ticks = (await store.listTicks("every-second", { since, limit: 100 })).reverse();
+      const ticks = (await store.queries.listTicks("every-second", { since, limit: 100 })).reverse();
       assert.ok(ticks.length >= 4, `the every-second schedule kept firing: ${ticks.length} ticks in ~5 s`);
       for (let i = 1; i < ticks.length; i++)
         assert.equal(ticks[i]!.nominalAt - ticks[i - 1]!.nominalAt, 1_000, "no missed tick");

@@ -64,13 +64,13 @@ describe("three worker processes on one PostgreSQL schema", { skip: pgRequired ?
       }
       await waitFor(
         async () =>
-          (await h.store.countJobs(Date.now())).find((c) => c.state === "succeeded")?.count === TOTAL,
+          (await h.store.queries.countJobs(Date.now())).find((c) => c.state === "succeeded")?.count === TOTAL,
         "every job to succeed",
         60_000,
         200,
       );
 
-      const counts = await h.store.countJobs(Date.now());
+      const counts = await h.store.queries.countJobs(Date.now());
       assert.deepEqual(
         counts.filter((c) => c.state !== "succeeded"),
         [],

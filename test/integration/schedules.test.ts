@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { InvalidScheduleError, UnknownJobTypeError } from "../../src/errors.ts";
 import { defineJob } from "../../src/runtime/registry.ts";
 import { defineSchedule } from "../../src/runtime/schedules.ts";
-import type { TickRow } from "../../src/store/store.ts";
+import type { TickRow } from "../../src/store/ports/rows.ts";
 import { Tickflow } from "../../src/tickflow.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 import { planFor } from "../helpers/plan.ts";
@@ -29,21 +29,25 @@ describe("schedules", () => {
     try {
       const first = make();
       await first.start();
-      await waitFor(async () => (await h.store.listTicks("every-all")).length >= 2, "two ticks", 5_000);
+      await waitFor(
+        async () => (await h.store.queries.listTicks("every-all")).length >= 2,
+        "two ticks",
+        5_000,
+      );
       await first.stop();
       const stoppedAt = Date.now();
       await sleep(4_200); // four ticks pass with nothing running
       const second = make();
       await second.start();
       await waitFor(
-        async () => (await h.store.listTicks("every-all", { since: stoppedAt + 4_200 })).length >= 1,
+        async () => (await h.store.queries.listTicks("every-all", { since: stoppedAt + 4_200 })).length >= 1,
         "a tick after restart",
         5_000,
       );
       await second.stop();
 
       const missedWindow = async (key: string): Promise<TickRow[]> =>
-        (await h.store.listTicks(key, { since: stoppedAt, limit: 100 })).filter(
+        (await h.store.queries.listTicks(key, { since: stoppedAt, limit: 100 })).filter(
           (t) => t.decidedAt - t.nominalAt > 1_000, // decided late: a tick from the stopped period
         );
       const skip = await missedWindow("every-skip");
@@ -60,11 +64,14 @@ describe("schedules", () => {
       assert.deepEqual(new Set(all.map((t) => `${t.decision}/${t.reason}`)), new Set(["fired/misfire"]));
       for (const t of all) assert.notEqual(t.jobId, null);
 
-      const fired = (await h.store.listTicks("every-all", { limit: 100 })).filter(
+      const fired = (await h.store.queries.listTicks("every-all", { limit: 100 })).filter(
         (t) => t.decision === "fired",
       );
-      await waitFor(async () => (await h.store.loadJobState("schedule:every-all")) !== undefined, "state");
-      const state = (await h.store.loadJobState("schedule:every-all")) as { runs: number };
+      await waitFor(
+        async () => (await h.store.queries.loadJobState("schedule:every-all")) !== undefined,
+        "state",
+      );
+      const state = (await h.store.queries.loadJobState("schedule:every-all")) as { runs: number };
       // A tick is decided just before its nominal time (the scheduler's lead) and its job runs at
       // that time: one decided right before stop() waits in the store for the next start.
       const ran = fired.filter((t) => t.startedAt !== null);
@@ -91,7 +98,7 @@ describe("schedules", () => {
     try {
       await tf.syncSchedules();
       clock.set(T + 5 * 60_000 + 30_000); // 00:05:30 — ticks 00:01 … 00:05 all late
-      await h.store.fireDueSchedules({
+      await h.store.schedules.fireDueSchedules({
         now: clock.now(),
         limit: 10,
         plan: planFor(clock.now()),
@@ -107,7 +114,7 @@ describe("schedules", () => {
           ["00:05", "fired", "misfire"],
         ],
       );
-      assert.equal((await h.store.getSchedule("m"))?.nextFireAt, T + 6 * 60_000);
+      assert.equal((await h.store.queries.getSchedule("m"))?.nextFireAt, T + 6 * 60_000);
     } finally {
       await h.cleanup();
     }
@@ -139,7 +146,7 @@ describe("schedules", () => {
         updated: ["a"],
         removed: ["b"],
       });
-      const a = await h.store.getSchedule("a");
+      const a = await h.store.queries.getSchedule("a");
       assert.deepEqual(a?.trigger, { kind: "cron", expression: "30 * * * *", timezone: "UTC" });
       assert.equal(new Date(a!.nextFireAt!).getUTCMinutes(), 30);
     } finally {
@@ -193,7 +200,7 @@ describe("schedules", () => {
         false,
       );
       await assert.rejects(tf.start(), UnknownJobTypeError);
-      assert.deepEqual(await h.store.listSchedules(), []);
+      assert.deepEqual(await h.store.queries.listSchedules(), []);
     } finally {
       await h.cleanup();
     }

@@ -43,7 +43,7 @@ describe("SQLite: a process stalled holding the write lock", () => {
       const timer = setInterval(() => ticks++, 20);
       const started = Date.now();
       try {
-        const [inserted] = await store.insertJobs([job({ queue: "after-stall" })], Date.now());
+        const [inserted] = await store.jobs.insertJobs([job({ queue: "after-stall" })], Date.now());
         const waited = Date.now() - started;
         assert.ok(inserted?.id, "the write went through once the lock was free");
         assert.ok(waited >= 2_000, `the write waited for the lock (${waited}ms)`);

@@ -71,13 +71,13 @@ function suite(
           assert.match(error.message, message);
           return true;
         });
-        assert.deepEqual(await h.store.listJobs({ limit: 10 }), []);
+        assert.deepEqual(await h.store.queries.listJobs({ limit: 10 }), []);
       });
     }
 
     it("good input still enqueues", async () => {
       await tickflow.enqueue(job, {}, { delay: 30_000 });
-      assert.equal((await h.store.listJobs({ limit: 10 })).length, 1);
+      assert.equal((await h.store.queries.listJobs({ limit: 10 })).length, 1);
     });
   });
 }

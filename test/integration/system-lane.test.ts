@@ -57,7 +57,7 @@ async function starve(store: Store, systemConcurrency: number) {
   try {
     for (let i = 0; i < 6; i++) await tickflow.enqueue(hog, { ms: 30_000 });
     await waitFor(
-      () => tickflow.runningJobTypes().filter((t) => t === "lane.hog").length === 2,
+      () => tickflow.liveness.runningJobTypes().filter((t) => t === "lane.hog").length === 2,
       "slots full",
     );
     await sleep(1_500); // let the monitor settle into its rhythm
@@ -78,7 +78,7 @@ async function starve(store: Store, systemConcurrency: number) {
     } catch {
       offlineAfterMs = null;
     }
-    const hogsRunning = tickflow.runningJobTypes().filter((t) => t === "lane.hog").length;
+    const hogsRunning = tickflow.liveness.runningJobTypes().filter((t) => t === "lane.hog").length;
     return { inWindow, offlineAfterMs, hogsRunning };
   } finally {
     await tickflow.stop(0);

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SchemaTooNewError } from "../../src/errors.ts";
-import { type Migration, planMigrations } from "../../src/store/migrator.ts";
-import { postgresMigrations } from "../../src/store/postgres/postgres-migrations.ts";
-import { sqliteMigrations } from "../../src/store/sqlite/sqlite-migrations.ts";
+import { shippedMigrations } from "../../src/store/migrations.ts";
+import { type Migration, planMigrations } from "../../src/store/shared/migrator.ts";
+
+const sqliteMigrations = shippedMigrations("sqlite");
+const postgresMigrations = shippedMigrations("postgres");
 
 const DESTRUCTIVE = /\b(DROP\s+TABLE|DROP\s+COLUMN|TRUNCATE|DELETE\s+FROM)\b/i;
 

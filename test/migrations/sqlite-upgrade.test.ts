@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { checksumOf } from "../../src/store/migrator.ts";
-import { sqliteMigrations } from "../../src/store/sqlite/sqlite-migrations.ts";
+import { shippedMigrations } from "../../src/store/migrations.ts";
+import { checksumOf } from "../../src/store/shared/migrator.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { tempDir } from "../helpers/sqlite.ts";
+
+const sqliteMigrations = shippedMigrations("sqlite");
 
 const T0 = 1_700_000_000_000;
 /** `x IN (a, b, c …)`: SQLite builds an ephemeral table for it on every statement run. */
@@ -44,7 +46,7 @@ describe("SQLite schema upgrades", () => {
         sqliteMigrations.filter((m) => m.version > 3).map((m) => m.version),
       );
       // The rebuilt unique key index still dedupes against the old job.
-      const [dup] = await store.insertJobs(
+      const [dup] = await store.jobs.insertJobs(
         [
           {
             type: "old",
@@ -62,7 +64,7 @@ describe("SQLite schema upgrades", () => {
         T0,
       );
       assert.equal(dup?.status, "duplicate");
-      const claimed = await store.claimJobs({
+      const claimed = await store.jobs.claimJobs({
         workerId: "w",
         queues: undefined,
         limit: 5,

@@ -80,7 +80,7 @@ export function registerFlows(program: Command): void {
         const config = await loadCliConfig(command);
         await withReader(config, async (tickflow) => {
           if (options.flow !== undefined && !(await tickflow.flows.get(options.flow))) {
-            const known = (await tickflow.store.flows.listFlows()).map((f) => f.name);
+            const known = (await tickflow.queries.listFlows()).map((f) => f.name);
             throw new CliError(
               `unknown flow "${options.flow}" (stored flows: ${known.length > 0 ? known.join(", ") : "none"})`,
               "UNKNOWN_FLOW",

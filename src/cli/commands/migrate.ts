@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load.ts";
-import { openStore } from "../../store/open-store.ts";
+import { createTickflow } from "../../tickflow.ts";
 import { withProgress } from "../progress.ts";
 
 export function registerMigrate(program: Command): void {
@@ -10,20 +10,20 @@ export function registerMigrate(program: Command): void {
     .option("--dry-run", "list pending migrations without applying them")
     .action(async (options: { dryRun?: boolean }, command: Command) => {
       const config = await loadConfig({ file: command.optsWithGlobals().config });
-      const store = await openStore(config.database);
+      const tickflow = await createTickflow({ databaseUrl: config.database, concurrency: 1 });
       try {
         if (options.dryRun) {
-          const pending = await store.pendingMigrations();
+          const pending = await tickflow.pendingMigrations();
           if (pending.length === 0) console.log("no pending migrations");
           for (const m of pending) console.log(`pending ${String(m.version).padStart(4, "0")}_${m.name}`);
           return;
         }
-        const report = await withProgress("applying migrations", () => store.migrate());
+        const report = await withProgress("applying migrations", () => tickflow.migrate());
         for (const m of report.applied)
           console.log(`applied ${String(m.version).padStart(4, "0")}_${m.name}`);
         console.log(`schema at version ${report.version}`);
       } finally {
-        await store.close();
+        await tickflow.stop();
       }
     });
 }

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { countTicks } from "../../core/tick-vocabulary.ts";
 import { describeTrigger } from "../../core/triggers.ts";
-import type { ScheduleRow } from "../../store/store.ts";
+import type { ScheduleRow } from "../../store/ports/rows.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, loadCliConfig, positiveInt, withReader } from "../common.ts";
 import { formatInZone, iso, printJson, printTable } from "../output.ts";
@@ -16,12 +16,64 @@ async function withTickflow<T>(command: Command, fn: (tickflow: Tickflow) => Pro
 
 /** A stored schedule, or a one-line error naming the known ones (exit 1, as preview and pause do). */
 async function requireSchedule(tickflow: Tickflow, key: string): Promise<ScheduleRow> {
-  const row = await tickflow.store.getSchedule(key);
+  const row = await tickflow.queries.getSchedule(key);
   if (row) return row;
-  const known = (await tickflow.store.listSchedules()).map((s) => s.id);
+  const known = (await tickflow.queries.listSchedules()).map((s) => s.id);
   throw new CliError(
     `unknown schedule "${key}" (known: ${known.length ? known.join(", ") : "none"})`,
     "NOT_FOUND",
+  );
+}
+
+/** `tickflow schedules`: every stored schedule in the one vocabulary, as a table or JSON. */
+async function printSchedules(tickflow: Tickflow, json: boolean): Promise<void> {
+  // The one vocabulary (core/tick-vocabulary, core/schedule-health), as every surface shows it.
+  const reports = await tickflow.liveness.scheduleReports({ ticks: 30 });
+  if (json) {
+    printJson(
+      reports.map((r) => ({
+        ...r.schedule,
+        health: r.health,
+        counts: countTicks(r.ticks),
+        lastTick: r.ticks[0] ?? null,
+      })),
+    );
+    return;
+  }
+  printTable(
+    reports.map(({ schedule: s, ticks, health }) => {
+      const last = ticks[0];
+      const c = countTicks(ticks);
+      return {
+        key: s.id,
+        health: health.status,
+        job: s.jobType,
+        trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
+        misfire: s.misfire,
+        paused: s.paused ? "yes" : "no",
+        broken: s.broken,
+        next: iso(s.nextFireAt),
+        last: iso(last?.nominalAt),
+        "last decision": last ? `${last.decision}${last.reason ? ` (${last.reason})` : ""}` : null,
+        outcome: last?.outcome ? `${last.outcome}${last.late ? ", late" : ""}` : null,
+        "lateness ms": last?.latenessMs ?? null,
+        "recent 30": `${c.missed} missed, ${c.skipped} skipped, ${c.failed} failed, ${c.late} late`,
+      };
+    }),
+    [
+      "key",
+      "health",
+      "job",
+      "trigger",
+      "misfire",
+      "paused",
+      "next",
+      "last",
+      "last decision",
+      "outcome",
+      "lateness ms",
+      "recent 30",
+    ],
   );
 }
 
@@ -31,56 +83,7 @@ export function registerSchedules(program: Command): void {
     .description("list stored schedules with their next and last run")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }, command: Command) => {
-      await withTickflow(command, async (tickflow) => {
-        // The one vocabulary (core/tick-vocabulary, core/schedule-health), as every surface shows it.
-        const reports = await tickflow.scheduleReports({ ticks: 30 });
-        if (options.json) {
-          printJson(
-            reports.map((r) => ({
-              ...r.schedule,
-              health: r.health,
-              counts: countTicks(r.ticks),
-              lastTick: r.ticks[0] ?? null,
-            })),
-          );
-          return;
-        }
-        printTable(
-          reports.map(({ schedule: s, ticks, health }) => {
-            const last = ticks[0];
-            const c = countTicks(ticks);
-            return {
-              key: s.id,
-              health: health.status,
-              job: s.jobType,
-              trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
-              misfire: s.misfire,
-              paused: s.paused ? "yes" : "no",
-              broken: s.broken,
-              next: iso(s.nextFireAt),
-              last: iso(last?.nominalAt),
-              "last decision": last ? `${last.decision}${last.reason ? ` (${last.reason})` : ""}` : null,
-              outcome: last?.outcome ? `${last.outcome}${last.late ? ", late" : ""}` : null,
-              "lateness ms": last?.latenessMs ?? null,
-              "recent 30": `${c.missed} missed, ${c.skipped} skipped, ${c.failed} failed, ${c.late} late`,
-            };
-          }),
-          [
-            "key",
-            "health",
-            "job",
-            "trigger",
-            "misfire",
-            "paused",
-            "next",
-            "last",
-            "last decision",
-            "outcome",
-            "lateness ms",
-            "recent 30",
-          ],
-        );
-      });
+      await withTickflow(command, (tickflow) => printSchedules(tickflow, options.json === true));
     });
 
   schedules
@@ -94,7 +97,7 @@ export function registerSchedules(program: Command): void {
       const limit = positiveInt(options.limit, "--limit", 20);
       await withTickflow(command, async (tickflow) => {
         await requireSchedule(tickflow, key);
-        const { ticks } = await tickflow.tickPage(key, { limit });
+        const { ticks } = await tickflow.liveness.tickPage(key, { limit });
         // `schedules` has a --json of its own, which commander gives the flag to when both match.
         if (options.json || command.optsWithGlobals().json) return printJson(ticks);
         printTable(

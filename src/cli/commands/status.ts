@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { parseDatabaseUrl, redactUrl } from "../../config/database-url.ts";
 import { loadConfig } from "../../config/load.ts";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { formatDuration } from "../../core/duration.ts";
@@ -8,9 +9,6 @@ import { ConfigError } from "../../errors.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
 import { monitorView } from "../../http/routes/monitors.ts";
 import { heartbeatStatus } from "../../jobs/heartbeat.ts";
-import { parseDatabaseUrl, redactUrl } from "../../store/open-store.ts";
-import { postgresMigrations } from "../../store/postgres/postgres-migrations.ts";
-import { sqliteMigrations } from "../../store/sqlite/sqlite-migrations.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, cliErrorMessage, loadCliConfig, migrationName, withReader } from "../common.ts";
 import { iso, printJson, printTable } from "../output.ts";
@@ -56,12 +54,10 @@ export function registerStatus(program: Command): void {
 export type StatusReport = Awaited<ReturnType<typeof readStatus>>;
 
 async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
-  const { store } = tickflow;
-  const migrations = store.dialect === "sqlite" ? sqliteMigrations : postgresMigrations;
-  const latest = migrations.at(-1)?.version ?? 0;
-  const pending = await store.pendingMigrations();
+  const latest = tickflow.knownMigrations().at(-1)?.version ?? 0;
+  const pending = await tickflow.pendingMigrations();
   const storeReport = {
-    dialect: store.dialect,
+    dialect: tickflow.dialect,
     database: redactUrl(config.database),
     schemaVersion: pending.length > 0 ? pending[0]!.version - 1 : latest,
     latestVersion: latest,
@@ -79,7 +75,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     };
   }
   const now = tickflow.now();
-  const schedules = await store.listSchedules();
+  const schedules = await tickflow.queries.listSchedules();
   const due = schedules
     .filter((s) => !s.paused && s.broken === null && s.nextFireAt !== null && s.nextFireAt <= now)
     .map((s) => ({ key: s.id, dueAt: iso(s.nextFireAt), overdueMs: now - s.nextFireAt! }));
@@ -98,11 +94,11 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     );
     return { queue, states, oldestDueAt: iso(oldest) };
   });
-  const flows = await store.flows.listFlows();
+  const flows = await tickflow.queries.listFlows();
   const active = flows.filter((f) => f.removedAt === null);
   const heartbeat = await heartbeatStatus(tickflow, { now }, { now: () => tickflow.now() });
   const monitors = (await tickflow.monitors.status()).map(monitorView);
-  const reports = await tickflow.scheduleReports({ ticks: 10 });
+  const reports = await tickflow.liveness.scheduleReports({ ticks: 10 });
   const health = Object.fromEntries(SCHEDULE_HEALTH.map((h) => [h, 0])) as Record<
     ScheduleHealthStatus,
     number
@@ -271,7 +267,7 @@ export async function checkConfiguration(file: string | undefined): Promise<Chec
     await withReader(
       config,
       async (tickflow) => {
-        const pending = await tickflow.store.pendingMigrations();
+        const pending = await tickflow.pendingMigrations();
         if (pending.length > 0) {
           warnings.push(
             `database: ${pending.length} pending migration(s) (${pending.map(migrationName).join(", ")}); tickflow start applies them, or run tickflow migrate`,

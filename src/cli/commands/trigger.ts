@@ -4,13 +4,10 @@ import type { ResolvedConfig } from "../../config/schema.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { validateFlowName } from "../../core/names.ts";
 import { UnknownFlowError } from "../../errors.ts";
-import type { FlowDefinition } from "../../flows/define-flow.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
-import { toFlowDefinitionRow } from "../../flows/sync-flows.ts";
 import { runView } from "../../http/routes/flows.ts";
 import { createLogger } from "../../logger.ts";
-import type { FlowDefinitionRow, FlowRow, FlowRunRow } from "../../store/flow-store.ts";
-import type { JobRow } from "../../store/store.ts";
+import type { FlowRunRow, JobRow } from "../../store/ports/rows.ts";
 import { createTickflow, type Tickflow } from "../../tickflow.ts";
 import { CliError, connect, loadCliConfig } from "../common.ts";
 import { printJson } from "../output.ts";
@@ -63,7 +60,7 @@ the flows folder), in the flows folder, and stored first. Examples:
       const tickflow = await connect(config, async () => {
         const t = await createTickflow({ databaseUrl: config.database, concurrency: 1 });
         try {
-          await t.store.migrate();
+          await t.migrate();
         } catch (error) {
           await t.stop().catch(() => undefined);
           throw error;
@@ -71,10 +68,8 @@ the flows folder), in the flows folder, and stored first. Examples:
         return t;
       });
       try {
-        await storeIfNew(
-          tickflow,
-          local.find((f) => f.name === name),
-        );
+        const here = local.find((f) => f.name === name);
+        if (here) await tickflow.flows.storeIfNew(here);
         const answer = await tickflow.flows.trigger(name, { source: "manual" }).catch(async (error) => {
           if (!(error instanceof UnknownFlowError)) throw error;
           const known = [...new Set([...(await storedNames(tickflow)), ...local.map((f) => f.name)])].sort();
@@ -114,33 +109,8 @@ the flows folder), in the flows folder, and stored first. Examples:
     });
 }
 
-/** Stores a flow defined here that the store does not know (or marked removed); never changes a stored one. */
-async function storeIfNew(tickflow: Tickflow, flow: FlowDefinition | undefined): Promise<void> {
-  if (!flow) return;
-  const stored = await tickflow.store.flows.listFlows();
-  const existing = stored.find((f) => f.name === flow.name);
-  if (existing && existing.removedAt === null) return;
-  // A sync marks every flow it is not given as removed: hand it back every active stored flow.
-  const now = Math.floor(tickflow.now());
-  const keep = stored.filter((f) => f.removedAt === null).map(definitionRowOf);
-  await tickflow.store.flows.syncFlows([...keep, toFlowDefinitionRow(flow, now)], now);
-}
-
-function definitionRowOf(f: FlowRow): FlowDefinitionRow {
-  return {
-    name: f.name,
-    schedule: f.schedule,
-    scheduleId: f.scheduleId,
-    queue: f.queue,
-    retries: f.retries,
-    timeoutMs: f.timeoutMs,
-    backoff: f.backoff,
-    nextRunAt: f.nextRunAt,
-  };
-}
-
 async function storedNames(tickflow: Tickflow): Promise<string[]> {
-  return (await tickflow.store.flows.listFlows()).filter((f) => f.removedAt === null).map((f) => f.name);
+  return (await tickflow.queries.listFlows()).filter((f) => f.removedAt === null).map((f) => f.name);
 }
 
 type Outcome = { status: "success" | "failed"; run: FlowRunRow; message: string };

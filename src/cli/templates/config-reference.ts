@@ -75,7 +75,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: '"1s"',
     rule: "a duration from 10ms to 2147483647ms (about 24.9 days, the longest timer)",
     description:
-      "Idle polling floor for work added by other processes (work added in the same process, and on PostgreSQL by any process, wakes workers at once).",
+      "Idle polling floor: the longest an idle worker waits for work it was not told about (an enqueue in any process wakes it at once — NOTIFY on PostgreSQL, wake sockets beside the file on SQLite — so the poll only covers a lost hint).",
   },
   {
     key: "shutdownGrace",

@@ -1,6 +1,5 @@
-import { checksumOf, type Migration } from "../../store/migrator.ts";
-import { postgresMigrations } from "../../store/postgres/postgres-migrations.ts";
-import { sqliteMigrations } from "../../store/sqlite/sqlite-migrations.ts";
+import { shippedMigrations } from "../../store/migrations.ts";
+import { checksumOf, type Migration } from "../../store/shared/migrator.ts";
 
 export interface SqlFile {
   /** Relative to the export folder, e.g. `postgres/0001_initial.sql`. */
@@ -26,8 +25,11 @@ export function renderSqlMigrations(options: { schema?: string } = {}): SqlFile[
     );
   }
   return [
-    ...sqliteMigrations.map((m) => ({ path: `sqlite/${fileName(m)}`, text: sqliteFile(m) })),
-    ...postgresMigrations.map((m) => ({ path: `postgres/${fileName(m)}`, text: postgresFile(m, schema) })),
+    ...shippedMigrations("sqlite").map((m) => ({ path: `sqlite/${fileName(m)}`, text: sqliteFile(m) })),
+    ...shippedMigrations("postgres").map((m) => ({
+      path: `postgres/${fileName(m)}`,
+      text: postgresFile(m, schema),
+    })),
     { path: "README.md", text: readme(schema) },
   ];
 }

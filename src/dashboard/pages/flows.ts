@@ -1,5 +1,5 @@
 import type { FlowStatus } from "../../flows/flow-service.ts";
-import type { FlowRunRow } from "../../store/flow-store.ts";
+import type { FlowRunRow } from "../../store/ports/rows.ts";
 import { durationChart } from "../charts.ts";
 import { badge, duration, percent, trigger, when } from "../format.ts";
 import { type Html, html } from "../html.ts";

@@ -1,6 +1,6 @@
 import { formatDuration } from "../../core/duration.ts";
 import { JOB_STATES, type JobState } from "../../core/job-state.ts";
-import type { JobRow, JobRunRow } from "../../store/store.ts";
+import type { JobRow, JobRunRow } from "../../store/ports/rows.ts";
 import type { QueueSummary } from "../data.ts";
 import { badge, duration, jobTypeLabel, when } from "../format.ts";
 import { type Html, html } from "../html.ts";

@@ -1,6 +1,5 @@
 import { formatDuration } from "../../core/duration.ts";
-import type { MonitorRow, MonitorTransitionRow } from "../../store/monitor-store.ts";
-import type { JobRunRow } from "../../store/store.ts";
+import type { JobRunRow, MonitorRow, MonitorTransitionRow } from "../../store/ports/rows.ts";
 import { badge, duration, when } from "../format.ts";
 import { type Html, html } from "../html.ts";
 import { BASE, live, table } from "../layout.ts";

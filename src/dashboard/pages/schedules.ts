@@ -1,9 +1,8 @@
 import { formatDuration } from "../../core/duration.ts";
 import type { Rates } from "../../core/rollup.ts";
 import { countTicks, type TickCounts, VOCABULARY } from "../../core/tick-vocabulary.ts";
-import type { RateWindows } from "../../runtime/rates-reader.ts";
-import type { ScheduleReport } from "../../runtime/schedule-health-reader.ts";
-import type { ScheduleRow } from "../../store/store.ts";
+import type { RateWindows, ScheduleReport } from "../../liveness.ts";
+import type { ScheduleRow } from "../../store/ports/rows.ts";
 import { outcomeStrip } from "../charts.ts";
 import { badge, percent, trigger, utc, when } from "../format.ts";
 import { type Html, html } from "../html.ts";

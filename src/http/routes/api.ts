@@ -5,8 +5,8 @@ import { isValidName } from "../../core/names.ts";
 import type { Rates } from "../../core/rollup.ts";
 import { countTicks, type TickView, tickDecision } from "../../core/tick-vocabulary.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { JobRow, ScheduleRow, TickRow } from "../../store/store.ts";
-import type { HttpDeps } from "../server.ts";
+import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
+import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
@@ -151,7 +151,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   api.get("/jobs", async (request) => {
     const q = parseInput(jobQuery, request.query, "query");
-    const jobs = await tickflow.store.listJobs({
+    const jobs = await tickflow.queries.listJobs({
       queue: q.queue,
       states: q.state,
       type: q.type,
@@ -187,7 +187,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   }));
 
   api.get("/schedules", async () => {
-    const reports = await tickflow.scheduleReports({ ticks: 30 });
+    const reports = await tickflow.liveness.scheduleReports({ ticks: 30 });
     return {
       schedules: reports.map((r) => ({
         ...scheduleView({ ...r.schedule, lastTick: null }),
@@ -200,9 +200,9 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   api.get("/schedules/:key", async (request) => {
     const { key } = keyParam(request.params);
-    const [report] = await tickflow.scheduleReports({ scheduleId: key, ticks: 30 });
+    const [report] = await tickflow.liveness.scheduleReports({ scheduleId: key, ticks: 30 });
     if (!report) throw new NotFoundError(`schedule "${key}"`);
-    const rates = (await tickflow.scheduleRates([key])).get(key)!;
+    const rates = (await tickflow.liveness.scheduleRates([key])).get(key)!;
     return {
       schedule: scheduleView({ ...report.schedule, lastTick: null }),
       health: report.health,
@@ -216,10 +216,10 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   api.get("/schedules/:key/ticks", async (request) => {
     const { key } = keyParam(request.params);
     const q = parseInput(tickQuery, request.query, "query");
-    if (!(await tickflow.store.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
+    if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
     const since = q.since === undefined ? undefined : Date.parse(q.since);
     const before = q.cursor === undefined ? undefined : Date.parse(q.cursor);
-    const page = await tickflow.tickPage(key, { limit: q.limit, since, before });
+    const page = await tickflow.liveness.tickPage(key, { limit: q.limit, since, before });
     return {
       ticks: page.ticks.map(tickOutcomeView),
       nextCursor: page.nextBefore === null ? null : iso(page.nextBefore),

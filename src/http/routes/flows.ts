@@ -4,8 +4,8 @@ import { FLOW_RUN_STATUSES, TRIGGER_SOURCES } from "../../core/flow-run-state.ts
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { FlowStatus } from "../../flows/flow-service.ts";
-import type { FlowRunRow } from "../../store/flow-store.ts";
-import type { HttpDeps } from "../server.ts";
+import type { FlowRunRow } from "../../store/ports/rows.ts";
+import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 
 const iso = (ms: number | null | undefined) =>

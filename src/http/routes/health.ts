@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { clampTimerMs } from "../../core/limits.ts";
 import { type ComponentStatus, judgeReadiness, type Readiness } from "../../core/readiness.ts";
 import { SCHEDULE_HEALTH } from "../../core/schedule-health.ts";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 
 /** A store that does not answer within this is unhealthy: the scheduler could not fire either. */
 const STORE_PING_TIMEOUT_MS = 2_000;
@@ -55,7 +55,7 @@ export function judge(deps: HttpDeps, components: Record<string, Component>): Re
     components,
     lifecycle: state,
     startedAt,
-    startupGraceMs: deps.tickflow.startupGraceMs,
+    startupGraceMs: deps.tickflow.liveness.startupGraceMs,
     now: deps.tickflow.now(),
   });
 }
@@ -69,21 +69,21 @@ export async function checkComponents(
   const components: Record<string, Component> = {};
   const started = performance.now();
   try {
-    await withTimeout(tickflow.store.nextScheduleFireAt(), STORE_PING_TIMEOUT_MS);
+    await withTimeout(tickflow.queries.nextScheduleFireAt(), STORE_PING_TIMEOUT_MS);
     components.store = {
       status: "ok",
-      dialect: tickflow.store.dialect,
+      dialect: tickflow.dialect,
       latencyMs: round(performance.now() - started),
     };
   } catch (error) {
-    components.store = { status: "fail", dialect: tickflow.store.dialect, error: (error as Error).message };
+    components.store = { status: "fail", dialect: tickflow.dialect, error: (error as Error).message };
   }
   const { state, scheduler, systemLane } = tickflow.lifecycle;
   if (scheduler) components.scheduler = { status: state === "running" ? "ok" : "stopped", state };
   if (systemLane.concurrency > 0) {
     components.systemLane = { status: "ok", reportedOnly: true, ...systemLane };
   }
-  const loop = tickflow.eventLoop();
+  const loop = tickflow.liveness.eventLoop();
   if (loop) {
     components.eventLoop = {
       status: loop.status,
@@ -117,7 +117,7 @@ export async function checkComponents(
   try {
     // A broken schedule is reported, not judged: a restart cannot mend its definition, so it never
     // turns /health into 503 (alert on tickflow_schedule_broken); the other schedules keep firing.
-    const broken = (await tickflow.store.listSchedules()).filter((s) => s.broken !== null);
+    const broken = (await tickflow.queries.listSchedules()).filter((s) => s.broken !== null);
     components.schedules = {
       status: "ok",
       reportedOnly: true,
@@ -149,7 +149,7 @@ async function addSchedules(deps: HttpDeps, components: Record<string, Component
   try {
     // Schedule health (spec §11) is reported, not judged: a failing user job is the user's to fix,
     // not a reason to take this instance out of service.
-    const reports = await tickflow.scheduleReports({ ticks: 10 });
+    const reports = await tickflow.liveness.scheduleReports({ ticks: 10 });
     if (reports.length > 0) {
       const counts = Object.fromEntries(SCHEDULE_HEALTH.map((h) => [h, 0])) as Record<string, number>;
       for (const r of reports) counts[r.health.status]!++;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { type FlowDueReason, flowDueDecision, memoizedNextFireAt } from "../../core/flow-due.ts";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 
 /** Why a flow was not triggered: see FlowDueReason, plus what the trigger itself refused. */
 export type HeartbeatSkipReason = FlowDueReason | "already_running" | "period_taken";
@@ -36,7 +36,7 @@ async function triggerDueFlows(
   const answer: HeartbeatAnswer = { triggered: [], skipped: [] };
   const now = tickflow.now();
   // The stored rows are all the due check needs (flows.list() adds run statistics: too slow here).
-  for (const flow of await tickflow.store.flows.listFlows()) {
+  for (const flow of await tickflow.queries.listFlows()) {
     if (flow.removedAt !== null) continue;
     const decision = flowDueDecision(flow, now, nextAfter);
     if (!decision.due) {

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { HEARTBEAT_HEALTH_STATUSES } from "../../core/heartbeat-health.ts";
 import { MONITOR_STATES } from "../../core/hysteresis.ts";
 import { SCHEDULE_HEALTH } from "../../core/schedule-health.ts";
-import type { HttpDeps } from "../server.ts";
+import type { HttpDeps } from "../deps.ts";
 
 /**
  * A Prometheus StateSet (OpenMetrics): one sample per possible state, 1 for the current one and 0
@@ -68,7 +68,7 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     // Counted by the Tickflow from its creation: the ticks decided during start() count too.
     collect() {
       this.reset();
-      for (const [schedule, decision, reason, n] of tickflow.tickCounts.entries())
+      for (const [schedule, decision, reason, n] of tickflow.liveness.tickCounts.entries())
         this.inc({ schedule, decision, reason }, n);
     },
   });
@@ -87,6 +87,35 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     }
   });
 
+  if (heartbeat?.enabled) {
+    const delays = new Gauge({
+      name: "tickflow_heartbeat_delay_seconds",
+      help: "Heartbeat measured delays: timed = start − nominal minute; event = event start − timed start",
+      labelNames: ["kind"],
+      registers: [registry],
+    });
+    new Gauge({
+      name: "tickflow_heartbeat_status",
+      help: "Heartbeat pair health (StateSet: 1 for the current of ok, interrupted, late, missing)",
+      labelNames: ["tickflow_heartbeat_status"],
+      registers: [registry],
+      async collect() {
+        const h = await heartbeat.status();
+        this.reset();
+        setStates(this, "tickflow_heartbeat_status", HEARTBEAT_HEALTH_STATUSES, h.status);
+        delays.reset();
+        if (h.lastTimed) delays.set({ kind: "timed" }, h.lastTimed.latenessMs / 1_000);
+        if (h.lastEvent) delays.set({ kind: "event" }, h.lastEvent.delayMs / 1_000);
+      },
+    });
+  }
+  registerStoreGauges(registry, tickflow);
+
+  return registry;
+}
+
+/** Gauges read from the store at scrape time (the whole cluster's view, not this process's). */
+function registerStoreGauges(registry: Registry, tickflow: HttpDeps["tickflow"]): void {
   new Gauge({
     name: "tickflow_jobs",
     help: "Jobs by queue and state (the whole store)",
@@ -118,7 +147,7 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const s of await tickflow.store.listSchedules())
+      for (const s of await tickflow.queries.listSchedules())
         if (s.broken !== null) this.set({ schedule: s.id }, 1);
     },
   });
@@ -140,7 +169,7 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const r of await tickflow.scheduleReports({ ticks: 10 }))
+      for (const r of await tickflow.liveness.scheduleReports({ ticks: 10 }))
         setStates(this, "tickflow_schedule_health", SCHEDULE_HEALTH, r.health.status, {
           schedule: r.schedule.id,
         });
@@ -153,7 +182,7 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      const loop = tickflow.eventLoop();
+      const loop = tickflow.liveness.eventLoop();
       if (!loop) return;
       this.set({ quantile: "0.5" }, loop.delayP50Ms / 1_000);
       this.set({ quantile: "0.99" }, loop.delayP99Ms / 1_000);
@@ -173,7 +202,7 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      const loop = tickflow.eventLoop();
+      const loop = tickflow.liveness.eventLoop();
       if (loop) setStates(this, "tickflow_event_loop_health", ["ok", "degraded"], loop.status);
     },
   });
@@ -190,27 +219,4 @@ export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
       }
     },
   });
-  if (heartbeat?.enabled) {
-    const delays = new Gauge({
-      name: "tickflow_heartbeat_delay_seconds",
-      help: "Heartbeat measured delays: timed = start − nominal minute; event = event start − timed start",
-      labelNames: ["kind"],
-      registers: [registry],
-    });
-    new Gauge({
-      name: "tickflow_heartbeat_status",
-      help: "Heartbeat pair health (StateSet: 1 for the current of ok, interrupted, late, missing)",
-      labelNames: ["tickflow_heartbeat_status"],
-      registers: [registry],
-      async collect() {
-        const h = await heartbeat.status();
-        this.reset();
-        setStates(this, "tickflow_heartbeat_status", HEARTBEAT_HEALTH_STATUSES, h.status);
-        delays.reset();
-        if (h.lastTimed) delays.set({ kind: "timed" }, h.lastTimed.latenessMs / 1_000);
-        if (h.lastEvent) delays.set({ kind: "event" }, h.lastEvent.delayMs / 1_000);
-      },
-    });
-  }
-  return registry;
 }

@@ -2,8 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { MonitorRow, MonitorTransitionRow } from "../../store/monitor-store.ts";
-import type { HttpDeps } from "../server.ts";
+import type { MonitorRow, MonitorTransitionRow } from "../../store/ports/rows.ts";
+import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 
 const iso = (ms: number | null | undefined) =>

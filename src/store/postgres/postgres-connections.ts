@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { DbRow } from "../rows.ts";
+import type { DbRow } from "../shared/rows.ts";
 
 export interface PostgresConnectionsOptions {
   schema: string;

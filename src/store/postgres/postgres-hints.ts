@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import type pg from "pg";
 import type { JobsInsertedHint } from "../store.ts";
 import { encodeHint, hintFor, JobsListener } from "./postgres-listener.ts";
-import { JOBS_CHANNEL, NOTIFY } from "./postgres-queries.ts";
+import { JOBS_CHANNEL, NOTIFY } from "./postgres-sql.ts";
 
 /** Jobs that became claimable: their queues and due times are what a hint carries. */
 export type Hinted = readonly { queue: string; runAt: number }[];

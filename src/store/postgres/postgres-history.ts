@@ -1,18 +1,16 @@
-import type pg from "pg";
-import { type Rollup, type RollupCounts, rollupKey } from "../../core/rollup.ts";
+import { rollupKey } from "../../core/rollup.ts";
+import type { FoldReport, FoldRequest, HistoryStore } from "../ports/history-store.ts";
+import type { FoldTickRow } from "../ports/rows.ts";
 import {
-  countsFromRow,
   foldOnto,
   ROLLUP_COLUMNS,
   type RollupRow,
   rollupFromRow,
   rollupValues,
-  SUMMED_COUNTS,
   tickSample,
-} from "../history-fold.ts";
-import type { FoldReport, FoldRequest, FoldTickRow, HistoryStore, RollupQuery } from "../ports/history.ts";
-import { type DbRow, toTickRow } from "../rows.ts";
-import type { TickRow } from "../store.ts";
+} from "../shared/history-fold.ts";
+import type { PostgresDeps } from "./postgres-deps.ts";
+import { HISTORY_WATERMARK } from "./postgres-sql.ts";
 
 /** Ticks after the watermark and before the cut-off, oldest first, joined with their jobs. */
 const TICKS_TO_FOLD = `
@@ -25,7 +23,6 @@ ORDER BY t.nominal_at, t.schedule_id
 LIMIT $4`;
 /** Locked: two processes folding at once take turns instead of counting a batch twice. */
 const WATERMARK_FOR_UPDATE = "SELECT at, key FROM history_watermarks WHERE source = $1 FOR UPDATE";
-const WATERMARK = "SELECT at, key FROM history_watermarks WHERE source = $1";
 const SET_WATERMARK = `
 INSERT INTO history_watermarks (source, at, key) VALUES ($1, $2, $3)
 ON CONFLICT (source) DO UPDATE SET at = excluded.at, key = excluded.key`;
@@ -46,27 +43,9 @@ ON CONFLICT (subject, name, period, bucket_start) DO UPDATE SET
 const PRUNE_TICKS = `
 DELETE FROM schedule_ticks WHERE ctid IN (
   SELECT ctid FROM schedule_ticks WHERE nominal_at < $1 ORDER BY nominal_at LIMIT $2)`;
-/** Each schedule's newest ticks through the primary key, one LATERAL walk per schedule. */
-const RECENT_TICKS = `
-SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
-       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
-FROM unnest($1::text[]) AS s(id)
-CROSS JOIN LATERAL (
-  SELECT * FROM schedule_ticks WHERE schedule_id = s.id ORDER BY nominal_at DESC LIMIT $2
-) AS t
-LEFT JOIN jobs AS j ON j.id = t.job_id
-ORDER BY t.schedule_id, t.nominal_at DESC`;
-const TICKS_BEFORE = `
-SELECT * FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at < $2 ORDER BY nominal_at DESC LIMIT $3`;
-
-export interface PostgresHistoryDeps {
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  read(text: string, values?: unknown[]): Promise<DbRow[]>;
-}
-
-/** HistoryStore on PostgreSQL: folds, prunes and reads rollups (store/ports/history.ts). */
+/** HistoryStore on PostgreSQL: folds ticks into rollups and prunes them (ports/history-store.ts). */
 export class PostgresHistory implements HistoryStore {
-  constructor(private readonly deps: PostgresHistoryDeps) {}
+  constructor(private readonly deps: Pick<PostgresDeps, "transaction" | "read">) {}
 
   foldTicks(request: FoldRequest): Promise<FoldReport> {
     return this.deps.transaction(async (client) => {
@@ -105,7 +84,7 @@ export class PostgresHistory implements HistoryStore {
   }
 
   async pruneTicks(request: { before: number; batch: number }): Promise<number> {
-    const [mark] = await this.deps.read(WATERMARK, ["ticks"]);
+    const [mark] = await this.deps.read(HISTORY_WATERMARK, ["ticks"]);
     if (!mark) return 0;
     return this.deps.transaction(async (client) => {
       const result = await client.query(PRUNE_TICKS, [
@@ -114,42 +93,5 @@ export class PostgresHistory implements HistoryStore {
       ]);
       return result.rowCount ?? 0;
     });
-  }
-
-  async listRollups(query: RollupQuery): Promise<Rollup[]> {
-    if (query.names?.length === 0) return [];
-    const names = query.names ? "AND name = ANY($5::text[])" : "";
-    const rows = await this.deps.read(
-      `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4 ${names} ORDER BY name, bucket_start`,
-      [query.subject, query.period, query.from, query.to, ...(query.names ? [query.names] : [])],
-    );
-    return (rows as unknown as RollupRow[]).map(rollupFromRow);
-  }
-
-  async sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>> {
-    if (query.names?.length === 0) return new Map();
-    const names = query.names ? "AND name = ANY($5::text[])" : "";
-    const rows = await this.deps.read(
-      `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4 ${names} GROUP BY name`,
-      [query.subject, query.period, query.from, query.to, ...(query.names ? [query.names] : [])],
-    );
-    return new Map(rows.map((r) => [String(r.name), countsFromRow(r)]));
-  }
-
-  async recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>> {
-    const result = new Map<string, FoldTickRow[]>(scheduleIds.map((id) => [id, []]));
-    if (scheduleIds.length === 0) return result;
-    const rows = (await this.deps.read(RECENT_TICKS, [scheduleIds, limit])) as unknown as FoldTickRow[];
-    for (const row of rows) result.get(row.schedule_id)?.push(row);
-    return result;
-  }
-
-  async ticksBefore(scheduleId: string, before: number, limit: number): Promise<TickRow[]> {
-    return (await this.deps.read(TICKS_BEFORE, [scheduleId, before, limit])).map(toTickRow);
-  }
-
-  async ticksFoldedUntil(): Promise<number | null> {
-    const [mark] = await this.deps.read(WATERMARK, ["ticks"]);
-    return mark ? Number(mark.at) : null;
   }
 }

@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { JobsInsertedHint } from "../store.ts";
-import { JOBS_CHANNEL, LISTEN_JOBS } from "./postgres-queries.ts";
+import { JOBS_CHANNEL, LISTEN_JOBS } from "./postgres-sql.ts";
 
 /**
  * A NOTIFY payload on the shared channel. `schema` keeps several tickflow schemas in one database

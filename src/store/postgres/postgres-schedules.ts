@@ -1,80 +1,104 @@
-import type pg from "pg";
 import { NotFoundError } from "../../errors.ts";
-import { type DbRow, toScheduleRow, toTickRow } from "../rows.ts";
-import { planOrBreak } from "../schedule-broken.ts";
-import { scheduleUpdate } from "../schedule-sync.ts";
+import type { ScheduleDefinitionRow, ScheduleRow } from "../ports/rows.ts";
+import type { FiredTick, FireRequest, ScheduleStore, SyncReport } from "../ports/schedule-store.ts";
+import { toScheduleRow } from "../shared/rows.ts";
+import { planOrBreak } from "../shared/schedule-broken.ts";
+import { scheduleDefinitionValues, scheduleUpdate } from "../shared/schedule-sync.ts";
 import { storableScheduleDefs } from "../shared/storable-jobs.ts";
-import type {
-  FiredTick,
-  FireRequest,
-  ScheduleDefinitionRow,
-  ScheduleRow,
-  SyncReport,
-  TickRow,
-} from "../store.ts";
-import * as sql from "./postgres-queries.ts";
+import type { PostgresDeps } from "./postgres-deps.ts";
+import { INSERT_FIRED_JOBS, UNFINISHED } from "./postgres-sql.ts";
 
-type Hinted = readonly { queue: string; runAt: number }[];
+// ── statements ──────────────────────────────────────────────────────────────
 
-/** What the PostgreSQL adapter lends its schedules. */
-export interface PostgresSchedulesDeps {
-  /** The store's schema: syncs of different schemas do not wait on each other's lock. */
-  schema: string;
-  /** BEGIN … COMMIT on one pooled connection (the adapter's, with its connection-loss handling). */
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  /** A read on the pool, retried once on a dropped connection. */
-  read(text: string, values?: unknown[]): Promise<DbRow[]>;
-  /** One autocommit statement on the pool. */
-  write(text: string, values: unknown[]): Promise<DbRow[]>;
-  /** NOTIFY inside the transaction: other processes hear it when it commits. */
-  notify(client: pg.PoolClient, jobs: Hinted): Promise<void>;
-  /** This store's own listeners (its NOTIFYs are not echoed back to it). */
-  notifyLocal(jobs: Hinted): void;
-}
+/** Serializes syncSchedules() so two processes starting together do not both create a schedule. */
+const SYNC_SCHEDULES_LOCK = "SELECT pg_advisory_xact_lock(7412002, hashtext($1))";
+
+const SELECT_CODE_SCHEDULES = "SELECT * FROM schedules WHERE source = 'code'";
+
+const INSERT_SCHEDULE = `INSERT INTO schedules (id, job_type, payload, trigger, misfire, grace_ms, overlap,
+  job_options, next_fire_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+ON CONFLICT (id) DO UPDATE SET source = 'code'`;
+
+const UPDATE_SCHEDULE = `UPDATE schedules SET job_type = $2, payload = $3, trigger = $4, misfire = $5,
+  grace_ms = $6, overlap = $7, job_options = $8, next_fire_at = $9, updated_at = $10, broken_error = NULL,
+  broken_at = NULL
+WHERE id = $1`;
+
+/** Sets a schedule aside (see schedule-broken.ts): never due again until its definition is synced. */
+const BREAK_SCHEDULE = `UPDATE schedules SET broken_error = $2, broken_at = $3, next_fire_at = NULL,
+  updated_at = $3
+WHERE id = $1`;
+const DELETE_SCHEDULE = "DELETE FROM schedules WHERE id = $1";
+
+/** SKIP LOCKED: a schedule another scheduler is firing right now is its business, not ours. */
+const SELECT_DUE_SCHEDULES = `SELECT * FROM schedules
+WHERE next_fire_at IS NOT NULL AND next_fire_at <= $1
+ORDER BY next_fire_at, id
+LIMIT $2
+FOR UPDATE SKIP LOCKED`;
+
+const SCHEDULES_WITH_UNFINISHED_JOBS = `SELECT DISTINCT schedule_id FROM jobs
+WHERE schedule_id = ANY($1::text[]) AND schedule_id IS NOT NULL AND state IN ${UNFINISHED}`;
 
 /**
- * The schedule half of the PostgreSQL store: the schedules and schedule_ticks tables, and the
- * jobs a tick fires (in the tick's transaction). PostgresStore delegates its Store schedule
- * methods here.
+ * Records one schedule's planned ticks. The tick primary key (schedule_id, nominal_at) is the
+ * exactly-once guarantee: a tick another scheduler already recorded is skipped, and only inserted
+ * `fired` ticks get a job. Job ids come from the sequence in the tick insert, so the tick row
+ * points at its job without a second update.
  */
-export class PostgresSchedules {
-  constructor(private readonly deps: PostgresSchedulesDeps) {}
+const RECORD_TICKS = `WITH t AS MATERIALIZED (
+  SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS t(nominal_at, decision, reason, ord)
+),
+ticks AS (
+  INSERT INTO schedule_ticks (schedule_id, nominal_at, decision, reason, decided_at, job_id)
+  SELECT $1, nominal_at, decision, reason, $5, CASE WHEN decision = 'fired' THEN nextval('jobs_id_seq') END
+  FROM t ORDER BY ord
+  ON CONFLICT (schedule_id, nominal_at) DO NOTHING
+  RETURNING nominal_at, job_id
+),
+fired AS (
+  ${INSERT_FIRED_JOBS}
+)
+SELECT nominal_at, job_id FROM ticks`;
+
+const ADVANCE_SCHEDULE = `UPDATE schedules SET next_fire_at = $1, last_fire_at = coalesce($2, last_fire_at),
+  updated_at = $3
+WHERE id = $4 AND next_fire_at = $5`;
+
+const SET_SCHEDULE_PAUSED = "UPDATE schedules SET paused = $2, updated_at = $3 WHERE id = $1 RETURNING *";
+
+/**
+ * `store.schedules` on PostgreSQL: the schedules and schedule_ticks tables, and the jobs a tick
+ * fires (in the tick's transaction).
+ */
+export class PostgresSchedules implements ScheduleStore {
+  constructor(private readonly deps: PostgresDeps) {}
 
   async syncSchedules(given: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
     const defs = storableScheduleDefs(given);
     return this.deps.transaction(async (c) => {
-      await c.query(sql.SYNC_SCHEDULES_LOCK, [this.deps.schema]);
+      await c.query(SYNC_SCHEDULES_LOCK, [this.deps.schema]);
       const report: SyncReport = { created: [], updated: [], removed: [] };
       const existing = new Map(
-        (await c.query(sql.SELECT_CODE_SCHEDULES)).rows.map((r) => [r.id as string, toScheduleRow(r)]),
+        (await c.query(SELECT_CODE_SCHEDULES)).rows.map((r) => [r.id as string, toScheduleRow(r)]),
       );
       for (const def of defs) {
         const before = existing.get(def.id);
         existing.delete(def.id);
-        const trigger = JSON.stringify(def.trigger);
-        const jobOptions = JSON.stringify(def.jobOptions);
-        const common = [
-          def.id,
-          def.jobType,
-          def.payload,
-          trigger,
-          def.misfire,
-          def.graceMs,
-          def.overlap,
-          jobOptions,
-        ];
+        const common = scheduleDefinitionValues(def);
         if (!before) {
-          await c.query(sql.INSERT_SCHEDULE, [...common, def.initialNextFireAt, now]);
+          await c.query(INSERT_SCHEDULE, [...common, def.initialNextFireAt, now]);
           report.created.push(def.id);
           continue;
         }
         const update = scheduleUpdate(before, def);
         if (!update) continue;
-        await c.query(sql.UPDATE_SCHEDULE, [...common, update.nextFireAt, now]);
+        await c.query(UPDATE_SCHEDULE, [...common, update.nextFireAt, now]);
         report.updated.push(def.id);
       }
       for (const id of existing.keys()) {
-        await c.query(sql.DELETE_SCHEDULE, [id]);
+        await c.query(DELETE_SCHEDULE, [id]);
         report.removed.push(id);
       }
       return report;
@@ -88,17 +112,17 @@ export class PostgresSchedules {
     const broken: { id: string; error: string }[] = [];
     await this.deps.transaction(async (c) => {
       broken.length = 0;
-      const due = (await c.query(sql.SELECT_DUE_SCHEDULES, [now, request.limit])).rows.map(toScheduleRow);
+      const due = (await c.query(SELECT_DUE_SCHEDULES, [now, request.limit])).rows.map(toScheduleRow);
       if (due.length === 0) return;
       const busy = new Set(
-        (await c.query(sql.SCHEDULES_WITH_UNFINISHED_JOBS, [due.map((s) => s.id)])).rows.map(
+        (await c.query(SCHEDULES_WITH_UNFINISHED_JOBS, [due.map((s) => s.id)])).rows.map(
           (r) => r.schedule_id,
         ),
       );
       for (const schedule of due) {
         const planned = planOrBreak(schedule, busy.has(schedule.id), request);
         if ("broken" in planned) {
-          await c.query(sql.BREAK_SCHEDULE, [schedule.id, planned.broken, now]);
+          await c.query(BREAK_SCHEDULE, [schedule.id, planned.broken, now]);
           broken.push({ id: schedule.id, error: planned.broken });
           continue;
         }
@@ -107,7 +131,7 @@ export class PostgresSchedules {
         if (plan.ticks.length > 0) {
           const o = schedule.jobOptions;
           const rows = (
-            await c.query(sql.RECORD_TICKS, [
+            await c.query(RECORD_TICKS, [
               schedule.id,
               plan.ticks.map((t) => t.nominalAt),
               plan.ticks.map((t) => t.decision),
@@ -142,13 +166,7 @@ export class PostgresSchedules {
             jobId,
           });
         }
-        await c.query(sql.ADVANCE_SCHEDULE, [
-          plan.nextFireAt,
-          lastFired,
-          now,
-          schedule.id,
-          schedule.nextFireAt,
-        ]);
+        await c.query(ADVANCE_SCHEDULE, [plan.nextFireAt, lastFired, now, schedule.id, schedule.nextFireAt]);
       }
       await this.deps.notify(c, firedJobs);
     });
@@ -157,28 +175,9 @@ export class PostgresSchedules {
     return fired;
   }
 
-  async nextScheduleFireAt(): Promise<number | null> {
-    const [row] = await this.deps.read(sql.NEXT_SCHEDULE_FIRE_AT);
-    return row?.at === null || row?.at === undefined ? null : Number(row.at);
-  }
-
   async setSchedulePaused(id: string, paused: boolean, now: number): Promise<ScheduleRow> {
-    const [row] = await this.deps.write(sql.SET_SCHEDULE_PAUSED, [id, paused, now]);
+    const [row] = await this.deps.write(SET_SCHEDULE_PAUSED, [id, paused, now]);
     if (!row) throw new NotFoundError(`schedule "${id}"`);
     return toScheduleRow(row);
-  }
-
-  async getSchedule(id: string): Promise<ScheduleRow | null> {
-    const [row] = await this.deps.read(sql.SELECT_SCHEDULE, [id]);
-    return row ? toScheduleRow(row) : null;
-  }
-
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return (await this.deps.read(sql.LIST_SCHEDULES)).map(toScheduleRow);
-  }
-
-  async listTicks(scheduleId: string, options: { limit?: number; since?: number } = {}): Promise<TickRow[]> {
-    const rows = await this.deps.read(sql.LIST_TICKS, [scheduleId, options.since ?? 0, options.limit ?? 100]);
-    return rows.map(toTickRow);
   }
 }

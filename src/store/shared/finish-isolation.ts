@@ -1,4 +1,4 @@
-import type { AttemptFinish, FinishResult } from "../store.ts";
+import type { AttemptFinish, FinishResult } from "../ports/job-store.ts";
 import {
   MAX_ERROR_MESSAGE_CHARS,
   MAX_ERROR_STACK_CHARS,

@@ -1,4 +1,5 @@
-import type { JobInsert, ScheduleDefinitionRow } from "../store.ts";
+import type { JobInsert } from "../ports/job-store.ts";
+import type { ScheduleDefinitionRow } from "../ports/rows.ts";
 import { storableOrNull, storableText } from "./storable-text.ts";
 import { assertStorableJobs } from "./store-values.ts";
 

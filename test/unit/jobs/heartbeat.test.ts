@@ -17,8 +17,9 @@ import {
   registerHeartbeat,
 } from "../../../src/jobs/heartbeat.ts";
 import { defineJob } from "../../../src/runtime/registry.ts";
+import type { JobRow } from "../../../src/store/ports/rows.ts";
 import { SqliteStore } from "../../../src/store/sqlite/sqlite-store.ts";
-import type { JobRow, Store } from "../../../src/store/store.ts";
+import type { Store } from "../../../src/store/store.ts";
 import { type StartOptions, Tickflow } from "../../../src/tickflow.ts";
 import { FakeClock } from "../../helpers/fake-clock.ts";
 import { createTestSqliteStore, tempDir } from "../../helpers/sqlite.ts";
@@ -45,10 +46,10 @@ async function setup(
   const tickflow = new Tickflow(store, { clock, logger, pollIntervalMs: 20, jobs: [other as never] }, false);
   const heartbeat = registerHeartbeat(tickflow, { enabled: options.enabled ?? true, clock });
   await tickflow.start(options.start);
-  const jobs = (type: string) => store.listJobs({ type, limit: 100 });
+  const jobs = (type: string) => store.queries.listJobs({ type, limit: 100 });
   const settled = (id: string) =>
     waitFor(async () => {
-      const job = await store.getJob(id);
+      const job = await store.queries.getJob(id);
       return job && ["succeeded", "discarded", "failed", "cancelled"].includes(job.state) ? job : null;
     }, `job ${id} to finish`);
   return {
@@ -130,7 +131,7 @@ describe("heartbeat timed job", () => {
       assert.equal(event.state, "scheduled");
       assert.equal(event.queue, "tickflow.system", "the reserved lane's queue");
       assert.equal(event.maxAttempts, 1);
-      const [run] = await t.store.listJobRuns(id);
+      const [run] = await t.store.queries.listJobRuns(id);
       const dueAfterRun = event.runAt - run!.startedAt;
       assert.ok(Math.abs(dueAfterRun - 10_000) <= 50, `due ${dueAfterRun}ms after the run`);
       assert.equal(t.logger.find("info", EVENT_LINE).length, 0, "the event has not run yet");
@@ -174,7 +175,7 @@ describe("heartbeat timed job", () => {
 
       t.clock.set(T1 + 9_999);
       await sleep(150);
-      assert.equal((await t.store.getJob(event!.id))!.state, "scheduled", "not before its 10 s");
+      assert.equal((await t.store.queries.getJob(event!.id))!.state, "scheduled", "not before its 10 s");
       t.clock.set(T1 + 10_000);
       await t.settled(event!.id);
       const [line, ...more] = t.logger.find("info", EVENT_LINE);
@@ -183,7 +184,11 @@ describe("heartbeat timed job", () => {
       assert.equal(line!.fields.job, HEARTBEAT_EVENT_JOB);
       assert.equal(line!.fields.jobId, event!.id);
       await sleep(100);
-      assert.equal((await t.store.listJobs({ limit: 100 })).length, 2, "the event job enqueued nothing");
+      assert.equal(
+        (await t.store.queries.listJobs({ limit: 100 })).length,
+        2,
+        "the event job enqueued nothing",
+      );
 
       const status = await t.heartbeat.status({ now: T1 + 20_000 });
       assert.equal(status.status, "ok", status.reason);
@@ -203,7 +208,7 @@ describe("heartbeat event job", () => {
     try {
       const uuid = "01d3b4f8-1f35-11ef-ac22-7b4e4c2ad94e";
       const id = await t.heartbeat.scheduleEventHeartbeatJob(uuid);
-      const job = (await t.store.getJob(id))!;
+      const job = (await t.store.queries.getJob(id))!;
       assert.equal(job.type, HEARTBEAT_EVENT_JOB);
       assert.equal(job.runAt, T0 + 10_000);
       assert.deepEqual(job.payload, { uuid });
@@ -216,7 +221,7 @@ describe("heartbeat event job", () => {
       );
       await sleep(100);
       assert.deepEqual(
-        (await t.store.listJobs({ limit: 100 })).map((j) => j.id),
+        (await t.store.queries.listJobs({ limit: 100 })).map((j) => j.id),
         [id],
         "no further job",
       );
@@ -250,7 +255,7 @@ describe("heartbeat failures go through the normal job error path", () => {
       const job = await t.settled(id);
       assert.equal(job.state, "discarded", "maxAttempts 1: no retry");
       assert.match(job.lastError ?? "", /disk full \(test\)/);
-      const runs = await t.store.listJobRuns(id);
+      const runs = await t.store.queries.listJobRuns(id);
       assert.deepEqual(
         runs.map((r) => [r.attempt, r.outcome]),
         [[1, "discarded"]],
@@ -283,7 +288,7 @@ describe("heartbeat failures go through the normal job error path", () => {
       t.clock.advance(10_000);
       const job = await t.settled(id);
       assert.equal(job.state, "discarded");
-      const runs = await t.store.listJobRuns(id);
+      const runs = await t.store.queries.listJobRuns(id);
       assert.equal(runs.length, 1);
       assert.match(runs[0]!.errorMessage ?? "", /logger refused/);
       const [error] = t.logger.find("error", /failed/);
@@ -309,7 +314,11 @@ describe("heartbeat bootstrap (tickflowFromConfig, the CLI's composition root)",
     await tickflow.stop(0);
     const store = new SqliteStore(file);
     try {
-      return { logger, schedules: await store.listSchedules(), jobs: await store.listJobs({ limit: 100 }) };
+      return {
+        logger,
+        schedules: await store.queries.listSchedules(),
+        jobs: await store.queries.listJobs({ limit: 100 }),
+      };
     } finally {
       await store.close();
     }
@@ -395,8 +404,8 @@ describe("heartbeat disabled", () => {
         await t.tickflow.syncSchedules();
         await sleep(50);
       }
-      assert.deepEqual(await t.store.listJobs({ limit: 100 }), []);
-      assert.deepEqual(await t.store.listSchedules(), []);
+      assert.deepEqual(await t.store.queries.listJobs({ limit: 100 }), []);
+      assert.deepEqual(await t.store.queries.listSchedules(), []);
     } finally {
       await t.cleanup();
     }
@@ -424,7 +433,7 @@ describe("heartbeat disabled", () => {
         assert.equal(off.logger.find("info", /leftover beat does nothing/).length, 1);
         await sleep(100);
         assert.deepEqual(await off.jobs(HEARTBEAT_EVENT_JOB), []);
-        assert.deepEqual(await off.store.listSchedules(), []);
+        assert.deepEqual(await off.store.queries.listSchedules(), []);
       } finally {
         await off.cleanup();
       }

@@ -4,7 +4,7 @@ import { DEFAULT_BACKOFF } from "../../../src/core/backoff.ts";
 import { InvalidOptionError, InvalidPayloadError, UnknownJobTypeError } from "../../../src/errors.ts";
 import { buildJobInsert, checkEnqueueManyItems, type EnqueueOptions } from "../../../src/runtime/enqueue.ts";
 import { defineJob, JobRegistry } from "../../../src/runtime/registry.ts";
-import type { JobInsert } from "../../../src/store/store.ts";
+import type { JobInsert } from "../../../src/store/ports/job-store.ts";
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 const noop = async () => {};

@@ -40,11 +40,11 @@ describe("after a downtime, the scheduler logs one summary WARN line per schedul
       await tickflow.start({ worker: false });
       clock.set(T + 150_000 + 100); // 2.5 minutes down: 30 ticks of every-5s, 15 of every-10s
       await waitFor(
-        async () => (await harness.store.listTicks("every-5s", { limit: 100 })).length === 30,
+        async () => (await harness.store.queries.listTicks("every-5s", { limit: 100 })).length === 30,
         "ticks",
       );
       await waitFor(
-        async () => (await harness.store.listTicks("every-10s", { limit: 100 })).length === 15,
+        async () => (await harness.store.queries.listTicks("every-10s", { limit: 100 })).length === 15,
         "ticks",
       );
       const warnings = lines.filter((l) => l.level === 40);

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createTickflow, defineJob, silentLogger, type Tickflow } from "../../../src/index.ts";
+import { type Adapter, type BenchEnv, type Client, CONCURRENCY, type Config, inChunks } from "../adapter.ts";
+import { dropSchema } from "./pg-schema.ts";
+
+/** The handler of the current process's workers (one job type, defined once per process). */
+let onJob: (n: number) => void = () => {};
+const noop = defineJob<{ n: number }>("bench.noop", async (payload) => onJob(payload.n));
+
+const CONFIGS: Record<Config, string> = {
+  default: "createTickflow defaults: concurrency 10, pollIntervalMs 1000, leaseMs 30 s",
+  tuned: "same as default: tickflow has no batch or prefetch settings yet (issue 23, builds 1-3)",
+};
+
+function open(url: string, schema: string | undefined): Promise<Tickflow> {
+  if (schema) process.env.TICKFLOW_PG_SCHEMA = schema;
+  return createTickflow({ databaseUrl: url, jobs: [noop], concurrency: CONCURRENCY, logger: silentLogger });
+}
+
+function client(tickflow: Tickflow): Client {
+  return {
+    async enqueueBulk(ns, runAt) {
+      const options = runAt === undefined ? {} : { runAt };
+      await inChunks(ns, async (chunk) => {
+        await tickflow.enqueueMany(chunk.map((n) => ({ type: noop, payload: { n }, options })));
+      });
+    },
+    async enqueue(n, runAt) {
+      await tickflow.enqueue(noop, { n }, runAt === undefined ? {} : { runAt });
+    },
+    async work(handler) {
+      onJob = handler;
+      await tickflow.start({ scheduler: false });
+    },
+    close: () => tickflow.stop(),
+  };
+}
+
+const version = async () =>
+  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version as string;
+
+export const tickflowSqlite: Adapter = {
+  name: "tickflow (SQLite)",
+  backend: "sqlite",
+  configs: CONFIGS,
+  version,
+  async prepare(env) {
+    const tickflow = await open(sqliteUrl(env), undefined);
+    await tickflow.start({ worker: false, scheduler: false });
+    await tickflow.stop();
+  },
+  open: async (env) => client(await open(sqliteUrl(env), undefined)),
+  async cleanup() {},
+};
+
+export const tickflowPostgres: Adapter = {
+  name: "tickflow (PostgreSQL)",
+  backend: "postgres",
+  configs: CONFIGS,
+  version,
+  async prepare(env) {
+    const tickflow = await open(env.pgUrl!, env.namespace);
+    await tickflow.start({ worker: false, scheduler: false });
+    await tickflow.stop();
+  },
+  open: async (env) => client(await open(env.pgUrl!, env.namespace)),
+  cleanup: dropSchema,
+};
+
+const sqliteUrl = (env: BenchEnv) => `sqlite:${join(env.dir, "tickflow.db")}`;

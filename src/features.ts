@@ -1,0 +1,27 @@
+import type { FeatureHost } from "./feature.ts";
+import type { FlowDefinition } from "./flows/define-flow.ts";
+import { FlowService } from "./flows/flow-service.ts";
+import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
+import { Monitors } from "./monitors/monitors.ts";
+
+export interface FeatureOptions {
+  monitors?: readonly (MonitorDefinition | MonitorOptions)[];
+  flows?: readonly FlowDefinition[];
+  flowRunRetentionMs?: number | null;
+  flowRunsKept?: number | null;
+}
+
+/** The composition of the features every instance has: built once, here, for the facade. */
+export function composeFeatures(
+  host: FeatureHost,
+  options: FeatureOptions,
+): { monitors: Monitors; flows: FlowService } {
+  const monitors = new Monitors(host);
+  for (const monitor of options.monitors ?? []) monitors.add(monitor);
+  const flows = new FlowService(host, {
+    runRetentionMs: options.flowRunRetentionMs,
+    runsKeptPerFlow: options.flowRunsKept,
+  });
+  flows.define(...(options.flows ?? []));
+  return { monitors, flows };
+}
