@@ -91,7 +91,8 @@ describe("engine", () => {
   it("a job inserted leased to a worker that began stopping meanwhile is handed back, not left leased", async () => {
     const echo = defineJob("echo", async () => {});
     const t = await startTestTickflow(asJobs(echo));
-    const { pool, store } = t.tickflow as unknown as { pool: WorkerPool; store: SqliteStore };
+    const { engine, store } = t.tickflow as unknown as { engine: { pool: WorkerPool }; store: SqliteStore };
+    const { pool } = engine;
     try {
       await sleep(100); // idle: a slot can be reserved
       const leaseTo = pool.reserveSlot("default");
@@ -410,7 +411,7 @@ describe("engine", () => {
       await waitFor(() => abortReasons.length === 1, "the older attempt to be aborted");
       assert.deepEqual(abortReasons, ["lease_lost"]);
       assert.equal(executions, 2);
-      const { pool } = t.tickflow as unknown as { pool: WorkerPool };
+      const { pool } = (t.tickflow as unknown as { engine: { pool: WorkerPool } }).engine;
       await waitFor(() => pool.activeCount === 0, "both attempts to be done");
     } finally {
       await t.cleanup();
