@@ -9,6 +9,8 @@ import type {
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
   TickRow,
 } from "./rows.ts";
@@ -35,7 +37,10 @@ export interface StoreQueries {
 
   // ── schedules ─────────────────────────────────────────────────────────────
   getSchedule(id: string): Promise<ScheduleRow | null>;
-  listSchedules(): Promise<ScheduleRow[]>;
+  /** By key; with a filter, only the schedules matching every given field. */
+  listSchedules(filter?: ScheduleFilter): Promise<ScheduleRow[]>;
+  /** The code versions seen (rolling deploys), newest first. */
+  listScheduleDeploys(): Promise<ScheduleDeployRow[]>;
   /** Newest first. */
   listTicks(scheduleId: string, options?: TickFilter): Promise<TickRow[]>;
   /** The newest `limit` ticks of each schedule in one read; a schedule without ticks maps to []. */

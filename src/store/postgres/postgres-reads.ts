@@ -9,13 +9,23 @@ import type {
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
   TickRow,
 } from "../ports/rows.ts";
 import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import {
+  type DbRow,
+  toJobRow,
+  toJobRunRow,
+  toScheduleDeployRow,
+  toScheduleRow,
+  toTickRow,
+} from "../shared/rows.ts";
+import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
@@ -76,7 +86,12 @@ const NEXT_SCHEDULE_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
 
 const SELECT_SCHEDULE = "SELECT * FROM schedules WHERE id = $1";
 
-const LIST_SCHEDULES = `SELECT * FROM schedules ORDER BY id COLLATE "C"`;
+/** Each filter is skipped when its parameter is null; labels: the stored object contains the given one. */
+const LIST_SCHEDULES = `SELECT * FROM schedules
+WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR owner = $2) AND ($3::text IS NULL OR tenant = $3)
+  AND ($4::text IS NULL OR labels::jsonb @> $4::jsonb)
+ORDER BY id COLLATE "C"`;
+const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
 
 const LIST_TICKS = `SELECT * FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at >= $2
 ORDER BY nominal_at DESC LIMIT $3`;
@@ -171,8 +186,12 @@ export class PostgresReads implements StoreQueries {
     return row ? toScheduleRow(row) : null;
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return (await this.deps.read(LIST_SCHEDULES)).map(toScheduleRow);
+  async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
+    return (await this.deps.read(LIST_SCHEDULES, scheduleFilterValues(filter))).map(toScheduleRow);
+  }
+
+  async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
+    return (await this.deps.read(LIST_DEPLOYS)).map(toScheduleDeployRow);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {

@@ -9,13 +9,16 @@ import type {
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
   TickRow,
 } from "../ports/rows.ts";
 import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { toJobRow, toJobRunRow, toScheduleDeployRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { pendingState, SELECT_FLOW, SELECT_FLOW_RUN, SELECT_JOB, SELECT_SCHEDULE } from "./sqlite-sql.ts";
 
@@ -31,7 +34,14 @@ const NEXT_RUN_AT = (queues: number | undefined) =>
   `SELECT min(run_at) AS at FROM jobs WHERE ${pendingState()} ${queues === undefined ? "" : `AND queue IN (${marks(queues)})`}`;
 const JOB_STATE = "SELECT state FROM job_state WHERE state_key = ?";
 
-const LIST_SCHEDULES = "SELECT * FROM schedules ORDER BY id";
+/** Each filter is skipped when its parameter is null; labels: every pair of the JSON object must match. */
+const LIST_SCHEDULES = `SELECT * FROM schedules
+       WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR tenant = ?3)
+         AND (?4 IS NULL OR NOT EXISTS (
+           SELECT 1 FROM json_each(?4) f
+           WHERE (SELECT l.value FROM json_each(schedules.labels) l WHERE l.key = f.key) IS NOT f.value))
+       ORDER BY id`;
+const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
 const LIST_TICKS =
   "SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at >= ? ORDER BY nominal_at DESC LIMIT ?";
 const NEXT_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
@@ -141,8 +151,12 @@ export class SqliteReads implements StoreQueries {
     return row ? toScheduleRow(row) : null;
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return this.all(LIST_SCHEDULES).map(toScheduleRow);
+  async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
+    return this.all(LIST_SCHEDULES, ...scheduleFilterValues(filter)).map(toScheduleRow);
+  }
+
+  async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
+    return this.all(LIST_DEPLOYS).map(toScheduleDeployRow);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {
