@@ -6,9 +6,9 @@ import {
   type OverlapPolicy,
 } from "../core/misfire.ts";
 import { validateName } from "../core/names.ts";
-import { parseScheduleMeta, type ScheduleMeta } from "../core/schedule-meta.ts";
 import { optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
+import { parseScheduleMeta, type ScheduleMeta } from "../core/schedule-meta.ts";
 import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidScheduleError } from "../errors.ts";
 import type { ScheduleDefinitionRow } from "../store/ports/rows.ts";

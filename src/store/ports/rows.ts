@@ -97,7 +97,10 @@ export interface ScheduleJobOptions {
 }
 
 export interface ScheduleRow
-  extends Omit<ScheduleDefinitionRow, "initialNextFireAt" | "trigger" | "owner" | "tenant" | "labels" | "toleranceMs"> {
+  extends Omit<
+    ScheduleDefinitionRow,
+    "initialNextFireAt" | "trigger" | "owner" | "tenant" | "labels" | "toleranceMs"
+  > {
   /** Null only when the stored trigger is not valid JSON (`broken` then says so). */
   trigger: Trigger | null;
   source: ScheduleSource;

@@ -51,7 +51,11 @@ const TOUCH_DEPLOY =
 export class PostgresScheduleWrites {
   constructor(private readonly deps: PostgresDeps) {}
 
-  sync(defs: readonly ScheduleDefinitionRow[], now: number, declaration?: CodeDeclaration): Promise<SyncReport> {
+  sync(
+    defs: readonly ScheduleDefinitionRow[],
+    now: number,
+    declaration?: CodeDeclaration,
+  ): Promise<SyncReport> {
     return this.deps.transaction(async (c) => {
       await c.query(SYNC_SCHEDULES_LOCK, [this.deps.schema]);
       const report: SyncReport = { created: [], updated: [], removed: [], conflicts: [], deploy: null };
@@ -68,7 +72,13 @@ export class PostgresScheduleWrites {
       const plan = planScheduleSync(stored, new Set(among.map((r) => r.id as string)), defs);
       const by = declaration?.codeHash ?? null;
       for (const def of plan.create) {
-        await c.query(INSERT_SCHEDULE, [...scheduleDefinitionValues(def), "code", by, def.initialNextFireAt, now]);
+        await c.query(INSERT_SCHEDULE, [
+          ...scheduleDefinitionValues(def),
+          "code",
+          by,
+          def.initialNextFireAt,
+          now,
+        ]);
         report.created.push(def.id);
       }
       for (const { def, nextFireAt } of plan.update) {
@@ -106,7 +116,8 @@ export class PostgresScheduleWrites {
         const update = scheduleUpdate(before, def, now);
         status = update ? "updated" : "unchanged";
         changed = update?.changed ?? [];
-        if (update) await c.query(UPDATE_SCHEDULE, [...scheduleDefinitionValues(def), update.nextFireAt, now]);
+        if (update)
+          await c.query(UPDATE_SCHEDULE, [...scheduleDefinitionValues(def), update.nextFireAt, now]);
       }
       const row = (await c.query(SELECT_SCHEDULE, [def.id])).rows[0]!;
       return { schedule: toScheduleRow(row), status, changed };

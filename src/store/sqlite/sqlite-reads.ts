@@ -36,9 +36,10 @@ const JOB_STATE = "SELECT state FROM job_state WHERE state_key = ?";
 
 /** Each filter is skipped when its parameter is null; labels: every pair of the JSON object must match. */
 const LIST_SCHEDULES = `SELECT * FROM schedules
-       WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR tenant = ?3)
-         AND (?4 IS NULL OR NOT EXISTS (
-           SELECT 1 FROM json_each(?4) f
+       WHERE (@source IS NULL OR source = @source) AND (@owner IS NULL OR owner = @owner)
+         AND (@tenant IS NULL OR tenant = @tenant)
+         AND (@labels IS NULL OR NOT EXISTS (
+           SELECT 1 FROM json_each(@labels) f
            WHERE (SELECT l.value FROM json_each(schedules.labels) l WHERE l.key = f.key) IS NOT f.value))
        ORDER BY id`;
 const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
@@ -152,7 +153,8 @@ export class SqliteReads implements StoreQueries {
   }
 
   async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
-    return this.all(LIST_SCHEDULES, ...scheduleFilterValues(filter)).map(toScheduleRow);
+    const [source, owner, tenant, labels] = scheduleFilterValues(filter);
+    return this.all(LIST_SCHEDULES, { source, owner, tenant, labels }).map(toScheduleRow);
   }
 
   async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {

@@ -39,7 +39,11 @@ const TOUCH_DEPLOY = "UPDATE schedule_deploys SET last_seen_at = max(last_seen_a
 export class SqliteScheduleWrites {
   constructor(private readonly deps: SqliteDeps) {}
 
-  sync(defs: readonly ScheduleDefinitionRow[], now: number, declaration?: CodeDeclaration): Promise<SyncReport> {
+  sync(
+    defs: readonly ScheduleDefinitionRow[],
+    now: number,
+    declaration?: CodeDeclaration,
+  ): Promise<SyncReport> {
     const { stmt } = this.deps;
     return this.deps.write(() => {
       const report: SyncReport = { created: [], updated: [], removed: [], conflicts: [], deploy: null };
@@ -57,7 +61,14 @@ export class SqliteScheduleWrites {
       const plan = planScheduleSync(stored, runtime, defs);
       const by = declaration?.codeHash ?? null;
       for (const def of plan.create) {
-        stmt(INSERT_SCHEDULE).run(...scheduleDefinitionValues(def), "code", by, def.initialNextFireAt, now, now);
+        stmt(INSERT_SCHEDULE).run(
+          ...scheduleDefinitionValues(def),
+          "code",
+          by,
+          def.initialNextFireAt,
+          now,
+          now,
+        );
         report.created.push(def.id);
       }
       for (const { def, nextFireAt } of plan.update) {
@@ -84,7 +95,14 @@ export class SqliteScheduleWrites {
       let status: UpsertResult["status"] = "created";
       let changed: string[] = [];
       if (!before) {
-        stmt(INSERT_SCHEDULE).run(...scheduleDefinitionValues(def), "runtime", null, def.initialNextFireAt, now, now);
+        stmt(INSERT_SCHEDULE).run(
+          ...scheduleDefinitionValues(def),
+          "runtime",
+          null,
+          def.initialNextFireAt,
+          now,
+          now,
+        );
       } else {
         const update = scheduleUpdate(before, def, now);
         status = update ? "updated" : "unchanged";
