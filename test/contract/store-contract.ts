@@ -54,7 +54,7 @@ export function finish(claimed: ClaimedJob, overrides: Partial<AttemptFinish> = 
   };
 }
 
-function schedule(overrides: Partial<ScheduleDefinitionRow> = {}): ScheduleDefinitionRow {
+export function schedule(overrides: Partial<ScheduleDefinitionRow> = {}): ScheduleDefinitionRow {
   return {
     id: "every-minute",
     jobType: "test",
