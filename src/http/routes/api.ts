@@ -3,12 +3,13 @@ import { z } from "zod";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
+import type { JobRow } from "../../store/ports/rows.ts";
 import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { openApiDocument } from "./openapi.ts";
+import { registerScheduleRoutes } from "./schedules.ts";
 
 /** An ISO time, or null for none — and for a stored time past what a Date can show (marked undecodable). */
 const iso = (ms: number | null | undefined) =>
@@ -38,7 +39,6 @@ const jobQuery = z.strictObject({
   limit,
   cursor: id.optional(),
 });
-const tickQuery = z.strictObject({ limit, since: z.iso.datetime({ offset: true }).optional() });
 
 export function jobView(job: JobRow) {
   return {
@@ -63,40 +63,10 @@ export function jobView(job: JobRow) {
   };
 }
 
-function scheduleView(s: ScheduleRow & { lastTick?: TickRow | null }) {
-  return {
-    key: s.id,
-    job: s.jobType,
-    trigger: s.trigger,
-    misfire: s.misfire,
-    overlap: s.overlap,
-    paused: s.paused,
-    state: s.broken !== null ? "broken" : s.paused ? "paused" : "active",
-    broken: s.broken,
-    brokenAt: iso(s.brokenAt),
-    nextFireAt: iso(s.nextFireAt),
-    lastFireAt: iso(s.lastFireAt),
-    lastTick: s.lastTick ? tickView(s.lastTick) : null,
-  };
-}
-
-function tickView(t: TickRow) {
-  return {
-    nominalAt: iso(t.nominalAt),
-    decision: t.decision,
-    reason: t.reason,
-    decidedAt: iso(t.decidedAt),
-    jobId: t.jobId,
-    startedAt: iso(t.startedAt),
-    latenessMs: t.startedAt === null ? null : t.startedAt - t.nominalAt,
-  };
-}
-
 /** REST under /api/v1 (JSON; every route needs the bearer token). */
 export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   const { tickflow, heartbeat } = deps;
   const params = (input: unknown) => parseInput(z.object({ id }), input, "path");
-  const keyParam = (input: unknown) => parseInput(z.object({ key: name("schedule key") }), input, "path");
 
   api.get("/openapi.json", async () => openApiDocument());
 
@@ -153,33 +123,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     job: jobView(await tickflow.cancelJob(params(request.params).id)),
   }));
 
-  api.get("/schedules", async () => ({ schedules: (await tickflow.schedules()).map(scheduleView) }));
-
-  api.get("/schedules/:key", async (request) => {
-    const { key } = keyParam(request.params);
-    const schedule = await tickflow.queries.getSchedule(key);
-    if (!schedule) throw new NotFoundError(`schedule "${key}"`);
-    return {
-      schedule: scheduleView(schedule),
-      next: (await tickflow.previewRuns(key, 5)).map((d) => d.toISOString()),
-    };
-  });
-
-  api.get("/schedules/:key/ticks", async (request) => {
-    const { key } = keyParam(request.params);
-    const q = parseInput(tickQuery, request.query, "query");
-    if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
-    const since = q.since === undefined ? undefined : Date.parse(q.since);
-    return { ticks: (await tickflow.listTicks(key, { limit: q.limit, since })).map(tickView) };
-  });
-
-  api.post("/schedules/:key/pause", async (request) => ({
-    schedule: scheduleView(await tickflow.pauseSchedule(keyParam(request.params).key)),
-  }));
-  api.post("/schedules/:key/resume", async (request) => ({
-    schedule: scheduleView(await tickflow.resumeSchedule(keyParam(request.params).key)),
-  }));
-
+  registerScheduleRoutes(api, deps);
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
 
