@@ -4,6 +4,7 @@ import type { ScheduleRow } from "../../store/ports/rows.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, loadCliConfig, positiveInt, withReader } from "../common.ts";
 import { formatInZone, iso, printJson, printTable } from "../output.ts";
+import { listFilter, registerRuntimeScheduleCommands } from "./schedules-runtime.ts";
 
 /**
  * Opens the configured store directly (listing needs no running server) — an existing, migrated
@@ -24,14 +25,28 @@ async function requireSchedule(tickflow: Tickflow, key: string): Promise<Schedul
   );
 }
 
+interface ListOptions {
+  json?: boolean;
+  source?: string;
+  owner?: string;
+  tenant?: string;
+  label?: string[];
+}
+const collectLabel = (value: string, previous: string[] = []) => [...previous, value];
+
 export function registerSchedules(program: Command): void {
   const schedules = program
     .command("schedules")
     .description("list stored schedules with their next and last run")
     .option("--json", "print JSON")
-    .action(async (options: { json?: boolean }, command: Command) => {
+    .option("--source <source>", "only code or runtime schedules")
+    .option("--owner <owner>", "only this owner's")
+    .option("--tenant <tenant>", "only this tenant's")
+    .option("--label <name=value>", "only those with this label (repeatable)", collectLabel)
+    .action(async (options: ListOptions, command: Command) => {
+      const filter = listFilter(options);
       await withTickflow(command, async (tickflow) => {
-        const rows = await tickflow.schedules();
+        const rows = await tickflow.schedules(filter);
         if (options.json) {
           printJson(rows);
           return;
@@ -39,6 +54,7 @@ export function registerSchedules(program: Command): void {
         printTable(
           rows.map((s) => ({
             key: s.id,
+            source: s.source,
             job: s.jobType,
             trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
             misfire: s.misfire,
@@ -54,7 +70,18 @@ export function registerSchedules(program: Command): void {
                 ? s.lastTick.startedAt - s.lastTick.nominalAt
                 : null,
           })),
-          ["key", "job", "trigger", "misfire", "paused", "next", "last", "last decision", "lateness ms"],
+          [
+            "key",
+            "job",
+            "trigger",
+            "misfire",
+            "paused",
+            "next",
+            "last",
+            "last decision",
+            "lateness ms",
+            "source",
+          ],
         );
       });
     });
@@ -97,6 +124,8 @@ export function registerSchedules(program: Command): void {
         });
       });
   }
+
+  registerRuntimeScheduleCommands(schedules);
 
   schedules
     .command("preview <key>")
