@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "./core/clock.ts";
-import { systemClock } from "./core/clock.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
 import { TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
@@ -30,6 +29,7 @@ import {
   type JobHandler,
   type JobOptions,
   JobRegistry,
+  type ThreadHandler,
 } from "./runtime/registry.ts";
 import { createSchedulesApi, type SchedulesApi } from "./runtime/schedule-api.ts";
 import type { ScheduleDiff } from "./runtime/schedule-diff.ts";
@@ -146,7 +146,7 @@ export class Tickflow {
   /** Declares and registers a job type in one call; returns its definition. */
   defineJob<Payload = unknown, State = unknown>(
     name: string,
-    handler: JobHandler<Payload, State>,
+    handler: JobHandler<Payload, State> | ThreadHandler,
     options?: JobOptions,
   ): JobDefinition<Payload, State> {
     const definition = defineJob(name, handler, options);
@@ -384,6 +384,7 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
+      pool: options.pool,
       ...storeReports(() => tickflow?.logger),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between

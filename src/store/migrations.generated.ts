@@ -29,11 +29,6 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error TEXT;\nALTER TABLE schedules ADD COLUMN broken_at INTEGER;\n",
     },
     {
-      version: 6,
-      name: "history rollups",
-      sql: "-- Placeholder for issue 20's migration 6 (history rollups) while issue 24 is built on a branch:\n-- replaced by issue 20's file when main is merged. Never shipped.\nSELECT 1;\n",
-    },
-    {
       version: 7,
       name: "runtime schedules",
       sql: "-- Schedules at run time (issue 24): metadata to filter by, which code version declared a code\n-- schedule, and the code versions seen (their hash, order and schedule keys) for rolling deploys.\nALTER TABLE schedules ADD COLUMN tolerance_ms INTEGER;\nALTER TABLE schedules ADD COLUMN owner TEXT;\nALTER TABLE schedules ADD COLUMN tenant TEXT;\nALTER TABLE schedules ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';\nALTER TABLE schedules ADD COLUMN declared_by TEXT;\nCREATE INDEX schedules_owner ON schedules (owner) WHERE owner IS NOT NULL;\nCREATE INDEX schedules_tenant ON schedules (tenant) WHERE tenant IS NOT NULL;\nCREATE INDEX schedules_source ON schedules (source, id);\n\n-- One row per declared code-schedule set: the newest version (highest) reconciles; older ones\n-- running beside it during a rolling deploy write nothing.\nCREATE TABLE schedule_deploys (\n  code_hash TEXT PRIMARY KEY,\n  version INTEGER NOT NULL UNIQUE,\n  schedule_keys TEXT NOT NULL,\n  first_seen_at INTEGER NOT NULL,\n  last_seen_at INTEGER NOT NULL\n);\n",
@@ -64,11 +59,6 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       version: 5,
       name: "broken schedules",
       sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error text;\nALTER TABLE schedules ADD COLUMN broken_at bigint;\n",
-    },
-    {
-      version: 6,
-      name: "history rollups",
-      sql: "-- Placeholder for issue 20's migration 6 (history rollups) while issue 24 is built on a branch:\n-- replaced by issue 20's file when main is merged. Never shipped.\nSELECT 1;\n",
     },
     {
       version: 7,

@@ -34,6 +34,30 @@ interface ListOptions {
 }
 const collectLabel = (value: string, previous: string[] = []) => [...previous, value];
 
+function printSchedules(rows: Awaited<ReturnType<Tickflow["schedules"]>>): void {
+  printTable(
+    rows.map((s) => ({
+      key: s.id,
+      source: s.source,
+      job: s.jobType,
+      trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
+      misfire: s.misfire,
+      paused: s.paused ? "yes" : "no",
+      broken: s.broken,
+      next: iso(s.nextFireAt),
+      last: iso(s.lastTick?.nominalAt),
+      "last decision": s.lastTick
+        ? `${s.lastTick.decision}${s.lastTick.reason ? ` (${s.lastTick.reason})` : ""}`
+        : null,
+      "lateness ms":
+        s.lastTick?.startedAt !== null && s.lastTick?.startedAt !== undefined
+          ? s.lastTick.startedAt - s.lastTick.nominalAt
+          : null,
+    })),
+    ["key", "job", "trigger", "misfire", "paused", "next", "last", "last decision", "lateness ms", "source"],
+  );
+}
+
 export function registerSchedules(program: Command): void {
   const schedules = program
     .command("schedules")
@@ -51,38 +75,7 @@ export function registerSchedules(program: Command): void {
           printJson(rows);
           return;
         }
-        printTable(
-          rows.map((s) => ({
-            key: s.id,
-            source: s.source,
-            job: s.jobType,
-            trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
-            misfire: s.misfire,
-            paused: s.paused ? "yes" : "no",
-            broken: s.broken,
-            next: iso(s.nextFireAt),
-            last: iso(s.lastTick?.nominalAt),
-            "last decision": s.lastTick
-              ? `${s.lastTick.decision}${s.lastTick.reason ? ` (${s.lastTick.reason})` : ""}`
-              : null,
-            "lateness ms":
-              s.lastTick?.startedAt !== null && s.lastTick?.startedAt !== undefined
-                ? s.lastTick.startedAt - s.lastTick.nominalAt
-                : null,
-          })),
-          [
-            "key",
-            "job",
-            "trigger",
-            "misfire",
-            "paused",
-            "next",
-            "last",
-            "last decision",
-            "lateness ms",
-            "source",
-          ],
-        );
+        printSchedules(rows);
       });
     });
 
