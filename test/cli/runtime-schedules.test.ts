@@ -33,6 +33,12 @@ describe("tickflow schedules set | rm | diff (CLI)", () => {
       diff = cli(["schedules", "diff", "--exit-code"]);
       assert.equal(diff.status, 0, diff.stdout + diff.stderr);
       assert.match(diff.stdout, /no changes/);
+      const status = cli(["status"]);
+      assert.match(
+        status.stdout,
+        /^code {8}version 1 \([0-9a-f]{16}\) newest, reconciles: 2 code schedule\(s\)/m,
+      );
+      assert.equal(JSON.parse(cli(["status", "--json"]).stdout).codeVersions[0].schedules, 2);
       const json = JSON.parse(cli(["schedules", "diff", "--json"], "b").stdout);
       assert.deepEqual(
         [

@@ -68,6 +68,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
       flows: null,
       heartbeat: null,
       monitors: null,
+      codeVersions: null,
     };
   }
   const now = tickflow.now();
@@ -98,11 +99,13 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
   ]);
   const heartbeat = await heartbeatStatus(tickflow, { now }, { now: () => tickflow.now() });
   const monitors = (await tickflow.monitors.status()).map(monitorView);
+  const deploys = await tickflow.schedules.deploys();
   return {
     checkedAt: iso(now),
     store: storeReport,
     schedules: {
       total: schedules.length,
+      runtime: schedules.filter((s) => s.source === "runtime").length,
       paused: schedules.filter((s) => s.paused).length,
       broken: schedules.filter((s) => s.broken !== null).map((s) => ({ key: s.id, error: s.broken })),
       due: due.length,
@@ -110,6 +113,15 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
       nextFireAt: iso(next),
       dueSchedules: due,
     },
+    /** The code versions that declared code schedules (rolling deploys), newest first: it reconciles. */
+    codeVersions: deploys.map((d, i) => ({
+      version: d.version,
+      codeHash: d.codeHash,
+      newest: i === 0,
+      schedules: d.scheduleKeys.length,
+      firstSeenAt: iso(d.firstSeenAt),
+      lastSeenAt: iso(d.lastSeenAt),
+    })),
     queues,
     flows: {
       total: active.length,
@@ -149,6 +161,14 @@ function printStatus(r: StatusReport): void {
     }; next ${sc.nextFireAt ?? "-"}`,
   );
   for (const b of sc.broken) console.log(`            broken: ${b.key}: ${b.error} (it does not fire)`);
+  if (sc.runtime > 0)
+    console.log(
+      `            ${sc.runtime} runtime (schedules set / API), ${sc.total - sc.runtime} from code`,
+    );
+  for (const v of r.codeVersions ?? [])
+    console.log(
+      `${v === r.codeVersions?.[0] ? "code        " : "            "}version ${v.version} (${v.codeHash}) ${v.newest ? "newest, reconciles" : "older, writes none"}: ${v.schedules} code schedule(s), first seen ${v.firstSeenAt}, last seen ${v.lastSeenAt}`,
+    );
   for (const d of sc.dueSchedules)
     console.log(`            due: ${d.key} since ${d.dueAt} (${formatDuration(d.overdueMs)})`);
   console.log(
