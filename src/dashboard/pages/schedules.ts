@@ -6,6 +6,7 @@ import { badge, trigger, when } from "../format.ts";
 import { type Html, html } from "../html.ts";
 import { actionButton, BASE, live, table } from "../layout.ts";
 import type { Session } from "../session.ts";
+import { runtimeScheduleEditor, scheduleMetaFacts, scheduleTags } from "./schedule-runtime.ts";
 
 export const schedulePath = (key: string) => `${BASE}/schedules/${encodeURIComponent(key)}`;
 
@@ -38,7 +39,7 @@ export function schedulesBody(items: ScheduleListItem[], now: number, session: S
       items.map((s) => {
         const missed = s.recent.filter((t) => t.decision === "missed").length;
         const skipped = s.recent.filter((t) => t.decision === "skipped").length;
-        return html`<tr><th scope="row"><a href="${schedulePath(s.id)}">${s.id}</a><br><span class="muted small">${s.jobType}</span></th><td>${s.trigger ? trigger(s.trigger) : "unreadable"}</td><td>${scheduleState(s)}</td><td>${
+        return html`<tr><th scope="row"><a href="${schedulePath(s.id)}">${s.id}</a>${scheduleTags(s)}<br><span class="muted small">${s.jobType}</span></th><td>${s.trigger ? trigger(s.trigger) : "unreadable"}</td><td>${scheduleState(s)}</td><td>${
           s.paused ? html`<span class="muted">paused</span>` : when(s.nextFireAt, now)
         }</td><td>${
           s.lastTick
@@ -79,11 +80,13 @@ export function scheduleBody(d: SchedulePageData): Html {
     <div><dt>Overlap</dt><dd>${s.overlap}</dd></div>
     <div><dt>Next tick</dt><dd>${s.paused ? html`<span class="muted">paused</span>` : when(s.nextFireAt, now)}</dd></div>
     <div><dt>Last fired</dt><dd>${when(s.lastFireAt, now)}</dd></div>
+    ${scheduleMetaFacts(s)}
     <div><dt>Then</dt><dd>${d.next.length === 0 ? html`<span class="muted">—</span>` : html`<ul class="plain">${d.next.map((t) => html`<li>${when(t, now)}</li>`)}</ul>`}</dd></div>
   </dl>`,
   )}
   <div class="actions">${pauseButton(d.session, s)}</div>
 </section>
+${runtimeScheduleEditor(d.session, s)}
 <section class="card" aria-labelledby="ticks-title">
   <h2 id="ticks-title">Tick timeline <span class="muted small">(the newest ${d.ticks.length}: ${counts.fired} fired, ${counts.missed} missed, ${counts.skipped} skipped)</span></h2>
   ${legend}
