@@ -47,6 +47,8 @@ export interface StoreQueries {
   latestTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, TickRow[]>>;
   /** The earliest `nextFireAt` of any schedule, or null: arms the scheduler's timer. */
   nextScheduleFireAt(): Promise<number | null>;
+  /** How many schedules are due by `at` (the scheduler sizes its lead by it; an index range count). */
+  countSchedulesDueBy(at: number): Promise<number>;
 
   // ── data flows ────────────────────────────────────────────────────────────
   getFlow(name: string): Promise<FlowRow | null>;

@@ -83,6 +83,7 @@ function listJobsQuery(filter: {
 const LOAD_JOB_STATE = "SELECT state FROM job_state WHERE state_key = $1";
 
 const NEXT_SCHEDULE_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
+const DUE_BY = "SELECT count(*) AS n FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= $1";
 
 const SELECT_SCHEDULE = "SELECT * FROM schedules WHERE id = $1";
 
@@ -207,6 +208,11 @@ export class PostgresReads implements StoreQueries {
       ticks.get(tick.scheduleId)?.push(tick);
     }
     return ticks;
+  }
+
+  async countSchedulesDueBy(at: number): Promise<number> {
+    const [row] = await this.deps.read(DUE_BY, [at]);
+    return Number(row?.n ?? 0);
   }
 
   async nextScheduleFireAt(): Promise<number | null> {

@@ -46,6 +46,7 @@ const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
 const LIST_TICKS =
   "SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at >= ? ORDER BY nominal_at DESC LIMIT ?";
 const NEXT_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
+const DUE_BY = "SELECT count(*) AS n FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= ?";
 
 const FINISHED_RUN_SUMMARIES = `SELECT status, duration_ms FROM data_flow_runs
        WHERE flow = ? AND status IN ('success', 'failed')
@@ -171,6 +172,10 @@ export class SqliteReads implements StoreQueries {
     return new Map(
       [...new Set(scheduleIds)].map((id) => [id, (ticks.all(id, 0, limit) as Row[]).map(toTickRow)]),
     );
+  }
+
+  async countSchedulesDueBy(at: number): Promise<number> {
+    return Number((this.get(DUE_BY, at) as { n: number }).n);
   }
 
   async nextScheduleFireAt(): Promise<number | null> {
