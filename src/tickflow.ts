@@ -7,6 +7,7 @@ import type { FeatureHost } from "./feature.ts";
 import { composeFeatures } from "./features.ts";
 import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
+import { Liveness } from "./liveness.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
 import type { Monitors } from "./monitors/monitors.ts";
@@ -14,15 +15,9 @@ import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { CodeSchedules } from "./runtime/code-schedules.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
-import { startEngine } from "./runtime/engine.ts";
-import {
-  buildJobInsert,
-  checkEnqueueManyItems,
-  type EnqueueOptions,
-  type PayloadOf,
-  typeName,
-} from "./runtime/enqueue.ts";
-import type { Maintenance } from "./runtime/maintenance.ts";
+import { type Engine, startEngine, stopPools } from "./runtime/engine.ts";
+import type { EnqueueOptions, PayloadOf } from "./runtime/enqueue.ts";
+import { enqueueJobs } from "./runtime/enqueue-jobs.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -33,15 +28,11 @@ import {
 } from "./runtime/registry.ts";
 import { createSchedulesApi, type SchedulesApi } from "./runtime/schedule-api.ts";
 import type { ScheduleDiff } from "./runtime/schedule-diff.ts";
-import type { Scheduler } from "./runtime/scheduler.ts";
 import { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
-import type { WorkerPool } from "./runtime/worker-pool.ts";
 import { openStore, storeReports } from "./store/open-store.ts";
-import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
-import { leasableOnInsert } from "./store/shared/insert-lease.ts";
 import type { Migration } from "./store/shared/migrator.ts";
 import type { MigrationReport, Store } from "./store/store.ts";
 import type { EnqueueManyItem, StartOptions, TickflowOptions } from "./tickflow-options.ts";
@@ -69,6 +60,8 @@ export class Tickflow {
   readonly flows: FlowService;
   /** Stored schedules (call it to list them) and runtime ones: upsert, get, list, pause, resume, remove. */
   readonly schedules: SchedulesApi;
+  /** Proof of liveness: schedule reports and health, rates, tick history, event loop (spec §11). */
+  readonly liveness: Liveness;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
@@ -76,9 +69,9 @@ export class Tickflow {
   private readonly ownsStore: boolean;
   /** Set when the clock follows the database's (createTickflow on PostgreSQL): re-measured while running. */
   private readonly databaseClock: DatabaseClock | undefined;
-  private pool: WorkerPool | undefined;
-  private scheduler: Scheduler | undefined;
-  private maintenance: Maintenance | undefined;
+  /** The services this process runs, from start() on. */
+  private engine: Engine | undefined;
+  private startedAt: number | null = null;
   private unsubscribeLogs: () => void;
   private unsubscribeFlowLogs: () => void;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -118,8 +111,15 @@ export class Tickflow {
     };
     ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
     const [registry, events, isCodeSchedule] = [this.registry, this.events, host.hasSchedule];
-    const wake = () => this.scheduler?.wake();
+    const wake = () => this.engine?.scheduler?.wake();
     this.schedules = createSchedulesApi({ store, registry, events, now, isCodeSchedule, wake });
+    this.liveness = new Liveness({
+      ...{ queries: this.queries, events: this.events, now: host.now },
+      ...{ failingAfter: options.failingAfter, startupGraceMs: options.startupGraceMs },
+      eventLoop: () => this.engine?.watchdog?.status() ?? null,
+      runningJobTypes: () =>
+        [this.engine?.pool, this.engine?.systemPool].flatMap((p) => p?.runningTypes() ?? []),
+    });
   }
 
   /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
@@ -179,53 +179,9 @@ export class Tickflow {
   }
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
-  async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
-    checkEnqueueManyItems(items);
-    const now = this.clock.now();
-    const inserts = items.map((item) =>
-      buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
-    );
-    const client = items.find((item) => item.options?.client !== undefined)?.options?.client;
-    if (client !== undefined && !this.store.capabilities.transactionalEnqueue) {
-      throw new TickflowError(
-        "UNSUPPORTED",
-        `enqueue with a client needs a store with transactional enqueue (this is ${this.store.dialect})`,
-      );
-    }
-    // One due job onto this process's idle worker: inserted already leased to it and started
-    // here, one round trip instead of an insert and then a claim.
-    const only = inserts.length === 1 ? inserts[0] : undefined;
-    const leaseTo =
-      only && client === undefined && leasableOnInsert(only, now)
-        ? this.pool?.reserveSlot(only.queue)
-        : undefined;
-    let results: InsertResult[];
-    try {
-      results = await this.store.jobs.insertJobs(
-        inserts,
-        now,
-        client === undefined ? { leaseTo } : { client },
-      );
-    } catch (error) {
-      if (leaseTo) this.pool?.unreserve();
-      throw error;
-    }
-    results.forEach((result, i) => {
-      const insert = inserts[i]!;
-      this.events.emit("job:enqueue", {
-        jobId: result.id,
-        type: insert.type,
-        queue: insert.queue,
-        runAt: insert.runAt,
-        duplicate: result.status === "duplicate",
-      });
-    });
-    if (leaseTo) {
-      const claimed = results[0]?.claimed;
-      if (claimed) this.pool?.adopt(claimed);
-      else this.pool?.unreserve();
-    }
-    return results.map((r) => r.id);
+  enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
+    const { store, registry, events, engine } = this;
+    return enqueueJobs({ store, registry, events, engine }, items, this.clock.now());
   }
 
   /** Migrates the store, reconciles schedules and starts the services this process runs. */
@@ -234,6 +190,7 @@ export class Tickflow {
       throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
     this.state = "running";
     const now = () => this.clock.now();
+    this.startedAt = now();
     await this.loadFlowsDir();
     await this.migrate();
     if (this.databaseClock) {
@@ -248,7 +205,7 @@ export class Tickflow {
       await this.flows.pauseDisabledSchedules();
     }
     this.flows.start();
-    const engine = startEngine(
+    this.engine = startEngine(
       {
         store: this.store,
         events: this.events,
@@ -262,7 +219,6 @@ export class Tickflow {
       this.options,
       { scheduler: runScheduler, worker: options.worker ?? true },
     );
-    ({ maintenance: this.maintenance, scheduler: this.scheduler, pool: this.pool } = engine);
   }
 
   /**
@@ -275,7 +231,7 @@ export class Tickflow {
     const report = await this.codeSchedules.sync(now, this.state === "running");
     await this.monitors.sync(now);
     this.events.emit("schedule:sync", report);
-    this.scheduler?.wake();
+    this.engine?.scheduler?.wake();
   }
 
   /** What starting this code would create, change, pause and remove (writes nothing). */
@@ -299,7 +255,7 @@ export class Tickflow {
   stop(graceMs?: number): Promise<void> {
     if (this.stopping) {
       // A second stop (e.g. a second SIGINT) with no grace hurries the first along.
-      if (graceMs === 0) this.pool?.abortNow();
+      if (graceMs === 0) for (const pool of [this.engine?.pool, this.engine?.systemPool]) pool?.abortNow();
       return this.stopping;
     }
     this.stopping = this.doStop(graceMs ?? this.options.shutdownGraceMs ?? 10_000);
@@ -308,11 +264,11 @@ export class Tickflow {
 
   private async doStop(graceMs: number): Promise<void> {
     this.state = "stopping";
-    await this.scheduler?.stop();
+    await this.engine?.scheduler?.stop();
     // In-flight monitor checks are aborted now and not counted, rather than given the grace period.
     this.monitors.stop();
-    await this.pool?.stop(graceMs);
-    await this.maintenance?.stop();
+    await stopPools(this.engine, graceMs);
+    await this.engine?.maintenance.stop();
     await this.flows.stop();
     this.databaseClock?.stop();
     this.codeSchedules.stop();
@@ -329,8 +285,20 @@ export class Tickflow {
     state: "idle" | "running" | "stopping" | "stopped";
     scheduler: boolean;
     worker: boolean;
+    /** When start() ran (the instance's clock); null before. */
+    startedAt: number | null;
+    /** Queues served by reserved system slots, and how many (0: no reserved lane here). */
+    systemLane: { queues: string[]; concurrency: number };
   } {
-    return { state: this.state, scheduler: this.scheduler !== undefined, worker: this.pool !== undefined };
+    const e = this.engine;
+    const lane = { queues: e?.systemQueues ?? [], concurrency: e?.systemPool?.concurrency ?? 0 };
+    return {
+      state: this.state,
+      scheduler: !!e?.scheduler,
+      worker: !!e?.pool,
+      startedAt: this.startedAt,
+      systemLane: lane,
+    };
   }
 
   /** The instance's clock (epoch ms): features use it so an injected clock reaches them too. */

@@ -124,6 +124,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   }));
 
   registerScheduleRoutes(api, deps);
+
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
 
