@@ -86,7 +86,7 @@ describe("tickflow schedules set | rm | diff (CLI)", () => {
         listed.map((s: { id: string; tenant: string }) => [s.id, s.tenant]),
         [["acme", "acme"]],
       );
-      assert.match(cli(["schedules"]).stdout, /acme\s+cli\.report\s+every 10m.*runtime/);
+      assert.match(cli(["schedules"]).stdout, /acme\s+never_ran\s+cli\.report\s+every 10m.*runtime/);
 
       assertOneLineError(
         cli([
