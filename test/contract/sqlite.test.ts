@@ -3,6 +3,7 @@ import { createTestSqliteStore } from "../helpers/sqlite.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
+import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
 import { runStoreContract } from "./store-contract.ts";
 
 runStoreContract("sqlite", createTestSqliteStore);
@@ -23,3 +24,5 @@ runPoisonContract("sqlite", async () => {
     },
   };
 });
+
+runScheduleRuntimeContract("sqlite", createTestSqliteStore);
