@@ -25,7 +25,11 @@ export interface IncidentPolicy {
   renotifyMs: number | null;
 }
 
-export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = { openAfter: 1, resolveAfter: 2, renotifyMs: 3_600_000 };
+export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = {
+  openAfter: 1,
+  resolveAfter: 2,
+  renotifyMs: 3_600_000,
+};
 
 /** The open incident of a track, if any. */
 export interface OpenIncident {
@@ -51,7 +55,12 @@ export interface IncidentStep {
 }
 
 /** Feeds one evaluation of the rule for the subject into the machine. */
-export function observe(previous: IncidentTrack, bad: boolean, now: number, policy: IncidentPolicy): IncidentStep {
+export function observe(
+  previous: IncidentTrack,
+  bad: boolean,
+  now: number,
+  policy: IncidentPolicy,
+): IncidentStep {
   // ONLINE = healthy, OFFLINE = the condition holds; UNKNOWN is the fresh track (no incident).
   const next = step(previous.hysteresis, !bad, {
     riseAfter: policy.resolveAfter,

@@ -3,9 +3,9 @@ import { describe, it } from "node:test";
 import {
   activeSilence,
   deliveryKey,
+  INITIAL_TRACK,
   type IncidentPolicy,
   type IncidentTrack,
-  INITIAL_TRACK,
   observe,
   readTrack,
   type Silence,
@@ -34,7 +34,12 @@ describe("core/incidents observe", () => {
 
   it("re-notifies at the interval while open, numbering each event", () => {
     const policy: IncidentPolicy = { openAfter: 1, resolveAfter: 1, renotifyMs: 2 * MIN };
-    assert.deepEqual(run("BBBBBBG", policy).events, ["open#1@0", "renotify#2@2", "renotify#3@4", "resolve#4@6"]);
+    assert.deepEqual(run("BBBBBBG", policy).events, [
+      "open#1@0",
+      "renotify#2@2",
+      "renotify#3@4",
+      "resolve#4@6",
+    ]);
   });
 
   it("damps flapping: one bad or good evaluation neither opens nor resolves (thresholds 2)", () => {
