@@ -1,3 +1,5 @@
+import type { AlertStore } from "./ports/alerts.ts";
+import type { CheckStore } from "./ports/checks.ts";
 import type { FlowStore } from "./ports/flow-store.ts";
 import type { JobStore } from "./ports/job-store.ts";
 import type { MonitorStore } from "./ports/monitor-store.ts";
@@ -24,6 +26,10 @@ export interface Store {
   readonly flows: FlowStore;
   /** Liveness monitors and queue gates (spec §5): ports/monitor-store.ts. */
   readonly monitors: MonitorStore;
+  /** Alert tracks, incidents, deliveries and silences (spec §12): ports/alerts.ts. */
+  readonly alerts: AlertStore;
+  /** Check-ins and their pings (spec §12): ports/checks.ts. */
+  readonly checks: CheckStore;
   /** Every read: the only part of the store surfaces see. */
   readonly queries: StoreQueries;
 

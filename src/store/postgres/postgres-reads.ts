@@ -16,6 +16,7 @@ import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../port
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { PostgresAlertReads } from "./postgres-alert-reads.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
@@ -110,8 +111,10 @@ const SELECT_TRANSITIONS =
 const SELECT_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-export class PostgresReads implements StoreQueries {
-  constructor(private readonly deps: Pick<PostgresDeps, "read">) {}
+export class PostgresReads extends PostgresAlertReads implements StoreQueries {
+  constructor(private readonly deps: Pick<PostgresDeps, "read">) {
+    super(deps);
+  }
 
   // ── jobs ──────────────────────────────────────────────────────────────────
 

@@ -16,6 +16,7 @@ import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../port
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { SqliteAlertReads } from "./sqlite-alert-reads.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { pendingState, SELECT_FLOW, SELECT_FLOW_RUN, SELECT_JOB, SELECT_SCHEDULE } from "./sqlite-sql.ts";
 
@@ -57,8 +58,10 @@ const ID_CHUNK = 500;
  * `store.queries` on SQLite: every read, on the adapter's connection. Reads run outside write
  * transactions (WAL gives each statement a consistent snapshot).
  */
-export class SqliteReads implements StoreQueries {
-  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {}
+export class SqliteReads extends SqliteAlertReads implements StoreQueries {
+  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {
+    super(deps);
+  }
 
   private all(sql: string, ...params: unknown[]): Row[] {
     return this.deps.stmt(sql).all(...params) as Row[];

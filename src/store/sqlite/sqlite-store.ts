@@ -5,6 +5,8 @@ import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
 import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
+import { SqliteAlerts } from "./sqlite-alerts.ts";
+import { SqliteChecks } from "./sqlite-checks.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
 import { SqliteJobs } from "./sqlite-jobs.ts";
@@ -80,6 +82,8 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteSchedules;
   readonly flows: SqliteFlows;
   readonly monitors: SqliteMonitors;
+  readonly alerts: SqliteAlerts;
+  readonly checks: SqliteChecks;
   readonly queries: SqliteReads;
   private readonly onError: (error: Error, where: string) => void;
   private readonly schema = new SchemaGuard(SQLITE_MIGRATIONS.at(-1)?.version ?? 0);
@@ -106,6 +110,8 @@ export class SqliteStore implements Store {
     this.schedules = new SqliteSchedules(deps);
     this.flows = new SqliteFlows(deps);
     this.monitors = new SqliteMonitors(deps);
+    this.alerts = new SqliteAlerts(deps);
+    this.checks = new SqliteChecks(deps);
     this.queries = new SqliteReads(deps);
   }
 
