@@ -1,3 +1,5 @@
+import { Checks } from "./checks/checks.ts";
+import type { CheckDefinition, CheckOptions } from "./checks/define-check.ts";
 import type { FeatureHost } from "./feature.ts";
 import type { FlowDefinition } from "./flows/define-flow.ts";
 import { FlowService } from "./flows/flow-service.ts";
@@ -6,6 +8,8 @@ import { Monitors } from "./monitors/monitors.ts";
 
 export interface FeatureOptions {
   monitors?: readonly (MonitorDefinition | MonitorOptions)[];
+  checks?: readonly (CheckDefinition | CheckOptions)[];
+  env?: Record<string, string | undefined>;
   flows?: readonly FlowDefinition[];
   flowRunRetentionMs?: number | null;
   flowRunsKept?: number | null;
@@ -15,7 +19,7 @@ export interface FeatureOptions {
 export function composeFeatures(
   host: FeatureHost,
   options: FeatureOptions,
-): { monitors: Monitors; flows: FlowService } {
+): { monitors: Monitors; flows: FlowService; checks: Checks } {
   const monitors = new Monitors(host);
   for (const monitor of options.monitors ?? []) monitors.add(monitor);
   const flows = new FlowService(host, {
@@ -23,5 +27,7 @@ export function composeFeatures(
     runsKeptPerFlow: options.flowRunsKept,
   });
   flows.define(...(options.flows ?? []));
-  return { monitors, flows };
+  const checks = new Checks(host, options.env ?? process.env);
+  for (const check of options.checks ?? []) checks.add(check);
+  return { monitors, flows, checks };
 }

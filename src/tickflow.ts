@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { Checks } from "./checks/checks.ts";
 import type { Clock } from "./core/clock.ts";
 import { systemClock } from "./core/clock.ts";
-import { previewFireTimes } from "./core/triggers.ts";
-import { NotFoundError, TickflowError } from "./errors.ts";
+import { TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
 import { composeFeatures } from "./features.ts";
@@ -24,6 +24,7 @@ import {
   typeName,
 } from "./runtime/enqueue.ts";
 import type { Maintenance } from "./runtime/maintenance.ts";
+import { previewStoredRuns } from "./runtime/preview-runs.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -68,6 +69,8 @@ export class Tickflow {
   readonly workerId: string;
   /** Liveness monitors: `status()`, `transitions(name)`; define them with `defineMonitor`. */
   readonly monitors: Monitors;
+  /** Check-ins (spec §12): status, pings; define them with `defineCheck` or the `checks` option. */
+  readonly checks: Checks;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
   private readonly clock: Clock;
@@ -114,7 +117,7 @@ export class Tickflow {
       addSchedule: (definition) => void this.addSchedule(definition),
       hasSchedule: (key) => this.scheduleDefinitions.has(key),
     };
-    ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
+    ({ monitors: this.monitors, flows: this.flows, checks: this.checks } = composeFeatures(host, options));
   }
 
   /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
@@ -273,6 +276,7 @@ export class Tickflow {
     const rows = [...this.scheduleDefinitions.values()].map((d) => toScheduleRow(d, this.registry, now));
     const report = await this.store.schedules.syncSchedules(rows, now);
     await this.monitors.sync(now);
+    await this.checks.sync(now);
     this.events.emit("schedule:sync", report);
     this.scheduler?.wake();
   }
@@ -356,16 +360,8 @@ export class Tickflow {
   }
 
   /** The next `count` nominal fire times of a stored schedule, from now. */
-  async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
-    const schedule = await this.queries.getSchedule(scheduleId);
-    if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
-    // A broken schedule never fires; one not yet found broken may fail to plan here first.
-    if (schedule.broken !== null || schedule.trigger === null) return [];
-    try {
-      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
-    } catch {
-      return [];
-    }
+  previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
+    return previewStoredRuns(this.queries, scheduleId, this.clock.now(), count);
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {

@@ -189,7 +189,17 @@ function isDefinition(value: unknown): boolean {
 export const CONFIG_KEYS = Object.keys(schema.shape);
 const NESTED_KEYS: Record<string, string[]> = {
   log: ["level", "format"],
-  http: ["enabled", "host", "port", "tokens", "allowedIps", "trustedProxies", "metricsPublic", "rateLimit"],
+  http: [
+    "enabled",
+    "host",
+    "port",
+    "tokens",
+    "allowedIps",
+    "trustedProxies",
+    "metricsPublic",
+    "rateLimit",
+    "badgeSecret",
+  ],
   "http.rateLimit": ["max", "window"],
 };
 

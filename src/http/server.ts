@@ -5,9 +5,11 @@ import { createTokenCheck } from "./auth.ts";
 import { HTTP_TIMEOUTS, type HttpDeps } from "./deps.ts";
 import { createErrorHandler, errorBody } from "./errors.ts";
 import { registerApiRoutes } from "./routes/api.ts";
+import { registerBadgeRoutes } from "./routes/badges.ts";
 import { registerHealthRoute } from "./routes/health.ts";
 import { registerHeartbeatRoute } from "./routes/heartbeat.ts";
 import { registerMetricsRoute } from "./routes/metrics.ts";
+import { registerPingRoutes } from "./routes/pings.ts";
 
 /** 64 KiB: the API takes small JSON bodies (payloads, filters); anything bigger is a mistake or abuse. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -113,6 +115,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   registerHealthRoute(app, deps);
   registerHeartbeatRoute(app, deps);
   registerMetricsRoute(app, deps);
+  await registerPingRoutes(app, deps);
+  registerBadgeRoutes(app, deps);
   await app.register(
     (api, _options, done) => {
       registerApiRoutes(api, deps);

@@ -9,6 +9,8 @@ export const CREATE_TICKFLOW_KEYS = [
   "jobs",
   "schedules",
   "monitors",
+  "checks",
+  "env",
   "flows",
   "flowsDir",
   "flowsDirOptional",

@@ -1,7 +1,7 @@
 import nodemailer from "nodemailer";
 import { InvalidOptionError } from "../../errors.ts";
+import { resolveSecret, type SecretOption } from "../secrets.ts";
 import { type AlertNotification, type Channel, notificationText, notificationTitle } from "./channel.ts";
-import { resolveSecret, type SecretOption } from "./secrets.ts";
 
 export interface EmailChannelOptions {
   kind: "email";

@@ -1,5 +1,5 @@
+import { resolveSecret, type SecretOption } from "../secrets.ts";
 import { type AlertNotification, type Channel, expectOk, notificationTitle } from "./channel.ts";
-import { resolveSecret, type SecretOption } from "./secrets.ts";
 import { parseHttpUrl, safeTarget } from "./urls.ts";
 
 export interface SlackChannelOptions {

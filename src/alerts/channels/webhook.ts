@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { InvalidOptionError } from "../../errors.ts";
+import { resolveSecret, type SecretOption } from "../secrets.ts";
 import { type AlertNotification, type Channel, expectOk } from "./channel.ts";
-import { resolveSecret, type SecretOption } from "./secrets.ts";
 import { parseHttpUrl, safeTarget } from "./urls.ts";
 
 export interface WebhookChannelOptions {

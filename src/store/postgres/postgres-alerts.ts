@@ -9,6 +9,7 @@ import type {
   SilenceRow,
 } from "../ports/alerts.ts";
 import { deliveryStatusFor, toDeliveryRow } from "../shared/alert-rows.ts";
+import { storableText } from "../shared/storable-text.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 
 // ── statements (tables from migration 9; unqualified, resolved through search_path) ──────────
@@ -68,14 +69,33 @@ export class PostgresAlerts implements AlertStore {
     await this.deps.transaction(async (c) => {
       const { rows } = await c.query(LOCK_DELIVERY, [a.deliveryId]);
       if (rows.length === 0) return;
-      await c.query(INSERT_ATTEMPT, [a.deliveryId, a.attempt, a.at, a.durationMs, a.ok, a.detail]);
+      await c.query(INSERT_ATTEMPT, [
+        a.deliveryId,
+        a.attempt,
+        a.at,
+        a.durationMs,
+        a.ok,
+        storableText(a.detail, 4096),
+      ]);
       const status = a.ok ? "sent" : a.final ? "failed" : "pending";
-      await c.query(UPDATE_DELIVERY, [status, a.ok ? null : a.detail, a.ok ? a.at : null, a.deliveryId]);
+      await c.query(UPDATE_DELIVERY, [
+        status,
+        a.ok ? null : storableText(a.detail, 4096),
+        a.ok ? a.at : null,
+        a.deliveryId,
+      ]);
     });
   }
 
   async addSilence(s: SilenceRow): Promise<void> {
-    await this.deps.write(INSERT_SILENCE, [s.id, s.rule, s.subject, s.until, s.reason, s.createdAt]);
+    await this.deps.write(INSERT_SILENCE, [
+      s.id,
+      s.rule,
+      s.subject,
+      s.until,
+      storableText(s.reason),
+      s.createdAt,
+    ]);
   }
 
   async endSilence(id: string, now: number): Promise<boolean> {
@@ -86,13 +106,13 @@ export class PostgresAlerts implements AlertStore {
 /** Inside the transaction: the incident the event belongs to (null: a renotify/resolve with none open). */
 async function applyEvent(c: pg.PoolClient, e: IncidentEventInput): Promise<string | null> {
   if (e.kind === "open") {
-    await c.query(OPEN_INCIDENT, [e.rule, e.subject, e.openedAt, e.seq, e.at, e.summary]);
+    await c.query(OPEN_INCIDENT, [e.rule, e.subject, e.openedAt, e.seq, e.at, storableText(e.summary)]);
     const { rows } = await c.query(OPEN_INCIDENT_ID, [e.rule, e.subject]);
     return rows[0] ? String(rows[0].id) : null;
   }
   const { rows } =
     e.kind === "renotify"
-      ? await c.query(RENOTIFY_INCIDENT, [e.seq, e.at, e.summary, e.rule, e.subject])
+      ? await c.query(RENOTIFY_INCIDENT, [e.seq, e.at, storableText(e.summary), e.rule, e.subject])
       : await c.query(RESOLVE_INCIDENT, [e.at, e.seq, e.rule, e.subject]);
   return rows[0] ? String(rows[0].id) : null;
 }

@@ -1,5 +1,6 @@
 import type { CheckDefinitionRow, CheckRow, CheckStore, PingInput } from "../ports/checks.ts";
 import { pingEffect, toCheckRow } from "../shared/alert-rows.ts";
+import { storableText } from "../shared/storable-text.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 
 // ── statements (tables from migration 9; unqualified, resolved through search_path) ──────────
@@ -57,7 +58,15 @@ export class PostgresChecks implements CheckStore {
         ? await c.query(UPDATE_ENDED, [p.at, effect.ok, p.durationMs, p.checkKey])
         : await c.query(UPDATE_STARTED, [p.at, p.checkKey]);
       if (!rows[0]) return null;
-      await c.query(INSERT_PING, [p.checkKey, p.at, p.kind, p.exitCode, p.durationMs, p.body, p.remote]);
+      await c.query(INSERT_PING, [
+        p.checkKey,
+        p.at,
+        p.kind,
+        p.exitCode,
+        p.durationMs,
+        storableText(p.body),
+        p.remote,
+      ]);
       return toCheckRow(rows[0]);
     });
   }

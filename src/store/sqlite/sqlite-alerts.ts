@@ -8,6 +8,7 @@ import type {
   SilenceRow,
 } from "../ports/alerts.ts";
 import { deliveryStatusFor, toDeliveryRow } from "../shared/alert-rows.ts";
+import { storableText } from "../shared/storable-text.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 
 // ── statements (tables from migration 9) ────────────────────────────────────
@@ -66,13 +67,15 @@ export class SqliteAlerts implements AlertStore {
   private applyEvent(e: IncidentEventInput): string | null {
     const { stmt } = this.deps;
     if (e.kind === "open") {
-      stmt(OPEN_INCIDENT).run(e.rule, e.subject, e.openedAt, e.seq, e.at, e.summary);
+      stmt(OPEN_INCIDENT).run(e.rule, e.subject, e.openedAt, e.seq, e.at, storableText(e.summary));
       const row = stmt(OPEN_INCIDENT_ID).get(e.rule, e.subject) as Row | undefined;
       return row ? String(row.id) : null;
     }
     const row =
       e.kind === "renotify"
-        ? (stmt(RENOTIFY_INCIDENT).get(e.seq, e.at, e.summary, e.rule, e.subject) as Row | undefined)
+        ? (stmt(RENOTIFY_INCIDENT).get(e.seq, e.at, storableText(e.summary), e.rule, e.subject) as
+            | Row
+            | undefined)
         : (stmt(RESOLVE_INCIDENT).get(e.at, e.seq, e.rule, e.subject) as Row | undefined);
     return row ? String(row.id) : null;
   }
@@ -82,15 +85,29 @@ export class SqliteAlerts implements AlertStore {
     await this.deps.write(() => {
       const current = stmt(DELIVERY_ATTEMPTS).get(a.deliveryId) as Row | undefined;
       if (!current) return;
-      stmt(INSERT_ATTEMPT).run(a.deliveryId, a.attempt, a.at, a.durationMs, a.ok ? 1 : 0, a.detail);
+      stmt(INSERT_ATTEMPT).run(
+        a.deliveryId,
+        a.attempt,
+        a.at,
+        a.durationMs,
+        a.ok ? 1 : 0,
+        storableText(a.detail, 4096),
+      );
       const status = a.ok ? "sent" : a.final ? "failed" : "pending";
-      stmt(UPDATE_DELIVERY).run(status, a.ok ? null : a.detail, a.ok ? a.at : null, a.deliveryId);
+      stmt(UPDATE_DELIVERY).run(
+        status,
+        a.ok ? null : storableText(a.detail, 4096),
+        a.ok ? a.at : null,
+        a.deliveryId,
+      );
     });
   }
 
   async addSilence(s: SilenceRow): Promise<void> {
     await this.deps.write(() =>
-      this.deps.stmt(INSERT_SILENCE).run(s.id, s.rule, s.subject, s.until, s.reason, s.createdAt),
+      this.deps
+        .stmt(INSERT_SILENCE)
+        .run(s.id, s.rule, s.subject, s.until, storableText(s.reason), s.createdAt),
     );
   }
 

@@ -1,5 +1,6 @@
 import type { CheckDefinitionRow, CheckRow, CheckStore, PingInput } from "../ports/checks.ts";
 import { pingEffect, toCheckRow } from "../shared/alert-rows.ts";
+import { storableText } from "../shared/storable-text.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 
 // ── statements (tables from migration 9) ────────────────────────────────────
@@ -57,7 +58,15 @@ export class SqliteChecks implements CheckStore {
         ? (stmt(UPDATE_ENDED).get(p.at, effect.ok ? 1 : 0, p.at, p.durationMs, p.checkKey) as Row | undefined)
         : (stmt(UPDATE_STARTED).get(p.at, p.at, p.checkKey) as Row | undefined);
       if (!row) return null;
-      stmt(INSERT_PING).run(p.checkKey, p.at, p.kind, p.exitCode, p.durationMs, p.body, p.remote);
+      stmt(INSERT_PING).run(
+        p.checkKey,
+        p.at,
+        p.kind,
+        p.exitCode,
+        p.durationMs,
+        storableText(p.body),
+        p.remote,
+      );
       return toCheckRow(row);
     });
   }

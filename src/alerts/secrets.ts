@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { InvalidOptionError } from "../../errors.ts";
+import { InvalidOptionError } from "../errors.ts";
 
 /**
  * A secret in configuration: the value itself, or `{ env: "NAME" }` to read it from the
