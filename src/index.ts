@@ -79,8 +79,10 @@ export {
   type JobDefinition,
   type JobHandler,
   type JobOptions,
+  type ThreadHandler,
 } from "./runtime/registry.ts";
 export { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
+export type { ApplicationPool, TransactionClient } from "./store/pg-client.ts";
 export type { FlowStore } from "./store/ports/flow-store.ts";
 export type { MonitorStore } from "./store/ports/monitor-store.ts";
 export type {

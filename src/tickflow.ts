@@ -31,6 +31,7 @@ import {
   type JobHandler,
   type JobOptions,
   JobRegistry,
+  type ThreadHandler,
 } from "./runtime/registry.ts";
 import type { Scheduler } from "./runtime/scheduler.ts";
 import {
@@ -144,7 +145,7 @@ export class Tickflow {
   /** Declares and registers a job type in one call; returns its definition. */
   defineJob<Payload = unknown, State = unknown>(
     name: string,
-    handler: JobHandler<Payload, State>,
+    handler: JobHandler<Payload, State> | ThreadHandler,
     options?: JobOptions,
   ): JobDefinition<Payload, State> {
     const definition = defineJob(name, handler, options);
@@ -383,6 +384,7 @@ export async function createTickflow(options: TickflowOptions = {}): Promise<Tic
     options.store ??
     (await openStore(options.databaseUrl ?? "sqlite:./tickflow.db", {
       concurrency: options.concurrency ?? 10,
+      pool: options.pool,
       ...storeReports(() => tickflow?.logger),
     }));
   // A store shared across machines has a clock of its own: follow it, so that clock skew between
