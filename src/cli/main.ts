@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerChecks } from "./commands/checks.ts";
+import { registerExec } from "./commands/exec.ts";
 import { registerFlows } from "./commands/flows.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerMigrate } from "./commands/migrate.ts";
@@ -30,6 +32,8 @@ registerSchedules(program);
 registerStatus(program);
 registerFlows(program);
 registerTrigger(program);
+registerChecks(program);
+registerExec(program);
 registerInit(program);
 registerNew(program);
 

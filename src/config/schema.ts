@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type CheckDefinition, type CheckOptions, defineCheck } from "../checks/define-check.ts";
 import { parseDuration } from "../core/duration.ts";
 import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
@@ -41,6 +42,8 @@ export interface TickflowConfig {
   schedules?: ScheduleDefinition[];
   /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options, e.g. `{ name, url }`. */
   monitors?: (MonitorDefinition | MonitorOptions)[];
+  /** Check-ins (spec §12): `defineCheck(…)` results or plain options, e.g. `{ key, every, grace }`. */
+  checks?: (CheckDefinition | CheckOptions)[];
   /** Data flows (spec §6): `defineFlow(…)` results, in addition to those of the flows folder. */
   flows?: FlowDefinition[];
   /**
@@ -76,6 +79,7 @@ export interface ResolvedConfig {
   jobs: JobDefinition<never, never>[];
   schedules: ScheduleDefinition[];
   monitors: MonitorDefinition[];
+  checks: CheckDefinition[];
   flows: FlowDefinition[];
   /** Undefined: the default "./flows", loaded only when it exists. */
   flowsDir: string | undefined;
@@ -160,6 +164,19 @@ const schema = z.strictObject({
       }),
     )
     .default([]),
+  checks: z
+    .array(
+      z.unknown().transform((value, ctx) => {
+        try {
+          // { env: "NAME" } tokens are read now: a missing variable stops startup, naming it.
+          return defineCheck(value as CheckOptions, process.env);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    )
+    .default([]),
   flows: z.array(z.custom<FlowDefinition>(isFlowDefinition, "expected defineFlow(…) results")).default([]),
   flowsDir: z.string().min(1).optional(),
   flowRunRetention: z
@@ -236,6 +253,7 @@ export function validateConfig(
       jobs: c.jobs,
       schedules: c.schedules,
       monitors: c.monitors,
+      checks: c.checks,
       flows: c.flows,
       flowsDir: c.flowsDir,
       flowRunRetentionMs: c.flowRunRetention,

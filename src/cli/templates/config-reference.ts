@@ -193,6 +193,16 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Requests per client address per window; beyond it, 429.",
   },
   {
+    key: "http.badgeSecret",
+    env: "TICKFLOW_BADGE_SECRET",
+    type: "string",
+    example: '"a-long-random-secret"',
+    defaultText: "none: no badge is served",
+    rule: "at least 16 characters",
+    description:
+      "Derives each status badge's own key (`/badge/<kind>/<name>/<key>.svg`, see docs/alerts.md); a secret.",
+  },
+  {
     key: "jobs",
     type: "JobDefinition[]",
     default: "[]",
@@ -212,6 +222,14 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: "[]",
     rule: "`defineMonitor(…)` results or their options, e.g. `{ name, url }`",
     description: "Liveness monitors: an upstream checked on an interval, ONLINE/OFFLINE with hysteresis.",
+  },
+  {
+    key: "checks",
+    type: "(CheckDefinition | CheckOptions)[]",
+    default: "[]",
+    rule: "`defineCheck(…)` results or their options, e.g. `{ key, every, grace }`",
+    description:
+      "Check-ins: work tickflow does not run pings `/ping/<token>`; down when a ping is overdue (docs/alerts.md).",
   },
   {
     key: "flows",
