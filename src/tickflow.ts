@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { Alerts } from "./alerts/alerts.ts";
 import type { Checks } from "./checks/checks.ts";
 import type { Clock } from "./core/clock.ts";
 import { systemClock } from "./core/clock.ts";
 import { TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
-import { composeFeatures } from "./features.ts";
+import { Features } from "./features.ts";
 import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -24,7 +25,6 @@ import {
   typeName,
 } from "./runtime/enqueue.ts";
 import type { Maintenance } from "./runtime/maintenance.ts";
-import { previewStoredRuns } from "./runtime/preview-runs.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -33,6 +33,7 @@ import {
   JobRegistry,
   type ThreadHandler,
 } from "./runtime/registry.ts";
+import { previewStoredRuns, scheduleStatuses } from "./runtime/schedule-reads.ts";
 import type { Scheduler } from "./runtime/scheduler.ts";
 import {
   defineSchedule,
@@ -62,7 +63,6 @@ export class Tickflow {
   readonly store: Store;
   /** Every read of the store (jobs, runs, schedules, ticks, flows, monitors), batch reads included. */
   readonly queries: StoreQueries;
-  /** The store's dialect. */
   readonly dialect: Store["dialect"];
   readonly events = new TickflowEvents();
   readonly logger: Logger;
@@ -72,6 +72,9 @@ export class Tickflow {
   readonly monitors: Monitors;
   /** Check-ins (spec §12): status, pings; define them with `defineCheck` or the `checks` option. */
   readonly checks: Checks;
+  /** Alert rules, channels, incidents, deliveries and silences (spec §12): the `alerts` option. */
+  readonly alerts: Alerts;
+  private readonly features: Features;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
   private readonly clock: Clock;
@@ -84,8 +87,8 @@ export class Tickflow {
   private pool: WorkerPool | undefined;
   private scheduler: Scheduler | undefined;
   private maintenance: Maintenance | undefined;
-  private unsubscribeLogs: () => void;
-  private unsubscribeFlowLogs: () => void;
+  /** The log subscribers (job and flow events), undone at stop. */
+  private readonly unsubscribe: (() => void)[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private stopping: Promise<void> | undefined;
 
@@ -104,12 +107,12 @@ export class Tickflow {
     this.random01 = options.random01 ?? Math.random;
     this.logger = options.logger ?? silentLogger;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
+    this.unsubscribe.push(subscribeLogs(this.events, this.logger));
     for (const job of options.jobs ?? []) this.register(job);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event }, `a listener of ${event} threw (ignored): ${String(error)}`);
-    this.unsubscribeFlowLogs = subscribeFlowLogs(this.events, this.logger);
+    this.unsubscribe.push(subscribeFlowLogs(this.events, this.logger));
     const host: FeatureHost = {
       store,
       events: this.events,
@@ -118,7 +121,11 @@ export class Tickflow {
       addSchedule: (definition) => void this.addSchedule(definition),
       hasSchedule: (key) => this.scheduleDefinitions.has(key),
     };
-    ({ monitors: this.monitors, flows: this.flows, checks: this.checks } = composeFeatures(host, options));
+    this.features = new Features(host, options);
+    this.monitors = this.features.monitors;
+    this.flows = this.features.flows;
+    this.checks = this.features.checks;
+    this.alerts = this.features.alerts;
   }
 
   /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
@@ -275,9 +282,9 @@ export class Tickflow {
   async syncSchedules(): Promise<void> {
     const now = this.clock.now();
     const rows = [...this.scheduleDefinitions.values()].map((d) => toScheduleRow(d, this.registry, now));
+    this.features.checkTargets(this.scheduleDefinitions.keys());
     const report = await this.store.schedules.syncSchedules(rows, now);
-    await this.monitors.sync(now);
-    await this.checks.sync(now);
+    await this.features.sync(now);
     this.events.emit("schedule:sync", report);
     this.scheduler?.wake();
   }
@@ -306,8 +313,7 @@ export class Tickflow {
     await this.maintenance?.stop();
     await this.flows.stop();
     this.databaseClock?.stop();
-    this.unsubscribeLogs();
-    this.unsubscribeFlowLogs();
+    for (const undo of this.unsubscribe) undo();
     if (this.ownsStore) await this.store.close();
     this.state = "stopped";
   }
@@ -349,11 +355,8 @@ export class Tickflow {
   }
 
   /** Every stored schedule with its next run and its last recorded tick. */
-  async schedules(): Promise<ScheduleStatus[]> {
-    const rows = await this.queries.listSchedules();
-    const ids = rows.map((row) => row.id);
-    const last = await this.queries.latestTicks(ids, 1);
-    return rows.map((row) => ({ ...row, lastTick: last.get(row.id)?.[0] ?? null }));
+  schedules(): Promise<ScheduleStatus[]> {
+    return scheduleStatuses(this.queries);
   }
 
   listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {

@@ -24,6 +24,7 @@ export async function serviceFromConfig(
     schedules: config.schedules,
     monitors: config.monitors,
     checks: config.checks,
+    alerts: config.alerts,
     flows: config.flows,
     flowsDir: config.flowsDir ?? DEFAULT_FLOWS_DIR,
     flowsDirOptional: config.flowsDir === undefined,

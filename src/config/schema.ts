@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type AlertsOptions, checkAlertsOptions } from "../alerts/alerts-options.ts";
 import { type CheckDefinition, type CheckOptions, defineCheck } from "../checks/define-check.ts";
 import { parseDuration } from "../core/duration.ts";
 import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
@@ -44,6 +45,8 @@ export interface TickflowConfig {
   monitors?: (MonitorDefinition | MonitorOptions)[];
   /** Check-ins (spec §12): `defineCheck(…)` results or plain options, e.g. `{ key, every, grace }`. */
   checks?: (CheckDefinition | CheckOptions)[];
+  /** Alert rules and their channels (spec §12): `{ channels, rules, evaluateEvery }`, see docs/alerts.md. */
+  alerts?: AlertsOptions;
   /** Data flows (spec §6): `defineFlow(…)` results, in addition to those of the flows folder. */
   flows?: FlowDefinition[];
   /**
@@ -80,6 +83,7 @@ export interface ResolvedConfig {
   schedules: ScheduleDefinition[];
   monitors: MonitorDefinition[];
   checks: CheckDefinition[];
+  alerts: AlertsOptions;
   flows: FlowDefinition[];
   /** Undefined: the default "./flows", loaded only when it exists. */
   flowsDir: string | undefined;
@@ -177,6 +181,17 @@ const schema = z.strictObject({
       }),
     )
     .default([]),
+  alerts: z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return checkAlertsOptions(value ?? {}, process.env);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   flows: z.array(z.custom<FlowDefinition>(isFlowDefinition, "expected defineFlow(…) results")).default([]),
   flowsDir: z.string().min(1).optional(),
   flowRunRetention: z
@@ -254,6 +269,7 @@ export function validateConfig(
       schedules: c.schedules,
       monitors: c.monitors,
       checks: c.checks,
+      alerts: c.alerts,
       flows: c.flows,
       flowsDir: c.flowsDir,
       flowRunRetentionMs: c.flowRunRetention,

@@ -11,6 +11,7 @@ export const CREATE_TICKFLOW_KEYS = [
   "schedules",
   "monitors",
   "checks",
+  "alerts",
   "env",
   "flows",
   "flowsDir",

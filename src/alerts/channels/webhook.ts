@@ -75,14 +75,15 @@ export function webhookChannel(
     target: `webhook ${safeTarget(url)}${key ? " (signed)" : ""}`,
     async send(n, signal) {
       const body = JSON.stringify(webhookPayload(n));
-      const timestamp = Math.floor(n.at / 1000);
+      // The send time, signed afresh on each attempt: receivers reject a timestamp older than
+      // their tolerance (5 min in the reference libraries), and a retry can come much later. The
+      // id stays the notification's, so a receiver drops a duplicate.
+      const timestamp = Math.floor(Date.now() / 1000);
       const signed: Record<string, string> = {
         "content-type": "application/json",
         "webhook-id": n.id,
         "webhook-timestamp": String(timestamp),
       };
-      // Signed at send time of the event (not of the retry): the id and timestamp stay the same
-      // across retries, as the scheme asks.
       if (key) signed["webhook-signature"] = signWebhook(key, n.id, timestamp, body);
       const response = await fetch(url, { method: "POST", headers: { ...headers, ...signed }, body, signal });
       return expectOk(response, `webhook ${safeTarget(url)}`);

@@ -224,6 +224,13 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Liveness monitors: an upstream checked on an interval, ONLINE/OFFLINE with hysteresis.",
   },
   {
+    key: "alerts",
+    type: "{ channels?, rules?, evaluateEvery?, deliveryRetry? }",
+    default: "{}",
+    rule: "channels by name (webhook, slack, email, pagerduty); rules naming existing channels",
+    description: "Alert rules and the channels they notify (docs/alerts.md).",
+  },
+  {
     key: "checks",
     type: "(CheckDefinition | CheckOptions)[]",
     default: "[]",
@@ -286,6 +293,13 @@ export const ENV_ONLY_VARIABLES: readonly EnvOnlyVariable[] = [
     default: "./tickflow.config.ts",
     rule: "a file path (it must exist when named)",
     description: "The config file (`--config` on the command line wins).",
+  },
+  {
+    env: "TICKFLOW_PING_URL",
+    default: "none",
+    rule: "a check's ping URL, `https://host/ping/<token>` (a secret)",
+    description:
+      "`tickflow exec` pings this URL over HTTP instead of recording the ping through the configured database (`--url` wins).",
   },
   {
     env: "TICKFLOW_PG_SCHEMA",

@@ -1,6 +1,17 @@
 import { previewFireTimes } from "../core/triggers.ts";
 import { NotFoundError } from "../errors.ts";
 import type { StoreQueries } from "../store/ports/store-queries.ts";
+import type { ScheduleStatus } from "../tickflow-options.ts";
+
+/** Every stored schedule with its next run and its last recorded tick (tickflow.schedules). */
+export async function scheduleStatuses(queries: StoreQueries): Promise<ScheduleStatus[]> {
+  const rows = await queries.listSchedules();
+  const last = await queries.latestTicks(
+    rows.map((row) => row.id),
+    1,
+  );
+  return rows.map((row) => ({ ...row, lastTick: last.get(row.id)?.[0] ?? null }));
+}
 
 /** The next `count` nominal fire times of a stored schedule after `now` (tickflow.previewRuns). */
 export async function previewStoredRuns(
