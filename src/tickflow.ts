@@ -2,29 +2,24 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Alerts } from "./alerts/alerts.ts";
 import type { Checks } from "./checks/checks.ts";
-import type { Clock } from "./core/clock.ts";
-import { systemClock } from "./core/clock.ts";
-import { TickflowError } from "./errors.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
+import { previewFireTimes } from "./core/triggers.ts";
+import { NotFoundError, TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
 import { Features } from "./features.ts";
 import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
+import { Liveness } from "./liveness.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
 import type { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
-import { startEngine } from "./runtime/engine.ts";
-import {
-  buildJobInsert,
-  checkEnqueueManyItems,
-  type EnqueueOptions,
-  type PayloadOf,
-  typeName,
-} from "./runtime/enqueue.ts";
-import type { Maintenance } from "./runtime/maintenance.ts";
+import { type Engine, startEngine, stopPools } from "./runtime/engine.ts";
+import type { EnqueueOptions, PayloadOf } from "./runtime/enqueue.ts";
+import { enqueueJobs } from "./runtime/enqueue-jobs.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -33,8 +28,6 @@ import {
   JobRegistry,
   type ThreadHandler,
 } from "./runtime/registry.ts";
-import { previewStoredRuns, scheduleStatuses } from "./runtime/schedule-reads.ts";
-import type { Scheduler } from "./runtime/scheduler.ts";
 import {
   defineSchedule,
   type ScheduleDefinition,
@@ -42,12 +35,9 @@ import {
   toScheduleRow,
 } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
-import type { WorkerPool } from "./runtime/worker-pool.ts";
 import { openStore, storeReports } from "./store/open-store.ts";
-import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
-import { leasableOnInsert } from "./store/shared/insert-lease.ts";
 import type { Migration } from "./store/shared/migrator.ts";
 import type { MigrationReport, Store } from "./store/store.ts";
 import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
@@ -63,6 +53,7 @@ export class Tickflow {
   readonly store: Store;
   /** Every read of the store (jobs, runs, schedules, ticks, flows, monitors), batch reads included. */
   readonly queries: StoreQueries;
+  /** The store's dialect. */
   readonly dialect: Store["dialect"];
   readonly events = new TickflowEvents();
   readonly logger: Logger;
@@ -77,6 +68,8 @@ export class Tickflow {
   private readonly features: Features;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
+  /** Proof of liveness: schedule reports and health, rates, tick history, event loop (spec §11). */
+  readonly liveness: Liveness;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
@@ -84,11 +77,11 @@ export class Tickflow {
   private readonly ownsStore: boolean;
   /** Set when the clock follows the database's (createTickflow on PostgreSQL): re-measured while running. */
   private readonly databaseClock: DatabaseClock | undefined;
-  private pool: WorkerPool | undefined;
-  private scheduler: Scheduler | undefined;
-  private maintenance: Maintenance | undefined;
-  /** The log subscribers (job and flow events), undone at stop. */
-  private readonly unsubscribe: (() => void)[] = [];
+  /** The services this process runs, from start() on. */
+  private engine: Engine | undefined;
+  private startedAt: number | null = null;
+  private unsubscribeLogs: () => void;
+  private unsubscribeFlowLogs: () => void;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private stopping: Promise<void> | undefined;
 
@@ -107,12 +100,12 @@ export class Tickflow {
     this.random01 = options.random01 ?? Math.random;
     this.logger = options.logger ?? silentLogger;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.unsubscribe.push(subscribeLogs(this.events, this.logger));
+    this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
     for (const job of options.jobs ?? []) this.register(job);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event }, `a listener of ${event} threw (ignored): ${String(error)}`);
-    this.unsubscribe.push(subscribeFlowLogs(this.events, this.logger));
+    this.unsubscribeFlowLogs = subscribeFlowLogs(this.events, this.logger);
     const host: FeatureHost = {
       store,
       events: this.events,
@@ -126,6 +119,13 @@ export class Tickflow {
     this.flows = this.features.flows;
     this.checks = this.features.checks;
     this.alerts = this.features.alerts;
+    this.liveness = new Liveness({
+      ...{ queries: this.queries, events: this.events, now: host.now },
+      ...{ failingAfter: options.failingAfter, startupGraceMs: options.startupGraceMs },
+      eventLoop: () => this.engine?.watchdog?.status() ?? null,
+      runningJobTypes: () =>
+        [this.engine?.pool, this.engine?.systemPool].flatMap((p) => p?.runningTypes() ?? []),
+    });
   }
 
   /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
@@ -189,53 +189,9 @@ export class Tickflow {
   }
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
-  async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
-    checkEnqueueManyItems(items);
-    const now = this.clock.now();
-    const inserts = items.map((item) =>
-      buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
-    );
-    const client = items.find((item) => item.options?.client !== undefined)?.options?.client;
-    if (client !== undefined && !this.store.capabilities.transactionalEnqueue) {
-      throw new TickflowError(
-        "UNSUPPORTED",
-        `enqueue with a client needs a store with transactional enqueue (this is ${this.store.dialect})`,
-      );
-    }
-    // One due job onto this process's idle worker: inserted already leased to it and started
-    // here, one round trip instead of an insert and then a claim.
-    const only = inserts.length === 1 ? inserts[0] : undefined;
-    const leaseTo =
-      only && client === undefined && leasableOnInsert(only, now)
-        ? this.pool?.reserveSlot(only.queue)
-        : undefined;
-    let results: InsertResult[];
-    try {
-      results = await this.store.jobs.insertJobs(
-        inserts,
-        now,
-        client === undefined ? { leaseTo } : { client },
-      );
-    } catch (error) {
-      if (leaseTo) this.pool?.unreserve();
-      throw error;
-    }
-    results.forEach((result, i) => {
-      const insert = inserts[i]!;
-      this.events.emit("job:enqueue", {
-        jobId: result.id,
-        type: insert.type,
-        queue: insert.queue,
-        runAt: insert.runAt,
-        duplicate: result.status === "duplicate",
-      });
-    });
-    if (leaseTo) {
-      const claimed = results[0]?.claimed;
-      if (claimed) this.pool?.adopt(claimed);
-      else this.pool?.unreserve();
-    }
-    return results.map((r) => r.id);
+  enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
+    const { store, registry, events, engine } = this;
+    return enqueueJobs({ store, registry, events, engine }, items, this.clock.now());
   }
 
   /** Migrates the store, reconciles schedules and starts the services this process runs. */
@@ -244,6 +200,7 @@ export class Tickflow {
       throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
     this.state = "running";
     const now = () => this.clock.now();
+    this.startedAt = now();
     if (this.options.flowsDir !== undefined) {
       const optional = this.options.flowsDirOptional;
       this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
@@ -261,7 +218,7 @@ export class Tickflow {
       await this.flows.pauseDisabledSchedules();
     }
     this.flows.start();
-    const engine = startEngine(
+    this.engine = startEngine(
       {
         store: this.store,
         events: this.events,
@@ -275,7 +232,6 @@ export class Tickflow {
       this.options,
       { scheduler: runScheduler, worker: options.worker ?? true },
     );
-    ({ maintenance: this.maintenance, scheduler: this.scheduler, pool: this.pool } = engine);
   }
 
   /** Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted. */
@@ -286,7 +242,7 @@ export class Tickflow {
     const report = await this.store.schedules.syncSchedules(rows, now);
     await this.features.sync(now);
     this.events.emit("schedule:sync", report);
-    this.scheduler?.wake();
+    this.engine?.scheduler?.wake();
   }
 
   /**
@@ -297,7 +253,7 @@ export class Tickflow {
   stop(graceMs?: number): Promise<void> {
     if (this.stopping) {
       // A second stop (e.g. a second SIGINT) with no grace hurries the first along.
-      if (graceMs === 0) this.pool?.abortNow();
+      if (graceMs === 0) for (const pool of [this.engine?.pool, this.engine?.systemPool]) pool?.abortNow();
       return this.stopping;
     }
     this.stopping = this.doStop(graceMs ?? this.options.shutdownGraceMs ?? 10_000);
@@ -306,14 +262,15 @@ export class Tickflow {
 
   private async doStop(graceMs: number): Promise<void> {
     this.state = "stopping";
-    await this.scheduler?.stop();
+    await this.engine?.scheduler?.stop();
     // In-flight monitor checks are aborted now and not counted, rather than given the grace period.
     this.monitors.stop();
-    await this.pool?.stop(graceMs);
-    await this.maintenance?.stop();
+    await stopPools(this.engine, graceMs);
+    await this.engine?.maintenance.stop();
     await this.flows.stop();
     this.databaseClock?.stop();
-    for (const undo of this.unsubscribe) undo();
+    this.unsubscribeLogs();
+    this.unsubscribeFlowLogs();
     if (this.ownsStore) await this.store.close();
     this.state = "stopped";
   }
@@ -325,8 +282,20 @@ export class Tickflow {
     state: "idle" | "running" | "stopping" | "stopped";
     scheduler: boolean;
     worker: boolean;
+    /** When start() ran (the instance's clock); null before. */
+    startedAt: number | null;
+    /** Queues served by reserved system slots, and how many (0: no reserved lane here). */
+    systemLane: { queues: string[]; concurrency: number };
   } {
-    return { state: this.state, scheduler: this.scheduler !== undefined, worker: this.pool !== undefined };
+    const e = this.engine;
+    const lane = { queues: e?.systemQueues ?? [], concurrency: e?.systemPool?.concurrency ?? 0 };
+    return {
+      state: this.state,
+      scheduler: !!e?.scheduler,
+      worker: !!e?.pool,
+      startedAt: this.startedAt,
+      systemLane: lane,
+    };
   }
 
   /** The instance's clock (epoch ms): features use it so an injected clock reaches them too. */
@@ -355,8 +324,11 @@ export class Tickflow {
   }
 
   /** Every stored schedule with its next run and its last recorded tick. */
-  schedules(): Promise<ScheduleStatus[]> {
-    return scheduleStatuses(this.queries);
+  async schedules(): Promise<ScheduleStatus[]> {
+    const rows = await this.queries.listSchedules();
+    const ids = rows.map((row) => row.id);
+    const last = await this.queries.latestTicks(ids, 1);
+    return rows.map((row) => ({ ...row, lastTick: last.get(row.id)?.[0] ?? null }));
   }
 
   listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {
@@ -364,8 +336,16 @@ export class Tickflow {
   }
 
   /** The next `count` nominal fire times of a stored schedule, from now. */
-  previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
-    return previewStoredRuns(this.queries, scheduleId, this.clock.now(), count);
+  async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
+    const schedule = await this.queries.getSchedule(scheduleId);
+    if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
+    // A broken schedule never fires; one not yet found broken may fail to plan here first.
+    if (schedule.broken !== null || schedule.trigger === null) return [];
+    try {
+      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
+    } catch {
+      return [];
+    }
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {
@@ -374,7 +354,7 @@ export class Tickflow {
 
   async resumeSchedule(id: string): Promise<ScheduleRow> {
     const row = await this.store.schedules.setSchedulePaused(id, false, this.clock.now());
-    this.scheduler?.wake();
+    this.engine?.scheduler?.wake();
     return row;
   }
 }

@@ -1,6 +1,7 @@
 import type { AlertStore } from "./ports/alerts.ts";
 import type { CheckStore } from "./ports/checks.ts";
 import type { FlowStore } from "./ports/flow-store.ts";
+import type { HistoryStore } from "./ports/history-store.ts";
 import type { JobStore } from "./ports/job-store.ts";
 import type { MonitorStore } from "./ports/monitor-store.ts";
 import type { ScheduleStore } from "./ports/schedule-store.ts";
@@ -30,6 +31,8 @@ export interface Store {
   readonly alerts: AlertStore;
   /** Check-ins and their pings (spec §12): ports/checks.ts. */
   readonly checks: CheckStore;
+  /** Rollups and retention of ticks (spec §11): ports/history-store.ts. */
+  readonly history: HistoryStore;
   /** Every read: the only part of the store surfaces see. */
   readonly queries: StoreQueries;
 

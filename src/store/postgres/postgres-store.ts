@@ -10,6 +10,7 @@ import { PostgresConnections } from "./postgres-connections.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 import { PostgresFlows } from "./postgres-flows.ts";
 import { PostgresHints } from "./postgres-hints.ts";
+import { PostgresHistory } from "./postgres-history.ts";
 import { PostgresJobs } from "./postgres-jobs.ts";
 import { PostgresMonitors } from "./postgres-monitors.ts";
 import { PostgresReads } from "./postgres-reads.ts";
@@ -74,6 +75,7 @@ export class PostgresStore implements Store {
   readonly monitors: PostgresMonitors;
   readonly alerts: PostgresAlerts;
   readonly checks: PostgresChecks;
+  readonly history: PostgresHistory;
   readonly queries: PostgresReads;
   private readonly db: PostgresConnections;
   private readonly hints: PostgresHints;
@@ -107,6 +109,7 @@ export class PostgresStore implements Store {
     this.monitors = new PostgresMonitors(deps);
     this.alerts = new PostgresAlerts(deps);
     this.checks = new PostgresChecks(deps);
+    this.history = new PostgresHistory(deps);
     this.queries = new PostgresReads(deps);
   }
 

@@ -93,3 +93,8 @@ export const SELECT_FLOW = `SELECT f.*, s.next_fire_at AS schedule_next_fire_at,
 export const SELECT_FLOW_RUN = "SELECT * FROM data_flow_runs WHERE id = ?";
 export const SELECT_JOB = "SELECT * FROM jobs WHERE id = ?";
 export const SELECT_SCHEDULE = "SELECT * FROM schedules WHERE id = ?";
+
+// ── history (shared by the fold and the reads) ──────────────────────────────
+
+/** Where a history fold stands (`source`: "ticks", …): the (at, key) of the last row it counted. */
+export const HISTORY_WATERMARK = "SELECT at, key FROM history_watermarks WHERE source = ?";

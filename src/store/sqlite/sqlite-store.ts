@@ -9,6 +9,7 @@ import { SqliteAlerts } from "./sqlite-alerts.ts";
 import { SqliteChecks } from "./sqlite-checks.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
+import { SqliteHistory } from "./sqlite-history.ts";
 import { SqliteJobs } from "./sqlite-jobs.ts";
 import { SqliteMonitors } from "./sqlite-monitors.ts";
 import { SqliteReads } from "./sqlite-reads.ts";
@@ -84,6 +85,7 @@ export class SqliteStore implements Store {
   readonly monitors: SqliteMonitors;
   readonly alerts: SqliteAlerts;
   readonly checks: SqliteChecks;
+  readonly history: SqliteHistory;
   readonly queries: SqliteReads;
   private readonly onError: (error: Error, where: string) => void;
   private readonly schema = new SchemaGuard(SQLITE_MIGRATIONS.at(-1)?.version ?? 0);
@@ -112,6 +114,7 @@ export class SqliteStore implements Store {
     this.monitors = new SqliteMonitors(deps);
     this.alerts = new SqliteAlerts(deps);
     this.checks = new SqliteChecks(deps);
+    this.history = new SqliteHistory(deps);
     this.queries = new SqliteReads(deps);
   }
 

@@ -390,7 +390,7 @@ describe("defineJob refuses unknown and wrong-typed options", () => {
     [
       "delay (an enqueue option)",
       { delay: "1s" },
-      'job "j": unknown option "delay" in defineJob options (known: queue, priority, maxAttempts, backoff, timeout, stateful)',
+      'job "j": unknown option "delay" in defineJob options (known: queue, priority, maxAttempts, backoff, timeout, stateful, lane)',
     ],
     ["options that are a number", 3, 'job "j": defineJob options must be an object, got 3'],
     [
