@@ -1,11 +1,11 @@
 import { Alerts } from "./alerts/alerts.ts";
 import type { AlertsOptions } from "./alerts/alerts-options.ts";
-import { scheduleHealthViews } from "./alerts/schedule-health.ts";
 import { Checks } from "./checks/checks.ts";
 import type { CheckDefinition, CheckOptions } from "./checks/define-check.ts";
 import type { FeatureHost } from "./feature.ts";
 import type { FlowDefinition } from "./flows/define-flow.ts";
 import { FlowService } from "./flows/flow-service.ts";
+import type { ScheduleReport } from "./liveness.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
 import { Monitors } from "./monitors/monitors.ts";
 
@@ -26,7 +26,8 @@ export class Features {
   readonly checks: Checks;
   readonly alerts: Alerts;
 
-  constructor(host: FeatureHost, options: FeatureOptions) {
+  /** `scheduleReports`: the schedules with their health (tickflow.liveness), read by the alert rules. */
+  constructor(host: FeatureHost, options: FeatureOptions, scheduleReports: () => Promise<ScheduleReport[]>) {
     const env = options.env ?? process.env;
     this.monitors = new Monitors(host);
     for (const monitor of options.monitors ?? []) this.monitors.add(monitor);
@@ -40,7 +41,12 @@ export class Features {
     const reads = {
       checks: () => this.checks.status(),
       monitors: () => this.monitors.status(),
-      schedules: () => scheduleHealthViews(host.store.queries),
+      schedules: async () =>
+        (await scheduleReports()).map((r) => ({
+          id: r.schedule.id,
+          health: r.health.status,
+          summary: `schedule ${r.schedule.id} is ${r.health.status}: ${r.health.reason}`,
+        })),
     };
     this.alerts = new Alerts(host, reads, options.alerts ?? {}, env);
   }

@@ -114,7 +114,7 @@ export class Tickflow {
       addSchedule: (definition) => void this.addSchedule(definition),
       hasSchedule: (key) => this.scheduleDefinitions.has(key),
     };
-    this.features = new Features(host, options);
+    this.features = new Features(host, options, () => this.liveness.scheduleReports({ ticks: 10 }));
     this.monitors = this.features.monitors;
     this.flows = this.features.flows;
     this.checks = this.features.checks;

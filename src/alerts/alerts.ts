@@ -64,11 +64,16 @@ export class Alerts implements Feature {
       parseBackoff({ type: "exponential", base: retry.base ?? "1s", max: retry.max ?? "5m" }),
     );
     const everyMs = parseDuration(options.evaluateEvery ?? "5s", "alerts.evaluateEvery");
-    const evaluate = defineJob(EVALUATE_JOB, () => this.evaluate(), { queue: ALERTS_QUEUE, maxAttempts: 1 });
+    // Both in the reserved lane (issue 20): a queue full of user jobs cannot delay an alert.
+    const evaluate = defineJob(EVALUATE_JOB, () => this.evaluate(), {
+      queue: ALERTS_QUEUE,
+      maxAttempts: 1,
+      lane: "system",
+    });
     const deliver = defineJob<{ delivery: string }>(
       DELIVER_JOB,
       (payload, ctx) => deliverOnce(this.deliveryDeps(), payload.delivery, ctx),
-      { queue: ALERTS_QUEUE },
+      { queue: ALERTS_QUEUE, lane: "system" },
     );
     host.register(evaluate as unknown as JobDefinition<never, never>);
     host.register(deliver as unknown as JobDefinition<never, never>);

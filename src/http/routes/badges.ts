@@ -56,12 +56,8 @@ async function statusOf(
     if (flow.lastRunStatus === null) return "never_ran";
     return flow.lastRunStatus === "failed" ? "failing" : "ok";
   }
-  const schedule = (await tickflow.schedules()).find((s) => s.id === name);
-  if (!schedule) return null;
-  if (schedule.paused) return "paused";
-  const tick = schedule.lastTick;
-  if (tick === null) return "never_ran";
-  return tick.decision === "missed" ? "missed" : "ok";
+  const [report] = await tickflow.liveness.scheduleReports({ scheduleId: name, ticks: 10 });
+  return report?.health.status ?? null;
 }
 
 function notFound(reply: FastifyReply) {
