@@ -124,3 +124,73 @@ describe("check-in endpoints, badges", () => {
     assert.equal(missing.status, 404);
   });
 });
+
+describe("alert and check-in API", () => {
+  let h: Awaited<ReturnType<typeof startHttp>>;
+  before(async () => {
+    h = await startHttp(
+      {},
+      {
+        tickflow: {
+          checks: [{ key: "backup", every: "1h", token: TOKEN_BACKUP }],
+          alerts: {
+            channels: {
+              hook: {
+                kind: "webhook",
+                url: "http://127.0.0.1:9/hooks/very-secret-path",
+                secret: `whsec_${Buffer.from("0123456789abcdef").toString("base64")}`,
+              },
+            },
+            rules: [{ name: "backup-down", when: "check", target: "backup", channels: ["hook"] }],
+          },
+        },
+      },
+    );
+  });
+  after(async () => h.close());
+
+  it("lists checks without tokens, and channels without secrets", async () => {
+    const checks = await call(h.port, "GET", "/api/v1/checks");
+    assert.equal(checks.status, 200);
+    assert.equal(checks.json().checks[0].key, "backup");
+    assert.equal(checks.text.includes(TOKEN_BACKUP), false);
+    assert.equal(checks.text.includes("Hash"), false);
+    const alerts = await call(h.port, "GET", "/api/v1/alerts");
+    assert.equal(alerts.json().channels[0].kind, "webhook");
+    assert.equal(alerts.text.includes("very-secret-path"), false);
+    assert.equal(alerts.text.includes("whsec_"), false);
+    assert.equal((await call(h.port, "GET", "/api/v1/checks/nope")).status, 404);
+    assert.equal((await call(h.port, "GET", "/api/v1/checks", { token: null })).status, 401);
+  });
+
+  it("silences: created, listed while active, ended; bad input is one clear 400 and writes nothing", async () => {
+    const created = await call(h.port, "POST", "/api/v1/silences", {
+      body: JSON.stringify({ rule: "backup-down", for: "2h", reason: "maintenance window" }),
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.json().silence.id;
+    const active = await call(h.port, "GET", "/api/v1/silences?active=true");
+    assert.deepEqual(
+      active.json().silences.map((s: { id: string }) => s.id),
+      [id],
+    );
+    const unknownRule = await call(h.port, "POST", "/api/v1/silences", {
+      body: JSON.stringify({ rule: "nope", for: "1h", reason: "x" }),
+    });
+    assert.equal(unknownRule.status, 400);
+    assert.match(unknownRule.json().error.message, /no alert rule "nope"/);
+    const past = await call(h.port, "POST", "/api/v1/silences", {
+      body: JSON.stringify({ subject: "check:backup", until: "2020-01-01T00:00:00Z", reason: "x" }),
+    });
+    assert.equal(past.status, 400);
+    assert.equal(
+      (await call(h.port, "GET", "/api/v1/silences")).json().silences.length,
+      1,
+      "nothing written",
+    );
+    assert.equal((await call(h.port, "DELETE", `/api/v1/silences/${id}`)).status, 204);
+    assert.deepEqual((await call(h.port, "GET", "/api/v1/silences?active=true")).json().silences, []);
+    assert.equal((await call(h.port, "GET", "/api/v1/incidents")).json().incidents.length, 0);
+    assert.equal((await call(h.port, "GET", "/api/v1/incidents/12345")).status, 404);
+  });
+});
