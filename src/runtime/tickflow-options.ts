@@ -19,6 +19,7 @@ export const CREATE_TICKFLOW_KEYS = [
   "flowRunRetentionMs",
   "flowRunsKept",
   "concurrency",
+  "prefetch",
   "queues",
   "leaseMs",
   "pollIntervalMs",
@@ -65,6 +66,7 @@ export function checkTickflowOptions(options: unknown): void {
   for (const [key, min] of [
     ["systemConcurrency", 0],
     ["failingAfter", 1],
+    ["prefetch", 0],
   ] as const) {
     const value = o[key];
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < min)) {
