@@ -1,4 +1,4 @@
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { InvalidOptionError } from "../../errors.ts";
 import { resolveSecret, type SecretOption } from "../secrets.ts";
 import { type AlertNotification, type Channel, notificationText, notificationTitle } from "./channel.ts";
@@ -59,24 +59,29 @@ export function emailChannel(
   if (to.length === 0 || to.some((a) => typeof a !== "string" || !ADDRESS.test(a))) {
     throw new InvalidOptionError(`${what}: to must be one email address or a list of them`);
   }
-  const transport = nodemailer.createTransport({
-    host: url.hostname,
-    port: url.port === "" ? (url.protocol === "smtps:" ? 465 : 587) : Number(url.port),
-    secure: url.protocol === "smtps:",
-    auth: url.username
-      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-      : undefined,
-    connectionTimeout: SMTP_TIMEOUT_MS,
-    greetingTimeout: SMTP_TIMEOUT_MS,
-    socketTimeout: SMTP_TIMEOUT_MS,
-  });
+  // nodemailer is loaded at the first email, not with tickflow: most installations send none.
+  let transport: Promise<Transporter> | undefined;
+  const transporter = () =>
+    (transport ??= import("nodemailer").then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: url.hostname,
+        port: url.port === "" ? (url.protocol === "smtps:" ? 465 : 587) : Number(url.port),
+        secure: url.protocol === "smtps:",
+        auth: url.username
+          ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+          : undefined,
+        connectionTimeout: SMTP_TIMEOUT_MS,
+        greetingTimeout: SMTP_TIMEOUT_MS,
+        socketTimeout: SMTP_TIMEOUT_MS,
+      }),
+    ));
   return {
     name,
     kind: "email",
     target: `email ${url.protocol}//${url.host} → ${to.join(", ")}`,
     async send(n, signal) {
       signal.throwIfAborted();
-      const mail = transport.sendMail({
+      const mail = (await transporter()).sendMail({
         from: options.from,
         to,
         subject: notificationTitle(n),
