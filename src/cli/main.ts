@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerAlerts } from "./commands/alerts.ts";
 import { registerChecks } from "./commands/checks.ts";
 import { registerExec } from "./commands/exec.ts";
 import { registerFlows } from "./commands/flows.ts";
@@ -33,6 +34,7 @@ registerStatus(program);
 registerFlows(program);
 registerTrigger(program);
 registerChecks(program);
+registerAlerts(program);
 registerExec(program);
 registerInit(program);
 registerNew(program);

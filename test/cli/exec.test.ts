@@ -69,6 +69,32 @@ describe("tickflow exec and tickflow checks (CLI)", () => {
     assert.doesNotMatch(runCli(dir, ["checks"], env).stdout, /\/ping\//);
   });
 
+  it("tickflow silence, silences, unsilence, incidents: one clear line on bad input", async () => {
+    assertOneLineError(
+      runCli(dir, ["silence", "--rule", "nope", "--for", "1h", "--reason", "deploy"], env),
+      /silence: no alert rule "nope"/,
+    );
+    assertOneLineError(
+      runCli(dir, ["silence", "--subject", "check:backup", "--reason", "x"], env),
+      /until must be a time in the future/,
+    );
+    const made = runCli(
+      dir,
+      ["silence", "--subject", "check:backup", "--for", "2h", "--reason", "storage move"],
+      env,
+    );
+    assert.equal(made.status, 0, made.stderr);
+    const id = /\(id ([0-9a-f-]{36})\)/.exec(made.stdout)?.[1];
+    assert.ok(id, made.stdout);
+    assert.match(runCli(dir, ["silences", "--active"], env).stdout, /check:backup\s.*storage move/);
+    assert.equal(runCli(dir, ["unsilence", id], env).status, 0);
+    assert.match(runCli(dir, ["silences", "--active"], env).stdout, /\(none\)/);
+    const incidents = runCli(dir, ["incidents", "--json"], env);
+    assert.equal(incidents.status, 0, incidents.stderr);
+    assert.deepEqual(JSON.parse(incidents.stdout), []);
+    assertOneLineError(runCli(dir, ["incident", "999"], env), /incident "999"/);
+  });
+
   it("--url pings over HTTP", async () => {
     const token = "http-exec-token-0123456789";
     const h = await startHttp({}, { tickflow: { checks: [{ key: "remote", every: "1h", token }] } });
