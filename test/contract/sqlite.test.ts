@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
+import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
@@ -9,6 +10,7 @@ import { runStoreContract } from "./store-contract.ts";
 runStoreContract("sqlite", createTestSqliteStore);
 runMonitorStoreContract("sqlite", createTestSqliteStore);
 runFlowStoreContract("sqlite", createTestSqliteStore);
+runAlertStoreContract("sqlite", createTestSqliteStore);
 
 runPoisonContract("sqlite", async () => {
   const h = await createTestSqliteStore();

@@ -6,6 +6,7 @@ import { NotFoundError } from "../../errors.ts";
 import type { JobRow } from "../../store/ports/rows.ts";
 import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
+import { registerAlertRoutes } from "./alerts.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -127,6 +128,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
+  registerAlertRoutes(api, deps);
 
   api.get("/heartbeat", async () => {
     if (!heartbeat?.enabled) return { enabled: false };

@@ -42,6 +42,7 @@ import {
   toTickRow,
 } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
+import { PostgresAlertReads } from "./postgres-alert-reads.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
@@ -169,8 +170,10 @@ const SUM_ROLLUPS = (named: boolean) =>
   `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} GROUP BY name`;
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-export class PostgresReads implements StoreQueries {
-  constructor(private readonly deps: Pick<PostgresDeps, "read">) {}
+export class PostgresReads extends PostgresAlertReads implements StoreQueries {
+  constructor(private readonly deps: Pick<PostgresDeps, "read">) {
+    super(deps);
+  }
 
   // ── jobs ──────────────────────────────────────────────────────────────────
 
