@@ -22,6 +22,7 @@ export interface EngineSettings {
   leaseMs?: number;
   retentionMs?: number | null;
   concurrency?: number;
+  prefetch?: number;
   queues?: string[];
   pollIntervalMs?: number;
 }
@@ -71,6 +72,7 @@ export function startEngine(
       logger,
       workerId: deps.workerId,
       concurrency: settings.concurrency ?? 10,
+      prefetch: settings.prefetch,
       queues: settings.queues,
       leaseMs,
       pollIntervalMs: settings.pollIntervalMs ?? 1_000,

@@ -16,6 +16,7 @@ export const CREATE_TICKFLOW_KEYS = [
   "flowRunRetentionMs",
   "flowRunsKept",
   "concurrency",
+  "prefetch",
   "queues",
   "leaseMs",
   "pollIntervalMs",
@@ -50,6 +51,11 @@ export function checkTickflowOptions(options: unknown): void {
   if (o.concurrency !== undefined && (!Number.isInteger(o.concurrency) || (o.concurrency as number) < 1)) {
     throw new InvalidOptionError(
       `createTickflow: concurrency must be an integer of at least 1, got ${describeValue(o.concurrency)}`,
+    );
+  }
+  if (o.prefetch !== undefined && (!Number.isInteger(o.prefetch) || (o.prefetch as number) < 0)) {
+    throw new InvalidOptionError(
+      `createTickflow: prefetch must be an integer of at least 0, got ${describeValue(o.prefetch)}`,
     );
   }
   for (const key of ["jobs", "schedules", "monitors", "flows", "queues"]) {

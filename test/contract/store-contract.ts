@@ -366,6 +366,35 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.equal(again?.attempt, 1);
       });
 
+      it("hands prefetched jobs back unstarted: place kept, attempt not counted, no run row", async () => {
+        const [low, high] = await store.jobs.insertJobs([job(), job({ priority: 5 })], T0);
+        const claimed = await claim();
+        assert.deepEqual(
+          claimed.map((c) => [c.id, c.priority, c.runAt]),
+          [
+            [high!.id, 5, T0],
+            [low!.id, 0, T0],
+          ],
+          "claims carry their claim-order keys",
+        );
+        const leases = claimed.map((c) => ({ jobId: c.id, leaseToken: c.leaseToken }));
+        assert.equal(await store.jobs.releaseJobs("w1", leases, T0 + 50, { unstarted: true }), 2);
+        for (const c of claimed) {
+          const row = await store.queries.getJob(c.id);
+          assert.equal(row?.state, "available");
+          assert.equal(row?.attempt, 0);
+          assert.equal(row?.leaseOwner, null);
+          assert.deepEqual(await store.queries.listJobRuns(c.id), [], "no attempt happened");
+        }
+        assert.deepEqual(
+          (await claim(10, T0 + 50, "w2")).map((c) => [c.id, c.attempt]),
+          [
+            [high!.id, 1],
+            [low!.id, 1],
+          ],
+        );
+      });
+
       it("rescues expired leases: available again, or discarded when attempts are spent", async () => {
         const [a, b] = await store.jobs.insertJobs([job({ maxAttempts: 3 }), job({ maxAttempts: 1 })], T0);
         await claim();
@@ -458,6 +487,8 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
           scheduleId: null,
           nominalAt: null,
           startedAt: T0,
+          priority: 0,
+          runAt: T0,
         });
         const row = await store.queries.getJob(r!.id);
         assert.equal(row?.state, "running");

@@ -272,8 +272,14 @@ export class SqliteJobs implements JobStore {
     this.deps.stmt(insertRuns(chunk.length, plain)).run(...params);
   }
 
-  async releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number> {
+  async releaseJobs(
+    workerId: string,
+    leases: readonly Lease[],
+    now: number,
+    options: { unstarted?: boolean } = {},
+  ): Promise<number> {
     if (leases.length === 0) return 0;
+    const record = options.unstarted !== true;
     const release = this.deps.stmt(RELEASE_JOB);
     const insertRun = this.deps.stmt(INSERT_RELEASED_RUN);
     const released: { queue: string; runAt: number }[] = [];
@@ -282,7 +288,7 @@ export class SqliteJobs implements JobStore {
         const row = release.get(lease.jobId, lease.leaseToken, workerId) as Row | undefined;
         if (!row) continue;
         const startedAt = row.started_at as number;
-        insertRun.run(lease.jobId, row.attempt, workerId, startedAt, now, now - startedAt);
+        if (record) insertRun.run(lease.jobId, row.attempt, workerId, startedAt, now, now - startedAt);
         released.push({ queue: row.queue as string, runAt: now });
       }
     });
