@@ -1,16 +1,19 @@
 import type { FinishedFlowRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type {
   FlowRow,
   FlowRunRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "./rows.ts";
 
 /**
@@ -63,6 +66,12 @@ export interface StoreQueries {
   listTransitions(monitor: string, options?: { limit?: number }): Promise<MonitorTransitionRow[]>;
   /** Every closed gate: a queue with at least one row is not claimed from. */
   listClosedGates(): Promise<QueueGateRow[]>;
+
+  // ── limits ────────────────────────────────────────────────────────────────
+  /** Job types disabled cluster-wide, by name. */
+  listPausedTypes(): Promise<TypePauseRow[]>;
+  /** Each rule's usage now: running (per key too), tokens left, due jobs waiting and why. */
+  limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]>;
 }
 
 export interface JobFilter {

@@ -1,16 +1,19 @@
 import type { FinishedFlowRunStatus } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type {
   FlowRow,
   FlowRunRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "../ports/rows.ts";
 import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
@@ -18,6 +21,7 @@ import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
+import { limitUsage, listPausedTypes } from "./postgres-limit-reads.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
 
@@ -248,6 +252,14 @@ export class PostgresReads implements StoreQueries {
       monitor: r.monitor as string,
       closedAt: Number(r.closed_at),
     }));
+  }
+
+  listPausedTypes(): Promise<TypePauseRow[]> {
+    return listPausedTypes(this.deps);
+  }
+
+  limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]> {
+    return limitUsage(this.deps, rules, now);
   }
 }
 

@@ -1,16 +1,19 @@
 import { type FinishedFlowRunStatus, FLOW_RUN_STATUSES } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type {
   FlowRow,
   FlowRunRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "../ports/rows.ts";
 import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
@@ -18,6 +21,7 @@ import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { pendingState, SELECT_FLOW, SELECT_FLOW_RUN, SELECT_JOB, SELECT_SCHEDULE } from "./sqlite-sql.ts";
+import { limitUsage, listPausedTypes } from "./sqlite-limit-reads.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
 
@@ -253,5 +257,12 @@ export class SqliteReads implements StoreQueries {
     const name = r.name as string;
     const closed = this.deps.stmt(MONITOR_GATES).pluck().all(name) as string[];
     return toMonitorRow(r, closed, this.get(LAST_TRANSITION, name) ?? null);
+  }
+  async listPausedTypes(): Promise<TypePauseRow[]> {
+    return listPausedTypes(this.deps);
+  }
+
+  async limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]> {
+    return limitUsage(this.deps, rules, now);
   }
 }
