@@ -62,6 +62,8 @@ export interface Admission {
   admitted: Candidate[];
   /** Buckets that spent tokens, refilled to `now`, to write back. */
   buckets: BucketWrite[];
+  /** Some candidate was skipped because its key was at its cap (another scan may find more keys). */
+  keyBlocked: boolean;
 }
 
 export function ruleApplies(rule: LimitRule, job: { queue: string; type: string }): boolean {
@@ -122,13 +124,16 @@ export function admit(
   };
   const admitted: Candidate[] = [];
   const spent = new Set<string>();
+  let keyBlocked = false;
   const seen = new Set<string>();
   for (const job of candidates) {
     if (admitted.length >= limit) break;
     if (seen.has(job.id)) continue;
     seen.add(job.id);
     const applicable = rules.filter((rule) => ruleApplies(rule, job));
-    if (applicable.some((rule) => blockedBy(rule, job, running, keyCounts, bucketOf) !== null)) continue;
+    const reasons = applicable.map((rule) => blockedBy(rule, job, running, keyCounts, bucketOf));
+    if (reasons.includes("key")) keyBlocked = true;
+    if (reasons.some((r) => r !== null)) continue;
     admitted.push(job);
     for (const rule of applicable) {
       running.set(rule.name, (running.get(rule.name) ?? 0) + 1);
@@ -143,7 +148,7 @@ export function admit(
       }
     }
   }
-  return { admitted, buckets: [...spent].map((id) => buckets.get(id) as BucketWrite) };
+  return { admitted, buckets: [...spent].map((id) => buckets.get(id) as BucketWrite), keyBlocked };
 }
 
 function blockedBy(

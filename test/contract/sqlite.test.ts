@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runStoreContract } from "./store-contract.ts";
@@ -8,6 +9,7 @@ import { runStoreContract } from "./store-contract.ts";
 runStoreContract("sqlite", createTestSqliteStore);
 runMonitorStoreContract("sqlite", createTestSqliteStore);
 runFlowStoreContract("sqlite", createTestSqliteStore);
+runLimitsContract("sqlite", createTestSqliteStore);
 
 runPoisonContract("sqlite", async () => {
   const h = await createTestSqliteStore();

@@ -59,8 +59,10 @@ FOR UPDATE OF j SKIP LOCKED`;
 const SCANS = { queue: scan("queue"), type: scan("type"), uncovered: scan("uncovered") };
 
 /**
- * A claim under limits, in one transaction on `c`: lock the rules, count, scan, admit (core),
- * claim the admitted ids with `claimIds` (postgres-jobs.ts's claim UPDATE), save spent buckets.
+ * A claim under limits, in one transaction on `c`: lock the rules, then rounds of count, scan,
+ * admit (core), claim the admitted ids with `claimIds` (postgres-jobs.ts's claim UPDATE) and save
+ * spent buckets. A round that skipped candidates of a key at its cap, from a full scan, runs again
+ * with that key now busy (excluded in the walk), so a flooded key cannot fill the batch.
  */
 export async function claimUnderLimits(
   c: pg.PoolClient,
@@ -68,15 +70,39 @@ export async function claimUnderLimits(
   rules: readonly LimitRule[],
   claimIds: string,
 ): Promise<DbRow[]> {
-  const { now, limit, queues, workerId, leaseMs } = request;
   for (const name of rules.map((r) => r.name).sort()) await c.query(LOCK_RULE, [name]);
+  const claimed: DbRow[] = [];
+  for (let round = 0; round < MAX_ROUNDS && claimed.length < request.limit; round++) {
+    const left = { ...request, limit: request.limit - claimed.length };
+    const { rows, again } = await claimRound(c, left, rules, claimIds);
+    claimed.push(...rows);
+    if (!again) break;
+  }
+  return claimed;
+}
+
+/** Rounds of one claim at most (a flood of one key costs one extra round; many floods, a few). */
+const MAX_ROUNDS = 4;
+
+async function claimRound(
+  c: pg.PoolClient,
+  request: ClaimRequest,
+  rules: readonly LimitRule[],
+  claimIds: string,
+): Promise<{ rows: DbRow[]; again: boolean }> {
+  const { now, limit, workerId, leaseMs } = request;
   const rated = rules.filter((r) => r.rate !== null).map((r) => r.name);
   const buckets = rated.length > 0 ? (await c.query(BUCKETS, [rated])).rows : [];
   const usage = usageFrom(rules, (await c.query(RUNNING_USAGE)).rows, buckets);
   const found: CandidateRow[] = [];
-  for (const s of candidateScans(rules, usage, limit, now)) found.push(...(await runScan(c, s, request)));
-  const { admitted, buckets: spent } = admit(orderCandidates(found), rules, usage, limit, now);
-  if (admitted.length === 0) return [];
+  let full = false;
+  for (const s of candidateScans(rules, usage, limit, now)) {
+    const rows = await runScan(c, s, request);
+    if (s.rule !== null && rows.length === s.limit) full = true;
+    found.push(...rows);
+  }
+  const { admitted, buckets: spent, keyBlocked } = admit(orderCandidates(found), rules, usage, limit, now);
+  if (admitted.length === 0) return { rows: [], again: false };
   if (spent.length > 0)
     await c.query(SAVE_BUCKETS, [
       spent.map((b) => b.name),
@@ -85,7 +111,8 @@ export async function claimUnderLimits(
       spent.map((b) => b.refilledAt),
     ]);
   const ids = admitted.map((a) => a.id);
-  return (await c.query(claimIds, [now, ids, workerId, now + leaseMs])).rows;
+  const rows = (await c.query(claimIds, [now, ids, workerId, now + leaseMs])).rows;
+  return { rows, again: keyBlocked && full && admitted.length < limit };
 }
 
 async function runScan(c: pg.PoolClient, s: CandidateScan, request: ClaimRequest): Promise<CandidateRow[]> {

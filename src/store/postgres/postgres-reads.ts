@@ -20,8 +20,8 @@ import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
-import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 import { limitUsage, listPausedTypes } from "./postgres-limit-reads.ts";
+import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
 

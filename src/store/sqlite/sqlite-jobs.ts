@@ -18,8 +18,8 @@ import { claimedOnInsert, leasableOnInsert } from "../shared/insert-lease.ts";
 import { applicableRules } from "../shared/limited-claim.ts";
 import { toClaimedJob, toJobRow } from "../shared/rows.ts";
 import { storableJobs } from "../shared/storable-jobs.ts";
-import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { dedupeOnInsert } from "./sqlite-dedupe.ts";
+import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { claimUnderLimits, ENABLED_TYPE, ONE_PER_STATE_KEY, OPEN_QUEUE } from "./sqlite-limited-claim.ts";
 import { isSqliteValueRefusal } from "./sqlite-refusal.ts";
 import {

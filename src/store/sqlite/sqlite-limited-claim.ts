@@ -61,25 +61,50 @@ export const CLAIM_IDS = `UPDATE jobs SET state = 'running', attempt = attempt +
 /**
  * A claim under limits, inside the caller's write transaction (BEGIN IMMEDIATE: one writer at a
  * time across every process on the file, so what it counts cannot change before it commits).
+ * Rounds: a round that skipped candidates of a key at its cap, from a full scan, runs again with
+ * that key now busy (excluded in the walk), so a flooded key cannot fill the batch.
  */
 export function claimUnderLimits(
   deps: SqliteDeps,
   request: ClaimRequest,
   rules: readonly LimitRule[],
 ): Row[] {
+  const claimed: Row[] = [];
+  for (let round = 0; round < MAX_ROUNDS && claimed.length < request.limit; round++) {
+    const { rows, again } = claimRound(deps, { ...request, limit: request.limit - claimed.length }, rules);
+    claimed.push(...rows);
+    if (!again) break;
+  }
+  return claimed;
+}
+
+/** Rounds of one claim at most (a flood of one key costs one extra round; many floods, a few). */
+const MAX_ROUNDS = 4;
+
+function claimRound(
+  deps: SqliteDeps,
+  request: ClaimRequest,
+  rules: readonly LimitRule[],
+): { rows: Row[]; again: boolean } {
   const { stmt } = deps;
-  const { now, limit, queues, workerId, leaseMs } = request;
+  const { now, limit, workerId, leaseMs } = request;
   const rated = rules.filter((r) => r.rate !== null).map((r) => r.name);
   const buckets = rated.length > 0 ? (stmt(BUCKETS).all(JSON.stringify(rated)) as Row[]) : [];
   const usage = usageFrom(rules, stmt(RUNNING_USAGE).all() as Row[], buckets);
   const found: CandidateRow[] = [];
-  for (const scan of candidateScans(rules, usage, limit, now)) found.push(...runScan(deps, scan, request));
-  const { admitted, buckets: spent } = admit(orderCandidates(found), rules, usage, limit, now);
-  if (admitted.length === 0) return [];
+  let full = false;
+  for (const scan of candidateScans(rules, usage, limit, now)) {
+    const rows = runScan(deps, scan, request);
+    if (scan.rule !== null && rows.length === scan.limit) full = true;
+    found.push(...rows);
+  }
+  const { admitted, buckets: spent, keyBlocked } = admit(orderCandidates(found), rules, usage, limit, now);
+  if (admitted.length === 0) return { rows: [], again: false };
   const save = stmt(SAVE_BUCKET);
   for (const b of spent) save.run(b.name, b.key, b.tokens, b.refilledAt);
   const ids = JSON.stringify(admitted.map((c) => Number(c.id)));
-  return stmt(CLAIM_IDS).all(workerId, now + leaseMs, now, ids) as Row[];
+  const rows = stmt(CLAIM_IDS).all(workerId, now + leaseMs, now, ids) as Row[];
+  return { rows, again: keyBlocked && full && admitted.length < limit };
 }
 
 function runScan(deps: SqliteDeps, scan: CandidateScan, request: ClaimRequest): CandidateRow[] {

@@ -20,8 +20,8 @@ import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
-import { pendingState, SELECT_FLOW, SELECT_FLOW_RUN, SELECT_JOB, SELECT_SCHEDULE } from "./sqlite-sql.ts";
 import { limitUsage, listPausedTypes } from "./sqlite-limit-reads.ts";
+import { pendingState, SELECT_FLOW, SELECT_FLOW_RUN, SELECT_JOB, SELECT_SCHEDULE } from "./sqlite-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
 
