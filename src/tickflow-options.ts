@@ -1,4 +1,5 @@
 import type { Clock } from "./core/clock.ts";
+import type { LimitOptions } from "./core/limit-options.ts";
 import type { FlowDefinition } from "./flows/define-flow.ts";
 import type { Logger } from "./logger.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
@@ -27,6 +28,8 @@ export interface TickflowOptions {
   monitors?: readonly (MonitorDefinition | MonitorOptions)[];
   /** Data flows (spec §6): `defineFlow(…)` results. */
   flows?: readonly FlowDefinition[];
+  /** Cluster-wide limits (spec §13, docs/limits.md); more with `tickflow.limits.define(…)`. */
+  limits?: readonly LimitOptions[];
   /** A flows folder loaded at `start()`: each file default-exports a flow or an array of flows. */
   flowsDir?: string;
   /** With `flowsDir`: a missing folder is no error (the config's default `./flows`). */

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, systemClock } from "./core/clock.ts";
-import { previewFireTimes } from "./core/triggers.ts";
-import { NotFoundError, TickflowError } from "./errors.ts";
+import { TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
 import { composeFeatures } from "./features.ts";
@@ -22,12 +21,14 @@ import {
   type PayloadOf,
   typeName,
 } from "./runtime/enqueue.ts";
+import { Limits } from "./runtime/limits.ts";
 import type { Maintenance } from "./runtime/maintenance.ts";
+import { previewStoredRuns } from "./runtime/preview-runs.ts";
 import {
+  type DefineJobOptions,
   defineJob,
   type JobDefinition,
   type JobHandler,
-  type JobOptions,
   JobRegistry,
   type ThreadHandler,
 } from "./runtime/registry.ts";
@@ -70,6 +71,8 @@ export class Tickflow {
   readonly monitors: Monitors;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
+  /** Cluster-wide limits (`define`, `usage`) and per-type enable/disable (docs/limits.md). */
+  readonly limits: Limits;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
@@ -102,6 +105,8 @@ export class Tickflow {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
     for (const job of options.jobs ?? []) this.register(job);
+    this.limits = new Limits(store, () => this.clock.now());
+    for (const limit of options.limits ?? []) this.limits.define(limit);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event }, `a listener of ${event} threw (ignored): ${String(error)}`);
@@ -142,7 +147,7 @@ export class Tickflow {
   defineJob<Payload = unknown, State = unknown>(
     name: string,
     handler: JobHandler<Payload, State> | ThreadHandler,
-    options?: JobOptions,
+    options?: DefineJobOptions<Payload>,
   ): JobDefinition<Payload, State> {
     const definition = defineJob(name, handler, options);
     this.register(definition as unknown as JobDefinition<never, never>);
@@ -195,7 +200,7 @@ export class Tickflow {
     // here, one round trip instead of an insert and then a claim.
     const only = inserts.length === 1 ? inserts[0] : undefined;
     const leaseTo =
-      only && client === undefined && leasableOnInsert(only, now)
+      only && client === undefined && leasableOnInsert(only, now) && !this.limits.covers(only)
         ? this.pool?.reserveSlot(only.queue)
         : undefined;
     let results: InsertResult[];
@@ -258,6 +263,7 @@ export class Tickflow {
         registry: this.registry,
         workerId: this.workerId,
         now,
+        rules: () => this.limits.rules(),
         random01: this.random01,
         injectedClock: this.options.clock !== undefined,
       },
@@ -356,16 +362,8 @@ export class Tickflow {
   }
 
   /** The next `count` nominal fire times of a stored schedule, from now. */
-  async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
-    const schedule = await this.queries.getSchedule(scheduleId);
-    if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
-    // A broken schedule never fires; one not yet found broken may fail to plan here first.
-    if (schedule.broken !== null || schedule.trigger === null) return [];
-    try {
-      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
-    } catch {
-      return [];
-    }
+  previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
+    return previewStoredRuns(this.queries, scheduleId, this.clock.now(), count);
   }
 
   async pauseSchedule(id: string): Promise<ScheduleRow> {

@@ -111,15 +111,14 @@ export function admit(
   const byKey = new Map<string, Map<string, number>>();
   const buckets = new Map<string, BucketWrite>();
   const keyCounts = (name: string) => {
-    let counts = byKey.get(name);
-    if (!counts) byKey.set(name, (counts = new Map(usage.runningByKey.get(name))));
+    const counts = byKey.get(name) ?? new Map(usage.runningByKey.get(name));
+    byKey.set(name, counts);
     return counts;
   };
   const bucketOf = (rule: LimitRule, rate: RateRule, key: string): BucketWrite => {
     const id = bucketId(rule.name, key);
-    let bucket = buckets.get(id);
-    if (!bucket)
-      buckets.set(id, (bucket = { name: rule.name, key, ...refill(usage.buckets.get(id), rate, now) }));
+    const bucket = buckets.get(id) ?? { name: rule.name, key, ...refill(usage.buckets.get(id), rate, now) };
+    buckets.set(id, bucket);
     return bucket;
   };
   const admitted: Candidate[] = [];

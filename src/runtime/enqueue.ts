@@ -4,7 +4,7 @@ import { describeValue, optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
 import type { TransactionClient } from "../store/pg-client.ts";
-import type { JobInsert } from "../store/ports/job-store.ts";
+import type { DedupeInsert, JobInsert } from "../store/ports/job-store.ts";
 import {
   JOB_OPTION_KEYS,
   type JobDefinition,
@@ -22,6 +22,14 @@ export interface EnqueueOptions extends JobOptions {
   key?: string;
   /** Durable state key (spec §3): jobs sharing it see one `ctx.state`. */
   stateKey?: string;
+  /** The partition key per-key limits count by (a tenant, an account); default: the type's `concurrencyKey(payload)`. */
+  concurrencyKey?: string;
+  /** Debounce: a pending job with this key is replaced (new payload, due `delay` from now); else one is enqueued so. */
+  debounce?: { key: string; delay: Duration };
+  /** Throttle: dropped (the earlier job's id returned) if a job with this key was enqueued within `window`. */
+  throttle?: { key: string; window: Duration };
+  /** Singleton: dropped while a job with this key is pending; one may wait while another runs. */
+  singleton?: { key: string };
   /**
    * PostgreSQL only: a `pg` client (`pool.connect()`'s PoolClient, or a Client) inside the caller's
    * open transaction. The job then exists if and only if that transaction commits.
@@ -36,6 +44,10 @@ export const ENQUEUE_OPTION_KEYS = [
   "delay",
   "key",
   "stateKey",
+  "concurrencyKey",
+  "debounce",
+  "throttle",
+  "singleton",
   "client",
 ] as const;
 
@@ -97,14 +109,19 @@ export function buildJobInsert(
       `${owner}: client must be a pg Client or PoolClient (from the pg package) inside an open transaction, got ${describeValue(options.client)}`,
     );
   }
+  const concurrencyKey = options.concurrencyKey ?? definition.concurrencyKey?.(payload) ?? null;
   for (const [name, value] of [
     ["key", options.key],
     ["stateKey", options.stateKey],
+    ["concurrencyKey", concurrencyKey ?? undefined],
   ] as const) {
     if (value !== undefined && (typeof value !== "string" || value.length === 0 || value.length > 255)) {
       throw new InvalidOptionError(`${owner}: ${name} must be a string of 1-255 characters`);
     }
   }
+  const dedupe = dedupeOf(options, owner);
+  // Debounce: the job waits out its delay (a later enqueue with the key pushes it further).
+  if (dedupe?.mode === "debounce") runAt = Math.max(runAt, now + dedupe.windowMs);
   return {
     type,
     queue: resolved.queue,
@@ -116,7 +133,28 @@ export function buildJobInsert(
     timeoutMs: resolved.timeoutMs,
     backoff: JSON.stringify(resolved.backoff),
     stateKey: options.stateKey ?? null,
+    concurrencyKey,
+    dedupe,
   };
+}
+
+/** debounce / throttle / singleton: at most one, with a key and its window. */
+function dedupeOf(options: EnqueueOptions, owner: string): DedupeInsert | null {
+  const given = (["debounce", "throttle", "singleton"] as const).filter((m) => options[m] !== undefined);
+  if (given.length === 0) return null;
+  if (given.length > 1)
+    throw new InvalidOptionError(`${owner}: give one of debounce, throttle and singleton`);
+  const mode = given[0] as DedupeInsert["mode"];
+  const value = options[mode] as { key?: unknown; delay?: Duration; window?: Duration };
+  const field = mode === "debounce" ? "delay" : mode === "throttle" ? "window" : undefined;
+  const problem = optionsProblem(value, field ? ["key", field] : ["key"], `${mode} options`);
+  if (problem) throw new InvalidOptionError(`${owner}: ${problem}`);
+  if (typeof value.key !== "string" || value.key.length === 0 || value.key.length > 255)
+    throw new InvalidOptionError(`${owner}: ${mode}.key must be a string of 1-255 characters`);
+  if (field && value[field] === undefined)
+    throw new InvalidOptionError(`${owner}: ${mode}.${field} is required`);
+  const windowMs = field ? parseDuration(value[field] as Duration, `${owner}: ${mode}.${field}`) : 0;
+  return { mode, key: value.key, windowMs };
 }
 
 /** The payload type a job definition takes (`unknown` for a type given by name). */

@@ -74,6 +74,14 @@ export interface JobDefinition<Payload = unknown, State = unknown> {
   readonly options: ResolvedJobOptions;
   /** Set when the handler runs in a worker thread (defineJob given a module URL). */
   readonly thread?: ThreadModule;
+  /** The default concurrency key of a job of this type (per-key limits), from its payload. */
+  readonly concurrencyKey?: (payload: Payload) => string | null | undefined;
+}
+
+/** defineJob's options: the per-job defaults, and the type's default concurrency key. */
+export interface DefineJobOptions<Payload = unknown> extends JobOptions {
+  /** The concurrency key per-key limits count by, from the payload (enqueue's `concurrencyKey` overrides it). */
+  concurrencyKey?: (payload: Payload) => string | null | undefined;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -85,17 +93,21 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export function defineJob<Payload = unknown, State = unknown>(
   name: string,
   handler: JobHandler<Payload, State> | ThreadHandler,
-  options: JobOptions = {},
+  options: DefineJobOptions<Payload> = {},
 ): JobDefinition<Payload, State> {
   validateName(name, "job type");
   const thread = threadOf(name, handler);
   if (!thread && typeof handler !== "function")
     throw new InvalidOptionError(`job "${name}": handler must be a function or a module's file: URL`);
-  const problem = optionsProblem(options, JOB_OPTION_KEYS, "defineJob options");
+  const problem = optionsProblem(options, [...JOB_OPTION_KEYS, "concurrencyKey"], "defineJob options");
   if (problem) throw new InvalidOptionError(`job "${name}": ${problem}`);
+  const { concurrencyKey } = options;
+  if (concurrencyKey !== undefined && typeof concurrencyKey !== "function")
+    throw new InvalidOptionError(`job "${name}": concurrencyKey must be a function of the payload`);
   const resolved = resolveJobOptions(options, DEFAULTS, `job "${name}"`);
-  if (!thread) return { name, handler: handler as JobHandler<Payload, State>, options: resolved };
-  return { name, handler: runsInThread as JobHandler<Payload, State>, options: resolved, thread };
+  const keyed = concurrencyKey ? { concurrencyKey } : {};
+  if (!thread) return { name, handler: handler as JobHandler<Payload, State>, options: resolved, ...keyed };
+  return { name, handler: runsInThread as JobHandler<Payload, State>, options: resolved, thread, ...keyed };
 }
 
 function threadOf(name: string, handler: unknown): ThreadModule | undefined {

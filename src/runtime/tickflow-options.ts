@@ -11,6 +11,7 @@ export const CREATE_TICKFLOW_KEYS = [
   "schedules",
   "monitors",
   "flows",
+  "limits",
   "flowsDir",
   "flowsDirOptional",
   "flowRunRetentionMs",

@@ -13,7 +13,8 @@ describe("migrations", () => {
   it("both dialects ship the same versions with the same names, numbered upwards (gaps allowed while parallel branches land)", () => {
     const list = (ms: readonly Migration[]) => ms.map((m) => `${m.version}:${m.name}`);
     assert.deepEqual(list(sqliteMigrations), list(postgresMigrations));
-    for (const [i, m] of sqliteMigrations.entries()) assert.ok(m.version > (sqliteMigrations[i - 1]?.version ?? 0));
+    for (const [i, m] of sqliteMigrations.entries())
+      assert.ok(m.version > (sqliteMigrations[i - 1]?.version ?? 0));
   });
 
   it("never destroy data unless a line says why with tickflow:allow-destructive", () => {

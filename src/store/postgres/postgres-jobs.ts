@@ -80,7 +80,7 @@ const CLAIM_JOBS_IN_QUEUES = claimStatement(`  SELECT j.id FROM unnest($5::text[
 
 /** The admitted ids of a claim under limits (postgres-limited-claim.ts): $2 the ids. */
 const CLAIM_IDS = claimStatement(
-  "  SELECT j.id FROM jobs AS j WHERE j.id = ANY($2::bigint[]) AND j.state IN " + PENDING,
+  `  SELECT j.id FROM jobs AS j WHERE j.id = ANY($2::bigint[]) AND j.state IN ${PENDING}`,
 );
 
 const PAUSE_TYPE =

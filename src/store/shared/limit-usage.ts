@@ -29,17 +29,13 @@ export function limitUsageRows(
       rule.rate ? refill(usage.buckets.get(bucketId(rule.name, key)), rule.rate, now).tokens : null;
     const keys = new Map<string, LimitKeyUsage>();
     const keyUsage = (key: string) => {
-      let k = keys.get(key);
-      if (!k)
-        keys.set(
-          key,
-          (k = {
-            key,
-            running: byKey.get(key) ?? 0,
-            waiting: 0,
-            tokens: rule.rate?.perKey ? tokensOf(key) : null,
-          }),
-        );
+      const k = keys.get(key) ?? {
+        key,
+        running: byKey.get(key) ?? 0,
+        waiting: 0,
+        tokens: rule.rate?.perKey ? tokensOf(key) : null,
+      };
+      keys.set(key, k);
       return k;
     };
     for (const key of byKey.keys()) keyUsage(key);

@@ -45,8 +45,8 @@ export function usageFrom(
       if (rule.queue !== null ? rule.queue !== job.queue : rule.type !== job.type) continue;
       running.set(rule.name, (running.get(rule.name) ?? 0) + n);
       if (key === null) continue;
-      let counts = runningByKey.get(rule.name);
-      if (!counts) runningByKey.set(rule.name, (counts = new Map()));
+      const counts = runningByKey.get(rule.name) ?? new Map<string, number>();
+      runningByKey.set(rule.name, counts);
       counts.set(key, (counts.get(key) ?? 0) + n);
     }
   }
