@@ -30,6 +30,8 @@ export interface JobRow {
   leaseExpiresAt: number | null;
   timeoutMs: number | null;
   stateKey: string | null;
+  /** The partition key per-key limits count by. */
+  concurrencyKey: string | null;
   scheduleId: string | null;
   nominalAt: number | null;
   lastError: string | null;
