@@ -25,7 +25,7 @@ describe("rate limit across three processes", () => {
   const skip = pgSkipReason();
   it(`${RATE}/s holds within ±5 % over ${WINDOW_MS / 1000} s`, {
     skip: pgRequired ? false : skip,
-  }, async () => {
+  }, async (t) => {
     if (skip) assert.fail(skip);
     const h = await createTestPgStore();
     const { dir, cleanup } = tempDir();

@@ -7,6 +7,7 @@ import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
 import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 import { registerFlowRoutes } from "./flows.ts";
+import { registerLimitRoutes } from "./limits.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -52,6 +53,7 @@ export function jobView(job: JobRow) {
     maxAttempts: job.maxAttempts,
     runAt: iso(job.runAt),
     key: job.key,
+    concurrencyKey: job.concurrencyKey,
     scheduleId: job.scheduleId,
     scheduledFor: iso(job.nominalAt),
     leaseOwner: job.leaseOwner,
@@ -182,6 +184,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
+  registerLimitRoutes(api, deps);
 
   api.get("/heartbeat", async () => {
     if (!heartbeat?.enabled) return { enabled: false };

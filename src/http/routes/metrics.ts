@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { HttpDeps } from "../deps.ts";
+import { registerLimitGauges } from "./limit-metrics.ts";
 
 const HEARTBEAT_STATUS_VALUE = { ok: 0, late: 1, missing: 2 } as const;
 const MONITOR_STATE_VALUE: Record<string, number> = { UNKNOWN: 0, ONLINE: 1, OFFLINE: 2 };
@@ -90,6 +91,7 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
     });
   }
   registerStoreGauges(registry, tickflow);
+  registerLimitGauges(registry, tickflow);
 
   return registry;
 }
