@@ -46,6 +46,10 @@ export interface TickflowEventMap extends FlowEventMap {
   /** A schedule that could not be read or planned was set aside (state broken); the others fire. */
   "schedule:broken": { scheduleId: string; error: string; at: number };
   "worker:error": { error: Error; where: string };
+  /** The event loop was blocked longer than the watchdog's threshold (runtime/event-loop-watchdog.ts). */
+  "event-loop:stall": { blockedMs: number; jobTypes: string[]; endedAt: number };
+  /** Maintenance folded ticks into rollups and pruned folded ones past retention. */
+  "history:round": { folded: number; pruned: number; more: boolean };
   /** A monitor's counted check (spec §5): `seq` numbers the monitor's checks from 1. */
   "monitor:check": MonitorCheckEvent;
   /** A monitor changed state; `closedQueues` are the gated queues it now holds closed. */
@@ -163,6 +167,20 @@ export class TickflowEvents {
     }
   }
 
+  /** Whether an emit of `event` reaches anyone (a listener, or a diagnostics_channel subscriber). */
+  observed(event: TickflowEventName): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0 || this.channel(event).hasSubscribers;
+  }
+
+  private channel(event: TickflowEventName): diagnostics.Channel {
+    let channel = this.channels.get(event);
+    if (!channel) {
+      channel = diagnostics.channel(`tickflow:${event}`);
+      this.channels.set(event, channel);
+    }
+    return channel;
+  }
+
   emit<E extends TickflowEventName>(event: E, payload: TickflowEventMap[E]): void {
     const set = this.listeners.get(event);
     if (set) {
@@ -177,11 +195,7 @@ export class TickflowEvents {
         }
       }
     }
-    let channel = this.channels.get(event);
-    if (!channel) {
-      channel = diagnostics.channel(`tickflow:${event}`);
-      this.channels.set(event, channel);
-    }
+    const channel = this.channel(event);
     if (channel.hasSubscribers) channel.publish(payload);
   }
 }

@@ -47,6 +47,23 @@ export interface TickflowOptions {
   prefetch?: number;
   /** Queues this process works; all when omitted. */
   queues?: string[];
+  /**
+   * Worker slots reserved for system work — heartbeat jobs, monitor checks (spec §11) — on top of
+   * `concurrency`; user jobs cannot take them. Default 2; 0 turns the reserved lane off.
+   */
+  systemConcurrency?: number;
+  /** A blocked event loop longer than this is reported as a stall (default 1000 ms; null: no watchdog). */
+  stallThresholdMs?: number | null;
+  /** How long health stays degraded after an event-loop stall (default 60 s). */
+  stallDegradedForMs?: number;
+  /** Consecutive failed runs that make a schedule's health `failing` (default 1). */
+  failingAfter?: number;
+  /** Schedule ticks older than this are deleted, once folded into rollups (default 30 days; null keeps them). */
+  tickRetentionMs?: number | null;
+  /** Ticks are folded into rollups once this old, their job settled (default 1 h). */
+  rollupLagMs?: number;
+  /** After start, how long a heartbeat that is not ok yet does not fail readiness (default 15 s). */
+  startupGraceMs?: number;
   /** How long a claim holds a job before another worker may take it (default 30 s). */
   leaseMs?: number;
   /** Idle polling floor for work added by other processes (default 1000 ms). */

@@ -7,22 +7,17 @@ import type { FeatureHost } from "./feature.ts";
 import { composeFeatures } from "./features.ts";
 import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
+import { Liveness } from "./liveness.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
 import type { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
-import { startEngine } from "./runtime/engine.ts";
-import {
-  buildJobInsert,
-  checkEnqueueManyItems,
-  type EnqueueOptions,
-  type PayloadOf,
-  typeName,
-} from "./runtime/enqueue.ts";
+import { type Engine, startEngine, stopPools } from "./runtime/engine.ts";
+import type { EnqueueOptions, PayloadOf } from "./runtime/enqueue.ts";
+import { enqueueJobs } from "./runtime/enqueue-jobs.ts";
 import { Limits } from "./runtime/limits.ts";
-import type { Maintenance } from "./runtime/maintenance.ts";
 import { previewStoredRuns } from "./runtime/preview-runs.ts";
 import {
   type DefineJobOptions,
@@ -32,7 +27,6 @@ import {
   JobRegistry,
   type ThreadHandler,
 } from "./runtime/registry.ts";
-import type { Scheduler } from "./runtime/scheduler.ts";
 import {
   defineSchedule,
   type ScheduleDefinition,
@@ -40,12 +34,9 @@ import {
   toScheduleRow,
 } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
-import type { WorkerPool } from "./runtime/worker-pool.ts";
 import { openStore, storeReports } from "./store/open-store.ts";
-import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
-import { leasableOnInsert } from "./store/shared/insert-lease.ts";
 import type { Migration } from "./store/shared/migrator.ts";
 import type { MigrationReport, Store } from "./store/store.ts";
 import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
@@ -73,6 +64,8 @@ export class Tickflow {
   readonly flows: FlowService;
   /** Cluster-wide limits (`define`, `usage`) and per-type enable/disable (docs/limits.md). */
   readonly limits: Limits;
+  /** Proof of liveness: schedule reports and health, rates, tick history, event loop (spec §11). */
+  readonly liveness: Liveness;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
@@ -80,9 +73,9 @@ export class Tickflow {
   private readonly ownsStore: boolean;
   /** Set when the clock follows the database's (createTickflow on PostgreSQL): re-measured while running. */
   private readonly databaseClock: DatabaseClock | undefined;
-  private pool: WorkerPool | undefined;
-  private scheduler: Scheduler | undefined;
-  private maintenance: Maintenance | undefined;
+  /** The services this process runs, from start() on. */
+  private engine: Engine | undefined;
+  private startedAt: number | null = null;
   private unsubscribeLogs: () => void;
   private unsubscribeFlowLogs: () => void;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -120,6 +113,13 @@ export class Tickflow {
       hasSchedule: (key) => this.scheduleDefinitions.has(key),
     };
     ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
+    this.liveness = new Liveness({
+      ...{ queries: this.queries, events: this.events, now: host.now },
+      ...{ failingAfter: options.failingAfter, startupGraceMs: options.startupGraceMs },
+      eventLoop: () => this.engine?.watchdog?.status() ?? null,
+      runningJobTypes: () =>
+        [this.engine?.pool, this.engine?.systemPool].flatMap((p) => p?.runningTypes() ?? []),
+    });
   }
 
   /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
@@ -183,53 +183,9 @@ export class Tickflow {
   }
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
-  async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
-    checkEnqueueManyItems(items);
-    const now = this.clock.now();
-    const inserts = items.map((item) =>
-      buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
-    );
-    const client = items.find((item) => item.options?.client !== undefined)?.options?.client;
-    if (client !== undefined && !this.store.capabilities.transactionalEnqueue) {
-      throw new TickflowError(
-        "UNSUPPORTED",
-        `enqueue with a client needs a store with transactional enqueue (this is ${this.store.dialect})`,
-      );
-    }
-    // One due job onto this process's idle worker: inserted already leased to it and started
-    // here, one round trip instead of an insert and then a claim.
-    const only = inserts.length === 1 ? inserts[0] : undefined;
-    const leaseTo =
-      only && client === undefined && leasableOnInsert(only, now) && !this.limits.covers(only)
-        ? this.pool?.reserveSlot(only.queue)
-        : undefined;
-    let results: InsertResult[];
-    try {
-      results = await this.store.jobs.insertJobs(
-        inserts,
-        now,
-        client === undefined ? { leaseTo } : { client },
-      );
-    } catch (error) {
-      if (leaseTo) this.pool?.unreserve();
-      throw error;
-    }
-    results.forEach((result, i) => {
-      const insert = inserts[i]!;
-      this.events.emit("job:enqueue", {
-        jobId: result.id,
-        type: insert.type,
-        queue: insert.queue,
-        runAt: insert.runAt,
-        duplicate: result.status === "duplicate",
-      });
-    });
-    if (leaseTo) {
-      const claimed = results[0]?.claimed;
-      if (claimed) this.pool?.adopt(claimed);
-      else this.pool?.unreserve();
-    }
-    return results.map((r) => r.id);
+  enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
+    const { store, registry, events, engine, limits } = this;
+    return enqueueJobs({ store, registry, events, engine, limits }, items, this.clock.now());
   }
 
   /** Migrates the store, reconciles schedules and starts the services this process runs. */
@@ -238,6 +194,7 @@ export class Tickflow {
       throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
     this.state = "running";
     const now = () => this.clock.now();
+    this.startedAt = now();
     if (this.options.flowsDir !== undefined) {
       const optional = this.options.flowsDirOptional;
       this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
@@ -255,7 +212,7 @@ export class Tickflow {
       await this.flows.pauseDisabledSchedules();
     }
     this.flows.start();
-    const engine = startEngine(
+    this.engine = startEngine(
       {
         store: this.store,
         events: this.events,
@@ -270,7 +227,6 @@ export class Tickflow {
       this.options,
       { scheduler: runScheduler, worker: options.worker ?? true },
     );
-    ({ maintenance: this.maintenance, scheduler: this.scheduler, pool: this.pool } = engine);
   }
 
   /** Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted. */
@@ -280,7 +236,7 @@ export class Tickflow {
     const report = await this.store.schedules.syncSchedules(rows, now);
     await this.monitors.sync(now);
     this.events.emit("schedule:sync", report);
-    this.scheduler?.wake();
+    this.engine?.scheduler?.wake();
   }
 
   /**
@@ -291,7 +247,7 @@ export class Tickflow {
   stop(graceMs?: number): Promise<void> {
     if (this.stopping) {
       // A second stop (e.g. a second SIGINT) with no grace hurries the first along.
-      if (graceMs === 0) this.pool?.abortNow();
+      if (graceMs === 0) for (const pool of [this.engine?.pool, this.engine?.systemPool]) pool?.abortNow();
       return this.stopping;
     }
     this.stopping = this.doStop(graceMs ?? this.options.shutdownGraceMs ?? 10_000);
@@ -300,11 +256,11 @@ export class Tickflow {
 
   private async doStop(graceMs: number): Promise<void> {
     this.state = "stopping";
-    await this.scheduler?.stop();
+    await this.engine?.scheduler?.stop();
     // In-flight monitor checks are aborted now and not counted, rather than given the grace period.
     this.monitors.stop();
-    await this.pool?.stop(graceMs);
-    await this.maintenance?.stop();
+    await stopPools(this.engine, graceMs);
+    await this.engine?.maintenance.stop();
     await this.flows.stop();
     this.databaseClock?.stop();
     this.unsubscribeLogs();
@@ -320,8 +276,20 @@ export class Tickflow {
     state: "idle" | "running" | "stopping" | "stopped";
     scheduler: boolean;
     worker: boolean;
+    /** When start() ran (the instance's clock); null before. */
+    startedAt: number | null;
+    /** Queues served by reserved system slots, and how many (0: no reserved lane here). */
+    systemLane: { queues: string[]; concurrency: number };
   } {
-    return { state: this.state, scheduler: this.scheduler !== undefined, worker: this.pool !== undefined };
+    const e = this.engine;
+    const lane = { queues: e?.systemQueues ?? [], concurrency: e?.systemPool?.concurrency ?? 0 };
+    return {
+      state: this.state,
+      scheduler: !!e?.scheduler,
+      worker: !!e?.pool,
+      startedAt: this.startedAt,
+      systemLane: lane,
+    };
   }
 
   /** The instance's clock (epoch ms): features use it so an injected clock reaches them too. */
@@ -372,7 +340,7 @@ export class Tickflow {
 
   async resumeSchedule(id: string): Promise<ScheduleRow> {
     const row = await this.store.schedules.setSchedulePaused(id, false, this.clock.now());
-    this.scheduler?.wake();
+    this.engine?.scheduler?.wake();
     return row;
   }
 }

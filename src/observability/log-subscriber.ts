@@ -83,6 +83,14 @@ export function subscribeLogs(events: TickflowEvents, logger: Logger): () => voi
         );
       }
     }),
+    events.on("event-loop:stall", (e) => {
+      const types =
+        e.jobTypes.length === 0 ? "no job was running" : `job types running: ${e.jobTypes.join(", ")}`;
+      logger.warn(
+        { blockedMs: e.blockedMs, jobTypes: e.jobTypes },
+        `event loop blocked for ${formatDuration(e.blockedMs)} (${types}): timers, lease renewals and other jobs waited; health is degraded`,
+      );
+    }),
     events.on("worker:error", (e) =>
       logger.error({ err: e.error, where: e.where }, `internal error in ${e.where}: ${e.error.message}`),
     ),

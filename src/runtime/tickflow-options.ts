@@ -27,6 +27,13 @@ export const CREATE_TICKFLOW_KEYS = [
   "clock",
   "random01",
   "workerId",
+  "systemConcurrency",
+  "stallThresholdMs",
+  "stallDegradedForMs",
+  "failingAfter",
+  "tickRetentionMs",
+  "rollupLagMs",
+  "startupGraceMs",
 ] as const;
 
 /** Timer-driven options: whole milliseconds that setTimeout can wait, and their minimum. */
@@ -54,10 +61,17 @@ export function checkTickflowOptions(options: unknown): void {
       `createTickflow: concurrency must be an integer of at least 1, got ${describeValue(o.concurrency)}`,
     );
   }
-  if (o.prefetch !== undefined && (!Number.isInteger(o.prefetch) || (o.prefetch as number) < 0)) {
-    throw new InvalidOptionError(
-      `createTickflow: prefetch must be an integer of at least 0, got ${describeValue(o.prefetch)}`,
-    );
+  for (const [key, min] of [
+    ["systemConcurrency", 0],
+    ["failingAfter", 1],
+    ["prefetch", 0],
+  ] as const) {
+    const value = o[key];
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min)) {
+      throw new InvalidOptionError(
+        `createTickflow: ${key} must be an integer of at least ${min}, got ${describeValue(value)}`,
+      );
+    }
   }
   for (const key of ["jobs", "schedules", "monitors", "flows", "queues"]) {
     if (o[key] !== undefined && !Array.isArray(o[key])) {

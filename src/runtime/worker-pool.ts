@@ -39,6 +39,9 @@ interface Running {
   done: Promise<void>;
 }
 
+/** Settled handlers remembered for the event-loop watchdog: the last few seconds, at most this many. */
+const RECENT_SETTLED_KEPT = 256;
+const RECENT_SETTLED_MS = 10_000;
 /**
  * Leases held at most beyond the prefetched ones, as a multiple of concurrency: running handlers
  * plus finishes not yet written.
@@ -69,6 +72,8 @@ export class WorkerPool {
   private prefetchPausedUntil = Number.NEGATIVE_INFINITY;
   /** Handlers running now: the slots in use. */
   private executing = 0;
+  /** Handlers that settled in the last few seconds, with when (performance.now()): see typesRunningSince. */
+  private recentlySettled: { type: string; at: number }[] = [];
   private readonly waker = new Waker();
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -111,6 +116,26 @@ export class WorkerPool {
   /** Leases held: running handlers, finishes not written yet, prefetched jobs. */
   get activeCount(): number {
     return this.running.size + this.prefetched.length;
+  }
+
+  /** Slots this pool runs handlers in. */
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
+  /** The job types of the attempts this pool holds now (one entry per attempt). */
+  runningTypes(): string[] {
+    return [...this.running.values()].map((r) => r.job.type);
+  }
+
+  /**
+   * Job types whose handler ran at some point since `since` (performance.now() ms): running now,
+   * or settled since. The event-loop watchdog asks after a stall, when a synchronous handler that
+   * blocked the loop may already have settled.
+   */
+  typesRunningSince(since: number): string[] {
+    const settled = this.recentlySettled.filter((r) => r.at >= since).map((r) => r.type);
+    return [...this.runningTypes(), ...settled];
   }
 
   start(): void {
@@ -221,6 +246,7 @@ export class WorkerPool {
       try {
         result = await runAttempt(job, this.options.registry.find(job.type), controller, this.attemptDeps);
       } finally {
+        this.noteSettled(job.type);
         this.freeSlot();
       }
       await this.settle(job, result);
@@ -273,6 +299,15 @@ export class WorkerPool {
       this.reservationsSettled?.resolve();
       this.reservationsSettled = undefined;
     }
+  }
+
+  private noteSettled(type: string): void {
+    const at = performance.now();
+    if (this.recentlySettled.length >= RECENT_SETTLED_KEPT) {
+      this.recentlySettled = this.recentlySettled.filter((r) => at - r.at < RECENT_SETTLED_MS);
+      if (this.recentlySettled.length >= RECENT_SETTLED_KEPT) this.recentlySettled.shift();
+    }
+    this.recentlySettled.push({ type, at });
   }
 
   /** A handler settled: its slot takes a prefetched job now, while its finish waits for the next write. */

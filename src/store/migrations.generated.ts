@@ -29,6 +29,16 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error TEXT;\nALTER TABLE schedules ADD COLUMN broken_at INTEGER;\n",
     },
     {
+      version: 6,
+      name: "history rollups",
+      sql: "\n-- History that survives pruning (store/ports/history-store.ts): one row per subject, period, bucket.\n-- latency/duration are JSON {count, max, histogram[32]} (core/rollup.ts), mergeable across batches.\nCREATE TABLE rollups (\n  subject TEXT NOT NULL,\n  name TEXT NOT NULL,\n  period TEXT NOT NULL,\n  bucket_start INTEGER NOT NULL,\n  total INTEGER NOT NULL DEFAULT 0,\n  fired INTEGER NOT NULL DEFAULT 0,\n  missed INTEGER NOT NULL DEFAULT 0,\n  skipped INTEGER NOT NULL DEFAULT 0,\n  succeeded INTEGER NOT NULL DEFAULT 0,\n  failed INTEGER NOT NULL DEFAULT 0,\n  cancelled INTEGER NOT NULL DEFAULT 0,\n  on_time INTEGER NOT NULL DEFAULT 0,\n  late INTEGER NOT NULL DEFAULT 0,\n  latency TEXT NOT NULL,\n  duration TEXT NOT NULL,\n  up_ms INTEGER NOT NULL DEFAULT 0,\n  observed_ms INTEGER NOT NULL DEFAULT 0,\n  PRIMARY KEY (subject, name, period, bucket_start)\n);\nCREATE INDEX rollups_period ON rollups (subject, period, bucket_start);\n-- How far each fold has counted: (at, key) of the last row folded.\nCREATE TABLE history_watermarks (\n  source TEXT PRIMARY KEY,\n  at INTEGER NOT NULL,\n  key TEXT NOT NULL\n);\n-- Folds and pruning walk ticks oldest first across schedules.\nCREATE INDEX schedule_ticks_nominal ON schedule_ticks (nominal_at, schedule_id);\n",
+    },
+    {
+      version: 8,
+      name: "pending run at",
+      sql: "-- The idle path seeks on time (issue 23): the next due job (nextRunAt) and the claim's guard\n-- \"is anything due at all?\" read the earliest run_at of a pending job from this index. jobs_due\n-- (priority DESC, run_at, id) cannot seek on run_at: with no job due, a claim or a next-due lookup\n-- walked every pending job (6 ms per idle poll at 200 000 future rows). The predicate is spelled\n-- as the queries spell it (migration 4): SQLite matches a partial index's predicate structurally.\nCREATE INDEX jobs_pending_run_at ON jobs (run_at)\n  WHERE (state = 'scheduled' OR state = 'available' OR state = 'retry_scheduled');\n",
+    },
+    {
       version: 11,
       name: "limits",
       sql: "-- Limits (issue 25): the partition key a per-key limit counts by, the key debounce / throttle /\n-- singleton enqueues match on, the types an operator disabled, and the rate limits' token buckets.\nALTER TABLE jobs ADD COLUMN concurrency_key TEXT;\nALTER TABLE jobs ADD COLUMN dedupe_key TEXT;\n-- One pending job per dedupe key (singleton, debounce); a running one does not count.\nCREATE UNIQUE INDEX jobs_dedupe_pending ON jobs (dedupe_key)\n  WHERE dedupe_key IS NOT NULL AND (state = 'scheduled' OR state = 'available' OR state = 'retry_scheduled');\n-- Throttle: was a job with this key created within the window (any state)?\nCREATE INDEX jobs_dedupe_created ON jobs (dedupe_key, created_at) WHERE dedupe_key IS NOT NULL;\n-- Disabled job types: a row means \"claim no job of this type\". Empty in the common case.\nCREATE TABLE type_pauses (\n  type TEXT PRIMARY KEY,\n  paused_at INTEGER NOT NULL\n);\n-- Rate limits: one token bucket per limit (key '') or per limit and concurrency key.\nCREATE TABLE limit_buckets (\n  name TEXT NOT NULL,\n  key TEXT NOT NULL,\n  tokens REAL NOT NULL,\n  refilled_at INTEGER NOT NULL,\n  PRIMARY KEY (name, key)\n);\n",
@@ -59,6 +69,16 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       version: 5,
       name: "broken schedules",
       sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error text;\nALTER TABLE schedules ADD COLUMN broken_at bigint;\n",
+    },
+    {
+      version: 6,
+      name: "history rollups",
+      sql: "\n-- History that survives pruning (store/ports/history-store.ts): one row per subject, period, bucket.\n-- latency/duration are JSON text {count, max, histogram[32]} (core/rollup.ts), mergeable across batches.\nCREATE TABLE rollups (\n  subject text NOT NULL,\n  name text NOT NULL,\n  period text NOT NULL,\n  bucket_start bigint NOT NULL,\n  total bigint NOT NULL DEFAULT 0,\n  fired bigint NOT NULL DEFAULT 0,\n  missed bigint NOT NULL DEFAULT 0,\n  skipped bigint NOT NULL DEFAULT 0,\n  succeeded bigint NOT NULL DEFAULT 0,\n  failed bigint NOT NULL DEFAULT 0,\n  cancelled bigint NOT NULL DEFAULT 0,\n  on_time bigint NOT NULL DEFAULT 0,\n  late bigint NOT NULL DEFAULT 0,\n  latency text NOT NULL,\n  duration text NOT NULL,\n  up_ms bigint NOT NULL DEFAULT 0,\n  observed_ms bigint NOT NULL DEFAULT 0,\n  PRIMARY KEY (subject, name, period, bucket_start)\n);\nCREATE INDEX rollups_period ON rollups (subject, period, bucket_start);\n-- How far each fold has counted: (at, key) of the last row folded.\nCREATE TABLE history_watermarks (\n  source text PRIMARY KEY,\n  at bigint NOT NULL,\n  key text NOT NULL\n);\n-- Folds and pruning walk ticks oldest first across schedules.\nCREATE INDEX schedule_ticks_nominal ON schedule_ticks (nominal_at, schedule_id);\n",
+    },
+    {
+      version: 8,
+      name: "pending run at",
+      sql: "-- The idle path seeks on time (issue 23): the next due job (nextRunAt) and the claim's guard\n-- \"is anything due at all?\" read the earliest run_at of a pending job from this index. jobs_due\n-- (priority DESC, run_at, id) cannot seek on run_at: with no job due, a claim or a next-due lookup\n-- walked every pending job (16-18 ms cross-process pickup at 200 000 future rows, against 2.4 ms).\nCREATE INDEX jobs_pending_run_at ON jobs (run_at)\n  WHERE state IN ('scheduled', 'available', 'retry_scheduled');\n",
     },
     {
       version: 11,

@@ -1,4 +1,5 @@
 import type { FlowStore } from "./ports/flow-store.ts";
+import type { HistoryStore } from "./ports/history-store.ts";
 import type { JobStore } from "./ports/job-store.ts";
 import type { MonitorStore } from "./ports/monitor-store.ts";
 import type { ScheduleStore } from "./ports/schedule-store.ts";
@@ -24,6 +25,8 @@ export interface Store {
   readonly flows: FlowStore;
   /** Liveness monitors and queue gates (spec §5): ports/monitor-store.ts. */
   readonly monitors: MonitorStore;
+  /** Rollups and retention of ticks (spec §11): ports/history-store.ts. */
+  readonly history: HistoryStore;
   /** Every read: the only part of the store surfaces see. */
   readonly queries: StoreQueries;
 

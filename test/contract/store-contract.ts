@@ -144,6 +144,40 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.notEqual(third!.id, first!.id);
       });
 
+      it("inserts a large mixed batch in sets: each result is its own job's, duplicates named", async () => {
+        const [held] = await store.jobs.insertJobs([job({ key: "held" })], T0);
+        // 1 300 jobs: more than one chunk on every store, keyed and unkeyed interleaved, a key twice
+        // in the batch (across a chunk boundary too) and a key an unfinished job already holds.
+        const batch = Array.from({ length: 1_300 }, (_, n) =>
+          job({
+            payload: JSON.stringify({ n }),
+            key: n % 7 === 0 ? `k${n % 21}` : n === 600 ? "held" : n === 1_299 ? "k0" : null,
+          }),
+        );
+        const results = await store.jobs.insertJobs(batch, T0);
+        assert.equal(results.length, batch.length);
+        const firstOfKey = new Map<string, string>();
+        for (const [n, result] of results.entries()) {
+          const key = batch[n]!.key;
+          if (key === "held") {
+            assert.deepEqual(result, { id: held!.id, status: "duplicate" }, `job ${n}`);
+            continue;
+          }
+          if (key !== null && firstOfKey.has(key)) {
+            assert.deepEqual(result, { id: firstOfKey.get(key), status: "duplicate" }, `job ${n}`);
+            continue;
+          }
+          assert.equal(result.status, "inserted", `job ${n}`);
+          if (key !== null) firstOfKey.set(key, result.id);
+          const row = await store.queries.getJob(result.id);
+          assert.deepEqual(row?.payload, { n }, `job ${n}'s id points at its own row`);
+          assert.equal(row?.key, key);
+        }
+        assert.equal(firstOfKey.size, 3, "k0, k7 and k14 inserted once each");
+        const inserted = results.filter((r) => r.status === "inserted").length;
+        assert.equal(new Set(results.map((r) => r.id)).size, inserted + 1, "distinct ids, plus the held one");
+      });
+
       it("claims due jobs by priority, then runAt, then id; never future ones", async () => {
         const ids = await store.jobs.insertJobs(
           [

@@ -3,6 +3,7 @@ import { parseDatabaseUrl, redactUrl } from "../../config/database-url.ts";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { JOB_STATES } from "../../core/job-state.ts";
+import { compareHealth, SCHEDULE_HEALTH, type ScheduleHealthStatus } from "../../core/schedule-health.ts";
 import { ConfigError } from "../../errors.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
 import type { Tickflow } from "../../tickflow.ts";
@@ -98,6 +99,12 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
   ]);
   const heartbeat = await heartbeatStatus(tickflow, { now }, { now: () => tickflow.now() });
   const monitors = (await tickflow.monitors.status()).map(monitorView);
+  const reports = await tickflow.liveness.scheduleReports({ ticks: 10 });
+  const health = Object.fromEntries(SCHEDULE_HEALTH.map((h) => [h, 0])) as Record<
+    ScheduleHealthStatus,
+    number
+  >;
+  for (const r of reports) health[r.health.status]++;
   return {
     checkedAt: iso(now),
     store: storeReport,
@@ -109,6 +116,11 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
       overdue: due.filter((d) => d.overdueMs > OVERDUE_MS).length,
       nextFireAt: iso(next),
       dueSchedules: due,
+      health,
+      attention: reports
+        .filter((r) => !["ok", "paused", "never_ran"].includes(r.health.status))
+        .sort((a, b) => compareHealth(a.health.status, b.health.status))
+        .map((r) => ({ key: r.schedule.id, health: r.health.status, reason: r.health.reason })),
     },
     queues,
     flows: {
@@ -151,6 +163,14 @@ function printStatus(r: StatusReport): void {
   for (const b of sc.broken) console.log(`            broken: ${b.key}: ${b.error} (it does not fire)`);
   for (const d of sc.dueSchedules)
     console.log(`            due: ${d.key} since ${d.dueAt} (${formatDuration(d.overdueMs)})`);
+  console.log(
+    `health      ${
+      SCHEDULE_HEALTH.filter((h) => sc.health[h] > 0)
+        .map((h) => `${sc.health[h]} ${h}`)
+        .join(", ") || "no schedules"
+    }`,
+  );
+  for (const a of sc.attention) console.log(`            ${a.health}: ${a.key}: ${a.reason}`);
   console.log(
     `flows       ${r.flows.total} stored, ${r.flows.disabled} disabled, ${r.flows.running} running${
       r.flows.lastFailed.length > 0 ? `; last run failed: ${r.flows.lastFailed.join(", ")}` : ""

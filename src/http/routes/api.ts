@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
+import type { Rates } from "../../core/rollup.ts";
+import { countTicks, type TickView, tickDecision } from "../../core/tick-vocabulary.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
 import type { HttpDeps } from "../deps.ts";
@@ -39,7 +41,12 @@ const jobQuery = z.strictObject({
   limit,
   cursor: id.optional(),
 });
-const tickQuery = z.strictObject({ limit, since: z.iso.datetime({ offset: true }).optional() });
+const tickQuery = z.strictObject({
+  limit,
+  since: z.iso.datetime({ offset: true }).optional(),
+  /** The cursor: ticks with a nominal time before this (ISO), from a previous page's nextCursor. */
+  cursor: z.iso.datetime({ offset: true }).optional(),
+});
 
 export function jobView(job: JobRow) {
   return {
@@ -85,12 +92,38 @@ function scheduleView(s: ScheduleRow & { lastTick?: TickRow | null }) {
 function tickView(t: TickRow) {
   return {
     nominalAt: iso(t.nominalAt),
-    decision: t.decision,
+    decision: tickDecision(t.decision, t.reason),
     reason: t.reason,
     decidedAt: iso(t.decidedAt),
     jobId: t.jobId,
     startedAt: iso(t.startedAt),
     latenessMs: t.startedAt === null ? null : t.startedAt - t.nominalAt,
+  };
+}
+
+/** A tick in the one vocabulary (core/tick-vocabulary): decision and outcome, two fields. */
+function tickOutcomeView(t: TickView & { decidedAt: number }) {
+  return {
+    nominalAt: iso(t.nominalAt),
+    decision: t.decision,
+    reason: t.reason,
+    outcome: t.outcome,
+    late: t.late,
+    mark: t.mark,
+    decidedAt: iso(t.decidedAt),
+    jobId: t.jobId,
+    latenessMs: t.latenessMs,
+    durationMs: t.durationMs,
+  };
+}
+
+function ratesView(r: Rates) {
+  return {
+    successRate: r.successRate,
+    onTimeRate: r.onTimeRate,
+    counts: r.counts,
+    latencyMs: { p50: r.latencyP50, p95: r.latencyP95, max: r.latencyMax },
+    durationMs: { p50: r.durationP50, p95: r.durationP95, max: r.durationMax },
   };
 }
 
@@ -155,14 +188,29 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     job: jobView(await tickflow.cancelJob(params(request.params).id)),
   }));
 
-  api.get("/schedules", async () => ({ schedules: (await tickflow.schedules()).map(scheduleView) }));
+  api.get("/schedules", async () => {
+    const reports = await tickflow.liveness.scheduleReports({ ticks: 30 });
+    return {
+      schedules: reports.map((r) => ({
+        ...scheduleView({ ...r.schedule, lastTick: null }),
+        health: r.health,
+        counts: countTicks(r.ticks),
+        lastTick: r.ticks[0] ? tickOutcomeView(r.ticks[0]) : null,
+      })),
+    };
+  });
 
   api.get("/schedules/:key", async (request) => {
     const { key } = keyParam(request.params);
-    const schedule = await tickflow.queries.getSchedule(key);
-    if (!schedule) throw new NotFoundError(`schedule "${key}"`);
+    const [report] = await tickflow.liveness.scheduleReports({ scheduleId: key, ticks: 30 });
+    if (!report) throw new NotFoundError(`schedule "${key}"`);
+    const rates = (await tickflow.liveness.scheduleRates([key])).get(key)!;
     return {
-      schedule: scheduleView(schedule),
+      schedule: scheduleView({ ...report.schedule, lastTick: null }),
+      health: report.health,
+      counts: countTicks(report.ticks),
+      recentTicks: report.ticks.map(tickOutcomeView),
+      rates: { "24h": ratesView(rates["24h"]), "7d": ratesView(rates["7d"]), "90d": ratesView(rates["90d"]) },
       next: (await tickflow.previewRuns(key, 5)).map((d) => d.toISOString()),
     };
   });
@@ -172,7 +220,12 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     const q = parseInput(tickQuery, request.query, "query");
     if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
     const since = q.since === undefined ? undefined : Date.parse(q.since);
-    return { ticks: (await tickflow.listTicks(key, { limit: q.limit, since })).map(tickView) };
+    const before = q.cursor === undefined ? undefined : Date.parse(q.cursor);
+    const page = await tickflow.liveness.tickPage(key, { limit: q.limit, since, before });
+    return {
+      ticks: page.ticks.map(tickOutcomeView),
+      nextCursor: page.nextBefore === null ? null : iso(page.nextBefore),
+    };
   });
 
   api.post("/schedules/:key/pause", async (request) => ({

@@ -116,6 +116,23 @@ export interface TickRow {
   startedAt: number | null;
 }
 
+/**
+ * A tick joined with its job (state, attempt, finish): what the overview draws and the history
+ * fold counts, as both adapters read it (raw column values; shared/history-fold.ts maps them).
+ */
+export interface FoldTickRow {
+  schedule_id: string;
+  nominal_at: number | string;
+  decision: string;
+  reason: string | null;
+  decided_at: number | string;
+  job_id: number | string | null;
+  started_at: number | string | null;
+  job_state: string | null;
+  job_attempt: number | null;
+  job_finished_at: number | string | null;
+}
+
 // ── data flows (spec §6) ────────────────────────────────────────────────────
 
 /** What the code defines about a flow, as stored. */

@@ -1,9 +1,11 @@
 import type { FinishedFlowRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
 import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
+import type { Rollup, RollupCounts, RollupPeriod, RollupSubject } from "../../core/rollup.ts";
 import type {
   FlowRow,
   FlowRunRow,
+  FoldTickRow,
   JobRow,
   JobRunRow,
   LimitUsageRow,
@@ -72,6 +74,26 @@ export interface StoreQueries {
   listPausedTypes(): Promise<TypePauseRow[]>;
   /** Each rule's usage now: running (per key too), tokens left, due jobs waiting and why. */
   limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]>;
+  // ── history (spec §11; folded and pruned by ports/history-store.ts) ────────
+  /** Rollups of `subject` (optionally only `names`) with bucket start in [from, to). */
+  listRollups(query: RollupQuery): Promise<Rollup[]>;
+  /**
+   * The counts of the same rollups summed per name, in SQL: what the overview's rates need for
+   * every schedule at once, without reading a year of rows into memory.
+   */
+  sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>>;
+  /**
+   * The newest `limit` ticks of each schedule, joined with their jobs, in one round trip: what
+   * the overview draws for every schedule (newest first per schedule).
+   */
+  recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>>;
+  /**
+   * A page of one schedule's ticks joined with their jobs, newest first: `before` (a nominal time,
+   * exclusive) is the cursor past any depth, `since` (inclusive) the oldest wanted.
+   */
+  tickPage(scheduleId: string, page: TickPageQuery): Promise<FoldTickRow[]>;
+  /** Where the tick fold stands: ticks before this nominal time are counted in the rollups. */
+  ticksFoldedUntil(): Promise<number | null>;
 }
 
 export interface JobFilter {
@@ -103,4 +125,18 @@ export interface FlowRunFilter {
   createdUntil?: number;
   /** Default 100. */
   limit?: number;
+}
+
+export interface RollupQuery {
+  subject: RollupSubject;
+  names?: readonly string[];
+  period: RollupPeriod;
+  from: number;
+  to: number;
+}
+
+export interface TickPageQuery {
+  limit: number;
+  before?: number;
+  since?: number;
 }

@@ -115,6 +115,8 @@ const SELECT_EXPIRED_LEASES = `SELECT id, attempt, max_attempts, lease_owner, st
 WHERE state = 'running' AND lease_expires_at < $1
 ORDER BY id
 FOR UPDATE SKIP LOCKED`;
+/** For the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_FINISH_SQL = { expiredLeases: SELECT_EXPIRED_LEASES };
 
 const LEASE_EXPIRED_MESSAGE = "lease expired: the worker stopped or stalled";
 

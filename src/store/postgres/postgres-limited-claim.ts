@@ -22,6 +22,8 @@ const LOCK_RULE = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema(
 /** Running jobs are few (concurrency × processes): grouping all of them walks jobs_running_lease. */
 export const RUNNING_USAGE = `SELECT queue, type, concurrency_key, count(*) AS n FROM jobs
 WHERE state = 'running' GROUP BY queue, type, concurrency_key`;
+/** Anything due at all (jobs_pending_run_at, migration 8)? An idle claim then takes no lock. */
+const EARLIEST_PENDING = `SELECT min(run_at) AS at FROM jobs WHERE state IN ${PENDING}`;
 const BUCKETS = "SELECT name, key, tokens, refilled_at FROM limit_buckets WHERE name = ANY($1::text[])";
 const SAVE_BUCKETS = `INSERT INTO limit_buckets (name, key, tokens, refilled_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::bigint[])
@@ -70,6 +72,8 @@ export async function claimUnderLimits(
   rules: readonly LimitRule[],
   claimIds: string,
 ): Promise<DbRow[]> {
+  const [due] = (await c.query(EARLIEST_PENDING)).rows;
+  if (due?.at === null || due === undefined || Number(due.at) > request.now) return [];
   for (const name of rules.map((r) => r.name).sort()) await c.query(LOCK_RULE, [name]);
   const claimed: DbRow[] = [];
   for (let round = 0; round < MAX_ROUNDS && claimed.length < request.limit; round++) {

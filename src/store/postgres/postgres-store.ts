@@ -8,6 +8,7 @@ import { PostgresConnections } from "./postgres-connections.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 import { PostgresFlows } from "./postgres-flows.ts";
 import { PostgresHints } from "./postgres-hints.ts";
+import { PostgresHistory } from "./postgres-history.ts";
 import { PostgresJobs } from "./postgres-jobs.ts";
 import { PostgresMonitors } from "./postgres-monitors.ts";
 import { PostgresReads } from "./postgres-reads.ts";
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly schedules: PostgresSchedules;
   readonly flows: PostgresFlows;
   readonly monitors: PostgresMonitors;
+  readonly history: PostgresHistory;
   readonly queries: PostgresReads;
   private readonly db: PostgresConnections;
   private readonly hints: PostgresHints;
@@ -101,6 +103,7 @@ export class PostgresStore implements Store {
     this.schedules = new PostgresSchedules(deps);
     this.flows = new PostgresFlows(deps, this.jobs);
     this.monitors = new PostgresMonitors(deps);
+    this.history = new PostgresHistory(deps);
     this.queries = new PostgresReads(deps);
   }
 

@@ -20,6 +20,7 @@ import { toClaimedJob, toJobRow } from "../shared/rows.ts";
 import { storableJobs } from "../shared/storable-jobs.ts";
 import { dedupeOnInsert } from "./sqlite-dedupe.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
+import { insertJobsInSets } from "./sqlite-job-inserts.ts";
 import { claimUnderLimits, ENABLED_TYPE, ONE_PER_STATE_KEY, OPEN_QUEUE } from "./sqlite-limited-claim.ts";
 import { isSqliteValueRefusal } from "./sqlite-refusal.ts";
 import {
@@ -47,6 +48,14 @@ const PENDING_J = pendingState("j.state");
 const TYPE_PAUSED = "SELECT 1 FROM type_pauses WHERE type = ? LIMIT 1";
 const PAUSE_TYPE = "INSERT INTO type_pauses (type, paused_at) VALUES (?, ?) ON CONFLICT (type) DO NOTHING";
 const RESUME_TYPE = "DELETE FROM type_pauses WHERE type = ?";
+/**
+ * The claim. Its guard, "is any job due at all?", reads the earliest pending run_at from
+ * jobs_pending_run_at (migration 8) once, before anything else: an idle claim costs one index
+ * probe however many jobs wait in the future (jobs_due cannot seek on run_at across priorities, so
+ * an empty claim walked every pending job). In the outer WHERE, not beside the walk: there it made
+ * SQLite plan a sort of the due rows. test/unit/store/query-plans.test.ts holds both plans. Its
+ * eligibility (open queue, enabled type, one per state key) is sqlite-limited-claim.ts's.
+ */
 const claimJobs = (queues: number | undefined) => `UPDATE jobs SET state = 'running', attempt = attempt + 1,
          lease_token = lease_token + 1, lease_owner = ?, lease_expires_at = ?, started_at = ?
        WHERE id IN (
@@ -54,6 +63,8 @@ const claimJobs = (queues: number | undefined) => `UPDATE jobs SET state = 'runn
          WHERE ${PENDING_J} AND run_at <= ? ${queues !== undefined ? `AND queue IN (${marks(queues)})` : ""}
            AND ${OPEN_QUEUE} AND ${ENABLED_TYPE} AND ${ONE_PER_STATE_KEY}
          ORDER BY priority DESC, run_at, id LIMIT ?)
+         AND (SELECT min(d.run_at) FROM jobs AS d INDEXED BY jobs_pending_run_at
+           WHERE ${pendingState("d.state")} ${queues !== undefined ? `AND d.queue IN (${marks(queues)})` : ""}) <= ?
        RETURNING id, type, queue, payload, attempt, max_attempts, lease_token, timeout_ms, backoff,
          state_key, schedule_id, nominal_at, started_at, priority, run_at`;
 
@@ -94,6 +105,8 @@ const INSERT_RELEASED_RUN = `INSERT INTO job_runs (job_id, attempt, worker_id, s
 
 const SELECT_EXPIRED = `SELECT id, attempt, max_attempts, lease_owner, started_at, queue FROM jobs
        WHERE state = 'running' AND lease_expires_at < ?`;
+/** The hot-path statements, for the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_JOB_SQL = { claim: claimJobs, expiredLeases: SELECT_EXPIRED };
 const RESCUE_JOB = `UPDATE jobs SET state = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
          last_error = 'lease expired: the worker stopped or stalled'
        WHERE id = ? AND state = 'running' AND lease_expires_at < ?`;
@@ -133,13 +146,22 @@ export class SqliteJobs implements JobStore {
     const insert = stmt(INSERT_NEW);
     const existing = stmt(EXISTING_BY_KEY);
     const { leaseTo } = options;
+    if (leaseTo === undefined && !jobs.some((j) => j.dedupe)) {
+      const results = await this.deps.write(() => insertJobsInSets(this.deps, jobs, now));
+      this.deps.hint(jobs);
+      return results;
+    }
+    // Leasing (an enqueue of one job onto this process's idle worker), or debounce / throttle /
+    // singleton jobs: row by row, each may be leased or deduped.
     const results = await this.deps.write(() =>
       jobs.map((job): InsertResult => {
         const deduped = dedupeOnInsert(this.deps, job, now);
         if (deduped) return deduped;
-        const leased = leaseTo !== undefined && leasableOnInsert(job, now) && this.openToLease(job);
-        const info = leased
-          ? stmt(INSERT_LEASED).run(...insertLeasedJobValues(job, now, leaseTo))
+        const lease =
+          leaseTo !== undefined && leasableOnInsert(job, now) && this.openToLease(job) ? leaseTo : null;
+        const leased = lease !== null;
+        const info = lease
+          ? stmt(INSERT_LEASED).run(...insertLeasedJobValues(job, now, lease))
           : insert.run(...insertJobValues(job, now));
         if (info.changes === 1) {
           const id = String(info.lastInsertRowid);
@@ -168,7 +190,17 @@ export class SqliteJobs implements JobStore {
     const rows = await this.deps.write(() =>
       rules.length > 0
         ? claimUnderLimits(this.deps, request, rules)
-        : (claim.all(workerId, now + leaseMs, now, now, ...(queues ?? []), now, limit) as Row[]),
+        : (claim.all(
+            workerId,
+            now + leaseMs,
+            now,
+            now,
+            ...(queues ?? []),
+            now,
+            limit,
+            ...(queues ?? []),
+            now,
+          ) as Row[]),
     );
     // RETURNING gives no order guarantee; hand jobs out in claim order.
     rows.sort(

@@ -16,6 +16,8 @@ import { pendingState, unfinishedState } from "./sqlite-sql.ts";
 /** Running jobs are few (concurrency × processes): grouping all of them is one small index walk. */
 export const RUNNING_USAGE = `SELECT queue, type, concurrency_key, count(*) AS n FROM jobs
        WHERE state = 'running' GROUP BY queue, type, concurrency_key`;
+/** Anything due at all (jobs_pending_run_at, migration 8)? An idle claim then stops here. */
+const EARLIEST_PENDING = `SELECT min(run_at) AS at FROM jobs INDEXED BY jobs_pending_run_at WHERE ${pendingState()}`;
 const BUCKETS = `SELECT name, key, tokens, refilled_at FROM limit_buckets
        WHERE name IN (SELECT value FROM json_each(?))`;
 const SAVE_BUCKET = `INSERT INTO limit_buckets (name, key, tokens, refilled_at) VALUES (?, ?, ?, ?)

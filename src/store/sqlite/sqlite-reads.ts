@@ -1,9 +1,11 @@
 import { type FinishedFlowRunStatus, FLOW_RUN_STATUSES } from "../../core/flow-run-state.ts";
 import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
+import type { Rollup, RollupCounts } from "../../core/rollup.ts";
 import type {
   FlowRow,
   FlowRunRow,
+  FoldTickRow,
   JobRow,
   JobRunRow,
   LimitUsageRow,
@@ -15,13 +17,34 @@ import type {
   TickRow,
   TypePauseRow,
 } from "../ports/rows.ts";
-import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
+import type {
+  FlowRunFilter,
+  JobFilter,
+  RollupQuery,
+  StoreQueries,
+  TickFilter,
+  TickPageQuery,
+} from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
+import {
+  countsFromRow,
+  ROLLUP_COLUMNS,
+  type RollupRow,
+  rollupFromRow,
+  SUMMED_COUNTS,
+} from "../shared/history-fold.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { limitUsage, listPausedTypes } from "./sqlite-limit-reads.ts";
-import { pendingState, SELECT_FLOW, SELECT_FLOW_RUN, SELECT_JOB, SELECT_SCHEDULE } from "./sqlite-sql.ts";
+import {
+  HISTORY_WATERMARK,
+  pendingState,
+  SELECT_FLOW,
+  SELECT_FLOW_RUN,
+  SELECT_JOB,
+  SELECT_SCHEDULE,
+} from "./sqlite-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
 
@@ -31,8 +54,16 @@ const RUNS_OF_JOBS = (n: number) =>
 const COUNT_JOBS = `SELECT queue, CASE WHEN ${pendingState()} AND run_at <= ? THEN 'available' ELSE state END AS st,
          count(*) AS n, min(CASE WHEN ${pendingState()} AND run_at <= ? THEN run_at END) AS oldest
        FROM jobs GROUP BY queue, st ORDER BY queue, st`;
+/**
+ * The earliest pending run_at: the first entry of jobs_pending_run_at (migration 8), one seek
+ * however many jobs wait. Named: with a queue filter SQLite would rather walk jobs_claim, every
+ * pending job of those queues. With queues, the walk passes the earlier jobs of other queues.
+ */
 const NEXT_RUN_AT = (queues: number | undefined) =>
-  `SELECT min(run_at) AS at FROM jobs WHERE ${pendingState()} ${queues === undefined ? "" : `AND queue IN (${marks(queues)})`}`;
+  `SELECT min(run_at) AS at FROM jobs INDEXED BY jobs_pending_run_at
+     WHERE ${pendingState()} ${queues === undefined ? "" : `AND queue IN (${marks(queues)})`}`;
+/** For the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_READ_SQL = { nextRunAt: NEXT_RUN_AT };
 const JOB_STATE = "SELECT state FROM job_state WHERE state_key = ?";
 
 const LIST_SCHEDULES = "SELECT * FROM schedules ORDER BY id";
@@ -52,6 +83,16 @@ const MONITOR_GATES = "SELECT queue FROM queue_gates WHERE monitor = ? ORDER BY 
 const LIST_TRANSITIONS =
   "SELECT * FROM monitor_transitions WHERE monitor = ? ORDER BY seq DESC, id DESC LIMIT ?";
 const LIST_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
+
+const TICKS_WITH_JOBS = `
+SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
+       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
+FROM schedule_ticks AS t LEFT JOIN jobs AS j ON j.id = t.job_id
+WHERE t.schedule_id = ? AND t.nominal_at >= ? AND t.nominal_at < ? ORDER BY t.nominal_at DESC LIMIT ?`;
+const ROLLUPS_IN = (names: number | undefined) =>
+  `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ? ${names === undefined ? "" : `AND name IN (${marks(names)})`} ORDER BY name, bucket_start`;
+const SUM_ROLLUPS = (names: number | undefined) =>
+  `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ? ${names === undefined ? "" : `AND name IN (${marks(names)})`} GROUP BY name`;
 
 const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 /** Ids per `IN (…)` list: far below SQLite's 32 766 variable limit. */
@@ -251,6 +292,39 @@ export class SqliteReads implements StoreQueries {
       monitor: r.monitor as string,
       closedAt: r.closed_at as number,
     }));
+  }
+
+  // ── history ───────────────────────────────────────────────────────────────
+
+  async listRollups(query: RollupQuery): Promise<Rollup[]> {
+    if (query.names?.length === 0) return [];
+    const { subject, period, from, to, names = [] } = query;
+    const rows = this.all(ROLLUPS_IN(query.names?.length), subject, period, from, to, ...names);
+    return (rows as unknown as RollupRow[]).map(rollupFromRow);
+  }
+
+  async sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>> {
+    if (query.names?.length === 0) return new Map();
+    const { subject, period, from, to, names = [] } = query;
+    const rows = this.all(SUM_ROLLUPS(query.names?.length), subject, period, from, to, ...names);
+    return new Map(rows.map((r) => [String(r.name), countsFromRow(r)]));
+  }
+
+  /** In-process: one prepared statement per schedule costs microseconds, no round trips. */
+  async recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>> {
+    const recent = this.deps.stmt(TICKS_WITH_JOBS);
+    const all = Number.MAX_SAFE_INTEGER;
+    return new Map(scheduleIds.map((id) => [id, recent.all(id, 0, all, limit) as FoldTickRow[]]));
+  }
+
+  async tickPage(scheduleId: string, page: TickPageQuery): Promise<FoldTickRow[]> {
+    const { since = 0, before = Number.MAX_SAFE_INTEGER, limit } = page;
+    return this.all(TICKS_WITH_JOBS, scheduleId, since, before, limit) as unknown as FoldTickRow[];
+  }
+
+  async ticksFoldedUntil(): Promise<number | null> {
+    const mark = this.get(HISTORY_WATERMARK, "ticks") as { at: number } | undefined;
+    return mark ? mark.at : null;
   }
 
   private toMonitorRow(r: Row): MonitorRow {

@@ -7,6 +7,7 @@ import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
+import { SqliteHistory } from "./sqlite-history.ts";
 import { SqliteJobs } from "./sqlite-jobs.ts";
 import { SqliteMonitors } from "./sqlite-monitors.ts";
 import { SqliteReads } from "./sqlite-reads.ts";
@@ -80,6 +81,7 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteSchedules;
   readonly flows: SqliteFlows;
   readonly monitors: SqliteMonitors;
+  readonly history: SqliteHistory;
   readonly queries: SqliteReads;
   private readonly onError: (error: Error, where: string) => void;
   private readonly schema = new SchemaGuard(SQLITE_MIGRATIONS.at(-1)?.version ?? 0);
@@ -106,6 +108,7 @@ export class SqliteStore implements Store {
     this.schedules = new SqliteSchedules(deps);
     this.flows = new SqliteFlows(deps);
     this.monitors = new SqliteMonitors(deps);
+    this.history = new SqliteHistory(deps);
     this.queries = new SqliteReads(deps);
   }
 
