@@ -71,6 +71,8 @@ export function claimUnderLimits(
   request: ClaimRequest,
   rules: readonly LimitRule[],
 ): Row[] {
+  const due = (deps.stmt(EARLIEST_PENDING).get() as { at: number | null } | undefined)?.at;
+  if (due === null || due === undefined || due > request.now) return [];
   const claimed: Row[] = [];
   for (let round = 0; round < MAX_ROUNDS && claimed.length < request.limit; round++) {
     const { rows, again } = claimRound(deps, { ...request, limit: request.limit - claimed.length }, rules);
