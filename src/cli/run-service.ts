@@ -24,6 +24,7 @@ export async function serviceFromConfig(
     schedules: config.schedules,
     monitors: config.monitors,
     flows: config.flows,
+    limits: config.limits,
     flowsDir: config.flowsDir ?? DEFAULT_FLOWS_DIR,
     flowsDirOptional: config.flowsDir === undefined,
     flowRunRetentionMs: config.flowRunRetentionMs,

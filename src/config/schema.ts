@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../core/duration.ts";
+import { type LimitOptions, limitRuleOf } from "../core/limit-options.ts";
 import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
 import { ConfigError } from "../errors.ts";
@@ -77,6 +78,8 @@ export interface ResolvedConfig {
   schedules: ScheduleDefinition[];
   monitors: MonitorDefinition[];
   flows: FlowDefinition[];
+  /** Cluster-wide limits every process of the cluster declares (docs/limits.md). */
+  limits: LimitOptions[];
   /** Undefined: the default "./flows", loaded only when it exists. */
   flowsDir: string | undefined;
   flowRunRetentionMs: number | null;
@@ -161,6 +164,19 @@ const schema = z.strictObject({
     )
     .default([]),
   flows: z.array(z.custom<FlowDefinition>(isFlowDefinition, "expected defineFlow(…) results")).default([]),
+  limits: z
+    .array(
+      z.unknown().transform((value, ctx) => {
+        try {
+          limitRuleOf(value as LimitOptions);
+          return value as LimitOptions;
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    )
+    .default([]),
   flowsDir: z.string().min(1).optional(),
   flowRunRetention: z
     .union([z.string(), z.number()])
@@ -227,6 +243,7 @@ export function validateConfig(
       schedules: c.schedules,
       monitors: c.monitors,
       flows: c.flows,
+      limits: c.limits,
       flowsDir: c.flowsDir,
       flowRunRetentionMs: c.flowRunRetention,
       flowRunsKept: c.flowRunsKept,
