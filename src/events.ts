@@ -2,6 +2,7 @@ import diagnostics from "node:diagnostics_channel";
 import type { FlowRunStatus, TriggerSource } from "./core/flow-run-state.ts";
 import type { MonitorState } from "./core/hysteresis.ts";
 import type { TickDecision, TickReason } from "./core/misfire.ts";
+import type { DeployDecision } from "./store/shared/schedule-deploys.ts";
 
 /**
  * Everything tickflow reports happens as a typed event, named `noun:verb`. Logs, metrics and
@@ -42,7 +43,17 @@ export interface TickflowEventMap extends FlowEventMap {
     reason: TickReason;
     jobId: string | null;
   };
-  "schedule:sync": { created: string[]; updated: string[]; removed: string[] };
+  "schedule:sync": {
+    created: string[];
+    updated: string[];
+    removed: string[];
+    /** Declared in code, stored as runtime schedules: left as they are. */
+    conflicts?: string[];
+    /** Where this process's code version stands among those the store has seen (rolling deploys). */
+    deploy?: DeployDecision | null;
+  };
+  /** A runtime schedule was created, changed or removed (`tickflow.schedules.upsert/remove`). */
+  "schedule:change": { key: string; change: "created" | "updated" | "removed"; fields: string[] };
   /** A schedule that could not be read or planned was set aside (state broken); the others fire. */
   "schedule:broken": { scheduleId: string; error: string; at: number };
   "worker:error": { error: Error; where: string };

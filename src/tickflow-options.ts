@@ -8,7 +8,6 @@ import type { JobDefinition } from "./runtime/registry.ts";
 import type { ScheduleDefinition } from "./runtime/schedules.ts";
 import type { CREATE_TICKFLOW_KEYS } from "./runtime/tickflow-options.ts";
 import type { ApplicationPool } from "./store/pg-client.ts";
-import type { ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { Store } from "./store/store.ts";
 
 export interface TickflowOptions {
@@ -93,9 +92,7 @@ export interface EnqueueManyItem {
   options?: EnqueueOptions;
 }
 
-export interface ScheduleStatus extends ScheduleRow {
-  lastTick: TickRow | null;
-}
+export type { ScheduleStatus } from "./runtime/schedule-api.ts";
 
 // Compile-time: CREATE_TICKFLOW_KEYS names every key of TickflowOptions and nothing else.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -30,6 +30,7 @@ export async function serviceFromConfig(
     flowRunRetentionMs: config.flowRunRetentionMs,
     flowRunsKept: config.flowRunsKept,
     concurrency: config.concurrency,
+    prefetch: config.prefetch,
     queues: config.queues,
     leaseMs: config.leaseMs,
     pollIntervalMs: config.pollIntervalMs,

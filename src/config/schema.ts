@@ -19,6 +19,8 @@ export interface TickflowConfig {
   database?: string;
   /** Jobs run at once per process; env TICKFLOW_CONCURRENCY. Default 10. */
   concurrency?: number;
+  /** Jobs a worker claims ahead of its free slots; env TICKFLOW_PREFETCH. Default: concurrency; 0 turns it off. */
+  prefetch?: number;
   /** Queues this process works (all when omitted); env TICKFLOW_QUEUES (comma-separated). */
   queues?: string[];
   /** How long a claim holds a job, e.g. "30s"; env TICKFLOW_LEASE. */
@@ -64,6 +66,8 @@ export function defineConfig(config: TickflowConfig): TickflowConfig {
 export interface ResolvedConfig {
   database: string;
   concurrency: number;
+  /** Undefined: the worker's default (equal to concurrency). */
+  prefetch: number | undefined;
   queues: string[] | undefined;
   leaseMs: number;
   pollIntervalMs: number;
@@ -119,6 +123,7 @@ const schema = z.strictObject({
     )
     .default("sqlite:./tickflow.db"),
   concurrency: z.number().int().min(1).max(1000).default(10),
+  prefetch: z.number().int().min(0).max(10_000).optional(),
   queues: z
     .array(
       z.string().refine(isValidName, { message: 'queue names use 1-64 letters, digits, "_", "-" or "."' }),
@@ -230,6 +235,7 @@ export function validateConfig(
     return {
       database: c.database,
       concurrency: c.concurrency,
+      prefetch: c.prefetch,
       queues: c.queues,
       leaseMs: c.lease,
       pollIntervalMs: c.pollInterval,

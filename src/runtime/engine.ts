@@ -87,6 +87,7 @@ export function startEngine(
       // Ticks are decided just ahead of time and run on time; an injected clock (tests) that
       // moves by hand gets decisions exactly at the nominal time instead.
       leadMs: deps.injectedClock ? 0 : 50,
+      maxLeadMs: 5_000,
     });
     scheduler.start();
   }

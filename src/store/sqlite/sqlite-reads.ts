@@ -13,6 +13,8 @@ import type {
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
   TickRow,
   TypePauseRow,
@@ -34,7 +36,8 @@ import {
   SUMMED_COUNTS,
 } from "../shared/history-fold.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { toJobRow, toJobRunRow, toScheduleDeployRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { limitUsage, listPausedTypes } from "./sqlite-limit-reads.ts";
 import {
@@ -66,10 +69,19 @@ const NEXT_RUN_AT = (queues: number | undefined) =>
 export const HOT_PATH_READ_SQL = { nextRunAt: NEXT_RUN_AT };
 const JOB_STATE = "SELECT state FROM job_state WHERE state_key = ?";
 
-const LIST_SCHEDULES = "SELECT * FROM schedules ORDER BY id";
+/** Each filter is skipped when its parameter is null; labels: every pair of the JSON object must match. */
+const LIST_SCHEDULES = `SELECT * FROM schedules
+       WHERE (@source IS NULL OR source = @source) AND (@owner IS NULL OR owner = @owner)
+         AND (@tenant IS NULL OR tenant = @tenant)
+         AND (@labels IS NULL OR NOT EXISTS (
+           SELECT 1 FROM json_each(@labels) f
+           WHERE (SELECT l.value FROM json_each(schedules.labels) l WHERE l.key = f.key) IS NOT f.value))
+       ORDER BY id`;
+const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
 const LIST_TICKS =
   "SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at >= ? ORDER BY nominal_at DESC LIMIT ?";
 const NEXT_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
+const DUE_BY = "SELECT count(*) AS n FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= ?";
 
 const FINISHED_RUN_SUMMARIES = `SELECT status, duration_ms FROM data_flow_runs
        WHERE flow = ? AND status IN ('success', 'failed')
@@ -186,8 +198,13 @@ export class SqliteReads implements StoreQueries {
     return row ? toScheduleRow(row) : null;
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return this.all(LIST_SCHEDULES).map(toScheduleRow);
+  async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
+    const [source, owner, tenant, labels] = scheduleFilterValues(filter);
+    return this.all(LIST_SCHEDULES, { source, owner, tenant, labels }).map(toScheduleRow);
+  }
+
+  async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
+    return this.all(LIST_DEPLOYS).map(toScheduleDeployRow);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {
@@ -200,6 +217,10 @@ export class SqliteReads implements StoreQueries {
     return new Map(
       [...new Set(scheduleIds)].map((id) => [id, (ticks.all(id, 0, limit) as Row[]).map(toTickRow)]),
     );
+  }
+
+  async countSchedulesDueBy(at: number): Promise<number> {
+    return Number((this.get(DUE_BY, at) as { n: number }).n);
   }
 
   async nextScheduleFireAt(): Promise<number | null> {
