@@ -13,15 +13,27 @@ WHERE state IN ${PENDING} AND run_at <= $1 GROUP BY queue, type, concurrency_key
 const ALL_BUCKETS = "SELECT name, key, tokens, refilled_at FROM limit_buckets";
 const CLOSED_QUEUES = "SELECT DISTINCT queue FROM queue_gates";
 
-/** The limit reads of PostgresQueries (postgres-reads.ts delegates here). */
-export async function listPausedTypes(deps: Pick<PostgresDeps, "read">): Promise<TypePauseRow[]> {
+/** The limit reads of PostgresReads (postgres-reads.ts extends this). */
+export class PostgresLimitReads {
+  constructor(private readonly limitDeps: Pick<PostgresDeps, "read">) {}
+
+  listPausedTypes(): Promise<TypePauseRow[]> {
+    return listPausedTypes(this.limitDeps);
+  }
+
+  limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]> {
+    return limitUsage(this.limitDeps, rules, now);
+  }
+}
+
+async function listPausedTypes(deps: Pick<PostgresDeps, "read">): Promise<TypePauseRow[]> {
   return (await deps.read(PAUSED_TYPES)).map((r) => ({
     type: r.type as string,
     pausedAt: Number(r.paused_at),
   }));
 }
 
-export async function limitUsage(
+async function limitUsage(
   deps: Pick<PostgresDeps, "read">,
   rules: readonly LimitRule[],
   now: number,

@@ -1,5 +1,4 @@
 import type { FinishedFlowRunStatus } from "../../core/flow-run-state.ts";
-import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type { Rollup, RollupCounts } from "../../core/rollup.ts";
 import type {
@@ -8,7 +7,6 @@ import type {
   FoldTickRow,
   JobRow,
   JobRunRow,
-  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
@@ -17,7 +15,6 @@ import type {
   ScheduleFilter,
   ScheduleRow,
   TickRow,
-  TypePauseRow,
 } from "../ports/rows.ts";
 import type {
   FlowRunFilter,
@@ -46,7 +43,7 @@ import {
 } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
-import { limitUsage, listPausedTypes } from "./postgres-limit-reads.ts";
+import { PostgresLimitReads } from "./postgres-limit-reads.ts";
 import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
@@ -173,8 +170,10 @@ const SUM_ROLLUPS = (named: boolean) =>
   `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} GROUP BY name`;
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-export class PostgresReads implements StoreQueries {
-  constructor(private readonly deps: Pick<PostgresDeps, "read">) {}
+export class PostgresReads extends PostgresLimitReads implements StoreQueries {
+  constructor(private readonly deps: Pick<PostgresDeps, "read">) {
+    super(deps);
+  }
 
   // ── jobs ──────────────────────────────────────────────────────────────────
 
@@ -320,14 +319,6 @@ export class PostgresReads implements StoreQueries {
       monitor: r.monitor as string,
       closedAt: Number(r.closed_at),
     }));
-  }
-
-  listPausedTypes(): Promise<TypePauseRow[]> {
-    return listPausedTypes(this.deps);
-  }
-
-  limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]> {
-    return limitUsage(this.deps, rules, now);
   }
 
   // ── history ───────────────────────────────────────────────────────────────
