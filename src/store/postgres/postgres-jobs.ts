@@ -272,7 +272,7 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
     const rules = applicableRules(request.rules, queues);
     const rows =
       rules.length > 0
-        ? await this.db.transaction((c) => claimUnderLimits(c, request, rules, CLAIM_IDS))
+        ? await this.db.claimTransaction((c) => claimUnderLimits(c, request, rules, CLAIM_IDS))
         : queues
           ? await this.db.claimWrite(
               CLAIM_JOBS_IN_QUEUES,
