@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerAlerts } from "./commands/alerts.ts";
+import { registerChecks } from "./commands/checks.ts";
+import { registerExec } from "./commands/exec.ts";
 import { registerFlows } from "./commands/flows.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerLimits } from "./commands/limits.ts";
@@ -32,6 +35,9 @@ registerStatus(program);
 registerFlows(program);
 registerLimits(program);
 registerTrigger(program);
+registerChecks(program);
+registerAlerts(program);
+registerExec(program);
 registerInit(program);
 registerNew(program);
 

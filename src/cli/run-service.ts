@@ -23,6 +23,8 @@ export async function serviceFromConfig(
     jobs: config.jobs,
     schedules: config.schedules,
     monitors: config.monitors,
+    checks: config.checks,
+    alerts: config.alerts,
     flows: config.flows,
     limits: config.limits,
     flowsDir: config.flowsDir ?? DEFAULT_FLOWS_DIR,

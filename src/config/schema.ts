@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { type AlertsOptions, checkAlertsOptions } from "../alerts/alerts-options.ts";
+import { type CheckDefinition, type CheckOptions, defineCheck } from "../checks/define-check.ts";
 import { parseDuration } from "../core/duration.ts";
 import { type LimitOptions, limitRuleOf } from "../core/limit-options.ts";
 import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
@@ -44,6 +46,10 @@ export interface TickflowConfig {
   schedules?: ScheduleDefinition[];
   /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options, e.g. `{ name, url }`. */
   monitors?: (MonitorDefinition | MonitorOptions)[];
+  /** Check-ins (spec §12): `defineCheck(…)` results or plain options, e.g. `{ key, every, grace }`. */
+  checks?: (CheckDefinition | CheckOptions)[];
+  /** Alert rules and their channels (spec §12): `{ channels, rules, evaluateEvery }`, see docs/alerts.md. */
+  alerts?: AlertsOptions;
   /** Data flows (spec §6): `defineFlow(…)` results, in addition to those of the flows folder. */
   flows?: FlowDefinition[];
   /** Cluster-wide limits (docs/limits.md); every process working the limited jobs declares the same. */
@@ -83,6 +89,8 @@ export interface ResolvedConfig {
   jobs: JobDefinition<never, never>[];
   schedules: ScheduleDefinition[];
   monitors: MonitorDefinition[];
+  checks: CheckDefinition[];
+  alerts: AlertsOptions;
   flows: FlowDefinition[];
   /** Cluster-wide limits every process of the cluster declares (docs/limits.md). */
   limits: LimitOptions[];
@@ -170,6 +178,30 @@ const schema = z.strictObject({
       }),
     )
     .default([]),
+  checks: z
+    .array(
+      z.unknown().transform((value, ctx) => {
+        try {
+          // { env: "NAME" } tokens are read now: a missing variable stops startup, naming it.
+          return defineCheck(value as CheckOptions, process.env);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    )
+    .default([]),
+  alerts: z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return checkAlertsOptions(value ?? {}, process.env);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   flows: z.array(z.custom<FlowDefinition>(isFlowDefinition, "expected defineFlow(…) results")).default([]),
   limits: z
     .array(
@@ -212,7 +244,17 @@ function isDefinition(value: unknown): boolean {
 export const CONFIG_KEYS = Object.keys(schema.shape);
 const NESTED_KEYS: Record<string, string[]> = {
   log: ["level", "format"],
-  http: ["enabled", "host", "port", "tokens", "allowedIps", "trustedProxies", "metricsPublic", "rateLimit"],
+  http: [
+    "enabled",
+    "host",
+    "port",
+    "tokens",
+    "allowedIps",
+    "trustedProxies",
+    "metricsPublic",
+    "rateLimit",
+    "badgeSecret",
+  ],
   "http.rateLimit": ["max", "window"],
 };
 
@@ -250,6 +292,8 @@ export function validateConfig(
       jobs: c.jobs,
       schedules: c.schedules,
       monitors: c.monitors,
+      checks: c.checks,
+      alerts: c.alerts,
       flows: c.flows,
       limits: c.limits,
       flowsDir: c.flowsDir,

@@ -6,6 +6,7 @@ import { NotFoundError } from "../../errors.ts";
 import type { JobRow } from "../../store/ports/rows.ts";
 import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
+import { registerAlertRoutes } from "./alerts.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { registerLimitRoutes } from "./limits.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
@@ -129,6 +130,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
+  registerAlertRoutes(api, deps);
   registerLimitRoutes(api, deps);
 
   api.get("/heartbeat", async () => {

@@ -1,6 +1,7 @@
 import type { LimitRule } from "../../core/job-limits.ts";
 import type { LimitUsageRow, TypePauseRow } from "../ports/rows.ts";
 import { limitUsageRows } from "../shared/limit-usage.ts";
+import { PostgresAlertReads } from "./postgres-alert-reads.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 import { RUNNING_USAGE } from "./postgres-limited-claim.ts";
 import { PENDING } from "./postgres-sql.ts";
@@ -13,9 +14,11 @@ WHERE state IN ${PENDING} AND run_at <= $1 GROUP BY queue, type, concurrency_key
 const ALL_BUCKETS = "SELECT name, key, tokens, refilled_at FROM limit_buckets";
 const CLOSED_QUEUES = "SELECT DISTINCT queue FROM queue_gates";
 
-/** The limit reads of PostgresReads (postgres-reads.ts extends this). */
-export class PostgresLimitReads {
-  constructor(private readonly limitDeps: Pick<PostgresDeps, "read">) {}
+/** The limit reads of PostgresReads (postgres-reads.ts extends this; it extends the alert reads). */
+export class PostgresLimitReads extends PostgresAlertReads {
+  constructor(private readonly limitDeps: Pick<PostgresDeps, "read">) {
+    super(limitDeps);
+  }
 
   listPausedTypes(): Promise<TypePauseRow[]> {
     return listPausedTypes(this.limitDeps);

@@ -38,6 +38,7 @@ import {
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleDeployRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
+import { SqliteAlertReads } from "./sqlite-alert-reads.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { limitUsage, listPausedTypes } from "./sqlite-limit-reads.ts";
 import {
@@ -114,8 +115,10 @@ const ID_CHUNK = 500;
  * `store.queries` on SQLite: every read, on the adapter's connection. Reads run outside write
  * transactions (WAL gives each statement a consistent snapshot).
  */
-export class SqliteReads implements StoreQueries {
-  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {}
+export class SqliteReads extends SqliteAlertReads implements StoreQueries {
+  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {
+    super(deps);
+  }
 
   private all(sql: string, ...params: unknown[]): Row[] {
     return this.deps.stmt(sql).all(...params) as Row[];
