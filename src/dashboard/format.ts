@@ -13,8 +13,10 @@ function showable(ms: number): boolean {
 
 /** `2030-01-01 12:00:05 UTC`: every time on the dashboard is UTC, like the scheduler's cron. */
 export function utc(ms: number): string {
-  if (!showable(ms)) return `unshowable time (${ms})`;
-  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+  const date = new Date(ms);
+  if (!Number.isFinite(date.getTime())) return `unshowable time (${ms})`;
+  const iso = date.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
 /** "3m ago" / "in 20s", relative to the server's clock (tickflow.now()). */

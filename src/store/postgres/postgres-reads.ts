@@ -1,6 +1,6 @@
 import type { FinishedFlowRunStatus } from "../../core/flow-run-state.ts";
 import type { JobState } from "../../core/job-state.ts";
-import type { Rollup, RollupCounts } from "../../core/rollup.ts";
+import { emptyCounts, type Rollup, type RollupCounts } from "../../core/rollup.ts";
 import type {
   FlowRow,
   FlowRunRow,
@@ -18,17 +18,18 @@ import type {
   FlowRunFilter,
   JobFilter,
   RollupQuery,
+  RollupSumQuery,
   StoreQueries,
   TickFilter,
   TickPageQuery,
 } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import {
+  COUNT_COLUMNS,
   countsFromRow,
   ROLLUP_COLUMNS,
   type RollupRow,
   rollupFromRow,
-  SUMMED_COUNTS,
 } from "../shared/history-fold.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
@@ -146,8 +147,10 @@ ORDER BY t.nominal_at DESC LIMIT $4`;
 const IN_WINDOW = "subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4";
 const LIST_ROLLUPS = (named: boolean) =>
   `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} ORDER BY name COLLATE "C", bucket_start`;
-const SUM_ROLLUPS = (named: boolean) =>
-  `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} GROUP BY name`;
+/** One window's sums (the covering index of migration 6). */
+const SUM_ROLLUPS = `SELECT name, ${COUNT_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(", ")}
+FROM rollups WHERE subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4
+GROUP BY name`;
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
 export class PostgresReads implements StoreQueries {
@@ -299,10 +302,21 @@ export class PostgresReads implements StoreQueries {
     return (rows as unknown as RollupRow[]).map(rollupFromRow);
   }
 
-  async sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>> {
-    if (query.names?.length === 0) return new Map();
-    const rows = await this.deps.read(SUM_ROLLUPS(query.names !== undefined), windowValues(query));
-    return new Map(rows.map((r) => [String(r.name), countsFromRow(r)]));
+  async sumRollups(query: RollupSumQuery): Promise<Map<string, RollupCounts[]>> {
+    const { subject, period, since, to } = query;
+    const windows = await Promise.all(
+      since.map((from) => this.deps.read(SUM_ROLLUPS, [subject, period, from, to])),
+    );
+    const sums = new Map<string, RollupCounts[]>();
+    windows.forEach((rows, w) => {
+      for (const row of rows) {
+        const name = String(row.name);
+        let counts = sums.get(name);
+        if (!counts) sums.set(name, (counts = since.map(() => emptyCounts())));
+        counts[w] = countsFromRow(row);
+      }
+    });
+    return sums;
   }
 
   async recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>> {
