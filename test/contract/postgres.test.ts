@@ -5,6 +5,7 @@ import type { JobsInsertedHint } from "../../src/store/store.ts";
 import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgStore } from "../helpers/pg.ts";
 import { waitFor } from "../helpers/wait-for.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runHistoryStoreContract } from "./history-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { job, runStoreContract } from "./store-contract.ts";
@@ -22,6 +23,7 @@ if (skipReason) {
   runStoreContract("postgres", createTestPgStore);
   runMonitorStoreContract("postgres", createTestPgStore);
   runFlowStoreContract("postgres", createTestPgStore);
+  runHistoryStoreContract("postgres", createTestPgStore);
   runPoisonContract("postgres", async () => {
     const h = await createTestPgStore();
     const prefix = `${pg.escapeIdentifier(h.schema)}.`;

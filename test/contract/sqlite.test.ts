@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runHistoryStoreContract } from "./history-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runStoreContract } from "./store-contract.ts";
@@ -23,3 +24,4 @@ runPoisonContract("sqlite", async () => {
     },
   };
 });
+runHistoryStoreContract("sqlite", createTestSqliteStore);
