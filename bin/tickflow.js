@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// tsx lets tickflow load tickflow.config.ts and flow files written in TypeScript.
-import { register } from "tsx/esm/api";
-
-register();
-await import("../src/cli/main.ts");
+// The compiled CLI (dist/ is built by `npm run build`, and by `prepare` on `npm ci` or a git install).
+// User TypeScript (tickflow.config.ts, flows/*.ts) is loaded through a loader scoped to those files.
+await import("../dist/cli/main.js");

@@ -82,6 +82,7 @@ export {
   type ThreadHandler,
 } from "./runtime/registry.ts";
 export { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
+export type { ApplicationPool, TransactionClient } from "./store/pg-client.ts";
 export type { FlowStore } from "./store/ports/flow-store.ts";
 export type { MonitorStore } from "./store/ports/monitor-store.ts";
 export type {

@@ -6,12 +6,19 @@ import type { EnqueueOptions } from "./runtime/enqueue.ts";
 import type { JobDefinition } from "./runtime/registry.ts";
 import type { ScheduleDefinition } from "./runtime/schedules.ts";
 import type { CREATE_TICKFLOW_KEYS } from "./runtime/tickflow-options.ts";
+import type { ApplicationPool } from "./store/pg-client.ts";
 import type { ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { Store } from "./store/store.ts";
 
 export interface TickflowOptions {
-  /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` is given. */
+  /** `sqlite:<path>` (default `sqlite:./tickflow.db`) or `postgres://…`. Ignored when `store` or `pool` is given. */
   databaseUrl?: string;
+  /**
+   * PostgreSQL: the application's `pg.Pool`, instead of `databaseUrl`. tickflow opens its own
+   * connections with that pool's settings (its statements need session settings of their own) and
+   * leaves the pool itself to the application.
+   */
+  pool?: ApplicationPool;
   /** An opened store (tests, embedding). The caller keeps ownership unless `ownsStore`. */
   store?: Store;
   jobs?: readonly JobDefinition<never, never>[];

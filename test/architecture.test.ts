@@ -79,6 +79,26 @@ describe("architecture: the dependency rule", () => {
     assert.deepEqual(bad, []);
   });
 
+  it("drivers are imported (as values) only by their own adapter's files", () => {
+    const bad = [...graph.keys()].flatMap((file) => {
+      const source = readFileSync(file, "utf8");
+      const drivers = [...source.matchAll(/^import (?!type )[^;]*from\s+"(better-sqlite3|pg)"/gm)].map(
+        (m) => m[1],
+      );
+      return drivers
+        .filter((d) => !file.startsWith(d === "pg" ? "src/store/postgres/" : "src/store/sqlite/"))
+        .map((d) => `${file} → ${d}`);
+    });
+    assert.deepEqual(bad, []);
+  });
+
+  it("open-store.ts imports each adapter lazily (import()), so a process loads only the driver its URL needs", () => {
+    const source = readFileSync("src/store/open-store.ts", "utf8");
+    assert.doesNotMatch(source, /^import [^;]*from\s+"\.\/(sqlite|postgres)\//m);
+    assert.match(source, /import\("\.\/sqlite\/sqlite-store\.ts"\)/);
+    assert.match(source, /import\("\.\/postgres\/postgres-store\.ts"\)/);
+  });
+
   it("the peer benchmark's peers are its own: not tickflow's dependencies, and tickflow is used through its public API", () => {
     const peers = Object.keys(JSON.parse(readFileSync("bench/peers/package.json", "utf8")).dependencies);
     const own = JSON.parse(readFileSync("package.json", "utf8"));

@@ -1,15 +1,24 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { parseDatabaseUrl, redactUrl } from "../config/database-url.ts";
-import { loadConfig } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/schema.ts";
 import { TickflowError } from "../errors.ts";
-import { createTickflow, type Tickflow } from "../tickflow.ts";
+import type { Tickflow } from "../tickflow.ts";
 
 /** The validated config named by `--config` / TICKFLOW_CONFIG / ./tickflow.config.ts, with the environment. */
-export function loadCliConfig(command: Command): Promise<ResolvedConfig> {
-  return loadConfig({ file: command.optsWithGlobals().config });
+export async function loadCliConfig(
+  command: Command,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedConfig> {
+  const { loadConfig } = await import("../config/load.ts");
+  return loadConfig({ file: command.optsWithGlobals().config, env });
 }
+
+/**
+ * The library, imported when a command first needs it: every command is registered at start (for
+ * `--help`), and what a command runs loads only when it runs, so `tickflow --help` stays fast.
+ */
+export const loadTickflow = () => import("../tickflow.ts");
 
 /** Connection problems: the database is down, unreachable, refuses us, or its file cannot be opened. */
 const UNREACHABLE_CODES = new Set([
@@ -75,6 +84,7 @@ export async function withReader<T>(
   options: { requireMigrated?: boolean } = {},
 ): Promise<T> {
   requireDatabaseFile(config);
+  const { createTickflow } = await loadTickflow();
   const tickflow = await connect(config, () =>
     createTickflow({ databaseUrl: config.database, concurrency: 1 }),
   );

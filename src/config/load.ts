@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.ts";
 import { isHeartbeatEnabled } from "../jobs/heartbeat.ts";
+import { configFilePath } from "./config-file.ts";
 import { parseBooleanFlag } from "./env.ts";
 import { httpFromEnv } from "./http-schema.ts";
 import { type ResolvedConfig, type TickflowConfig, validateConfig } from "./schema.ts";
+import { importUserModule } from "./user-module.ts";
+
+export { CONFIG_FILE_NAMES, configFilePath, DEFAULT_CONFIG_FILE } from "./config-file.ts";
 
 /** Environment variables and the config key each sets. */
 export const ENV_KEYS = {
@@ -51,20 +53,21 @@ export function envDuration(value: string): string | number {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-export const DEFAULT_CONFIG_FILE = "tickflow.config.ts";
-
-/** Reads the config file (when present) and overlays the environment; validates the result. */
+/**
+ * Reads the config file (when present) and overlays the environment; validates the result. A
+ * TypeScript config loads in plain Node too (through a loader scoped to the user's files).
+ */
 export async function loadConfig(
   options: { cwd?: string; file?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ResolvedConfig> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const path = resolve(cwd, options.file ?? env.TICKFLOW_CONFIG ?? DEFAULT_CONFIG_FILE);
+  const path = configFilePath(cwd, options.file ?? env.TICKFLOW_CONFIG);
   let fromFile: TickflowConfig = {};
   if (existsSync(path)) {
     try {
-      const module = (await import(pathToFileURL(path).href)) as { default?: TickflowConfig };
-      fromFile = module.default ?? {};
+      const module = await importUserModule(path);
+      fromFile = (module.default as TickflowConfig | undefined) ?? {};
     } catch (error) {
       throw new ConfigError([`${path}: could not load: ${(error as Error).message}`]);
     }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { importUserModule } from "../config/user-module.ts";
 import { InvalidFlowError } from "../errors.ts";
 import { type FlowDefinition, isFlowDefinition } from "./define-flow.ts";
 
@@ -8,8 +8,8 @@ import { type FlowDefinition, isFlowDefinition } from "./define-flow.ts";
 export const DEFAULT_FLOWS_DIR = "./flows";
 
 /** Flow files: TypeScript or JavaScript modules, not declarations, tests or `_private` helpers. */
-const FLOW_FILE = /\.(ts|mts|js|mjs)$/;
-const NOT_A_FLOW_FILE = /(\.d\.(ts|mts)$)|(\.(test|spec)\.(ts|mts|js|mjs)$)|(^[_.])/;
+const FLOW_FILE = /\.[mc]?[tj]s$/;
+const NOT_A_FLOW_FILE = /(\.d\.[mc]?ts$)|(\.(test|spec)\.[mc]?[tj]s$)|(^[_.])/;
 
 /**
  * Loads every flow of a flows folder: each file (directly in the folder, sorted by name) must
@@ -38,11 +38,9 @@ export async function loadFlowsFromDir(
     const file = join(path, name);
     let module: { default?: unknown };
     try {
-      module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      module = await importUserModule(file);
     } catch (error) {
-      const hint =
-        /\.m?ts$/.test(name) && /Unknown file extension/.test(String(error)) ? " (run under tsx)" : "";
-      throw new InvalidFlowError(`flow file ${file}: could not load: ${(error as Error).message}${hint}`);
+      throw new InvalidFlowError(`flow file ${file}: could not load: ${(error as Error).message}`);
     }
     const exported = module.default;
     const list = Array.isArray(exported) ? exported : [exported];

@@ -1,3 +1,4 @@
+import type { Registry } from "prom-client";
 import type { ResolvedHttpConfig } from "../config/http-schema.ts";
 import type { Heartbeat } from "../jobs/heartbeat.ts";
 import type { Logger } from "../logger.ts";
@@ -34,6 +35,14 @@ export interface HttpDeps {
   heartbeat: Heartbeat | null;
   config: ResolvedHttpConfig;
   logger: Logger;
+  /**
+   * Who decides access: "token" (default) — tickflow's bearer tokens; "app" — the application
+   * that mounts tickflow, through its own hooks in front: every request reaching tickflow's routes
+   * is treated as authenticated.
+   */
+  auth?: "token" | "app";
+  /** The prom-client registry /metrics serves and registers into (default: one of tickflow's own). */
+  metricsRegistry?: Registry;
   /** Tests shorten them; production uses HTTP_TIMEOUTS. */
   timeouts?: Partial<HttpTimeouts>;
 }

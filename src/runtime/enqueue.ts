@@ -3,6 +3,7 @@ import { MAX_INSTANT_MS } from "../core/limits.ts";
 import { describeValue, optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
+import type { TransactionClient } from "../store/pg-client.ts";
 import type { JobInsert } from "../store/ports/job-store.ts";
 import {
   JOB_OPTION_KEYS,
@@ -22,10 +23,10 @@ export interface EnqueueOptions extends JobOptions {
   /** Durable state key (spec §3): jobs sharing it see one `ctx.state`. */
   stateKey?: string;
   /**
-   * PostgreSQL only: a `pg` client inside the caller's open transaction. The job then exists
-   * if and only if that transaction commits.
+   * PostgreSQL only: a `pg` client (`pool.connect()`'s PoolClient, or a Client) inside the caller's
+   * open transaction. The job then exists if and only if that transaction commits.
    */
-  client?: unknown;
+  client?: TransactionClient;
 }
 
 /** Every key EnqueueOptions allows; anything else is refused with a did-you-mean. */

@@ -5,6 +5,7 @@ import { InvalidOptionError } from "../errors.ts";
 /** The keys createTickflow takes (tickflow.ts checks at compile time that this is all of them). */
 export const CREATE_TICKFLOW_KEYS = [
   "databaseUrl",
+  "pool",
   "store",
   "jobs",
   "schedules",

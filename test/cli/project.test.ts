@@ -213,6 +213,8 @@ describe("tickflow CLI: a new project end to end", () => {
         "--import",
         "tsx",
         "--test",
+        // TAP on every Node (24 prints its spec reporter by default even to a pipe).
+        "--test-reporter=tap",
         join(dir, "flows/nightly-export.test.ts"),
         join(dir, "flows/example.test.ts"),
       ],

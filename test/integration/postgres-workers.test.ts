@@ -113,6 +113,14 @@ describe("three worker processes on one PostgreSQL schema", { skip: pgRequired ?
       assert.ok(abandoned > 0, "the kills caught attempts in flight");
       console.log(`${KILLS} kills: ${abandoned} attempts abandoned, ${extra} re-executed`);
 
+      // The last restarted victim may still be starting (its signal handlers not yet installed,
+      // so SIGTERM would end it by signal): the clean stop is asked of a started process.
+      const last = victim;
+      await waitFor(
+        () => last.output().includes("tickflow worker started"),
+        "the last victim to start",
+        20_000,
+      );
       for (const w of [...survivors, victim]) {
         assert.equal(w.child.exitCode, null, "the other workers kept running");
         assert.doesNotMatch(w.output(), /internal error/);

@@ -36,7 +36,7 @@ const cases: [label: string, run: (t: Tickflow) => Promise<unknown>, message: Re
   ['enqueueMany("nope")', (t) => t.enqueueMany("nope" as never), /enqueueMany: expected an array/],
   [
     "a non-pg client",
-    (t) => t.enqueue(job, {}, { client: { query: () => 1 } }),
+    (t) => t.enqueue(job, {}, { client: { query: () => 1 } as never }),
     /client must be a pg Client or PoolClient/,
   ],
   [

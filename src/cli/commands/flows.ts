@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { FLOW_RUN_STATUSES, type FlowRunStatus } from "../../core/flow-run-state.ts";
 import { isValidName } from "../../core/names.ts";
 import { describeTrigger } from "../../core/triggers.ts";
-import { flowView, runView } from "../../http/routes/flows.ts";
 import { CliError, loadCliConfig, positiveInt, withReader } from "../common.ts";
 import { printJson, printTable } from "../output.ts";
 
@@ -18,6 +17,7 @@ export function registerFlows(program: Command): void {
     .option("--json", "print JSON (each flow as GET /api/v1/flows shows it)")
     .action(async (options: { json?: boolean }, command: Command) => {
       const config = await loadCliConfig(command);
+      const { flowView } = await import("../../http/routes/flows.ts");
       await withReader(config, async (tickflow) => {
         // Read from the store only: `defined` (code loaded in this process) means nothing here.
         const flows = (await tickflow.flows.list()).map((flow) => {
@@ -78,6 +78,7 @@ export function registerFlows(program: Command): void {
           throw new CliError(`invalid flow name ${JSON.stringify(options.flow)}`, "INVALID_OPTION");
         }
         const config = await loadCliConfig(command);
+        const { runView } = await import("../../http/routes/flows.ts");
         await withReader(config, async (tickflow) => {
           if (options.flow !== undefined && !(await tickflow.flows.get(options.flow))) {
             const known = (await tickflow.queries.listFlows()).map((f) => f.name);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_CONFIG_FILE } from "../../config/load.ts";
+import { DEFAULT_CONFIG_FILE } from "../../config/config-file.ts";
 import { CliError } from "../common.ts";
 import { renderConfigFile, renderEnvExample } from "../templates/config-file.ts";
 import { renderFlowFile, renderFlowTest, validateGeneratedFlowName } from "../templates/flow.ts";
@@ -36,15 +36,19 @@ export function writeFiles(root: string, files: readonly GeneratedFile[], force:
 }
 
 /**
- * tickflow loads the config and the flows as ES modules, so the project's package.json must say
- * "type": "module". `init` writes one when there is none and adds the field when it is missing
- * (npm install makes a package.json without it); an explicit "commonjs" is left alone, with a
- * warning. `write: false` only checks (for `new flow`). Returns what to tell the user.
+ * What the generated TypeScript files are named in the project at `root`: `.ts` in an ES module
+ * package ("type": "module"), `.mts` in a CommonJS one, so the files load, type-check and run their
+ * tests as ES modules in the package as it is. An existing package.json is never changed (setting
+ * "type": "module" would break the application's own require() code); `write` lets `init` create
+ * one, as an ES module package, where there is none. Returns the extension and what to tell the user.
  */
-export function ensureModulePackage(root: string, write: boolean): { done?: string; warning?: string } {
+export function projectModuleKind(
+  root: string,
+  write: boolean,
+): { ext: "ts" | "mts"; done?: string; warning?: string } {
   const path = join(root, "package.json");
   if (!existsSync(path)) {
-    if (!write) return { warning: 'no package.json with "type": "module" here: tickflow init writes one' };
+    if (!write) return { ext: "ts", warning: "no package.json here: tickflow init writes one" };
     const name = basename(resolve(root))
       .toLowerCase()
       .replace(/[^a-z0-9._-]+/g, "-")
@@ -56,24 +60,18 @@ export function ensureModulePackage(root: string, write: boolean): { done?: stri
       scripts: { start: "tickflow start", "test:flows": "node --import tsx --test flows/*.test.ts" },
     };
     writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);
-    return { done: "wrote package.json" };
+    return { ext: "ts", done: "wrote package.json" };
   }
   let pkg: Record<string, unknown>;
   try {
     pkg = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
   } catch {
-    return { warning: 'package.json is not valid JSON: it needs "type": "module" for tickflow' };
+    throw new CliError(
+      `${relative(process.cwd(), path) || "package.json"} is not valid JSON: fix it first`,
+      "INVALID_PACKAGE",
+    );
   }
-  if (pkg.type === "module") return {};
-  if (pkg.type === undefined && write) {
-    writeFileSync(path, `${JSON.stringify({ ...pkg, type: "module" }, null, 2)}\n`);
-    return {
-      done: 'set "type": "module" in package.json (tickflow loads the config and flows as ES modules)',
-    };
-  }
-  return {
-    warning: `package.json has "type": ${JSON.stringify(pkg.type ?? "commonjs")}: set it to "module", or tickflow.config.ts and the flows cannot import tickflow`,
-  };
+  return { ext: pkg.type === "module" ? "ts" : "mts" };
 }
 
 export function registerInit(program: Command): void {
@@ -99,7 +97,9 @@ Writes, in the working directory:
   tickflow.config.ts   every option at its default, commented out, with what it does
   flows/example.ts     an example data flow (and flows/example.test.ts, its test)
   .env.example         every environment variable tickflow reads
-  package.json         written when there is none; "type": "module" added when it is missing
+  package.json         written ("type": "module") only when there is none
+In a CommonJS package (no "type": "module") the TypeScript files are .mts, so they are ES modules
+without changing the package: tickflow.config.mts, flows/example.mts, flows/example.test.mts.
 Existing files are never overwritten without --force.
 
   tickflow init --sql db/tickflow    exports db/tickflow/sqlite/0001_initial.sql, …/postgres/0001_initial.sql, …`,
@@ -122,25 +122,28 @@ Existing files are never overwritten without --force.
       if (options.schema !== undefined)
         throw new CliError("--schema goes with --sql <dir>", "INVALID_OPTION");
       const example = validateGeneratedFlowName("example");
-      const flowOptions = { name: example, importFrom: options.importFrom, schedule: "0 * * * *" };
+      const { ext } = projectModuleKind(cwd, false);
+      const flowOptions = { name: example, importFrom: options.importFrom, schedule: "0 * * * *", ext };
+      const configFile = ext === "ts" ? DEFAULT_CONFIG_FILE : "tickflow.config.mts";
       const files: GeneratedFile[] = [
-        { path: DEFAULT_CONFIG_FILE, text: renderConfigFile({ importFrom: options.importFrom }) },
-        { path: "flows/example.ts", text: renderFlowFile(flowOptions) },
-        { path: "flows/example.test.ts", text: renderFlowTest(flowOptions) },
+        { path: configFile, text: renderConfigFile({ importFrom: options.importFrom }) },
+        { path: `flows/example.${ext}`, text: renderFlowFile(flowOptions) },
+        { path: `flows/example.test.${ext}`, text: renderFlowTest(flowOptions) },
         { path: ".env.example", text: renderEnvExample() },
       ];
       const written = writeFiles(cwd, files, options.force ?? false);
       for (const path of written) console.log(`wrote ${path}`);
-      const pkg = ensureModulePackage(cwd, true);
+      const pkg = projectModuleKind(cwd, true);
       if (pkg.done) console.log(pkg.done);
-      if (pkg.warning) process.stderr.write(`warning: ${pkg.warning}\n`);
+      const testCommand = `node --import tsx --test flows/example.test.${ext}`;
       console.log(`
 Next:
   npm install tickflow                              (if it is not installed yet)
   npx tickflow migrate                              creates ./tickflow.db (SQLite; see .env.example)
   npx tickflow trigger example --wait               runs the example flow once, here
-  node --import tsx --test flows/example.test.ts    its test
+  ${testCommand.padEnd(49)} its test
   npx tickflow start                                scheduler, workers and HTTP on 127.0.0.1:7070
-  npx tickflow new flow <name>                      another flow, with its test`);
+  npx tickflow new flow <name>                      another flow, with its test
+Drivers: SQLite (better-sqlite3) comes with tickflow; for PostgreSQL, npm install pg.`);
     });
 }

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.ts";
-import { createTickflow } from "../../tickflow.ts";
+import { loadCliConfig, loadTickflow } from "../common.ts";
 import { withProgress } from "../progress.ts";
 
 export function registerMigrate(program: Command): void {
@@ -9,7 +8,8 @@ export function registerMigrate(program: Command): void {
     .description("apply pending database migrations (also done at startup)")
     .option("--dry-run", "list pending migrations without applying them")
     .action(async (options: { dryRun?: boolean }, command: Command) => {
-      const config = await loadConfig({ file: command.optsWithGlobals().config });
+      const config = await loadCliConfig(command);
+      const { createTickflow } = await loadTickflow();
       const tickflow = await createTickflow({ databaseUrl: config.database, concurrency: 1 });
       try {
         if (options.dryRun) {

@@ -5,7 +5,7 @@ import { parseTrigger } from "../../core/triggers.ts";
 import { DEFAULT_FLOW_RETRIES } from "../../flows/define-flow.ts";
 import { CliError } from "../common.ts";
 import { renderFlowFile, renderFlowTest, validateGeneratedFlowName } from "../templates/flow.ts";
-import { ensureModulePackage, writeFiles } from "./init.ts";
+import { projectModuleKind, writeFiles } from "./init.ts";
 
 interface NewFlowOptions {
   dir?: string;
@@ -66,7 +66,10 @@ or "." (such files are not loaded). Run the generated test with
       }
       const cwd = process.cwd();
       const dir = resolve(cwd, options.dir ?? (process.env.TICKFLOW_FLOWS_DIR || "flows"));
+      const pkg = projectModuleKind(cwd, false);
+      const { ext } = pkg;
       const template = {
+        ext,
         name,
         importFrom: options.importFrom,
         schedule: options.schedule?.trim(),
@@ -76,15 +79,14 @@ or "." (such files are not loaded). Run the generated test with
       const written = writeFiles(
         dir,
         [
-          { path: `${name}.ts`, text: renderFlowFile(template) },
-          { path: `${name}.test.ts`, text: renderFlowTest(template) },
+          { path: `${name}.${ext}`, text: renderFlowFile(template) },
+          { path: `${name}.test.${ext}`, text: renderFlowTest(template) },
         ],
         options.force ?? false,
       );
       for (const path of written) console.log(`wrote ${relative(cwd, join(dir, path))}`);
-      const pkg = ensureModulePackage(cwd, false);
       if (pkg.warning) process.stderr.write(`warning: ${pkg.warning}\n`);
-      const test = relative(cwd, join(dir, `${name}.test.ts`));
+      const test = relative(cwd, join(dir, `${name}.test.${ext}`));
       console.log(`
 Next:
   node --import tsx --test ${test}    its test

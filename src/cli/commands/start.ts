@@ -1,7 +1,8 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load.ts";
-import { CliError, positiveInt } from "../common.ts";
-import { runService } from "../run-service.ts";
+import { CliError, loadCliConfig, positiveInt } from "../common.ts";
+
+// The service (Fastify, the HTTP routes, the dashboard) is imported only by the commands that run it.
+const loadService = () => import("../run-service.ts");
 
 /** What `start --help` lists: the settings a first run needs (all of them: docs/configuration.md). */
 const START_SETTINGS = `
@@ -25,7 +26,10 @@ export function registerStart(program: Command): void {
     )
     .addHelpText("after", START_SETTINGS)
     .action(async (options: { scheduler: boolean }, command: Command) => {
-      const config = await loadConfig({ file: command.optsWithGlobals().config });
+      // The service first, then the user's config: what the config computes when it loads (an
+      // `at: Date.now() + …` schedule) meets a scheduler that is ready, not one still importing.
+      const { runService } = await loadService();
+      const config = await loadCliConfig(command);
       const scheduler = options.scheduler && config.scheduler;
       await runService(config, { worker: true, scheduler, syncSchedules: true }, "start");
     });
@@ -46,7 +50,8 @@ export function registerStart(program: Command): void {
         }
         env.TICKFLOW_CONCURRENCY = String(concurrency);
       }
-      const config = await loadConfig({ file: command.optsWithGlobals().config, env });
+      const { runService } = await loadService();
+      const config = await loadCliConfig(command, env);
       await runService(config, { worker: true, scheduler: false }, "worker");
     });
 }

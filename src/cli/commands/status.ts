@@ -1,14 +1,11 @@
 import type { Command } from "commander";
 import { parseDatabaseUrl, redactUrl } from "../../config/database-url.ts";
-import { loadConfig } from "../../config/load.ts";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { compareHealth, SCHEDULE_HEALTH, type ScheduleHealthStatus } from "../../core/schedule-health.ts";
 import { ConfigError } from "../../errors.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
-import { monitorView } from "../../http/routes/monitors.ts";
-import { heartbeatStatus } from "../../jobs/heartbeat.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, cliErrorMessage, loadCliConfig, migrationName, withReader } from "../common.ts";
 import { iso, printJson, printTable } from "../output.ts";
@@ -96,6 +93,10 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
   });
   const flows = await tickflow.queries.listFlows();
   const active = flows.filter((f) => f.removedAt === null);
+  const [{ heartbeatStatus }, { monitorView }] = await Promise.all([
+    import("../../jobs/heartbeat.ts"),
+    import("../../http/routes/monitors.ts"),
+  ]);
   const heartbeat = await heartbeatStatus(tickflow, { now }, { now: () => tickflow.now() });
   const monitors = (await tickflow.monitors.status()).map(monitorView);
   const reports = await tickflow.liveness.scheduleReports({ ticks: 10 });
@@ -241,6 +242,7 @@ export async function checkConfiguration(file: string | undefined): Promise<Chec
   const done = () => ({ ok: errors.length === 0, errors, warnings });
   let config: ResolvedConfig;
   try {
+    const { loadConfig } = await import("../../config/load.ts");
     config = await loadConfig({ file });
   } catch (error) {
     if (error instanceof ConfigError) errors.push(...error.problems);

@@ -5,14 +5,11 @@ import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { validateFlowName } from "../../core/names.ts";
 import { UnknownFlowError } from "../../errors.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
-import { runView } from "../../http/routes/flows.ts";
-import { createLogger } from "../../logger.ts";
 import type { FlowRunRow, JobRow } from "../../store/ports/rows.ts";
-import { createTickflow, type Tickflow } from "../../tickflow.ts";
-import { CliError, connect, loadCliConfig } from "../common.ts";
+import type { Tickflow } from "../../tickflow.ts";
+import { CliError, connect, loadCliConfig, loadTickflow } from "../common.ts";
 import { printJson } from "../output.ts";
 import { ProgressLine } from "../progress.ts";
-import { serviceFromConfig } from "../run-service.ts";
 
 interface TriggerOptions {
   wait?: boolean;
@@ -58,6 +55,7 @@ the flows folder), in the flows folder, and stored first. Examples:
         ...(await loadFlowsFromDir(flowsDir, { optional: config.flowsDir === undefined })),
       ];
       const tickflow = await connect(config, async () => {
+        const { createTickflow } = await loadTickflow();
         const t = await createTickflow({ databaseUrl: config.database, concurrency: 1 });
         try {
           await t.migrate();
@@ -79,6 +77,7 @@ the flows folder), in the flows folder, and stored first. Examples:
           );
         });
         if (!options.wait) {
+          const { runView } = await import("../../http/routes/flows.ts");
           if (options.json) printJson(runView((await tickflow.flows.run(answer.runId))!));
           else console.log(answer.runId);
           if (process.stderr.isTTY) {
@@ -137,6 +136,10 @@ async function follow(
   });
   const worker = options.work
     ? await connect(config, async () => {
+        const [{ createLogger }, { serviceFromConfig }] = await Promise.all([
+          import("../../logger.ts"),
+          import("../run-service.ts"),
+        ]);
         const logger = createLogger({ ...config.log, destination: logTo });
         const service = await serviceFromConfig(
           { ...config, concurrency: 1, queues: [answer.queue] },
@@ -192,6 +195,7 @@ async function follow(
     progress.clear();
     await worker?.stop();
   }
+  const { runView } = await import("../../http/routes/flows.ts");
   if (options.json) printJson(runView(outcome.run));
   if (outcome.status === "failed") throw new CliError(outcome.message, "FLOW_RUN_FAILED");
   if (process.stderr.isTTY) process.stderr.write(`✔ ${outcome.message}\n`);

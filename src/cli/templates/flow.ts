@@ -12,6 +12,8 @@ export interface FlowTemplateOptions {
   schedule?: string;
   queue?: string;
   retries?: number;
+  /** The TypeScript extension of the generated files: "mts" in a CommonJS package. Default "ts". */
+  ext?: "ts" | "mts";
 }
 
 /**
@@ -93,12 +95,13 @@ ${schedule}
 export function renderFlowTest(options: FlowTemplateOptions): string {
   const { name } = options;
   const importFrom = options.importFrom ?? "tickflow";
+  const ext = options.ext ?? "ts";
   return `// Tests for the "${name}" flow, written by \`tickflow new flow ${name}\`.
-// Run: node --import tsx --test flows/${name}.test.ts
+// Run: node --import tsx --test flows/${name}.test.${ext}
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createTickflow } from ${JSON.stringify(importFrom)};
-import flow from "./${name}.ts";
+import flow from "./${name}.${ext}";
 
 test("${name}: a triggered run ends in success", async () => {
   // A real tickflow on an in-memory SQLite store: nothing is written to disk.

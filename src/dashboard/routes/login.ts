@@ -7,18 +7,13 @@ import { cookieOf } from "../security.ts";
 import { safeNextPath, sessionCookie } from "../session.ts";
 import { type DashboardContext, open, publicRoute, sendHtml } from "./context.ts";
 
-/** The stylesheet and script, read once from the package (src/dashboard/static; also found from dist/). */
+/** The stylesheet and script, read once from beside the dashboard: src/dashboard/static from source, dist/dashboard/static in the package (the build copies them). */
 function readStatic(name: string): string {
-  const candidates = [
-    new URL(`../static/${name}`, import.meta.url),
-    new URL(`../../../src/dashboard/static/${name}`, import.meta.url),
-  ];
-  for (const url of candidates) {
-    try {
-      return readFileSync(url, "utf8");
-    } catch {}
+  try {
+    return readFileSync(new URL(`../static/${name}`, import.meta.url), "utf8");
+  } catch {
+    throw new Error(`dashboard asset ${name} is missing from the package (rebuild: npm run build)`);
   }
-  throw new Error(`dashboard asset ${name} is missing from the package`);
 }
 
 /**

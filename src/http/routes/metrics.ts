@@ -38,8 +38,9 @@ export function registerMetricsRoute(app: FastifyInstance, deps: HttpDeps): void
   );
 }
 
-export function createMetrics({ tickflow, heartbeat }: HttpDeps): Registry {
-  const registry = new Registry();
+export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps): Registry {
+  // An application's own registry: tickflow's metrics are scraped with the application's.
+  const registry = metricsRegistry ?? new Registry();
   const runs = new Counter({
     name: "tickflow_job_runs_total",
     help: "Job attempts by type and outcome (this process)",

@@ -57,7 +57,8 @@ export class PostgresConnections {
   private readonly reportError: (error: Error, where: string) => void;
   private readonly beforeWrite: () => Promise<void> | undefined;
 
-  constructor(url: string, options: PostgresConnectionsOptions) {
+  /** `connection`: a URL, or the connection settings of an application's pool (`pool.options`). */
+  constructor(connection: string | pg.PoolConfig, options: PostgresConnectionsOptions) {
     this.reportError = options.onError;
     this.beforeWrite = options.beforeWrite ?? (() => undefined);
     this.config = {
@@ -65,7 +66,7 @@ export class PostgresConnections {
       // No bitmap scans: every statement here is best served by an ordered index walk, and a
       // bitmap scan only wins in the planner's eyes when it underestimates rows (no statistics
       // yet), where a claim then sorts every due job: 4 ms at 5 000 due jobs against 0.05 ms.
-      ...withSessionSettings(url, `-c search_path=${options.schema} -c enable_bitmapscan=off`),
+      ...withSessionSettings(connection, `-c search_path=${options.schema} -c enable_bitmapscan=off`),
       application_name: options.applicationName,
       keepAlive: true,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -169,7 +170,24 @@ export class PostgresConnections {
  * pg lets a URL's own `?options=` replace the `options` field, which would drop our settings
  * (some hosts need URL options, e.g. `options=endpoint%3D…`): move them out and append ours.
  */
-function withSessionSettings(url: string, settings: string): { connectionString: string; options: string } {
+function withSessionSettings(connection: string | pg.PoolConfig, settings: string): pg.ClientConfig {
+  if (typeof connection !== "string") {
+    // The application's pool's connection settings, without its pool sizing (ours is set below).
+    const {
+      max,
+      min,
+      idleTimeoutMillis,
+      maxLifetimeSeconds,
+      maxUses,
+      allowExitOnIdle,
+      log,
+      Client,
+      ...client
+    } = connection as pg.PoolConfig & { min?: number; maxLifetimeSeconds?: number; Client?: unknown };
+    const own = typeof client.options === "string" ? client.options : "";
+    return { ...client, options: own ? `${own} ${settings}` : settings };
+  }
+  const url = connection;
   const at = url.indexOf("?");
   if (at < 0) return { connectionString: url, options: settings };
   const params = new URLSearchParams(url.slice(at + 1));

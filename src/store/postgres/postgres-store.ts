@@ -79,7 +79,8 @@ export class PostgresStore implements Store {
   private readonly schemaGuard = new SchemaGuard(POSTGRES_MIGRATIONS.at(-1)?.version ?? 0);
   private schemaCheck: Promise<void> | undefined;
 
-  constructor(url: string, options: PostgresStoreOptions = {}) {
+  /** `connection`: a `postgres://` URL, or an application pool's connection settings (`pool.options`). */
+  constructor(connection: string | pg.PoolConfig, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? "tickflow";
     if (!SCHEMA_NAME.test(schema)) {
       throw new ConfigError([`schema: "${schema}" must be lowercase letters, digits and _ (at most 63)`]);
@@ -87,7 +88,7 @@ export class PostgresStore implements Store {
     this.schema = schema;
     this.poolSize = options.poolSize ?? 10;
     const onError = options.onError ?? (() => undefined);
-    this.db = new PostgresConnections(url, {
+    this.db = new PostgresConnections(connection, {
       schema,
       poolSize: this.poolSize,
       applicationName: options.applicationName ?? "tickflow",

@@ -298,7 +298,7 @@ describe("buildJobInsert rejects", () => {
     ],
     [
       "a client that is not a pg client",
-      { client: { query: 1 } },
+      { client: { query: 1 } as never },
       'enqueue "plain": client must be a pg Client or PoolClient (from the pg package) inside an open transaction, got an object',
     ],
     ["a zero timeout", { timeout: 0 }, 'enqueue "plain": timeout must be greater than 0'],
