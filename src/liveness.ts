@@ -8,6 +8,7 @@ import {
   readScheduleReports,
   type ScheduleReport,
 } from "./runtime/schedule-health-reader.ts";
+import type { ScheduleFilter } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
 
 export type { EventLoopStatus } from "./runtime/event-loop-watchdog.ts";
@@ -50,7 +51,9 @@ export class Liveness {
   }
 
   /** Every stored schedule (or one) with its recent ticks and its health. */
-  scheduleReports(options: { ticks?: number; scheduleId?: string } = {}): Promise<ScheduleReport[]> {
+  scheduleReports(
+    options: { ticks?: number; scheduleId?: string; filter?: ScheduleFilter } = {},
+  ): Promise<ScheduleReport[]> {
     const { queries, now, failingAfter } = this.deps;
     return readScheduleReports(queries, { ...options, now: now(), failingAfter });
   }

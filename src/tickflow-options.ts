@@ -7,7 +7,6 @@ import type { JobDefinition } from "./runtime/registry.ts";
 import type { ScheduleDefinition } from "./runtime/schedules.ts";
 import type { CREATE_TICKFLOW_KEYS } from "./runtime/tickflow-options.ts";
 import type { ApplicationPool } from "./store/pg-client.ts";
-import type { ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { Store } from "./store/store.ts";
 
 export interface TickflowOptions {
@@ -37,6 +36,11 @@ export interface TickflowOptions {
   flowRunsKept?: number | null;
   /** Jobs run at once by this process's worker pool (default 10). */
   concurrency?: number;
+  /**
+   * Jobs the worker pool claims ahead of its free slots and holds leased, so a freed slot starts
+   * the next job without a round trip (default: concurrency; 0 turns it off). See docs/jobs.md.
+   */
+  prefetch?: number;
   /** Queues this process works; all when omitted. */
   queues?: string[];
   /**
@@ -85,9 +89,7 @@ export interface EnqueueManyItem {
   options?: EnqueueOptions;
 }
 
-export interface ScheduleStatus extends ScheduleRow {
-  lastTick: TickRow | null;
-}
+export type { ScheduleStatus } from "./runtime/schedule-api.ts";
 
 // Compile-time: CREATE_TICKFLOW_KEYS names every key of TickflowOptions and nothing else.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

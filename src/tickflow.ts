@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, systemClock } from "./core/clock.ts";
-import { previewFireTimes } from "./core/triggers.ts";
-import { NotFoundError, TickflowError } from "./errors.ts";
+import { TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
 import { composeFeatures } from "./features.ts";
@@ -14,6 +13,7 @@ import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monito
 import type { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
+import { CodeSchedules } from "./runtime/code-schedules.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
 import { type Engine, startEngine, stopPools } from "./runtime/engine.ts";
 import type { EnqueueOptions, PayloadOf } from "./runtime/enqueue.ts";
@@ -26,19 +26,16 @@ import {
   JobRegistry,
   type ThreadHandler,
 } from "./runtime/registry.ts";
-import {
-  defineSchedule,
-  type ScheduleDefinition,
-  type ScheduleOptions,
-  toScheduleRow,
-} from "./runtime/schedules.ts";
+import { createSchedulesApi, type SchedulesApi } from "./runtime/schedule-api.ts";
+import type { ScheduleDiff } from "./runtime/schedule-diff.ts";
+import { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
 import { openStore, storeReports } from "./store/open-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
 import type { Migration } from "./store/shared/migrator.ts";
 import type { MigrationReport, Store } from "./store/store.ts";
-import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
+import type { EnqueueManyItem, StartOptions, TickflowOptions } from "./tickflow-options.ts";
 
 export type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
 
@@ -61,12 +58,14 @@ export class Tickflow {
   readonly monitors: Monitors;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
+  /** Stored schedules (call it to list them) and runtime ones: upsert, get, list, pause, resume, remove. */
+  readonly schedules: SchedulesApi;
   /** Proof of liveness: schedule reports and health, rates, tick history, event loop (spec §11). */
   readonly liveness: Liveness;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
-  private readonly scheduleDefinitions = new Map<string, ScheduleDefinition>();
+  private readonly codeSchedules: CodeSchedules;
   private readonly ownsStore: boolean;
   /** Set when the clock follows the database's (createTickflow on PostgreSQL): re-measured while running. */
   private readonly databaseClock: DatabaseClock | undefined;
@@ -77,6 +76,7 @@ export class Tickflow {
   private unsubscribeFlowLogs: () => void;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private stopping: Promise<void> | undefined;
+  private flowsLoaded = false;
 
   constructor(store: Store, options: TickflowOptions, ownsStore: boolean, databaseClock?: DatabaseClock) {
     this.store = store;
@@ -94,6 +94,8 @@ export class Tickflow {
     this.logger = options.logger ?? silentLogger;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
+    const now = () => this.clock.now();
+    this.codeSchedules = new CodeSchedules({ store, registry: this.registry, events: this.events, now });
     for (const job of options.jobs ?? []) this.register(job);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
     this.events.onListenerError = (error, event) =>
@@ -102,12 +104,15 @@ export class Tickflow {
     const host: FeatureHost = {
       store,
       events: this.events,
-      now: () => this.clock.now(),
+      now,
       register: (definition) => void this.register(definition),
       addSchedule: (definition) => void this.addSchedule(definition),
-      hasSchedule: (key) => this.scheduleDefinitions.has(key),
+      hasSchedule: (key) => this.codeSchedules.has(key),
     };
     ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
+    const [registry, events, isCodeSchedule] = [this.registry, this.events, host.hasSchedule];
+    const wake = () => this.engine?.scheduler?.wake();
+    this.schedules = createSchedulesApi({ store, registry, events, now, isCodeSchedule, wake });
     this.liveness = new Liveness({
       ...{ queries: this.queries, events: this.events, now: host.now },
       ...{ failingAfter: options.failingAfter, startupGraceMs: options.startupGraceMs },
@@ -160,11 +165,7 @@ export class Tickflow {
   }
 
   private addSchedule(definition: ScheduleDefinition): ScheduleDefinition {
-    if (this.scheduleDefinitions.has(definition.key)) {
-      throw new TickflowError("DUPLICATE_SCHEDULE", `schedule "${definition.key}" is defined twice`);
-    }
-    this.scheduleDefinitions.set(definition.key, definition);
-    return definition;
+    return this.codeSchedules.add(definition);
   }
 
   /** Enqueues one job; returns its id (the existing job's id when `key` deduplicates). */
@@ -190,10 +191,7 @@ export class Tickflow {
     this.state = "running";
     const now = () => this.clock.now();
     this.startedAt = now();
-    if (this.options.flowsDir !== undefined) {
-      const optional = this.options.flowsDirOptional;
-      this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
-    }
+    await this.loadFlowsDir();
     await this.migrate();
     if (this.databaseClock) {
       // Ticks and due times must be decided on the database's time from the first one.
@@ -223,14 +221,30 @@ export class Tickflow {
     );
   }
 
-  /** Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted. */
+  /**
+   * Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted —
+   * when this code is the newest version the store has seen (rolling deploys: an older one running
+   * beside a newer one writes none). Runtime schedules are never touched.
+   */
   async syncSchedules(): Promise<void> {
     const now = this.clock.now();
-    const rows = [...this.scheduleDefinitions.values()].map((d) => toScheduleRow(d, this.registry, now));
-    const report = await this.store.schedules.syncSchedules(rows, now);
+    const report = await this.codeSchedules.sync(now, this.state === "running");
     await this.monitors.sync(now);
     this.events.emit("schedule:sync", report);
     this.engine?.scheduler?.wake();
+  }
+
+  /** What starting this code would create, change, pause and remove (writes nothing). */
+  async diffSchedules(): Promise<ScheduleDiff> {
+    await this.loadFlowsDir();
+    return this.codeSchedules.diff(this.clock.now());
+  }
+
+  private async loadFlowsDir(): Promise<void> {
+    if (this.options.flowsDir === undefined || this.flowsLoaded) return;
+    this.flowsLoaded = true;
+    const optional = this.options.flowsDirOptional;
+    this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
   }
 
   /**
@@ -257,6 +271,7 @@ export class Tickflow {
     await this.engine?.maintenance.stop();
     await this.flows.stop();
     this.databaseClock?.stop();
+    this.codeSchedules.stop();
     this.unsubscribeLogs();
     this.unsubscribeFlowLogs();
     if (this.ownsStore) await this.store.close();
@@ -311,39 +326,21 @@ export class Tickflow {
     return this.queries.countJobs(this.clock.now());
   }
 
-  /** Every stored schedule with its next run and its last recorded tick. */
-  async schedules(): Promise<ScheduleStatus[]> {
-    const rows = await this.queries.listSchedules();
-    const ids = rows.map((row) => row.id);
-    const last = await this.queries.latestTicks(ids, 1);
-    return rows.map((row) => ({ ...row, lastTick: last.get(row.id)?.[0] ?? null }));
-  }
-
   listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {
     return this.queries.listTicks(scheduleId, options);
   }
 
   /** The next `count` nominal fire times of a stored schedule, from now. */
-  async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
-    const schedule = await this.queries.getSchedule(scheduleId);
-    if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
-    // A broken schedule never fires; one not yet found broken may fail to plan here first.
-    if (schedule.broken !== null || schedule.trigger === null) return [];
-    try {
-      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
-    } catch {
-      return [];
-    }
+  previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
+    return this.schedules.preview(scheduleId, count);
   }
 
-  async pauseSchedule(id: string): Promise<ScheduleRow> {
-    return this.store.schedules.setSchedulePaused(id, true, this.clock.now());
+  pauseSchedule(id: string): Promise<ScheduleRow> {
+    return this.schedules.pause(id);
   }
 
-  async resumeSchedule(id: string): Promise<ScheduleRow> {
-    const row = await this.store.schedules.setSchedulePaused(id, false, this.clock.now());
-    this.engine?.scheduler?.wake();
-    return row;
+  resumeSchedule(id: string): Promise<ScheduleRow> {
+    return this.schedules.resume(id);
   }
 }
 

@@ -26,6 +26,7 @@ export interface EngineSettings {
   leaseMs?: number;
   retentionMs?: number | null;
   concurrency?: number;
+  prefetch?: number;
   queues?: string[];
   pollIntervalMs?: number;
   systemConcurrency?: number;
@@ -85,6 +86,7 @@ export function startEngine(
       // Ticks are decided just ahead of time and run on time; an injected clock (tests) that
       // moves by hand gets decisions exactly at the nominal time instead.
       leadMs: deps.injectedClock ? 0 : 50,
+      maxLeadMs: 5_000,
     });
     scheduler.start();
   }
@@ -127,6 +129,7 @@ function startPools(
     ...common,
     workerId: deps.workerId,
     concurrency: settings.concurrency ?? 10,
+    prefetch: settings.prefetch,
     queues: settings.queues,
   });
   pool.start();
@@ -144,6 +147,8 @@ function startPools(
     ...common,
     workerId: `${deps.workerId}:system`,
     concurrency,
+    // Few, short, latency-bound jobs (heartbeat and monitor checks): nothing to gain from holding them.
+    prefetch: 0,
     queues: lane.queues,
   });
   systemPool.start();

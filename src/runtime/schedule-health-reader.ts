@@ -1,6 +1,6 @@
 import { type ScheduleHealth, scheduleHealth } from "../core/schedule-health.ts";
 import { describeTick, type TickView } from "../core/tick-vocabulary.ts";
-import type { FoldTickRow, ScheduleRow } from "../store/ports/rows.ts";
+import type { FoldTickRow, ScheduleFilter, ScheduleRow } from "../store/ports/rows.ts";
 import type { StoreQueries } from "../store/ports/store-queries.ts";
 import { tickFactsOf } from "../store/shared/history-fold.ts";
 
@@ -20,6 +20,8 @@ export interface ScheduleReportOptions {
   failingAfter?: number;
   /** Only this schedule. */
   scheduleId?: string;
+  /** Only the schedules matching this (source, owner, tenant, labels). */
+  filter?: ScheduleFilter;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function readScheduleReports(
   const limit = options.ticks ?? 30;
   const schedules = options.scheduleId
     ? [await queries.getSchedule(options.scheduleId)].filter((s): s is ScheduleRow => s !== null)
-    : await queries.listSchedules();
+    : await queries.listSchedules(options.filter);
   // One read for every schedule's recent ticks with their jobs (not one per schedule and job).
   const recent = await queries.recentTicks(
     schedules.map((s) => s.id),

@@ -8,6 +8,7 @@ import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runHistoryStoreContract } from "./history-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
+import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
 import { job, runStoreContract } from "./store-contract.ts";
 
 const skipReason = pgSkipReason();
@@ -24,6 +25,7 @@ if (skipReason) {
   runMonitorStoreContract("postgres", createTestPgStore);
   runFlowStoreContract("postgres", createTestPgStore);
   runHistoryStoreContract("postgres", createTestPgStore);
+  runScheduleRuntimeContract("postgres", createTestPgStore);
   runPoisonContract("postgres", async () => {
     const h = await createTestPgStore();
     const prefix = `${pg.escapeIdentifier(h.schema)}.`;

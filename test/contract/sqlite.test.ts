@@ -4,6 +4,7 @@ import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runHistoryStoreContract } from "./history-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
+import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
 import { runStoreContract } from "./store-contract.ts";
 
 runStoreContract("sqlite", createTestSqliteStore);
@@ -25,3 +26,4 @@ runPoisonContract("sqlite", async () => {
   };
 });
 runHistoryStoreContract("sqlite", createTestSqliteStore);
+runScheduleRuntimeContract("sqlite", createTestSqliteStore);

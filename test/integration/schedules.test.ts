@@ -125,7 +125,7 @@ describe("schedules", () => {
     const sync = async (schedules: ReturnType<typeof defineSchedule>[]) => {
       const tf = new Tickflow(h.store, { jobs: asJobs(counter), schedules }, false);
       const reports: unknown[] = [];
-      tf.on("schedule:sync", (r) => reports.push(r));
+      tf.on("schedule:sync", ({ created, updated, removed }) => reports.push({ created, updated, removed }));
       await tf.syncSchedules();
       return reports[0];
     };

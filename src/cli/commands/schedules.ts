@@ -1,10 +1,11 @@
 import { type Command, Option } from "commander";
 import { countTicks } from "../../core/tick-vocabulary.ts";
 import { describeTrigger } from "../../core/triggers.ts";
-import type { ScheduleRow } from "../../store/ports/rows.ts";
+import type { ScheduleFilter, ScheduleRow } from "../../store/ports/rows.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, loadCliConfig, positiveInt, withReader } from "../common.ts";
 import { formatInZone, iso, printJson, printTable } from "../output.ts";
+import { listFilter, registerRuntimeScheduleCommands } from "./schedules-runtime.ts";
 
 /**
  * Opens the configured store directly (listing needs no running server) — an existing, migrated
@@ -25,10 +26,19 @@ async function requireSchedule(tickflow: Tickflow, key: string): Promise<Schedul
   );
 }
 
+interface ListOptions {
+  json?: boolean;
+  source?: string;
+  owner?: string;
+  tenant?: string;
+  label?: string[];
+}
+const collectLabel = (value: string, previous: string[] = []) => [...previous, value];
+
 /** `tickflow schedules`: every stored schedule in the one vocabulary, as a table or JSON. */
-async function printSchedules(tickflow: Tickflow, json: boolean): Promise<void> {
+async function printSchedules(tickflow: Tickflow, json: boolean, filter: ScheduleFilter): Promise<void> {
   // The one vocabulary (core/tick-vocabulary, core/schedule-health), as every surface shows it.
-  const reports = await tickflow.liveness.scheduleReports({ ticks: 30 });
+  const reports = await tickflow.liveness.scheduleReports({ ticks: 30, filter });
   if (json) {
     printJson(
       reports.map((r) => ({
@@ -58,6 +68,7 @@ async function printSchedules(tickflow: Tickflow, json: boolean): Promise<void> 
         outcome: last?.outcome ? `${last.outcome}${last.late ? ", late" : ""}` : null,
         "lateness ms": last?.latenessMs ?? null,
         "recent 30": `${c.missed} missed, ${c.skipped} skipped, ${c.failed} failed, ${c.late} late`,
+        source: s.source,
       };
     }),
     [
@@ -73,6 +84,7 @@ async function printSchedules(tickflow: Tickflow, json: boolean): Promise<void> 
       "outcome",
       "lateness ms",
       "recent 30",
+      "source",
     ],
   );
 }
@@ -82,8 +94,13 @@ export function registerSchedules(program: Command): void {
     .command("schedules")
     .description("list stored schedules with their next and last run")
     .option("--json", "print JSON")
-    .action(async (options: { json?: boolean }, command: Command) => {
-      await withTickflow(command, (tickflow) => printSchedules(tickflow, options.json === true));
+    .option("--source <source>", "only code or runtime schedules")
+    .option("--owner <owner>", "only this owner's")
+    .option("--tenant <tenant>", "only this tenant's")
+    .option("--label <name=value>", "only those with this label (repeatable)", collectLabel)
+    .action(async (options: ListOptions, command: Command) => {
+      const filter = listFilter(options);
+      await withTickflow(command, (tickflow) => printSchedules(tickflow, options.json === true, filter));
     });
 
   schedules
@@ -129,6 +146,8 @@ export function registerSchedules(program: Command): void {
         });
       });
   }
+
+  registerRuntimeScheduleCommands(schedules);
 
   schedules
     .command("preview <key>")

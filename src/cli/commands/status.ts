@@ -69,6 +69,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
       flows: null,
       heartbeat: null,
       monitors: null,
+      codeVersions: null,
     };
   }
   const now = tickflow.now();
@@ -99,6 +100,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
   ]);
   const heartbeat = await heartbeatStatus(tickflow, { now }, { now: () => tickflow.now() });
   const monitors = (await tickflow.monitors.status()).map(monitorView);
+  const deploys = await tickflow.schedules.deploys();
   const reports = await tickflow.liveness.scheduleReports({ ticks: 10 });
   const health = Object.fromEntries(SCHEDULE_HEALTH.map((h) => [h, 0])) as Record<
     ScheduleHealthStatus,
@@ -110,6 +112,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
     store: storeReport,
     schedules: {
       total: schedules.length,
+      runtime: schedules.filter((s) => s.source === "runtime").length,
       paused: schedules.filter((s) => s.paused).length,
       broken: schedules.filter((s) => s.broken !== null).map((s) => ({ key: s.id, error: s.broken })),
       due: due.length,
@@ -122,6 +125,15 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
         .sort((a, b) => compareHealth(a.health.status, b.health.status))
         .map((r) => ({ key: r.schedule.id, health: r.health.status, reason: r.health.reason })),
     },
+    /** The code versions that declared code schedules (rolling deploys), newest first: it reconciles. */
+    codeVersions: deploys.map((d, i) => ({
+      version: d.version,
+      codeHash: d.codeHash,
+      newest: i === 0,
+      schedules: d.scheduleKeys.length,
+      firstSeenAt: iso(d.firstSeenAt),
+      lastSeenAt: iso(d.lastSeenAt),
+    })),
     queues,
     flows: {
       total: active.length,
@@ -161,6 +173,14 @@ function printStatus(r: StatusReport): void {
     }; next ${sc.nextFireAt ?? "-"}`,
   );
   for (const b of sc.broken) console.log(`            broken: ${b.key}: ${b.error} (it does not fire)`);
+  if (sc.runtime > 0)
+    console.log(
+      `            ${sc.runtime} runtime (schedules set / API), ${sc.total - sc.runtime} from code`,
+    );
+  for (const v of r.codeVersions ?? [])
+    console.log(
+      `${v === r.codeVersions?.[0] ? "code        " : "            "}version ${v.version} (${v.codeHash}) ${v.newest ? "newest, reconciles" : "older, writes none"}: ${v.schedules} code schedule(s), first seen ${v.firstSeenAt}, last seen ${v.lastSeenAt}`,
+    );
   for (const d of sc.dueSchedules)
     console.log(`            due: ${d.key} since ${d.dueAt} (${formatDuration(d.overdueMs)})`);
   console.log(

@@ -8,6 +8,7 @@ import { badge, percent, trigger, utc, when } from "../format.ts";
 import { type Html, html } from "../html.ts";
 import { actionButton, BASE, live, table } from "../layout.ts";
 import type { Session } from "../session.ts";
+import { runtimeScheduleEditor, scheduleMetaFacts, scheduleTags } from "./schedule-runtime.ts";
 
 export const schedulePath = (key: string) => `${BASE}/schedules/${encodeURIComponent(key)}`;
 export const jobPath = (id: string) => `${BASE}/jobs/${id}`;
@@ -46,7 +47,7 @@ export function schedulesBody(items: ScheduleReport[], now: number, session: Ses
       ["Schedule", "Health", "Trigger", "State", "Next tick", "Last tick", "Recent ticks", "Action"],
       items.map(({ schedule: s, ticks, health }) => {
         const last = ticks[0];
-        return html`<tr data-health="${health.status}"><th scope="row"><a href="${schedulePath(s.id)}">${s.id}</a><br><span class="muted small">${s.jobType}</span></th><td title="${health.reason}">${badge(
+        return html`<tr data-health="${health.status}"><th scope="row"><a href="${schedulePath(s.id)}">${s.id}</a>${scheduleTags(s)}<br><span class="muted small">${s.jobType}</span></th><td title="${health.reason}">${badge(
           health.status,
         )}</td><td>${s.trigger ? trigger(s.trigger) : "unreadable"}</td><td>${scheduleState(s)}</td><td>${
           s.paused ? html`<span class="muted">paused</span>` : when(s.nextFireAt, now)
@@ -102,11 +103,13 @@ export function scheduleBody(d: SchedulePageData): Html {
     <div><dt>Overlap</dt><dd>${s.overlap}</dd></div>
     <div><dt>Next tick</dt><dd>${s.paused ? html`<span class="muted">paused</span>` : when(s.nextFireAt, now)}</dd></div>
     <div><dt>Last fired</dt><dd>${when(s.lastFireAt, now)}</dd></div>
+    ${scheduleMetaFacts(s)}
     <div><dt>Then</dt><dd>${d.next.length === 0 ? html`<span class="muted">—</span>` : html`<ul class="plain">${d.next.map((t) => html`<li>${when(t, now)}</li>`)}</ul>`}</dd></div>
   </dl>`,
   )}
   <div class="actions">${pauseButton(d.session, s)}</div>
 </section>
+${runtimeScheduleEditor(d.session, s)}
 <section class="card" aria-labelledby="rates-title">
   <h2 id="rates-title">Success and on-time rates <span class="muted small">(from rollups: they survive pruning)</span></h2>
   ${table(

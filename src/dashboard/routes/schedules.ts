@@ -1,21 +1,26 @@
 import type { FastifyInstance } from "fastify";
 import { isValidName } from "../../core/names.ts";
+import type { ScheduleFilter } from "../../store/ports/rows.ts";
+import { html } from "../html.ts";
 import { BASE } from "../layout.ts";
+import { scheduleFilterForm } from "../pages/schedule-runtime.ts";
 import { scheduleBody, schedulePath, schedulesBody } from "../pages/schedules.ts";
 import { registerAction, required } from "./actions.ts";
 import { type DashboardContext, nameParam, open, render, sendError } from "./context.ts";
+import { registerScheduleEditRoutes } from "./schedule-edit.ts";
 
 /** The schedule list (each with its health and recent ticks), a schedule's page, and pause / resume. */
 export function registerScheduleRoutes(dash: FastifyInstance, { tickflow, logger }: DashboardContext): void {
   dash.get("/schedules", open, async (request, reply) => {
     const now = tickflow.now();
-    const items = await tickflow.liveness.scheduleReports({ ticks: 24 });
+    const filter = scheduleFilterFromQuery(request.query);
+    const items = await tickflow.liveness.scheduleReports({ ticks: 24, filter });
     return render(
       request,
       reply,
       "schedules",
       "Schedules",
-      schedulesBody(items, now, request.dashboardSession!),
+      html`${scheduleFilterForm(filter)}${schedulesBody(items, now, request.dashboardSession!)}`,
       now,
     );
   });
@@ -68,4 +73,17 @@ export function registerScheduleRoutes(dash: FastifyInstance, { tickflow, logger
     },
     toSchedule,
   );
+  registerScheduleEditRoutes(dash, tickflow, logger);
+}
+
+/** The list's filter from its query; anything malformed is ignored (an empty filter), not an error page. */
+function scheduleFilterFromQuery(query: unknown): ScheduleFilter {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) =>
+    typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, 200) : undefined;
+  const source = q.source === "code" || q.source === "runtime" ? q.source : undefined;
+  const label = text(q.label);
+  const at = label?.indexOf(":") ?? -1;
+  const labels = label && at > 0 ? { [label.slice(0, at)]: label.slice(at + 1) } : undefined;
+  return { source, owner: text(q.owner), tenant: text(q.tenant), labels };
 }

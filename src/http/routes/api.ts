@@ -2,15 +2,14 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
-import type { Rates } from "../../core/rollup.ts";
-import { countTicks, type TickView, tickDecision } from "../../core/tick-vocabulary.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
+import type { JobRow } from "../../store/ports/rows.ts";
 import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { openApiDocument } from "./openapi.ts";
+import { registerScheduleRoutes } from "./schedules.ts";
 
 /** An ISO time, or null for none — and for a stored time past what a Date can show (marked undecodable). */
 const iso = (ms: number | null | undefined) =>
@@ -40,12 +39,6 @@ const jobQuery = z.strictObject({
   limit,
   cursor: id.optional(),
 });
-const tickQuery = z.strictObject({
-  limit,
-  since: z.iso.datetime({ offset: true }).optional(),
-  /** The cursor: ticks with a nominal time before this (ISO), from a previous page's nextCursor. */
-  cursor: z.iso.datetime({ offset: true }).optional(),
-});
 
 export function jobView(job: JobRow) {
   return {
@@ -70,66 +63,10 @@ export function jobView(job: JobRow) {
   };
 }
 
-function scheduleView(s: ScheduleRow & { lastTick?: TickRow | null }) {
-  return {
-    key: s.id,
-    job: s.jobType,
-    trigger: s.trigger,
-    misfire: s.misfire,
-    overlap: s.overlap,
-    paused: s.paused,
-    state: s.broken !== null ? "broken" : s.paused ? "paused" : "active",
-    broken: s.broken,
-    brokenAt: iso(s.brokenAt),
-    nextFireAt: iso(s.nextFireAt),
-    lastFireAt: iso(s.lastFireAt),
-    lastTick: s.lastTick ? tickView(s.lastTick) : null,
-  };
-}
-
-function tickView(t: TickRow) {
-  return {
-    nominalAt: iso(t.nominalAt),
-    decision: tickDecision(t.decision, t.reason),
-    reason: t.reason,
-    decidedAt: iso(t.decidedAt),
-    jobId: t.jobId,
-    startedAt: iso(t.startedAt),
-    latenessMs: t.startedAt === null ? null : t.startedAt - t.nominalAt,
-  };
-}
-
-/** A tick in the one vocabulary (core/tick-vocabulary): decision and outcome, two fields. */
-function tickOutcomeView(t: TickView & { decidedAt: number }) {
-  return {
-    nominalAt: iso(t.nominalAt),
-    decision: t.decision,
-    reason: t.reason,
-    outcome: t.outcome,
-    late: t.late,
-    mark: t.mark,
-    decidedAt: iso(t.decidedAt),
-    jobId: t.jobId,
-    latenessMs: t.latenessMs,
-    durationMs: t.durationMs,
-  };
-}
-
-function ratesView(r: Rates) {
-  return {
-    successRate: r.successRate,
-    onTimeRate: r.onTimeRate,
-    counts: r.counts,
-    latencyMs: { p50: r.latencyP50, p95: r.latencyP95, max: r.latencyMax },
-    durationMs: { p50: r.durationP50, p95: r.durationP95, max: r.durationMax },
-  };
-}
-
 /** REST under /api/v1 (JSON; every route needs the bearer token). */
 export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   const { tickflow, heartbeat } = deps;
   const params = (input: unknown) => parseInput(z.object({ id }), input, "path");
-  const keyParam = (input: unknown) => parseInput(z.object({ key: name("schedule key") }), input, "path");
 
   api.get("/openapi.json", async () => openApiDocument());
 
@@ -186,52 +123,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     job: jobView(await tickflow.cancelJob(params(request.params).id)),
   }));
 
-  api.get("/schedules", async () => {
-    const reports = await tickflow.liveness.scheduleReports({ ticks: 30 });
-    return {
-      schedules: reports.map((r) => ({
-        ...scheduleView({ ...r.schedule, lastTick: null }),
-        health: r.health,
-        counts: countTicks(r.ticks),
-        lastTick: r.ticks[0] ? tickOutcomeView(r.ticks[0]) : null,
-      })),
-    };
-  });
-
-  api.get("/schedules/:key", async (request) => {
-    const { key } = keyParam(request.params);
-    const [report] = await tickflow.liveness.scheduleReports({ scheduleId: key, ticks: 30 });
-    if (!report) throw new NotFoundError(`schedule "${key}"`);
-    const rates = (await tickflow.liveness.scheduleRates([key])).get(key)!;
-    return {
-      schedule: scheduleView({ ...report.schedule, lastTick: null }),
-      health: report.health,
-      counts: countTicks(report.ticks),
-      recentTicks: report.ticks.map(tickOutcomeView),
-      rates: { "24h": ratesView(rates["24h"]), "7d": ratesView(rates["7d"]), "90d": ratesView(rates["90d"]) },
-      next: (await tickflow.previewRuns(key, 5)).map((d) => d.toISOString()),
-    };
-  });
-
-  api.get("/schedules/:key/ticks", async (request) => {
-    const { key } = keyParam(request.params);
-    const q = parseInput(tickQuery, request.query, "query");
-    if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
-    const since = q.since === undefined ? undefined : Date.parse(q.since);
-    const before = q.cursor === undefined ? undefined : Date.parse(q.cursor);
-    const page = await tickflow.liveness.tickPage(key, { limit: q.limit, since, before });
-    return {
-      ticks: page.ticks.map(tickOutcomeView),
-      nextCursor: page.nextBefore === null ? null : iso(page.nextBefore),
-    };
-  });
-
-  api.post("/schedules/:key/pause", async (request) => ({
-    schedule: scheduleView(await tickflow.pauseSchedule(keyParam(request.params).key)),
-  }));
-  api.post("/schedules/:key/resume", async (request) => ({
-    schedule: scheduleView(await tickflow.resumeSchedule(keyParam(request.params).key)),
-  }));
+  registerScheduleRoutes(api, deps);
 
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);

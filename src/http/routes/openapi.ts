@@ -62,8 +62,22 @@ export function openApiDocument(): Record<string, unknown> {
         post: op("Make a discarded, cancelled or waiting job available now", [path("id")]),
       },
       "/jobs/{id}/cancel": { post: op("Cancel a pending or running job", [path("id")]) },
-      "/schedules": { get: op("Stored schedules with next run and last tick") },
-      "/schedules/{key}": { get: op("One schedule and its next fire times", [path("key")]) },
+      "/schedules": {
+        get: op("Stored schedules with next run and last tick", [
+          query("source", "code | runtime"),
+          query("owner", "owner"),
+          query("tenant", "tenant"),
+          query("label", "name:value, repeatable (every pair must match)"),
+        ]),
+      },
+      "/schedules/{key}": {
+        get: op("One schedule and its next fire times", [path("key")]),
+        put: op(
+          "Create or change a runtime schedule (201 created, 200 changed; 409 for a code schedule). Body: job, payload, cron | every | at, timezone, misfire, overlap, grace, tolerance, queue, priority, maxAttempts, timeout, backoff, owner, tenant, labels",
+          [path("key")],
+        ),
+        delete: op("Remove a runtime schedule (409 for a code schedule)", [path("key")]),
+      },
       "/schedules/{key}/ticks": {
         get: op("Recent tick decisions: fired, missed, skipped", [
           path("key"),

@@ -11,6 +11,8 @@ import type {
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
   TickRow,
 } from "./rows.ts";
@@ -37,13 +39,18 @@ export interface StoreQueries {
 
   // ── schedules ─────────────────────────────────────────────────────────────
   getSchedule(id: string): Promise<ScheduleRow | null>;
-  listSchedules(): Promise<ScheduleRow[]>;
+  /** By key; with a filter, only the schedules matching every given field. */
+  listSchedules(filter?: ScheduleFilter): Promise<ScheduleRow[]>;
+  /** The code versions seen (rolling deploys), newest first. */
+  listScheduleDeploys(): Promise<ScheduleDeployRow[]>;
   /** Newest first. */
   listTicks(scheduleId: string, options?: TickFilter): Promise<TickRow[]>;
   /** The newest `limit` ticks of each schedule in one read; a schedule without ticks maps to []. */
   latestTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, TickRow[]>>;
   /** The earliest `nextFireAt` of any schedule, or null: arms the scheduler's timer. */
   nextScheduleFireAt(): Promise<number | null>;
+  /** How many schedules are due by `at` (the scheduler sizes its lead by it; an index range count). */
+  countSchedulesDueBy(at: number): Promise<number>;
 
   // ── data flows ────────────────────────────────────────────────────────────
   getFlow(name: string): Promise<FlowRow | null>;

@@ -11,6 +11,8 @@ import type {
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
   TickRow,
 } from "../ports/rows.ts";
@@ -32,7 +34,15 @@ import {
   rollupFromRow,
 } from "../shared/history-fold.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import {
+  type DbRow,
+  toJobRow,
+  toJobRunRow,
+  toScheduleDeployRow,
+  toScheduleRow,
+  toTickRow,
+} from "../shared/rows.ts";
+import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
@@ -41,6 +51,9 @@ import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 const NEXT_RUN_AT = `SELECT min(run_at) AS at FROM jobs WHERE state IN ${PENDING}`;
 
 const NEXT_RUN_AT_IN_QUEUES = `${NEXT_RUN_AT} AND queue = ANY($1::text[])`;
+
+/** For the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_READ_SQL = { nextRunAt: NEXT_RUN_AT, nextRunAtInQueues: NEXT_RUN_AT_IN_QUEUES };
 
 const SELECT_JOB = "SELECT * FROM jobs WHERE id = $1";
 
@@ -90,10 +103,16 @@ function listJobsQuery(filter: {
 const LOAD_JOB_STATE = "SELECT state FROM job_state WHERE state_key = $1";
 
 const NEXT_SCHEDULE_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
+const DUE_BY = "SELECT count(*) AS n FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= $1";
 
 const SELECT_SCHEDULE = "SELECT * FROM schedules WHERE id = $1";
 
-const LIST_SCHEDULES = `SELECT * FROM schedules ORDER BY id COLLATE "C"`;
+/** Each filter is skipped when its parameter is null; labels: the stored object contains the given one. */
+const LIST_SCHEDULES = `SELECT * FROM schedules
+WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR owner = $2) AND ($3::text IS NULL OR tenant = $3)
+  AND ($4::text IS NULL OR labels::jsonb @> $4::jsonb)
+ORDER BY id COLLATE "C"`;
+const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
 
 const LIST_TICKS = `SELECT * FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at >= $2
 ORDER BY nominal_at DESC LIMIT $3`;
@@ -214,8 +233,12 @@ export class PostgresReads implements StoreQueries {
     return row ? toScheduleRow(row) : null;
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return (await this.deps.read(LIST_SCHEDULES)).map(toScheduleRow);
+  async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
+    return (await this.deps.read(LIST_SCHEDULES, scheduleFilterValues(filter))).map(toScheduleRow);
+  }
+
+  async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
+    return (await this.deps.read(LIST_DEPLOYS)).map(toScheduleDeployRow);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {
@@ -231,6 +254,11 @@ export class PostgresReads implements StoreQueries {
       ticks.get(tick.scheduleId)?.push(tick);
     }
     return ticks;
+  }
+
+  async countSchedulesDueBy(at: number): Promise<number> {
+    const [row] = await this.deps.read(DUE_BY, [at]);
+    return Number(row?.n ?? 0);
   }
 
   async nextScheduleFireAt(): Promise<number | null> {

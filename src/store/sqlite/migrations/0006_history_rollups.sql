@@ -21,9 +21,7 @@ CREATE TABLE rollups (
   observed_ms INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (subject, name, period, bucket_start)
 );
--- The rates of every subject at once (sumRollups): one walk of a window, no row lookups.
-CREATE INDEX rollups_window ON rollups
-  (subject, period, bucket_start, name, total, fired, missed, skipped, succeeded, failed, cancelled, on_time, late);
+CREATE INDEX rollups_period ON rollups (subject, period, bucket_start);
 -- How far each fold has counted: (at, key) of the last row folded.
 CREATE TABLE history_watermarks (
   source TEXT PRIMARY KEY,
