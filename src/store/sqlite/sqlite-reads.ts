@@ -100,7 +100,7 @@ FROM schedule_ticks AS t LEFT JOIN jobs AS j ON j.id = t.job_id
 WHERE t.schedule_id = ? AND t.nominal_at >= ? AND t.nominal_at < ? ORDER BY t.nominal_at DESC LIMIT ?`;
 const ROLLUPS_IN = (names: number | undefined) =>
   `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ? ${names === undefined ? "" : `AND name IN (${marks(names)})`} ORDER BY name, bucket_start`;
-/** One window's sums, walking the covering index (migration 6) with no row lookups. */
+/** One window's sums, walking the covering index (migration 9) with no row lookups. */
 const SUM_ROLLUPS = `SELECT name, ${COUNT_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(", ")}
 FROM rollups INDEXED BY rollups_window
 WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ?
