@@ -1,8 +1,9 @@
 import type { HistoryStore } from "../store/ports/history-store.ts";
 
 /**
- * Keeps history bounded without losing it (spec §11): folds settled ticks, job attempts and flow
- * runs into rollups, then prunes ticks and finished jobs past retention — only rows already
+ * Keeps history bounded without losing it (spec §11): folds settled ticks, job attempts, flow runs
+ * and monitor transitions (uptime) into rollups, then prunes ticks, transitions and finished jobs
+ * past retention — only rows already
  * folded — in bounded batches, each its own short transaction with the event loop free in
  * between, so claims and ticks keep their time while a million rows go. Idempotent (the
  * watermarks are in the store), so every process may run it.
@@ -12,7 +13,7 @@ export interface HistoryKeeperOptions {
   now(): number;
   /** Rows are folded once this old: a tick's job has settled by then (default 1 h). */
   foldLagMs: number;
-  /** Ticks older than this are deleted once folded; null keeps them. */
+  /** Ticks and monitor transitions older than this are deleted once folded; null keeps them. */
   tickRetentionMs: number | null;
   /** Finished jobs (and their runs) older than this are deleted once folded; null keeps them. */
   jobRetentionMs?: number | null;
@@ -58,6 +59,7 @@ export class HistoryKeeper {
       fold((before) => history.foldTicks({ before, batch, now: now() })),
       fold((before) => history.foldJobRuns({ before, batch })),
       fold((before) => history.foldFlowRuns({ before, batch })),
+      fold((before) => history.foldMonitors({ before, batch })),
     ];
     const prunes: Step[] = [];
     if (tickRetentionMs !== null)

@@ -111,6 +111,81 @@ export function runHistoryStoreContract(
       });
     });
 
+    it("folds monitor transitions into uptime per hour, then prunes all but each monitor's latest", async () => {
+      const MIN = 60_000;
+      const definition = {
+        name: "api",
+        jobType: "monitor.api",
+        target: "GET http://127.0.0.1/health",
+        intervalMs: 30_000,
+        timeoutMs: 5_000,
+        riseAfter: 1,
+        fallAfter: 1,
+        gates: [],
+        gateUnknown: false,
+      };
+      await store.monitors.syncMonitors([definition], T0);
+      const steps: [number, "UNKNOWN" | "ONLINE" | "OFFLINE", "ONLINE" | "OFFLINE"][] = [
+        [0, "UNKNOWN", "ONLINE"],
+        [30 * MIN, "ONLINE", "OFFLINE"],
+        [45 * MIN, "OFFLINE", "ONLINE"],
+      ];
+      for (const [i, [offset, from, to]] of steps.entries()) {
+        const ok = to === "ONLINE";
+        await store.monitors.recordCheck({
+          definition,
+          seq: i + 1,
+          state: to,
+          successes: ok ? 1 : 0,
+          failures: ok ? 0 : 1,
+          check: { at: T0 + offset, ok, durationMs: 5, error: ok ? null : "HTTP 500" },
+          transition: { from, to },
+          closedQueues: [],
+        });
+      }
+      assert.equal(
+        await store.history.pruneTransitions({ before: T0 + DAY, batch: 10 }),
+        0,
+        "not folded yet",
+      );
+      assert.deepEqual(await store.history.foldMonitors({ before: T0 + 2 * HOUR, batch: 2 }), {
+        folded: 2,
+        more: true,
+      });
+      assert.deepEqual(await store.history.foldMonitors({ before: T0 + 2 * HOUR, batch: 2 }), {
+        folded: 1,
+        more: false,
+      });
+      const hours = await store.queries.listRollups({
+        subject: "monitor",
+        period: "hour",
+        from: T0,
+        to: T0 + DAY,
+      });
+      assert.deepEqual(
+        hours.map((r) => [r.bucketStart - T0, r.upMs, r.observedMs, r.counts.total]),
+        [
+          [0, 45 * MIN, 60 * MIN, 3],
+          [HOUR, 60 * MIN, 60 * MIN, 0],
+        ],
+      );
+      assert.equal(await store.history.pruneTransitions({ before: T0 + DAY, batch: 10 }), 2);
+      assert.deepEqual(
+        (await store.queries.listTransitions("api")).map((t) => t.seq),
+        [3],
+        "the latest transition (the current state) is kept",
+      );
+      // The current state goes on counting from the watermark, without the pruned rows.
+      await store.history.foldMonitors({ before: T0 + 3 * HOUR, batch: 10 });
+      const [day] = await store.queries.listRollups({
+        subject: "monitor",
+        period: "day",
+        from: T0 - DAY,
+        to: T0 + DAY,
+      });
+      assert.deepEqual([day?.upMs, day?.observedMs], [165 * MIN, 180 * MIN]);
+    });
+
     it("sums rollups per name and window in one read", async () => {
       await runJobs("mail", ["succeeded", "failed"]);
       await store.history.foldJobRuns({ before: T0 + HOUR, batch: 10 });

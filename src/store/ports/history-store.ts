@@ -1,6 +1,6 @@
 /**
- * History that survives pruning (spec §11), one port on both stores. Ticks, job attempts and flow
- * runs are folded into hourly and daily rollups (core/rollup.ts) behind one watermark each, in
+ * History that survives pruning (spec §11), one port on both stores. Ticks, job attempts, flow
+ * runs and monitor transitions are folded into hourly and daily rollups (core/rollup.ts) behind one watermark each, in
  * bounded batches; pruning deletes only rows the watermarks have passed, so no row goes before it
  * is counted. Its reads
  * (rollups, deep tick history) are on `store.queries` (store-queries.ts).
@@ -34,6 +34,18 @@ export interface HistoryStore {
    * are counted before it goes. Returns how many jobs.
    */
   pruneJobs(request: { before: number; batch: number }): Promise<number>;
+  /**
+   * Folds up to `batch` monitor transitions before `before`, in (at, id) order, into uptime per
+   * monitor (the time each state lasted, cut at hour boundaries); once caught up, every monitor's
+   * current state is counted up to `before` too. Each monitor's counted-until time and state are
+   * kept in the watermarks, so pruned transitions are not needed again.
+   */
+  foldMonitors(request: { before: number; batch: number }): Promise<FoldReport>;
+  /**
+   * Deletes up to `batch` of the oldest monitor transitions before `before` that the monitor fold
+   * has passed, never a monitor's latest (its current state). Returns how many.
+   */
+  pruneTransitions(request: { before: number; batch: number }): Promise<number>;
 }
 
 export interface FoldRequest {

@@ -12,8 +12,11 @@ import {
 import {
   type FoldFlowRunRow,
   type FoldJobRunRow,
+  type FoldTransitionRow,
   flowRunSample,
   jobRunSample,
+  type Mark,
+  uptimeFold,
 } from "../shared/history-samples.ts";
 import type { PgQueryable, PostgresDeps } from "./postgres-deps.ts";
 import { HISTORY_WATERMARK } from "./postgres-sql.ts";
@@ -72,6 +75,20 @@ WITH doomed AS (
 DELETE FROM jobs WHERE id IN (SELECT id FROM doomed)`;
 const ENSURE_WATERMARK =
   "INSERT INTO history_watermarks (source, at, key) VALUES ($1, -1, $2) ON CONFLICT (source) DO NOTHING";
+
+const TRANSITIONS_TO_FOLD = `
+SELECT id, monitor, at, from_state, to_state FROM monitor_transitions
+WHERE (at, id) > ($1, $2) AND at < $3
+ORDER BY at, id
+LIMIT $4`;
+const MONITOR_MARKS =
+  "SELECT source, at, key FROM history_watermarks WHERE source LIKE 'monitor:%' FOR UPDATE";
+/** Folded transitions past retention, each monitor's latest kept (it is its current state). */
+const PRUNE_TRANSITIONS = `
+DELETE FROM monitor_transitions WHERE id IN (
+  SELECT t.id FROM monitor_transitions AS t
+  WHERE t.at < $1 AND t.seq < (SELECT max(seq) FROM monitor_transitions WHERE monitor = t.monitor)
+  ORDER BY t.at LIMIT $2)`;
 
 /** HistoryStore on PostgreSQL: folds ticks into rollups and prunes them (ports/history-store.ts). */
 export class PostgresHistory implements HistoryStore {
@@ -143,6 +160,35 @@ export class PostgresHistory implements HistoryStore {
     );
     return this.deps.transaction(
       async (client) => (await client.query(PRUNE_JOBS, [cut, request.batch])).rowCount ?? 0,
+    );
+  }
+
+  foldMonitors(request: { before: number; batch: number }): Promise<FoldReport> {
+    return this.deps.transaction(async (client) => {
+      // The cursor's lock serializes monitor folds; the monitor marks are read under it.
+      const cursor = await lockWatermark(client, "monitor_transitions", "0");
+      const rows = (
+        await client.query(TRANSITIONS_TO_FOLD, [cursor.at, cursor.key, request.before, request.batch])
+      ).rows as FoldTransitionRow[];
+      const marks = new Map(
+        ((await client.query(MONITOR_MARKS)).rows as ({ source: string } & Mark)[]).map((m) => [m.source, m]),
+      );
+      const until = rows.length < request.batch ? request.before : null;
+      const { samples, changed } = uptimeFold(rows, marks, until);
+      if (samples.length > 0) await addToRollups(client, samples);
+      for (const [source, mark] of changed) await client.query(SET_WATERMARK, [source, mark.at, mark.key]);
+      const last = rows.at(-1);
+      if (last) await client.query(SET_WATERMARK, ["monitor_transitions", Number(last.at), String(last.id)]);
+      return { folded: rows.length, more: rows.length === request.batch };
+    });
+  }
+
+  async pruneTransitions(request: { before: number; batch: number }): Promise<number> {
+    const [cursor] = await this.deps.read(HISTORY_WATERMARK, ["monitor_transitions"]);
+    if (!cursor) return 0;
+    const cut = Math.min(request.before, Number(cursor.at));
+    return this.deps.transaction(
+      async (client) => (await client.query(PRUNE_TRANSITIONS, [cut, request.batch])).rowCount ?? 0,
     );
   }
 }

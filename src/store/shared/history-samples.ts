@@ -1,4 +1,4 @@
-import type { RollupSample } from "../../core/rollup.ts";
+import { type RollupSample, stateSlices } from "../../core/rollup.ts";
 
 /**
  * Job runs and flow runs as rollup samples, for both adapters: a job attempt counts for its queue,
@@ -52,4 +52,55 @@ export function flowRunSample(row: FoldFlowRunRow): RollupSample {
     outcome: row.status === "success" ? "succeeded" : row.status === "failed" ? "failed" : null,
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
   };
+}
+
+/** A monitor_transitions row, as both adapters read it for a fold. */
+export interface FoldTransitionRow {
+  id: number | string;
+  monitor: string;
+  at: number | string;
+  from_state: string;
+  to_state: string;
+}
+
+/** A watermark row: for a monitor (`monitor:<name>`), counted until `at`, in state `key` since. */
+export interface Mark {
+  at: number | string;
+  key: string;
+}
+
+/**
+ * Uptime from transitions (in (at, id) order): each closes the interval its monitor spent in the
+ * state before it, from where that monitor was counted until. `until` (the fold caught up): every
+ * monitor's current state is counted up to it as well. Returns the samples and the monitor marks
+ * that moved.
+ */
+export function uptimeFold(
+  rows: readonly FoldTransitionRow[],
+  marks: ReadonlyMap<string, Mark>,
+  until: number | null,
+): { samples: RollupSample[]; changed: Map<string, { at: number; key: string }> } {
+  const samples: RollupSample[] = [];
+  const current = new Map([...marks].map(([source, m]) => [source, { at: Number(m.at), key: m.key }]));
+  const changed = new Map<string, { at: number; key: string }>();
+  for (const row of rows) {
+    const source = `monitor:${row.monitor}`;
+    const at = Number(row.at);
+    const mark = current.get(source) ?? { at, key: row.from_state };
+    if (at > mark.at) samples.push(...stateSlices(row.monitor, mark.key, mark.at, at));
+    samples.push({ subject: "monitor", name: row.monitor, at });
+    const next = { at: Math.max(at, mark.at), key: row.to_state };
+    current.set(source, next);
+    changed.set(source, next);
+  }
+  if (until !== null) {
+    for (const [source, mark] of current) {
+      if (mark.at >= until) continue;
+      samples.push(...stateSlices(source.slice("monitor:".length), mark.key, mark.at, until));
+      const next = { at: until, key: mark.key };
+      current.set(source, next);
+      changed.set(source, next);
+    }
+  }
+  return { samples, changed };
 }

@@ -12,8 +12,11 @@ import {
 import {
   type FoldFlowRunRow,
   type FoldJobRunRow,
+  type FoldTransitionRow,
   flowRunSample,
   jobRunSample,
+  type Mark,
+  uptimeFold,
 } from "../shared/history-samples.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { HISTORY_WATERMARK } from "./sqlite-sql.ts";
@@ -58,6 +61,19 @@ const DOOMED_JOBS =
   "SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at LIMIT ?";
 const PRUNE_JOB_RUNS = `DELETE FROM job_runs WHERE job_id IN (${DOOMED_JOBS})`;
 const PRUNE_JOBS = `DELETE FROM jobs WHERE id IN (${DOOMED_JOBS})`;
+
+const TRANSITIONS_TO_FOLD = `
+SELECT id, monitor, at, from_state, to_state FROM monitor_transitions
+WHERE (at, id) > (?, ?) AND at < ?
+ORDER BY at, id
+LIMIT ?`;
+const MONITOR_MARKS = "SELECT source, at, key FROM history_watermarks WHERE source LIKE 'monitor:%'";
+/** Folded transitions past retention, each monitor's latest kept (it is its current state). */
+const PRUNE_TRANSITIONS = `
+DELETE FROM monitor_transitions WHERE id IN (
+  SELECT t.id FROM monitor_transitions AS t
+  WHERE t.at < ? AND t.seq < (SELECT max(seq) FROM monitor_transitions WHERE monitor = t.monitor)
+  ORDER BY t.at LIMIT ?)`;
 
 /** HistoryStore on SQLite: folds ticks into rollups and prunes them (ports/history-store.ts). */
 export class SqliteHistory implements HistoryStore {
@@ -138,6 +154,45 @@ export class SqliteHistory implements HistoryStore {
       const cut = Math.min(request.before, ticks?.at ?? request.before, runs?.at ?? -1);
       stmt(PRUNE_JOB_RUNS).run(cut, request.batch);
       return stmt(PRUNE_JOBS).run(cut, request.batch).changes;
+    });
+  }
+
+  async foldMonitors(request: { before: number; batch: number }): Promise<FoldReport> {
+    const { stmt, write } = this.deps;
+    return write(() => {
+      const cursor = (stmt(HISTORY_WATERMARK).get("monitor_transitions") as Mark | undefined) ?? {
+        at: -1,
+        key: "0",
+      };
+      const rows = stmt(TRANSITIONS_TO_FOLD).all(
+        cursor.at,
+        Number(cursor.key),
+        request.before,
+        request.batch,
+      ) as FoldTransitionRow[];
+      const marks = new Map(
+        (stmt(MONITOR_MARKS).all() as ({ source: string } & Mark)[]).map((m) => [m.source, m]),
+      );
+      const { samples, changed } = uptimeFold(
+        rows,
+        marks,
+        rows.length < request.batch ? request.before : null,
+      );
+      this.addToRollups(samples);
+      const set = stmt(SET_WATERMARK);
+      for (const [source, mark] of changed) set.run(source, mark.at, mark.key);
+      const last = rows.at(-1);
+      if (last) set.run("monitor_transitions", Number(last.at), String(last.id));
+      return { folded: rows.length, more: rows.length === request.batch };
+    });
+  }
+
+  async pruneTransitions(request: { before: number; batch: number }): Promise<number> {
+    const { stmt, write } = this.deps;
+    return write(() => {
+      const cursor = stmt(HISTORY_WATERMARK).get("monitor_transitions") as Mark | undefined;
+      if (!cursor) return 0;
+      return stmt(PRUNE_TRANSITIONS).run(Math.min(request.before, Number(cursor.at)), request.batch).changes;
     });
   }
 
