@@ -1,4 +1,4 @@
-// The dashboard overview with 200 schedules, 30 recent ticks each (with their jobs) and one year of
+// The dashboard overview with 200 schedules, 24 recent ticks each (the strip's) (with their jobs) and one year of
 // hourly and daily rollups per schedule: how fast it renders (target: median < 50 ms), on SQLite and
 // on PostgreSQL (when TICKFLOW_TEST_PG_URL or --pg is set). Rows are generated with set-based SQL.
 // Run: npm run bench:dashboard (after the flow-run bench) or node --import tsx bench/overview.ts
@@ -28,7 +28,7 @@ const { values } = parseArgs({
 });
 const SCHEDULES = Number(values.schedules);
 const SAMPLES = Number(values.samples);
-const TICKS = 30;
+const TICKS = 24;
 const TARGET_MS = 50;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
