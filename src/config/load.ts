@@ -13,6 +13,7 @@ export { CONFIG_FILE_NAMES, configFilePath, DEFAULT_CONFIG_FILE } from "./config
 export const ENV_KEYS = {
   TICKFLOW_DATABASE_URL: "database",
   TICKFLOW_CONCURRENCY: "concurrency",
+  TICKFLOW_PREFETCH: "prefetch",
   TICKFLOW_QUEUES: "queues",
   TICKFLOW_LEASE: "lease",
   TICKFLOW_POLL_INTERVAL: "pollInterval",
@@ -102,6 +103,7 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
   }
   for (const name of [
     "TICKFLOW_CONCURRENCY",
+    "TICKFLOW_PREFETCH",
     "TICKFLOW_SYSTEM_CONCURRENCY",
     "TICKFLOW_FAILING_AFTER",
   ] as const) {

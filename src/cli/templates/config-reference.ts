@@ -5,6 +5,8 @@
  * the config schema (src/config/schema.ts, http-schema.ts) and the environment variables the code
  * reads (src/config/load.ts), so neither can drift from the other.
  */
+import { LIVENESS_OPTIONS } from "./config-reference-liveness.ts";
+
 export interface ConfigOption {
   /** The key in `defineConfig({…})`, dotted for nested ones (`log.level`, `http.port`). */
   key: string;
@@ -48,6 +50,15 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: "10",
     rule: "an integer from 1 to 1000",
     description: "Jobs one process runs at once (also sizes its PostgreSQL pool: min(concurrency, 10) + 2).",
+  },
+  {
+    key: "prefetch",
+    env: "TICKFLOW_PREFETCH",
+    type: "number",
+    defaultText: "equal to `concurrency`",
+    rule: "an integer from 0 to 10000",
+    description:
+      "Jobs a worker claims ahead of its free slots and holds leased, so a freed slot starts the next job without a round trip. 0 turns it off (long jobs, strict priority order). See operations.md, scaling out.",
   },
   {
     key: "queues",
@@ -193,6 +204,16 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Requests per client address per window; beyond it, 429.",
   },
   {
+    key: "http.badgeSecret",
+    env: "TICKFLOW_BADGE_SECRET",
+    type: "string",
+    example: '"a-long-random-secret"',
+    defaultText: "none: no badge is served",
+    rule: "at least 16 characters",
+    description:
+      "Derives each status badge's own key (`/badge/<kind>/<name>/<key>.svg`, see docs/alerts.md); a secret.",
+  },
+  {
     key: "jobs",
     type: "JobDefinition[]",
     default: "[]",
@@ -214,11 +235,34 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Liveness monitors: an upstream checked on an interval, ONLINE/OFFLINE with hysteresis.",
   },
   {
+    key: "alerts",
+    type: "{ channels?, rules?, evaluateEvery?, deliveryRetry? }",
+    default: "{}",
+    rule: "channels by name (webhook, slack, email, pagerduty); rules naming existing channels",
+    description: "Alert rules and the channels they notify (docs/alerts.md).",
+  },
+  {
+    key: "checks",
+    type: "(CheckDefinition | CheckOptions)[]",
+    default: "[]",
+    rule: "`defineCheck(…)` results or their options, e.g. `{ key, every, grace }`",
+    description:
+      "Check-ins: work tickflow does not run pings `/ping/<token>`; down when a ping is overdue (docs/alerts.md).",
+  },
+  {
     key: "flows",
     type: "FlowDefinition[]",
     default: "[]",
     rule: "`defineFlow(…)` results",
     description: "Data flows defined in code, in addition to those of the flows folder.",
+  },
+  {
+    key: "limits",
+    type: "LimitOptions[]",
+    default: "[]",
+    rule: "`{ queue | type, concurrency?, perKey?, rate?: { limit, period, perKey? } }` objects",
+    description:
+      "Cluster-wide limits on starting jobs (docs/limits.md): at most `concurrency` running per queue or type, `perKey` per concurrency key, `rate.limit` starts per `rate.period`. Every process that works the limited jobs must declare the same limits.",
   },
   {
     key: "flowsDir",
@@ -245,68 +289,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     rule: "an integer of at least 1",
     description: "At most this many finished runs are kept per flow (its statistics are computed over them).",
   },
-  {
-    key: "systemConcurrency",
-    env: "TICKFLOW_SYSTEM_CONCURRENCY",
-    type: "number",
-    default: "2",
-    rule: "an integer from 0 to 100; 0 turns the reserved lane off",
-    description:
-      "Worker slots reserved for tickflow's own proof-of-liveness work (heartbeat jobs, monitor checks), on top of `concurrency`: user jobs cannot take them, so a queue full of long jobs cannot starve the checks (docs/liveness.md).",
-  },
-  {
-    key: "stallThreshold",
-    env: "TICKFLOW_STALL_THRESHOLD",
-    type: 'string | number | "off"',
-    default: '"1s"',
-    rule: 'a duration from 10ms to 2147483647ms, or `"off"` (no watchdog)',
-    description:
-      "The event-loop watchdog reports a block this long as a stall: a log line naming the job types that were running, `tickflow_event_loop_stalls_total`, and degraded health.",
-  },
-  {
-    key: "stallDegradedFor",
-    env: "TICKFLOW_STALL_DEGRADED_FOR",
-    type: "string | number",
-    default: '"60s"',
-    rule: "a duration up to 2147483647ms",
-    description: "How long `/health` shows the event loop degraded after a stall ended.",
-  },
-  {
-    key: "failingAfter",
-    env: "TICKFLOW_FAILING_AFTER",
-    type: "number",
-    default: "1",
-    rule: "an integer from 1 to 1000",
-    description:
-      "How many of a schedule's latest runs in a row must have failed for its health to be `failing`.",
-  },
-  {
-    key: "startupGrace",
-    env: "TICKFLOW_STARTUP_GRACE",
-    type: "string | number",
-    default: '"15s"',
-    rule: "a duration up to 2147483647ms",
-    description:
-      "After start, readiness (`/health/ready`) does not fail on a heartbeat that is not ok yet for this long: the heartbeat pair interrupted by the restart gets time to complete.",
-  },
-  {
-    key: "tickRetention",
-    env: "TICKFLOW_TICK_RETENTION",
-    type: 'string | number | "forever"',
-    default: '"30d"',
-    rule: 'a duration of at least 1m, or `"forever"`',
-    description:
-      "How long schedule ticks are kept. They are folded into hourly and daily rollups first, so the dashboard's 24 h / 7 d / 90 d rates outlive them.",
-  },
-  {
-    key: "rollupLag",
-    env: "TICKFLOW_ROLLUP_LAG",
-    type: "string | number",
-    default: '"1h"',
-    rule: "a duration up to 1d",
-    description:
-      "Ticks, job attempts and flow runs are folded into rollups once this old (a tick's job has settled by then); rates lag by this much.",
-  },
+  ...LIVENESS_OPTIONS,
 ];
 
 /** Environment variables that are not config keys. */
@@ -330,6 +313,13 @@ export const ENV_ONLY_VARIABLES: readonly EnvOnlyVariable[] = [
     default: "./tickflow.config.ts",
     rule: "a file path (it must exist when named)",
     description: "The config file (`--config` on the command line wins).",
+  },
+  {
+    env: "TICKFLOW_PING_URL",
+    default: "none",
+    rule: "a check's ping URL, `https://host/ping/<token>` (a secret)",
+    description:
+      "`tickflow exec` pings this URL over HTTP instead of recording the ping through the configured database (`--url` wins).",
   },
   {
     env: "TICKFLOW_PG_SCHEMA",

@@ -9,6 +9,7 @@ import {
   rollupFromRow,
 } from "../shared/history-fold.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
+import { PostgresLimitReads } from "./postgres-limit-reads.ts";
 import { HISTORY_WATERMARK } from "./postgres-sql.ts";
 
 /** Each schedule's newest ticks through the primary key, one LATERAL walk per schedule. */
@@ -32,14 +33,16 @@ ORDER BY t.nominal_at DESC LIMIT $4`;
 const IN_WINDOW = "subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4";
 const LIST_ROLLUPS = (named: boolean) =>
   `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} ORDER BY name COLLATE "C", bucket_start`;
-/** One window's sums (the covering index of migration 9). */
+/** One window's sums (the covering index of migration 13). */
 const SUM_ROLLUPS = `SELECT name, ${COUNT_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(", ")}
 FROM rollups WHERE subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4
 GROUP BY name`;
 
 /** The history reads of `store.queries` on PostgreSQL (ports/store-queries.ts): rollups and tick pages. */
-export class PostgresHistoryReads {
-  constructor(private readonly historyDeps: Pick<PostgresDeps, "read">) {}
+export class PostgresHistoryReads extends PostgresLimitReads {
+  constructor(private readonly historyDeps: Pick<PostgresDeps, "read">) {
+    super(historyDeps);
+  }
 
   async listRollups(query: RollupQuery): Promise<Rollup[]> {
     if (query.names?.length === 0) return [];

@@ -1,4 +1,5 @@
 import { type FinishedFlowRunStatus, FLOW_RUN_STATUSES } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import { emptyCounts, type Rollup, type RollupCounts } from "../../core/rollup.ts";
 import type {
@@ -7,6 +8,7 @@ import type {
   FoldTickRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
@@ -15,6 +17,7 @@ import type {
   ScheduleFilter,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "../ports/rows.ts";
 import type {
   FlowRunFilter,
@@ -36,7 +39,9 @@ import {
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleDeployRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
+import { SqliteAlertReads } from "./sqlite-alert-reads.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
+import { limitUsage, listPausedTypes } from "./sqlite-limit-reads.ts";
 import {
   HISTORY_WATERMARK,
   pendingState,
@@ -100,7 +105,7 @@ FROM schedule_ticks AS t LEFT JOIN jobs AS j ON j.id = t.job_id
 WHERE t.schedule_id = ? AND t.nominal_at >= ? AND t.nominal_at < ? ORDER BY t.nominal_at DESC LIMIT ?`;
 const ROLLUPS_IN = (names: number | undefined) =>
   `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ? ${names === undefined ? "" : `AND name IN (${marks(names)})`} ORDER BY name, bucket_start`;
-/** One window's sums, walking the covering index (migration 9) with no row lookups. */
+/** One window's sums, walking the covering index (migration 13) with no row lookups. */
 const SUM_ROLLUPS = `SELECT name, ${COUNT_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(", ")}
 FROM rollups INDEXED BY rollups_window
 WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ?
@@ -114,8 +119,10 @@ const ID_CHUNK = 500;
  * `store.queries` on SQLite: every read, on the adapter's connection. Reads run outside write
  * transactions (WAL gives each statement a consistent snapshot).
  */
-export class SqliteReads implements StoreQueries {
-  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {}
+export class SqliteReads extends SqliteAlertReads implements StoreQueries {
+  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {
+    super(deps);
+  }
 
   private all(sql: string, ...params: unknown[]): Row[] {
     return this.deps.stmt(sql).all(...params) as Row[];
@@ -360,5 +367,12 @@ export class SqliteReads implements StoreQueries {
     const name = r.name as string;
     const closed = this.deps.stmt(MONITOR_GATES).pluck().all(name) as string[];
     return toMonitorRow(r, closed, this.get(LAST_TRANSITION, name) ?? null);
+  }
+  async listPausedTypes(): Promise<TypePauseRow[]> {
+    return listPausedTypes(this.deps);
+  }
+
+  async limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]> {
+    return limitUsage(this.deps, rules, now);
   }
 }
