@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "./core/clock.ts";
-import { systemClock } from "./core/clock.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
 import { previewFireTimes } from "./core/triggers.ts";
 import { NotFoundError, TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
@@ -40,6 +39,7 @@ import {
 } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
 import type { WorkerPool } from "./runtime/worker-pool.ts";
+import { DashboardSessions } from "./sessions.ts";
 import { openStore, storeReports } from "./store/open-store.ts";
 import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
@@ -51,6 +51,8 @@ import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } f
 
 export type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
 
+type LifecycleState = "idle" | "running" | "stopping" | "stopped";
+
 /**
  * A tickflow instance: the job registry, the store and the services (worker pool, scheduler,
  * maintenance) around them. Create it with `createTickflow`.
@@ -60,7 +62,6 @@ export class Tickflow {
   readonly store: Store;
   /** Every read of the store (jobs, runs, schedules, ticks, flows, monitors), batch reads included. */
   readonly queries: StoreQueries;
-  /** The store's dialect. */
   readonly dialect: Store["dialect"];
   readonly events = new TickflowEvents();
   readonly logger: Logger;
@@ -70,6 +71,8 @@ export class Tickflow {
   readonly monitors: Monitors;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
+  /** Dashboard sessions, stored (a restart or another replica keeps them): src/sessions.ts. */
+  readonly sessions: DashboardSessions;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
@@ -82,7 +85,7 @@ export class Tickflow {
   private maintenance: Maintenance | undefined;
   private unsubscribeLogs: () => void;
   private unsubscribeFlowLogs: () => void;
-  private state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  private state: LifecycleState = "idle";
   private stopping: Promise<void> | undefined;
 
   constructor(store: Store, options: TickflowOptions, ownsStore: boolean, databaseClock?: DatabaseClock) {
@@ -115,6 +118,7 @@ export class Tickflow {
       hasSchedule: (key) => this.scheduleDefinitions.has(key),
     };
     ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
+    this.sessions = new DashboardSessions(store, () => this.clock.now());
   }
 
   /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
@@ -132,7 +136,6 @@ export class Tickflow {
     return this.store.knownMigrations();
   }
 
-  /** Registers job types. */
   register(...definitions: JobDefinition<never, never>[]): this {
     for (const definition of definitions) this.registry.register(definition);
     return this;
@@ -310,11 +313,7 @@ export class Tickflow {
   on: TickflowEvents["on"] = (event, listener) => this.events.on(event, listener);
 
   /** What this instance runs now: `running` between start() and stop(). */
-  get lifecycle(): {
-    state: "idle" | "running" | "stopping" | "stopped";
-    scheduler: boolean;
-    worker: boolean;
-  } {
+  get lifecycle(): { state: LifecycleState; scheduler: boolean; worker: boolean } {
     return { state: this.state, scheduler: this.scheduler !== undefined, worker: this.pool !== undefined };
   }
 

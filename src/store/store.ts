@@ -2,6 +2,7 @@ import type { FlowStore } from "./ports/flow-store.ts";
 import type { JobStore } from "./ports/job-store.ts";
 import type { MonitorStore } from "./ports/monitor-store.ts";
 import type { ScheduleStore } from "./ports/schedule-store.ts";
+import type { SessionStore } from "./ports/session-store.ts";
 import type { StoreQueries } from "./ports/store-queries.ts";
 import type { Migration } from "./shared/migrator.ts";
 
@@ -24,6 +25,8 @@ export interface Store {
   readonly flows: FlowStore;
   /** Liveness monitors and queue gates (spec §5): ports/monitor-store.ts. */
   readonly monitors: MonitorStore;
+  /** Dashboard sessions (issue 22): ports/session-store.ts. */
+  readonly sessions: SessionStore;
   /** Every read: the only part of the store surfaces see. */
   readonly queries: StoreQueries;
 

@@ -10,6 +10,7 @@ import type {
   QueueCount,
   QueueGateRow,
   ScheduleRow,
+  SessionRow,
   TickRow,
 } from "./rows.ts";
 
@@ -63,6 +64,10 @@ export interface StoreQueries {
   listTransitions(monitor: string, options?: { limit?: number }): Promise<MonitorTransitionRow[]>;
   /** Every closed gate: a queue with at least one row is not claimed from. */
   listClosedGates(): Promise<QueueGateRow[]>;
+
+  // ── dashboard sessions ────────────────────────────────────────────────────
+  /** The stored session with this key (the digest of its cookie), expired or not; null: none. */
+  getSession(key: string): Promise<SessionRow | null>;
 }
 
 export interface JobFilter {

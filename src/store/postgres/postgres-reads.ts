@@ -10,12 +10,13 @@ import type {
   QueueCount,
   QueueGateRow,
   ScheduleRow,
+  SessionRow,
   TickRow,
 } from "../ports/rows.ts";
 import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toSessionRow, toTickRow } from "../shared/rows.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
@@ -108,6 +109,7 @@ const SELECT_TRANSITIONS =
   "SELECT * FROM monitor_transitions WHERE monitor = $1 ORDER BY seq DESC, id DESC LIMIT $2";
 
 const SELECT_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
+const SELECT_SESSION = "SELECT * FROM dashboard_sessions WHERE key = $1";
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
 export class PostgresReads implements StoreQueries {
@@ -248,6 +250,13 @@ export class PostgresReads implements StoreQueries {
       monitor: r.monitor as string,
       closedAt: Number(r.closed_at),
     }));
+  }
+
+  // ── dashboard sessions ────────────────────────────────────────────────────
+
+  async getSession(key: string): Promise<SessionRow | null> {
+    const [row] = await this.deps.read(SELECT_SESSION, [key]);
+    return row ? toSessionRow(row) : null;
   }
 }
 

@@ -12,6 +12,7 @@ import { PostgresJobs } from "./postgres-jobs.ts";
 import { PostgresMonitors } from "./postgres-monitors.ts";
 import { PostgresReads } from "./postgres-reads.ts";
 import { PostgresSchedules } from "./postgres-schedules.ts";
+import { PostgresSessions } from "./postgres-sessions.ts";
 
 const POSTGRES_MIGRATIONS = shippedMigrations("postgres");
 
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly schedules: PostgresSchedules;
   readonly flows: PostgresFlows;
   readonly monitors: PostgresMonitors;
+  readonly sessions: PostgresSessions;
   readonly queries: PostgresReads;
   private readonly db: PostgresConnections;
   private readonly hints: PostgresHints;
@@ -101,6 +103,7 @@ export class PostgresStore implements Store {
     this.schedules = new PostgresSchedules(deps);
     this.flows = new PostgresFlows(deps, this.jobs);
     this.monitors = new PostgresMonitors(deps);
+    this.sessions = new PostgresSessions(deps);
     this.queries = new PostgresReads(deps);
   }
 

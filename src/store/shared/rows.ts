@@ -2,7 +2,14 @@ import type { JobState, RunOutcome } from "../../core/job-state.ts";
 import type { MisfirePolicy, OverlapPolicy, TickDecision, TickReason } from "../../core/misfire.ts";
 import type { Trigger } from "../../core/triggers.ts";
 import type { ClaimedJob } from "../ports/job-store.ts";
-import type { JobRow, JobRunRow, ScheduleJobOptions, ScheduleRow, TickRow } from "../ports/rows.ts";
+import type {
+  JobRow,
+  JobRunRow,
+  ScheduleJobOptions,
+  ScheduleRow,
+  SessionRow,
+  TickRow,
+} from "../ports/rows.ts";
 
 /**
  * Row mapping shared by both adapters. `pg` returns bigint columns as strings (they may exceed
@@ -135,5 +142,15 @@ export function toTickRow(r: DbRow): TickRow {
     decidedAt: Number(r.decided_at),
     jobId: text(r.job_id),
     startedAt: num(r.started_at),
+  };
+}
+
+export function toSessionRow(r: DbRow): SessionRow {
+  return {
+    key: r.key as string,
+    csrf: r.csrf as string,
+    createdAt: Number(r.created_at),
+    lastSeenAt: Number(r.last_seen_at),
+    flash: (r.flash as string | null) ?? null,
   };
 }

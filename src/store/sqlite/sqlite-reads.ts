@@ -10,12 +10,13 @@ import type {
   QueueCount,
   QueueGateRow,
   ScheduleRow,
+  SessionRow,
   TickRow,
 } from "../ports/rows.ts";
 import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import { toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { toJobRow, toJobRunRow, toScheduleRow, toSessionRow, toTickRow } from "../shared/rows.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { pendingState, SELECT_FLOW, SELECT_FLOW_RUN, SELECT_JOB, SELECT_SCHEDULE } from "./sqlite-sql.ts";
 
@@ -48,6 +49,7 @@ const MONITOR_GATES = "SELECT queue FROM queue_gates WHERE monitor = ? ORDER BY 
 const LIST_TRANSITIONS =
   "SELECT * FROM monitor_transitions WHERE monitor = ? ORDER BY seq DESC, id DESC LIMIT ?";
 const LIST_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
+const SELECT_SESSION = "SELECT * FROM dashboard_sessions WHERE key = ?";
 
 const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 /** Ids per `IN (…)` list: far below SQLite's 32 766 variable limit. */
@@ -247,6 +249,13 @@ export class SqliteReads implements StoreQueries {
       monitor: r.monitor as string,
       closedAt: r.closed_at as number,
     }));
+  }
+
+  // ── dashboard sessions ────────────────────────────────────────────────────
+
+  async getSession(key: string): Promise<SessionRow | null> {
+    const row = this.get(SELECT_SESSION, key);
+    return row ? toSessionRow(row) : null;
   }
 
   private toMonitorRow(r: Row): MonitorRow {

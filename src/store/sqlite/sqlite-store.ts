@@ -11,6 +11,7 @@ import { SqliteJobs } from "./sqlite-jobs.ts";
 import { SqliteMonitors } from "./sqlite-monitors.ts";
 import { SqliteReads } from "./sqlite-reads.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
+import { SqliteSessions } from "./sqlite-sessions.ts";
 import { type SqliteWake, type WakeWarning, wakeFor } from "./sqlite-wake.ts";
 
 const SQLITE_MIGRATIONS = shippedMigrations("sqlite");
@@ -80,6 +81,7 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteSchedules;
   readonly flows: SqliteFlows;
   readonly monitors: SqliteMonitors;
+  readonly sessions: SqliteSessions;
   readonly queries: SqliteReads;
   private readonly onError: (error: Error, where: string) => void;
   private readonly schema = new SchemaGuard(SQLITE_MIGRATIONS.at(-1)?.version ?? 0);
@@ -106,6 +108,7 @@ export class SqliteStore implements Store {
     this.schedules = new SqliteSchedules(deps);
     this.flows = new SqliteFlows(deps);
     this.monitors = new SqliteMonitors(deps);
+    this.sessions = new SqliteSessions(deps);
     this.queries = new SqliteReads(deps);
   }
 
