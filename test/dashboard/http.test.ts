@@ -109,7 +109,9 @@ describe("dashboard over HTTP: sessions, CSRF, headers, size", () => {
   it("sends security headers and no-store on pages", async () => {
     const reply = await get("/dashboard");
     assert.equal(reply.status, 200);
-    const csp = String(reply.headers["content-security-policy"]).split(";").map((d) => d.trim());
+    const csp = String(reply.headers["content-security-policy"])
+      .split(";")
+      .map((d) => d.trim());
     for (const directive of [
       "default-src 'none'",
       "script-src 'self'",
