@@ -47,10 +47,12 @@ export async function registerTickflowHttp(
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     keyGenerator: (request: FastifyRequest) => request.clientIp,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      ...errorBody("RATE_LIMITED", `too many requests: at most ${context.max} per ${context.after}`),
-    }),
+    // Thrown by the plugin, answered by the error handler (errors.ts): an Error, so its message
+    // reaches the body (a plain object lost it: the 429 said only its code).
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`too many requests: at most ${context.max} per ${context.after}`), {
+        statusCode: 429,
+      }),
   });
 
   app.addHook("preHandler", async (request, reply) => {

@@ -4,11 +4,12 @@ import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
+import { Attempt, HeartbeatStatus, Job, page, Queue, Schedule, Tick } from "../api-schemas.ts";
 import type { HttpDeps } from "../deps.ts";
+import { collectRoutes, doc, openApiDocument } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
-import { openApiDocument } from "./openapi.ts";
 
 /** An ISO time, or null for none — and for a stored time past what a Date can show (marked undecodable). */
 const iso = (ms: number | null | undefined) =>
@@ -39,6 +40,10 @@ const jobQuery = z.strictObject({
   cursor: id.optional(),
 });
 const tickQuery = z.strictObject({ limit, since: z.iso.datetime({ offset: true }).optional() });
+const idParams = z.object({ id });
+const keyParams = z.object({ key: name("schedule key") });
+const jobAnswer = z.object({ job: Job });
+const scheduleAnswer = z.object({ schedule: Schedule });
 
 export function jobView(job: JobRow) {
   return {
@@ -95,12 +100,17 @@ function tickView(t: TickRow) {
 /** REST under /api/v1 (JSON; every route needs the bearer token). */
 export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   const { tickflow, heartbeat } = deps;
-  const params = (input: unknown) => parseInput(z.object({ id }), input, "path");
-  const keyParam = (input: unknown) => parseInput(z.object({ key: name("schedule key") }), input, "path");
+  const params = (input: unknown) => parseInput(idParams, input, "path");
+  const keyParam = (input: unknown) => parseInput(keyParams, input, "path");
+  const routes = collectRoutes(api);
 
-  api.get("/openapi.json", async () => openApiDocument());
+  api.get("/openapi.json", async () => openApiDocument(routes, api.prefix));
 
-  api.get("/queues", async () => {
+  const queues = doc({
+    summary: "Job counts by queue and state, with the oldest waiting job's age",
+    responses: { 200: z.object({ queues: z.array(Queue) }) },
+  });
+  api.get("/queues", queues, async () => {
     const now = tickflow.now();
     const queues = new Map<
       string,
@@ -116,7 +126,12 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { queues: [...queues.values()] };
   });
 
-  api.get("/jobs", async (request) => {
+  const jobs = doc({
+    summary: "List jobs, newest first",
+    query: jobQuery,
+    responses: { 200: page("jobs", Job) },
+  });
+  api.get("/jobs", jobs, async (request) => {
     const q = parseInput(jobQuery, request.query, "query");
     const jobs = await tickflow.queries.listJobs({
       queue: q.queue,
@@ -129,7 +144,12 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { jobs: page.map(jobView), nextCursor: jobs.length > q.limit ? page.at(-1)!.id : null };
   });
 
-  api.get("/jobs/:id", async (request) => {
+  const job = doc({
+    summary: "A job with every attempt",
+    params: idParams,
+    responses: { 200: z.object({ job: Job, attempts: z.array(Attempt) }) },
+  });
+  api.get("/jobs/:id", job, async (request) => {
     const { id: jobId } = params(request.params);
     const job = await tickflow.getJob(jobId);
     if (!job) throw new NotFoundError(`job ${jobId}`);
@@ -146,16 +166,37 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { job: jobView(job), attempts };
   });
 
-  api.post("/jobs/:id/retry", async (request) => ({
+  const retry = doc({
+    summary: "Make a discarded, cancelled or waiting job available now",
+    params: idParams,
+    responses: { 200: jobAnswer },
+  });
+  api.post("/jobs/:id/retry", retry, async (request) => ({
     job: jobView(await tickflow.retryJob(params(request.params).id)),
   }));
-  api.post("/jobs/:id/cancel", async (request) => ({
+  const cancel = doc({
+    summary: "Cancel a pending or running job",
+    params: idParams,
+    responses: { 200: jobAnswer },
+  });
+  api.post("/jobs/:id/cancel", cancel, async (request) => ({
     job: jobView(await tickflow.cancelJob(params(request.params).id)),
   }));
 
-  api.get("/schedules", async () => ({ schedules: (await tickflow.schedules()).map(scheduleView) }));
+  const schedules = doc({
+    summary: "Stored schedules with next run and last tick",
+    responses: { 200: z.object({ schedules: z.array(Schedule) }) },
+  });
+  api.get("/schedules", schedules, async () => ({
+    schedules: (await tickflow.schedules()).map(scheduleView),
+  }));
 
-  api.get("/schedules/:key", async (request) => {
+  const schedule = doc({
+    summary: "One schedule and its next fire times",
+    params: keyParams,
+    responses: { 200: z.object({ schedule: Schedule, next: z.array(z.iso.datetime()) }) },
+  });
+  api.get("/schedules/:key", schedule, async (request) => {
     const { key } = keyParam(request.params);
     const schedule = await tickflow.queries.getSchedule(key);
     if (!schedule) throw new NotFoundError(`schedule "${key}"`);
@@ -165,7 +206,13 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     };
   });
 
-  api.get("/schedules/:key/ticks", async (request) => {
+  const ticks = doc({
+    summary: "Recent tick decisions: fired, missed, skipped",
+    params: keyParams,
+    query: tickQuery,
+    responses: { 200: z.object({ ticks: z.array(Tick) }) },
+  });
+  api.get("/schedules/:key/ticks", ticks, async (request) => {
     const { key } = keyParam(request.params);
     const q = parseInput(tickQuery, request.query, "query");
     if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
@@ -173,17 +220,23 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { ticks: (await tickflow.listTicks(key, { limit: q.limit, since })).map(tickView) };
   });
 
-  api.post("/schedules/:key/pause", async (request) => ({
+  const pause = doc({ summary: "Pause a schedule", params: keyParams, responses: { 200: scheduleAnswer } });
+  api.post("/schedules/:key/pause", pause, async (request) => ({
     schedule: scheduleView(await tickflow.pauseSchedule(keyParam(request.params).key)),
   }));
-  api.post("/schedules/:key/resume", async (request) => ({
+  const resume = doc({ summary: "Resume a schedule", params: keyParams, responses: { 200: scheduleAnswer } });
+  api.post("/schedules/:key/resume", resume, async (request) => ({
     schedule: scheduleView(await tickflow.resumeSchedule(keyParam(request.params).key)),
   }));
 
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
 
-  api.get("/heartbeat", async () => {
+  const heartbeatDoc = doc({
+    summary: "Heartbeat pair health with measured delays",
+    responses: { 200: HeartbeatStatus },
+  });
+  api.get("/heartbeat", heartbeatDoc, async () => {
     if (!heartbeat?.enabled) return { enabled: false };
     return { enabled: true, ...(await heartbeat.status()) };
   });
