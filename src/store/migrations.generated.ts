@@ -29,7 +29,7 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error TEXT;\nALTER TABLE schedules ADD COLUMN broken_at INTEGER;\n",
     },
     {
-      version: 6,
+      version: 10,
       name: "dashboard sessions",
       sql: "-- Dashboard sessions (issue 22), in the database so that a restart logs nobody out and every\n-- replica knows every session (no sticky sessions). The key is the SHA-256 of the cookie's random\n-- value: the database holds no usable cookie. flash: the one message shown on the next page.\nCREATE TABLE dashboard_sessions (\n  key TEXT PRIMARY KEY,\n  csrf TEXT NOT NULL,\n  created_at INTEGER NOT NULL,\n  last_seen_at INTEGER NOT NULL,\n  flash TEXT\n);\nCREATE INDEX dashboard_sessions_last_seen ON dashboard_sessions (last_seen_at);\n",
     },
@@ -61,7 +61,7 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error text;\nALTER TABLE schedules ADD COLUMN broken_at bigint;\n",
     },
     {
-      version: 6,
+      version: 10,
       name: "dashboard sessions",
       sql: "-- Dashboard sessions (issue 22), in the database so that a restart logs nobody out and every\n-- replica knows every session (no sticky sessions). The key is the SHA-256 of the cookie's random\n-- value: the database holds no usable cookie. flash: the one message shown on the next page.\nCREATE TABLE dashboard_sessions (\n  key text PRIMARY KEY,\n  csrf text NOT NULL,\n  created_at bigint NOT NULL,\n  last_seen_at bigint NOT NULL,\n  flash text\n);\nCREATE INDEX dashboard_sessions_last_seen ON dashboard_sessions (last_seen_at);\n",
     },

@@ -2,7 +2,7 @@ import type { SessionRow } from "../ports/rows.ts";
 import type { SessionExpiry, SessionStore } from "../ports/session-store.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 
-// ── statements (table from migration 6; unqualified, resolved through search_path) ──────────
+// ── statements (table from migration 10; unqualified, resolved through search_path) ──────────
 
 const DELETE_EXPIRED = "DELETE FROM dashboard_sessions WHERE last_seen_at < $1 OR created_at < $2";
 const INSERT_SESSION =
@@ -12,7 +12,7 @@ const TOUCH_SESSION =
 const SET_FLASH = "UPDATE dashboard_sessions SET flash = $1 WHERE key = $2";
 const DELETE_SESSION = "DELETE FROM dashboard_sessions WHERE key = $1";
 
-/** `store.sessions` on PostgreSQL: the dashboard_sessions table (migration 6). */
+/** `store.sessions` on PostgreSQL: the dashboard_sessions table (migration 10). */
 export class PostgresSessions implements SessionStore {
   constructor(private readonly deps: Pick<PostgresDeps, "write">) {}
 

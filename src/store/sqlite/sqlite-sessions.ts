@@ -2,7 +2,7 @@ import type { SessionRow } from "../ports/rows.ts";
 import type { SessionExpiry, SessionStore } from "../ports/session-store.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 
-// ── statements (table from migration 6) ─────────────────────────────────────
+// ── statements (table from migration 10) ─────────────────────────────────────
 
 const DELETE_EXPIRED = "DELETE FROM dashboard_sessions WHERE last_seen_at < ? OR created_at < ?";
 const INSERT_SESSION =
@@ -11,7 +11,7 @@ const TOUCH_SESSION = "UPDATE dashboard_sessions SET last_seen_at = max(last_see
 const SET_FLASH = "UPDATE dashboard_sessions SET flash = ? WHERE key = ?";
 const DELETE_SESSION = "DELETE FROM dashboard_sessions WHERE key = ?";
 
-/** `store.sessions` on SQLite: the dashboard_sessions table (migration 6). */
+/** `store.sessions` on SQLite: the dashboard_sessions table (migration 10). */
 export class SqliteSessions implements SessionStore {
   constructor(private readonly deps: Pick<SqliteDeps, "stmt" | "write">) {}
 
