@@ -79,6 +79,7 @@ export {
   type JobDefinition,
   type JobHandler,
   type JobOptions,
+  type ThreadHandler,
 } from "./runtime/registry.ts";
 export { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
 export type { ApplicationPool, TransactionClient } from "./store/pg-client.ts";

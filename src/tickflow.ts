@@ -29,6 +29,7 @@ import {
   type JobHandler,
   type JobOptions,
   JobRegistry,
+  type ThreadHandler,
 } from "./runtime/registry.ts";
 import type { Scheduler } from "./runtime/scheduler.ts";
 import {
@@ -144,7 +145,7 @@ export class Tickflow {
   /** Declares and registers a job type in one call; returns its definition. */
   defineJob<Payload = unknown, State = unknown>(
     name: string,
-    handler: JobHandler<Payload, State>,
+    handler: JobHandler<Payload, State> | ThreadHandler,
     options?: JobOptions,
   ): JobDefinition<Payload, State> {
     const definition = defineJob(name, handler, options);

@@ -1,6 +1,7 @@
 import { afterFailure, type BackoffPolicy, DEFAULT_BACKOFF, readBackoffPolicy } from "../core/backoff.ts";
 import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
+import type { ThreadPool } from "../isolation/thread-pool.ts";
 import type { Logger } from "../logger.ts";
 import type { AttemptFinish, ClaimedJob, FinishNext } from "../store/ports/job-store.ts";
 import type { JobContext, JobDefinition } from "./registry.ts";
@@ -55,6 +56,8 @@ export interface AttemptDeps {
   now(): number;
   random01(): number;
   loadState(key: string): Promise<unknown>;
+  /** Where handlers defined by a module URL run. */
+  threads: ThreadPool;
 }
 
 /** What became of one attempt: a finish for the store, or a hand-back (shutdown). */
@@ -92,7 +95,10 @@ export async function runAttempt(
       scheduledFor: job.nominalAt,
       scheduleId: job.scheduleId,
     });
-    const run = Promise.resolve().then(() => definition.handler(JSON.parse(job.payload), context));
+    const { thread } = definition;
+    const run = thread
+      ? deps.threads.run(thread, job.payload, context)
+      : Promise.resolve().then(() => definition.handler(JSON.parse(job.payload), context));
     outcome = await raceAbort(run, control);
   } catch (error) {
     outcome = failed(error);

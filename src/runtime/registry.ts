@@ -4,6 +4,7 @@ import { MAX_ATTEMPTS, MAX_PRIORITY, MAX_TIMER_MS, MIN_PRIORITY } from "../core/
 import { validateName, validateQueueName } from "../core/names.ts";
 import { describeValue, optionsProblem } from "../core/options.ts";
 import { InvalidOptionError, UnknownJobTypeError } from "../errors.ts";
+import { type ThreadModule, threadModuleOf } from "../isolation/thread-module.ts";
 import type { Logger } from "../logger.ts";
 
 /** What a handler receives besides its payload. */
@@ -61,10 +62,18 @@ export interface ResolvedJobOptions {
   stateful: boolean;
 }
 
+/**
+ * A handler that runs in a worker thread: its module's file: URL (the default export is the
+ * handler), or the URL with the name of another export.
+ */
+export type ThreadHandler = URL | { module: URL; export: string };
+
 export interface JobDefinition<Payload = unknown, State = unknown> {
   readonly name: string;
   readonly handler: JobHandler<Payload, State>;
   readonly options: ResolvedJobOptions;
+  /** Set when the handler runs in a worker thread (defineJob given a module URL). */
+  readonly thread?: ThreadModule;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -75,16 +84,38 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
  */
 export function defineJob<Payload = unknown, State = unknown>(
   name: string,
-  handler: JobHandler<Payload, State>,
+  handler: JobHandler<Payload, State> | ThreadHandler,
   options: JobOptions = {},
 ): JobDefinition<Payload, State> {
   validateName(name, "job type");
-  if (typeof handler !== "function")
-    throw new InvalidOptionError(`job "${name}": handler must be a function`);
+  const thread = threadOf(name, handler);
+  if (!thread && typeof handler !== "function")
+    throw new InvalidOptionError(`job "${name}": handler must be a function or a module's file: URL`);
   const problem = optionsProblem(options, JOB_OPTION_KEYS, "defineJob options");
   if (problem) throw new InvalidOptionError(`job "${name}": ${problem}`);
-  return { name, handler, options: resolveJobOptions(options, DEFAULTS, `job "${name}"`) };
+  const resolved = resolveJobOptions(options, DEFAULTS, `job "${name}"`);
+  if (!thread) return { name, handler: handler as JobHandler<Payload, State>, options: resolved };
+  return { name, handler: runsInThread as JobHandler<Payload, State>, options: resolved, thread };
 }
+
+function threadOf(name: string, handler: unknown): ThreadModule | undefined {
+  if (handler instanceof URL) return threadModuleOf(`job "${name}"`, handler);
+  if (
+    typeof handler === "object" &&
+    handler !== null &&
+    "module" in handler &&
+    handler.module instanceof URL
+  ) {
+    const named = handler as { module: URL; export?: string };
+    return threadModuleOf(`job "${name}"`, named.module, { export: named.export });
+  }
+  return undefined;
+}
+
+/** The in-process handler of a thread job: the worker pool runs the module instead. */
+const runsInThread: JobHandler<unknown, unknown> = () => {
+  throw new Error("this job's handler runs in a worker thread, through the worker pool");
+};
 
 const DEFAULTS: ResolvedJobOptions = {
   queue: "default",

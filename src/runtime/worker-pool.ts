@@ -1,5 +1,6 @@
 import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
+import { ThreadPool } from "../isolation/thread-pool.ts";
 import type { Logger } from "../logger.ts";
 import type { AttemptFinish, ClaimedJob, LeaseGrant } from "../store/ports/job-store.ts";
 import type { Store } from "../store/store.ts";
@@ -84,6 +85,8 @@ export class WorkerPool {
       now,
       random01,
       loadState: (key) => store.queries.loadJobState(key),
+      // Every slot may hold a thread job: a thread per slot at most, started on first use.
+      threads: new ThreadPool({ maxThreads: options.concurrency }),
     };
   }
 
@@ -341,6 +344,7 @@ export class WorkerPool {
       await this.reservationsSettled.promise;
     }
     await Promise.all(this.handingBack);
+    await this.attemptDeps.threads.destroy();
   }
 }
 
