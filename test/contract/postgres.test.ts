@@ -7,6 +7,7 @@ import { waitFor } from "../helpers/wait-for.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
+import { runQueueStoreContract } from "./queue-store-contract.ts";
 import { runSessionStoreContract } from "./session-store-contract.ts";
 import { job, runStoreContract } from "./store-contract.ts";
 
@@ -24,6 +25,7 @@ if (skipReason) {
   runMonitorStoreContract("postgres", createTestPgStore);
   runFlowStoreContract("postgres", createTestPgStore);
   runSessionStoreContract("postgres", createTestPgStore);
+  runQueueStoreContract("postgres", createTestPgStore);
   runPoisonContract("postgres", async () => {
     const h = await createTestPgStore();
     const prefix = `${pg.escapeIdentifier(h.schema)}.`;

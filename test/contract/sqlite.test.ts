@@ -3,6 +3,7 @@ import { createTestSqliteStore } from "../helpers/sqlite.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
+import { runQueueStoreContract } from "./queue-store-contract.ts";
 import { runSessionStoreContract } from "./session-store-contract.ts";
 import { runStoreContract } from "./store-contract.ts";
 
@@ -10,6 +11,7 @@ runStoreContract("sqlite", createTestSqliteStore);
 runMonitorStoreContract("sqlite", createTestSqliteStore);
 runFlowStoreContract("sqlite", createTestSqliteStore);
 runSessionStoreContract("sqlite", createTestSqliteStore);
+runQueueStoreContract("sqlite", createTestSqliteStore);
 
 runPoisonContract("sqlite", async () => {
   const h = await createTestSqliteStore();

@@ -65,6 +65,9 @@ export interface StoreQueries {
   /** Every closed gate: a queue with at least one row is not claimed from. */
   listClosedGates(): Promise<QueueGateRow[]>;
 
+  /** Queues paused by hand (store.queues), by name. */
+  listPausedQueues(): Promise<{ queue: string; pausedAt: number }[]>;
+
   // ── dashboard sessions ────────────────────────────────────────────────────
   /** The stored session with this key (the digest of its cookie), expired or not; null: none. */
   getSession(key: string): Promise<SessionRow | null>;

@@ -15,6 +15,7 @@ import type {
 } from "../ports/rows.ts";
 import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
+import { PAUSE_HOLDER } from "../shared/gates.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toSessionRow, toTickRow } from "../shared/rows.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
@@ -110,6 +111,7 @@ const SELECT_TRANSITIONS =
 
 const SELECT_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
 const SELECT_SESSION = "SELECT * FROM dashboard_sessions WHERE key = $1";
+const PAUSED_QUEUES = "SELECT queue, closed_at FROM queue_gates WHERE monitor = $1 ORDER BY queue";
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
 export class PostgresReads implements StoreQueries {
@@ -249,6 +251,13 @@ export class PostgresReads implements StoreQueries {
       queue: r.queue as string,
       monitor: r.monitor as string,
       closedAt: Number(r.closed_at),
+    }));
+  }
+
+  async listPausedQueues(): Promise<{ queue: string; pausedAt: number }[]> {
+    return (await this.deps.read(PAUSED_QUEUES, [PAUSE_HOLDER])).map((r) => ({
+      queue: r.queue as string,
+      pausedAt: Number(r.closed_at),
     }));
   }
 

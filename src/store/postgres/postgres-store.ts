@@ -10,6 +10,7 @@ import { PostgresFlows } from "./postgres-flows.ts";
 import { PostgresHints } from "./postgres-hints.ts";
 import { PostgresJobs } from "./postgres-jobs.ts";
 import { PostgresMonitors } from "./postgres-monitors.ts";
+import { PostgresQueues } from "./postgres-queues.ts";
 import { PostgresReads } from "./postgres-reads.ts";
 import { PostgresSchedules } from "./postgres-schedules.ts";
 import { PostgresSessions } from "./postgres-sessions.ts";
@@ -72,6 +73,7 @@ export class PostgresStore implements Store {
   readonly flows: PostgresFlows;
   readonly monitors: PostgresMonitors;
   readonly sessions: PostgresSessions;
+  readonly queues: PostgresQueues;
   readonly queries: PostgresReads;
   private readonly db: PostgresConnections;
   private readonly hints: PostgresHints;
@@ -104,6 +106,7 @@ export class PostgresStore implements Store {
     this.flows = new PostgresFlows(deps, this.jobs);
     this.monitors = new PostgresMonitors(deps);
     this.sessions = new PostgresSessions(deps);
+    this.queues = new PostgresQueues(deps);
     this.queries = new PostgresReads(deps);
   }
 

@@ -15,6 +15,7 @@ import type {
 } from "../ports/rows.ts";
 import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
+import { PAUSE_HOLDER } from "../shared/gates.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleRow, toSessionRow, toTickRow } from "../shared/rows.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
@@ -50,6 +51,7 @@ const LIST_TRANSITIONS =
   "SELECT * FROM monitor_transitions WHERE monitor = ? ORDER BY seq DESC, id DESC LIMIT ?";
 const LIST_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
 const SELECT_SESSION = "SELECT * FROM dashboard_sessions WHERE key = ?";
+const PAUSED_QUEUES = "SELECT queue, closed_at FROM queue_gates WHERE monitor = ? ORDER BY queue";
 
 const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 /** Ids per `IN (…)` list: far below SQLite's 32 766 variable limit. */
@@ -248,6 +250,13 @@ export class SqliteReads implements StoreQueries {
       queue: r.queue as string,
       monitor: r.monitor as string,
       closedAt: r.closed_at as number,
+    }));
+  }
+
+  async listPausedQueues(): Promise<{ queue: string; pausedAt: number }[]> {
+    return this.all(PAUSED_QUEUES, PAUSE_HOLDER).map((r) => ({
+      queue: r.queue as string,
+      pausedAt: r.closed_at as number,
     }));
   }
 

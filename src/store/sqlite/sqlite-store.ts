@@ -9,6 +9,7 @@ import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
 import { SqliteJobs } from "./sqlite-jobs.ts";
 import { SqliteMonitors } from "./sqlite-monitors.ts";
+import { SqliteQueues } from "./sqlite-queues.ts";
 import { SqliteReads } from "./sqlite-reads.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
 import { SqliteSessions } from "./sqlite-sessions.ts";
@@ -82,6 +83,7 @@ export class SqliteStore implements Store {
   readonly flows: SqliteFlows;
   readonly monitors: SqliteMonitors;
   readonly sessions: SqliteSessions;
+  readonly queues: SqliteQueues;
   readonly queries: SqliteReads;
   private readonly onError: (error: Error, where: string) => void;
   private readonly schema = new SchemaGuard(SQLITE_MIGRATIONS.at(-1)?.version ?? 0);
@@ -109,6 +111,7 @@ export class SqliteStore implements Store {
     this.flows = new SqliteFlows(deps);
     this.monitors = new SqliteMonitors(deps);
     this.sessions = new SqliteSessions(deps);
+    this.queues = new SqliteQueues(deps);
     this.queries = new SqliteReads(deps);
   }
 
