@@ -114,7 +114,10 @@ export function openApiDocument(
     delete schema.$id;
   }
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) (paths[route.path] ??= {})[route.method] = operation(route);
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = operation(route);
+  }
   return {
     openapi: "3.1.0",
     info: { title: "tickflow API", version: "1" },

@@ -36,7 +36,7 @@ describe("migrations", () => {
     const known = sqliteMigrations;
     const applied = known.map((m) => ({ version: m.version, name: m.name, checksum: "x" }));
     assert.throws(() => planMigrations(known, applied), /differs from the one applied/);
-    const newer = [{ version: known.length + 1, name: "future", checksum: "y" }];
+    const newer = [{ version: known.at(-1)!.version + 1, name: "future", checksum: "y" }];
     assert.throws(() => planMigrations(known, newer), SchemaTooNewError);
   });
 });

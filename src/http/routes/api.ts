@@ -98,6 +98,57 @@ function tickView(t: TickRow) {
 }
 
 /** REST under /api/v1 (JSON; every route needs the bearer token). */
+/** The routes' OpenAPI descriptions (openapi.ts builds openapi.json from them). */
+const queuesDoc = doc({
+  summary: "Job counts by queue and state, with the oldest waiting job's age",
+  responses: { 200: z.object({ queues: z.array(Queue) }) },
+});
+const jobsDoc = doc({
+  summary: "List jobs, newest first",
+  query: jobQuery,
+  responses: { 200: page("jobs", Job) },
+});
+const jobDoc = doc({
+  summary: "A job with every attempt",
+  params: idParams,
+  responses: { 200: z.object({ job: Job, attempts: z.array(Attempt) }) },
+});
+const retryDoc = doc({
+  summary: "Make a discarded, cancelled or waiting job available now",
+  params: idParams,
+  responses: { 200: jobAnswer },
+});
+const cancelDoc = doc({
+  summary: "Cancel a pending or running job",
+  params: idParams,
+  responses: { 200: jobAnswer },
+});
+const schedulesDoc = doc({
+  summary: "Stored schedules with next run and last tick",
+  responses: { 200: z.object({ schedules: z.array(Schedule) }) },
+});
+const scheduleDoc = doc({
+  summary: "One schedule and its next fire times",
+  params: keyParams,
+  responses: { 200: z.object({ schedule: Schedule, next: z.array(z.iso.datetime()) }) },
+});
+const ticksDoc = doc({
+  summary: "Recent tick decisions: fired, missed, skipped",
+  params: keyParams,
+  query: tickQuery,
+  responses: { 200: z.object({ ticks: z.array(Tick) }) },
+});
+const pauseDoc = doc({ summary: "Pause a schedule", params: keyParams, responses: { 200: scheduleAnswer } });
+const resumeDoc = doc({
+  summary: "Resume a schedule",
+  params: keyParams,
+  responses: { 200: scheduleAnswer },
+});
+const heartbeatDoc = doc({
+  summary: "Heartbeat pair health with measured delays",
+  responses: { 200: HeartbeatStatus },
+});
+
 export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   const { tickflow, heartbeat } = deps;
   const params = (input: unknown) => parseInput(idParams, input, "path");
@@ -106,11 +157,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   api.get("/openapi.json", async () => openApiDocument(routes, api.prefix));
 
-  const queues = doc({
-    summary: "Job counts by queue and state, with the oldest waiting job's age",
-    responses: { 200: z.object({ queues: z.array(Queue) }) },
-  });
-  api.get("/queues", queues, async () => {
+  api.get("/queues", queuesDoc, async () => {
     const now = tickflow.now();
     const queues = new Map<
       string,
@@ -126,12 +173,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { queues: [...queues.values()] };
   });
 
-  const jobs = doc({
-    summary: "List jobs, newest first",
-    query: jobQuery,
-    responses: { 200: page("jobs", Job) },
-  });
-  api.get("/jobs", jobs, async (request) => {
+  api.get("/jobs", jobsDoc, async (request) => {
     const q = parseInput(jobQuery, request.query, "query");
     const jobs = await tickflow.queries.listJobs({
       queue: q.queue,
@@ -144,12 +186,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { jobs: page.map(jobView), nextCursor: jobs.length > q.limit ? page.at(-1)!.id : null };
   });
 
-  const job = doc({
-    summary: "A job with every attempt",
-    params: idParams,
-    responses: { 200: z.object({ job: Job, attempts: z.array(Attempt) }) },
-  });
-  api.get("/jobs/:id", job, async (request) => {
+  api.get("/jobs/:id", jobDoc, async (request) => {
     const { id: jobId } = params(request.params);
     const job = await tickflow.getJob(jobId);
     if (!job) throw new NotFoundError(`job ${jobId}`);
@@ -166,37 +203,18 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { job: jobView(job), attempts };
   });
 
-  const retry = doc({
-    summary: "Make a discarded, cancelled or waiting job available now",
-    params: idParams,
-    responses: { 200: jobAnswer },
-  });
-  api.post("/jobs/:id/retry", retry, async (request) => ({
+  api.post("/jobs/:id/retry", retryDoc, async (request) => ({
     job: jobView(await tickflow.retryJob(params(request.params).id)),
   }));
-  const cancel = doc({
-    summary: "Cancel a pending or running job",
-    params: idParams,
-    responses: { 200: jobAnswer },
-  });
-  api.post("/jobs/:id/cancel", cancel, async (request) => ({
+  api.post("/jobs/:id/cancel", cancelDoc, async (request) => ({
     job: jobView(await tickflow.cancelJob(params(request.params).id)),
   }));
 
-  const schedules = doc({
-    summary: "Stored schedules with next run and last tick",
-    responses: { 200: z.object({ schedules: z.array(Schedule) }) },
-  });
-  api.get("/schedules", schedules, async () => ({
+  api.get("/schedules", schedulesDoc, async () => ({
     schedules: (await tickflow.schedules()).map(scheduleView),
   }));
 
-  const schedule = doc({
-    summary: "One schedule and its next fire times",
-    params: keyParams,
-    responses: { 200: z.object({ schedule: Schedule, next: z.array(z.iso.datetime()) }) },
-  });
-  api.get("/schedules/:key", schedule, async (request) => {
+  api.get("/schedules/:key", scheduleDoc, async (request) => {
     const { key } = keyParam(request.params);
     const schedule = await tickflow.queries.getSchedule(key);
     if (!schedule) throw new NotFoundError(`schedule "${key}"`);
@@ -206,13 +224,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     };
   });
 
-  const ticks = doc({
-    summary: "Recent tick decisions: fired, missed, skipped",
-    params: keyParams,
-    query: tickQuery,
-    responses: { 200: z.object({ ticks: z.array(Tick) }) },
-  });
-  api.get("/schedules/:key/ticks", ticks, async (request) => {
+  api.get("/schedules/:key/ticks", ticksDoc, async (request) => {
     const { key } = keyParam(request.params);
     const q = parseInput(tickQuery, request.query, "query");
     if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
@@ -220,22 +232,16 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { ticks: (await tickflow.listTicks(key, { limit: q.limit, since })).map(tickView) };
   });
 
-  const pause = doc({ summary: "Pause a schedule", params: keyParams, responses: { 200: scheduleAnswer } });
-  api.post("/schedules/:key/pause", pause, async (request) => ({
+  api.post("/schedules/:key/pause", pauseDoc, async (request) => ({
     schedule: scheduleView(await tickflow.pauseSchedule(keyParam(request.params).key)),
   }));
-  const resume = doc({ summary: "Resume a schedule", params: keyParams, responses: { 200: scheduleAnswer } });
-  api.post("/schedules/:key/resume", resume, async (request) => ({
+  api.post("/schedules/:key/resume", resumeDoc, async (request) => ({
     schedule: scheduleView(await tickflow.resumeSchedule(keyParam(request.params).key)),
   }));
 
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
 
-  const heartbeatDoc = doc({
-    summary: "Heartbeat pair health with measured delays",
-    responses: { 200: HeartbeatStatus },
-  });
   api.get("/heartbeat", heartbeatDoc, async () => {
     if (!heartbeat?.enabled) return { enabled: false };
     return { enabled: true, ...(await heartbeat.status()) };
