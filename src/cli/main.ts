@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerEnqueue } from "./commands/enqueue.ts";
 import { registerFlows } from "./commands/flows.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerMigrate } from "./commands/migrate.ts";
@@ -30,6 +31,7 @@ registerSchedules(program);
 registerStatus(program);
 registerFlows(program);
 registerTrigger(program);
+registerEnqueue(program);
 registerInit(program);
 registerNew(program);
 

@@ -91,7 +91,11 @@ describe("every /api/v1 route answers what openapi.json says", () => {
       assert.equal(reply.status, status, `${path}: ${reply.text}`);
       return reply.json();
     };
-    const jobId = await s.tickflow.enqueue(job, { month: "2030-01" }, { delay: 3_600_000 });
+    const enqueued = await call(s.port, "POST", "/api/v1/jobs", {
+      body: JSON.stringify({ type: "report.build", payload: { month: "2030-01" }, delay: "1h" }),
+    });
+    assert.equal(enqueued.status, 202, enqueued.text);
+    const jobId: string = enqueued.json().job.id;
     await get("/queues");
     await get("/jobs?limit=5");
     await get(`/jobs/${jobId}`);

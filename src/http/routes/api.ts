@@ -3,27 +3,16 @@ import { z } from "zod";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { JobRow, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
+import type { ScheduleRow, TickRow } from "../../store/ports/rows.ts";
 import { Attempt, HeartbeatStatus, Job, page, Queue, Schedule, Tick } from "../api-schemas.ts";
 import type { HttpDeps } from "../deps.ts";
 import { collectRoutes, doc, openApiDocument } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
+import { registerEnqueueRoute } from "./enqueue.ts";
 import { registerFlowRoutes } from "./flows.ts";
+import { iso, jobView } from "./jobs-view.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 
-/** An ISO time, or null for none — and for a stored time past what a Date can show (marked undecodable). */
-const iso = (ms: number | null | undefined) =>
-  ms === null || ms === undefined || !representable(ms) ? null : new Date(ms).toISOString();
-const representable = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
-
-/** What of a job row cannot be shown: an unreadable payload, or times no Date can hold. */
-function undecodable(job: JobRow): string | null {
-  const problems = job.undecodable === null ? [] : [job.undecodable];
-  const times = { runAt: job.runAt, createdAt: job.createdAt, finishedAt: job.finishedAt };
-  for (const [field, ms] of Object.entries(times))
-    if (ms !== null && !representable(ms)) problems.push(`the stored ${field} (${ms}) is not a valid time`);
-  return problems.length > 0 ? problems.join("; ") : null;
-}
 const name = (what: string) => z.string().refine(isValidName, { message: `not a valid ${what} name` });
 const limit = z.coerce.number().int().min(1).max(500).default(50);
 const id = z.string().regex(/^\d{1,18}$/, { message: "must be a numeric id" });
@@ -44,29 +33,6 @@ const idParams = z.object({ id });
 const keyParams = z.object({ key: name("schedule key") });
 const jobAnswer = z.object({ job: Job });
 const scheduleAnswer = z.object({ schedule: Schedule });
-
-export function jobView(job: JobRow) {
-  return {
-    id: job.id,
-    type: job.type,
-    queue: job.queue,
-    state: job.state,
-    payload: job.payload,
-    priority: job.priority,
-    attempt: job.attempt,
-    maxAttempts: job.maxAttempts,
-    runAt: iso(job.runAt),
-    key: job.key,
-    scheduleId: job.scheduleId,
-    scheduledFor: iso(job.nominalAt),
-    leaseOwner: job.leaseOwner,
-    leaseExpiresAt: iso(job.leaseExpiresAt),
-    lastError: job.lastError,
-    createdAt: iso(job.createdAt),
-    finishedAt: iso(job.finishedAt),
-    undecodable: undecodable(job),
-  };
-}
 
 function scheduleView(s: ScheduleRow & { lastTick?: TickRow | null }) {
   return {
@@ -239,6 +205,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     schedule: scheduleView(await tickflow.resumeSchedule(keyParam(request.params).key)),
   }));
 
+  registerEnqueueRoute(api, deps);
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
 
