@@ -5,6 +5,7 @@ import { registerFlows } from "./commands/flows.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerNew } from "./commands/new.ts";
+import { registerQueues } from "./commands/queues.ts";
 import { registerSchedules } from "./commands/schedules.ts";
 import { registerStart } from "./commands/start.ts";
 import { registerStatus } from "./commands/status.ts";
@@ -32,6 +33,7 @@ registerStatus(program);
 registerFlows(program);
 registerTrigger(program);
 registerEnqueue(program);
+registerQueues(program);
 registerInit(program);
 registerNew(program);
 

@@ -48,6 +48,27 @@ describe("tickflow enqueue (CLI)", () => {
     }
   });
 
+  it("tickflow queues pause / resume: for every process on the database, idempotent", () => {
+    assert.equal(
+      cli(["queues", "pause", "slow"]).stdout.trim(),
+      "queue slow paused: its jobs wait until it is resumed",
+    );
+    assert.equal(cli(["queues", "pause", "slow"]).stdout.trim(), "queue slow was already paused");
+    const read = new Database(db, { readonly: true });
+    try {
+      assert.deepEqual(read.prepare("SELECT queue, monitor FROM queue_gates").all(), [
+        { queue: "slow", monitor: "tickflow:paused" },
+      ]);
+    } finally {
+      read.close();
+    }
+    assert.equal(
+      cli(["queues", "resume", "slow"]).stdout.trim(),
+      "queue slow resumed: its waiting jobs run again",
+    );
+    assertOneLineError(cli(["queues", "pause", "bad name"]), /invalid queue name "bad name"/);
+  });
+
   it("refuses a payload that is not JSON and an unknown type in one line", () => {
     assertOneLineError(cli(["enqueue", "fixture.hang-once", "{nope"]), /payload: not JSON/);
     assertOneLineError(cli(["enqueue", "no.such"]), /unknown job type "no\.such"/);

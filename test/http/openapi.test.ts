@@ -97,6 +97,9 @@ describe("every /api/v1 route answers what openapi.json says", () => {
     assert.equal(enqueued.status, 202, enqueued.text);
     const jobId: string = enqueued.json().job.id;
     await get("/queues");
+    await post("/queues/reports/pause");
+    await get("/queues/paused");
+    await post("/queues/reports/resume");
     await get("/jobs?limit=5");
     await get(`/jobs/${jobId}`);
     await post(`/jobs/${jobId}/cancel`);

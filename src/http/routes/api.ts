@@ -12,6 +12,7 @@ import { registerEnqueueRoute } from "./enqueue.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { iso, jobView } from "./jobs-view.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
+import { registerQueueRoutes } from "./queues.ts";
 
 const name = (what: string) => z.string().refine(isValidName, { message: `not a valid ${what} name` });
 const limit = z.coerce.number().int().min(1).max(500).default(50);
@@ -206,6 +207,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   }));
 
   registerEnqueueRoute(api, deps);
+  registerQueueRoutes(api, deps);
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
 
