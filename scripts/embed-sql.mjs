@@ -14,19 +14,18 @@ const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
 function migrationsOf(dialect) {
   const dir = join(root, "src/store", dialect, "migrations");
-  let previous = 0;
   return readdirSync(dir)
     .filter((name) => name.endsWith(".sql"))
     .sort()
-    .map((name) => {
+    .map((name, i, names) => {
       const match = FILE.exec(name);
       if (!match) throw new Error(`${dialect}/migrations/${name}: name it NNNN_words.sql`);
       const version = Number(match[1]);
-      // Increasing, not necessarily consecutive: branches built in parallel each hold a number of
-      // their own (the migrator applies by version, gaps included) until every one has landed.
+      // Increasing, gaps allowed: a number may be reserved by a branch not merged yet (the
+      // planner applies whatever a database lacks, in version order).
+      const previous = i === 0 ? 0 : Number(FILE.exec(names[i - 1])?.[1]);
       if (version <= previous)
         throw new Error(`${dialect}/migrations/${name}: expected a version above ${previous}`);
-      previous = version;
       // The ledger's names have spaces where file names have underscores ("state predicates").
       return { version, name: match[2].replaceAll("_", " "), sql: readFileSync(join(dir, name), "utf8") };
     });

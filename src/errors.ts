@@ -121,3 +121,10 @@ export class NotFoundError extends TickflowError {
     super("NOT_FOUND", `${what} not found`);
   }
 }
+
+/** A schedule key that is declared in code where a runtime one is asked for, or the reverse. */
+export class ScheduleConflictError extends TickflowError {
+  constructor(message: string) {
+    super("SCHEDULE_CONFLICT", message);
+  }
+}

@@ -2,6 +2,7 @@ import diagnostics from "node:diagnostics_channel";
 import type { FlowRunStatus, TriggerSource } from "./core/flow-run-state.ts";
 import type { MonitorState } from "./core/hysteresis.ts";
 import type { TickDecision, TickReason } from "./core/misfire.ts";
+import type { DeployDecision } from "./store/shared/schedule-deploys.ts";
 
 /**
  * Everything tickflow reports happens as a typed event, named `noun:verb`. Logs, metrics and
@@ -42,10 +43,24 @@ export interface TickflowEventMap extends FlowEventMap {
     reason: TickReason;
     jobId: string | null;
   };
-  "schedule:sync": { created: string[]; updated: string[]; removed: string[] };
+  "schedule:sync": {
+    created: string[];
+    updated: string[];
+    removed: string[];
+    /** Declared in code, stored as runtime schedules: left as they are. */
+    conflicts?: string[];
+    /** Where this process's code version stands among those the store has seen (rolling deploys). */
+    deploy?: DeployDecision | null;
+  };
+  /** A runtime schedule was created, changed or removed (`tickflow.schedules.upsert/remove`). */
+  "schedule:change": { key: string; change: "created" | "updated" | "removed"; fields: string[] };
   /** A schedule that could not be read or planned was set aside (state broken); the others fire. */
   "schedule:broken": { scheduleId: string; error: string; at: number };
   "worker:error": { error: Error; where: string };
+  /** The event loop was blocked longer than the watchdog's threshold (runtime/event-loop-watchdog.ts). */
+  "event-loop:stall": { blockedMs: number; jobTypes: string[]; endedAt: number };
+  /** Maintenance folded ticks into rollups and pruned folded ones past retention. */
+  "history:round": { folded: number; pruned: number; more: boolean };
   /** A monitor's counted check (spec §5): `seq` numbers the monitor's checks from 1. */
   "monitor:check": MonitorCheckEvent;
   /** A monitor changed state; `closedQueues` are the gated queues it now holds closed. */
@@ -163,6 +178,20 @@ export class TickflowEvents {
     }
   }
 
+  /** Whether an emit of `event` reaches anyone (a listener, or a diagnostics_channel subscriber). */
+  observed(event: TickflowEventName): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0 || this.channel(event).hasSubscribers;
+  }
+
+  private channel(event: TickflowEventName): diagnostics.Channel {
+    let channel = this.channels.get(event);
+    if (!channel) {
+      channel = diagnostics.channel(`tickflow:${event}`);
+      this.channels.set(event, channel);
+    }
+    return channel;
+  }
+
   emit<E extends TickflowEventName>(event: E, payload: TickflowEventMap[E]): void {
     const set = this.listeners.get(event);
     if (set) {
@@ -177,11 +206,7 @@ export class TickflowEvents {
         }
       }
     }
-    let channel = this.channels.get(event);
-    if (!channel) {
-      channel = diagnostics.channel(`tickflow:${event}`);
-      this.channels.set(event, channel);
-    }
+    const channel = this.channel(event);
     if (channel.hasSubscribers) channel.publish(payload);
   }
 }

@@ -7,7 +7,6 @@ import type { JobDefinition } from "./runtime/registry.ts";
 import type { ScheduleDefinition } from "./runtime/schedules.ts";
 import type { CREATE_TICKFLOW_KEYS } from "./runtime/tickflow-options.ts";
 import type { ApplicationPool } from "./store/pg-client.ts";
-import type { ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { Store } from "./store/store.ts";
 
 export interface TickflowOptions {
@@ -37,8 +36,30 @@ export interface TickflowOptions {
   flowRunsKept?: number | null;
   /** Jobs run at once by this process's worker pool (default 10). */
   concurrency?: number;
+  /**
+   * Jobs the worker pool claims ahead of its free slots and holds leased, so a freed slot starts
+   * the next job without a round trip (default: concurrency; 0 turns it off). See docs/jobs.md.
+   */
+  prefetch?: number;
   /** Queues this process works; all when omitted. */
   queues?: string[];
+  /**
+   * Worker slots reserved for system work — heartbeat jobs, monitor checks (spec §11) — on top of
+   * `concurrency`; user jobs cannot take them. Default 2; 0 turns the reserved lane off.
+   */
+  systemConcurrency?: number;
+  /** A blocked event loop longer than this is reported as a stall (default 1000 ms; null: no watchdog). */
+  stallThresholdMs?: number | null;
+  /** How long health stays degraded after an event-loop stall (default 60 s). */
+  stallDegradedForMs?: number;
+  /** Consecutive failed runs that make a schedule's health `failing` (default 1). */
+  failingAfter?: number;
+  /** Schedule ticks older than this are deleted, once folded into rollups (default 30 days; null keeps them). */
+  tickRetentionMs?: number | null;
+  /** Ticks are folded into rollups once this old, their job settled (default 1 h). */
+  rollupLagMs?: number;
+  /** After start, how long a heartbeat that is not ok yet does not fail readiness (default 15 s). */
+  startupGraceMs?: number;
   /** How long a claim holds a job before another worker may take it (default 30 s). */
   leaseMs?: number;
   /** Idle polling floor for work added by other processes (default 1000 ms). */
@@ -68,9 +89,7 @@ export interface EnqueueManyItem {
   options?: EnqueueOptions;
 }
 
-export interface ScheduleStatus extends ScheduleRow {
-  lastTick: TickRow | null;
-}
+export type { ScheduleStatus } from "./runtime/schedule-api.ts";
 
 // Compile-time: CREATE_TICKFLOW_KEYS names every key of TickflowOptions and nothing else.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

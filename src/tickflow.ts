@@ -1,28 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, systemClock } from "./core/clock.ts";
-import { previewFireTimes } from "./core/triggers.ts";
-import { NotFoundError, TickflowError } from "./errors.ts";
+import { TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
 import { composeFeatures } from "./features.ts";
 import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
+import { Liveness } from "./liveness.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
 import type { Monitors } from "./monitors/monitors.ts";
 import { subscribeFlowLogs } from "./observability/flow-log-subscriber.ts";
 import { subscribeLogs } from "./observability/log-subscriber.ts";
+import { CodeSchedules } from "./runtime/code-schedules.ts";
 import { DatabaseClock } from "./runtime/database-clock.ts";
-import { startEngine } from "./runtime/engine.ts";
-import {
-  buildJobInsert,
-  checkEnqueueManyItems,
-  type EnqueueOptions,
-  type PayloadOf,
-  typeName,
-} from "./runtime/enqueue.ts";
-import type { Maintenance } from "./runtime/maintenance.ts";
+import { type Engine, startEngine, stopPools } from "./runtime/engine.ts";
+import type { EnqueueOptions, PayloadOf } from "./runtime/enqueue.ts";
+import { enqueueJobs } from "./runtime/enqueue-jobs.ts";
 import {
   defineJob,
   type JobDefinition,
@@ -31,28 +26,19 @@ import {
   JobRegistry,
   type ThreadHandler,
 } from "./runtime/registry.ts";
-import type { Scheduler } from "./runtime/scheduler.ts";
-import {
-  defineSchedule,
-  type ScheduleDefinition,
-  type ScheduleOptions,
-  toScheduleRow,
-} from "./runtime/schedules.ts";
+import { createSchedulesApi, type SchedulesApi } from "./runtime/schedule-api.ts";
+import type { ScheduleDiff } from "./runtime/schedule-diff.ts";
+import { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
-import type { WorkerPool } from "./runtime/worker-pool.ts";
 import { DashboardSessions } from "./sessions.ts";
 import { openStore, storeReports } from "./store/open-store.ts";
-import type { InsertResult } from "./store/ports/job-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
-import { leasableOnInsert } from "./store/shared/insert-lease.ts";
 import type { Migration } from "./store/shared/migrator.ts";
 import type { MigrationReport, Store } from "./store/store.ts";
-import type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
+import type { EnqueueManyItem, StartOptions, TickflowOptions } from "./tickflow-options.ts";
 
 export type { EnqueueManyItem, ScheduleStatus, StartOptions, TickflowOptions } from "./tickflow-options.ts";
-
-type LifecycleState = "idle" | "running" | "stopping" | "stopped";
 
 /**
  * A tickflow instance: the job registry, the store and the services (worker pool, scheduler,
@@ -63,6 +49,7 @@ export class Tickflow {
   readonly store: Store;
   /** Every read of the store (jobs, runs, schedules, ticks, flows, monitors), batch reads included. */
   readonly queries: StoreQueries;
+  /** The store's dialect. */
   readonly dialect: Store["dialect"];
   readonly events = new TickflowEvents();
   readonly logger: Logger;
@@ -72,22 +59,27 @@ export class Tickflow {
   readonly monitors: Monitors;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
+  /** Stored schedules (call it to list them) and runtime ones: upsert, get, list, pause, resume, remove. */
+  readonly schedules: SchedulesApi;
+  /** Proof of liveness: schedule reports and health, rates, tick history, event loop (spec §11). */
+  readonly liveness: Liveness;
   /** Dashboard sessions, stored (a restart or another replica keeps them): src/sessions.ts. */
   readonly sessions: DashboardSessions;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
-  private readonly scheduleDefinitions = new Map<string, ScheduleDefinition>();
+  private readonly codeSchedules: CodeSchedules;
   private readonly ownsStore: boolean;
   /** Set when the clock follows the database's (createTickflow on PostgreSQL): re-measured while running. */
   private readonly databaseClock: DatabaseClock | undefined;
-  private pool: WorkerPool | undefined;
-  private scheduler: Scheduler | undefined;
-  private maintenance: Maintenance | undefined;
+  /** The services this process runs, from start() on. */
+  private engine: Engine | undefined;
+  private startedAt: number | null = null;
   private unsubscribeLogs: () => void;
   private unsubscribeFlowLogs: () => void;
-  private state: LifecycleState = "idle";
+  private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private stopping: Promise<void> | undefined;
+  private flowsLoaded = false;
 
   constructor(store: Store, options: TickflowOptions, ownsStore: boolean, databaseClock?: DatabaseClock) {
     this.store = store;
@@ -105,6 +97,8 @@ export class Tickflow {
     this.logger = options.logger ?? silentLogger;
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
+    const now = () => this.clock.now();
+    this.codeSchedules = new CodeSchedules({ store, registry: this.registry, events: this.events, now });
     for (const job of options.jobs ?? []) this.register(job);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
     this.events.onListenerError = (error, event) =>
@@ -113,13 +107,23 @@ export class Tickflow {
     const host: FeatureHost = {
       store,
       events: this.events,
-      now: () => this.clock.now(),
+      now,
       register: (definition) => void this.register(definition),
       addSchedule: (definition) => void this.addSchedule(definition),
-      hasSchedule: (key) => this.scheduleDefinitions.has(key),
+      hasSchedule: (key) => this.codeSchedules.has(key),
     };
     ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
     this.sessions = new DashboardSessions(store, () => this.clock.now());
+    const [registry, events, isCodeSchedule] = [this.registry, this.events, host.hasSchedule];
+    const wake = () => this.engine?.scheduler?.wake();
+    this.schedules = createSchedulesApi({ store, registry, events, now, isCodeSchedule, wake });
+    this.liveness = new Liveness({
+      ...{ queries: this.queries, events: this.events, now: host.now },
+      ...{ failingAfter: options.failingAfter, startupGraceMs: options.startupGraceMs },
+      eventLoop: () => this.engine?.watchdog?.status() ?? null,
+      runningJobTypes: () =>
+        [this.engine?.pool, this.engine?.systemPool].flatMap((p) => p?.runningTypes() ?? []),
+    });
   }
 
   /** Applies pending migrations (`start()` does too); safe when several processes run it at once. */
@@ -137,6 +141,7 @@ export class Tickflow {
     return this.store.knownMigrations();
   }
 
+  /** Registers job types. */
   register(...definitions: JobDefinition<never, never>[]): this {
     for (const definition of definitions) this.registry.register(definition);
     return this;
@@ -164,11 +169,7 @@ export class Tickflow {
   }
 
   private addSchedule(definition: ScheduleDefinition): ScheduleDefinition {
-    if (this.scheduleDefinitions.has(definition.key)) {
-      throw new TickflowError("DUPLICATE_SCHEDULE", `schedule "${definition.key}" is defined twice`);
-    }
-    this.scheduleDefinitions.set(definition.key, definition);
-    return definition;
+    return this.codeSchedules.add(definition);
   }
 
   /** Enqueues one job; returns its id (the existing job's id when `key` deduplicates). */
@@ -182,53 +183,9 @@ export class Tickflow {
   }
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
-  async enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
-    checkEnqueueManyItems(items);
-    const now = this.clock.now();
-    const inserts = items.map((item) =>
-      buildJobInsert(this.registry, typeName(item.type), item.payload, item.options ?? {}, now),
-    );
-    const client = items.find((item) => item.options?.client !== undefined)?.options?.client;
-    if (client !== undefined && !this.store.capabilities.transactionalEnqueue) {
-      throw new TickflowError(
-        "UNSUPPORTED",
-        `enqueue with a client needs a store with transactional enqueue (this is ${this.store.dialect})`,
-      );
-    }
-    // One due job onto this process's idle worker: inserted already leased to it and started
-    // here, one round trip instead of an insert and then a claim.
-    const only = inserts.length === 1 ? inserts[0] : undefined;
-    const leaseTo =
-      only && client === undefined && leasableOnInsert(only, now)
-        ? this.pool?.reserveSlot(only.queue)
-        : undefined;
-    let results: InsertResult[];
-    try {
-      results = await this.store.jobs.insertJobs(
-        inserts,
-        now,
-        client === undefined ? { leaseTo } : { client },
-      );
-    } catch (error) {
-      if (leaseTo) this.pool?.unreserve();
-      throw error;
-    }
-    results.forEach((result, i) => {
-      const insert = inserts[i]!;
-      this.events.emit("job:enqueue", {
-        jobId: result.id,
-        type: insert.type,
-        queue: insert.queue,
-        runAt: insert.runAt,
-        duplicate: result.status === "duplicate",
-      });
-    });
-    if (leaseTo) {
-      const claimed = results[0]?.claimed;
-      if (claimed) this.pool?.adopt(claimed);
-      else this.pool?.unreserve();
-    }
-    return results.map((r) => r.id);
+  enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
+    const { store, registry, events, engine } = this;
+    return enqueueJobs({ store, registry, events, engine }, items, this.clock.now());
   }
 
   /** Migrates the store, reconciles schedules and starts the services this process runs. */
@@ -237,10 +194,8 @@ export class Tickflow {
       throw new TickflowError("ALREADY_STARTED", "this tickflow instance was already started");
     this.state = "running";
     const now = () => this.clock.now();
-    if (this.options.flowsDir !== undefined) {
-      const optional = this.options.flowsDirOptional;
-      this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
-    }
+    this.startedAt = now();
+    await this.loadFlowsDir();
     await this.migrate();
     if (this.databaseClock) {
       // Ticks and due times must be decided on the database's time from the first one.
@@ -254,7 +209,7 @@ export class Tickflow {
       await this.flows.pauseDisabledSchedules();
     }
     this.flows.start();
-    const engine = startEngine(
+    this.engine = startEngine(
       {
         store: this.store,
         events: this.events,
@@ -268,17 +223,32 @@ export class Tickflow {
       this.options,
       { scheduler: runScheduler, worker: options.worker ?? true },
     );
-    ({ maintenance: this.maintenance, scheduler: this.scheduler, pool: this.pool } = engine);
   }
 
-  /** Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted. */
+  /**
+   * Stores code-defined schedules: new ones inserted, changed ones updated, removed ones deleted —
+   * when this code is the newest version the store has seen (rolling deploys: an older one running
+   * beside a newer one writes none). Runtime schedules are never touched.
+   */
   async syncSchedules(): Promise<void> {
     const now = this.clock.now();
-    const rows = [...this.scheduleDefinitions.values()].map((d) => toScheduleRow(d, this.registry, now));
-    const report = await this.store.schedules.syncSchedules(rows, now);
+    const report = await this.codeSchedules.sync(now, this.state === "running");
     await this.monitors.sync(now);
     this.events.emit("schedule:sync", report);
-    this.scheduler?.wake();
+    this.engine?.scheduler?.wake();
+  }
+
+  /** What starting this code would create, change, pause and remove (writes nothing). */
+  async diffSchedules(): Promise<ScheduleDiff> {
+    await this.loadFlowsDir();
+    return this.codeSchedules.diff(this.clock.now());
+  }
+
+  private async loadFlowsDir(): Promise<void> {
+    if (this.options.flowsDir === undefined || this.flowsLoaded) return;
+    this.flowsLoaded = true;
+    const optional = this.options.flowsDirOptional;
+    this.flows.define(...(await loadFlowsFromDir(this.options.flowsDir, { optional })));
   }
 
   /**
@@ -289,7 +259,7 @@ export class Tickflow {
   stop(graceMs?: number): Promise<void> {
     if (this.stopping) {
       // A second stop (e.g. a second SIGINT) with no grace hurries the first along.
-      if (graceMs === 0) this.pool?.abortNow();
+      if (graceMs === 0) for (const pool of [this.engine?.pool, this.engine?.systemPool]) pool?.abortNow();
       return this.stopping;
     }
     this.stopping = this.doStop(graceMs ?? this.options.shutdownGraceMs ?? 10_000);
@@ -298,13 +268,14 @@ export class Tickflow {
 
   private async doStop(graceMs: number): Promise<void> {
     this.state = "stopping";
-    await this.scheduler?.stop();
+    await this.engine?.scheduler?.stop();
     // In-flight monitor checks are aborted now and not counted, rather than given the grace period.
     this.monitors.stop();
-    await this.pool?.stop(graceMs);
-    await this.maintenance?.stop();
+    await stopPools(this.engine, graceMs);
+    await this.engine?.maintenance.stop();
     await this.flows.stop();
     this.databaseClock?.stop();
+    this.codeSchedules.stop();
     this.unsubscribeLogs();
     this.unsubscribeFlowLogs();
     if (this.ownsStore) await this.store.close();
@@ -314,8 +285,24 @@ export class Tickflow {
   on: TickflowEvents["on"] = (event, listener) => this.events.on(event, listener);
 
   /** What this instance runs now: `running` between start() and stop(). */
-  get lifecycle(): { state: LifecycleState; scheduler: boolean; worker: boolean } {
-    return { state: this.state, scheduler: this.scheduler !== undefined, worker: this.pool !== undefined };
+  get lifecycle(): {
+    state: "idle" | "running" | "stopping" | "stopped";
+    scheduler: boolean;
+    worker: boolean;
+    /** When start() ran (the instance's clock); null before. */
+    startedAt: number | null;
+    /** Queues served by reserved system slots, and how many (0: no reserved lane here). */
+    systemLane: { queues: string[]; concurrency: number };
+  } {
+    const e = this.engine;
+    const lane = { queues: e?.systemQueues ?? [], concurrency: e?.systemPool?.concurrency ?? 0 };
+    return {
+      state: this.state,
+      scheduler: !!e?.scheduler,
+      worker: !!e?.pool,
+      startedAt: this.startedAt,
+      systemLane: lane,
+    };
   }
 
   /** The instance's clock (epoch ms): features use it so an injected clock reaches them too. */
@@ -343,39 +330,21 @@ export class Tickflow {
     return this.queries.countJobs(this.clock.now());
   }
 
-  /** Every stored schedule with its next run and its last recorded tick. */
-  async schedules(): Promise<ScheduleStatus[]> {
-    const rows = await this.queries.listSchedules();
-    const ids = rows.map((row) => row.id);
-    const last = await this.queries.latestTicks(ids, 1);
-    return rows.map((row) => ({ ...row, lastTick: last.get(row.id)?.[0] ?? null }));
-  }
-
   listTicks(scheduleId: string, options?: { limit?: number; since?: number }): Promise<TickRow[]> {
     return this.queries.listTicks(scheduleId, options);
   }
 
   /** The next `count` nominal fire times of a stored schedule, from now. */
-  async previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
-    const schedule = await this.queries.getSchedule(scheduleId);
-    if (!schedule) throw new NotFoundError(`schedule "${scheduleId}"`);
-    // A broken schedule never fires; one not yet found broken may fail to plan here first.
-    if (schedule.broken !== null || schedule.trigger === null) return [];
-    try {
-      return previewFireTimes(schedule.trigger, this.clock.now(), count).map((t) => new Date(t));
-    } catch {
-      return [];
-    }
+  previewRuns(scheduleId: string, count = 5): Promise<Date[]> {
+    return this.schedules.preview(scheduleId, count);
   }
 
-  async pauseSchedule(id: string): Promise<ScheduleRow> {
-    return this.store.schedules.setSchedulePaused(id, true, this.clock.now());
+  pauseSchedule(id: string): Promise<ScheduleRow> {
+    return this.schedules.pause(id);
   }
 
-  async resumeSchedule(id: string): Promise<ScheduleRow> {
-    const row = await this.store.schedules.setSchedulePaused(id, false, this.clock.now());
-    this.scheduler?.wake();
-    return row;
+  resumeSchedule(id: string): Promise<ScheduleRow> {
+    return this.schedules.resume(id);
   }
 }
 

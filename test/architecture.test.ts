@@ -174,7 +174,7 @@ describe("architecture: the store's shape", () => {
     assert.deepEqual(
       violations(
         SURFACES,
-        /src\/runtime\/|src\/store\/(store|open-store)\.ts$|src\/store\/ports\/(job|schedule|flow|monitor)-store\.ts$/,
+        /src\/runtime\/|src\/store\/(store|open-store)\.ts$|src\/store\/ports\/(job|schedule|flow|monitor|history)-store\.ts$/,
       ),
       [],
     );

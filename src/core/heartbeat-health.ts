@@ -24,6 +24,13 @@ import { formatDuration } from "./duration.ts";
  *
  * The overall status is the worse of the two paths. `ok` therefore means: every beat and event
  * that should have happened by now did, on time.
+ *
+ * Downtime of the judging process (`processStartedAt`, S): a beat or event that came due while
+ * this process was not running, or within G of its start, could not have run on time here, so
+ * lateness it took from that downtime is `interrupted`, not `late` or `missing` — a routine restart
+ * does not fail readiness. Only what was due before S + G is excused: the first beat due after it
+ * is judged as usual, so a scheduler that stays down still turns the status `late` within one
+ * period plus grace of the start.
  */
 
 export const HEARTBEAT_PERIOD_MS = 60_000;
@@ -36,7 +43,13 @@ export const HEARTBEAT_EVENT_DELAY_MS = 10_000;
  */
 export const DEFAULT_HEARTBEAT_GRACE_MS = 5_000;
 
-export type HeartbeatHealthStatus = "ok" | "late" | "missing";
+export type HeartbeatHealthStatus = "ok" | "interrupted" | "late" | "missing";
+export const HEARTBEAT_HEALTH_STATUSES: readonly HeartbeatHealthStatus[] = [
+  "ok",
+  "interrupted",
+  "late",
+  "missing",
+];
 
 /** One timed beat and the event job it enqueued, as read from the store. */
 export interface HeartbeatBeat {
@@ -61,6 +74,8 @@ export interface ClassifyHeartbeatInput {
   now: number;
   /** Default DEFAULT_HEARTBEAT_GRACE_MS. */
   graceMs?: number;
+  /** When the judging process started: lateness from its own downtime is `interrupted` (see above). */
+  processStartedAt?: number;
 }
 
 export interface HeartbeatHealth {
@@ -92,7 +107,7 @@ export interface HeartbeatHealth {
   graceMs: number;
 }
 
-const RANK: Record<HeartbeatHealthStatus, number> = { ok: 0, late: 1, missing: 2 };
+const RANK: Record<HeartbeatHealthStatus, number> = { ok: 0, interrupted: 1, late: 2, missing: 3 };
 
 type RanBeat = HeartbeatBeat & { ranAt: number };
 
@@ -108,8 +123,9 @@ export function classifyHeartbeat(input: ClassifyHeartbeatInput): HeartbeatHealt
     .filter((b): b is RanBeat => b.ranAt !== null && (since === null || b.nominalAt >= since))
     .sort((a, b) => b.nominalAt - a.nominalAt || b.ranAt - a.ranAt);
   const last = ran[0];
-  const timed = timedPath(last, since, now, graceMs);
-  const event = eventPath(ran, now, graceMs);
+  const startedAt = input.processStartedAt ?? Number.NEGATIVE_INFINITY;
+  const timed = timedPath(last, since, now, graceMs, startedAt);
+  const event = eventPath(ran, now, graceMs, startedAt);
   const status = RANK[event.status] > RANK[timed.status] ? event.status : timed.status;
   const reasons = status === "ok" ? [timed, event] : [timed, event].filter((p) => p.status === status);
   const withEvent = ran.find((b) => b.event?.ranAt != null);
@@ -151,12 +167,24 @@ function timedPath(
   since: number | null,
   now: number,
   graceMs: number,
+  startedAt: number,
 ): PathResult {
   const from = last?.nominalAt ?? since;
   if (from === null || from === undefined) {
     return { status: "missing", reason: "no heartbeat schedule is stored and no timed beat has run" };
   }
-  const nextNominal = minuteOf(from) + HEARTBEAT_PERIOD_MS;
+  let nextNominal = minuteOf(from) + HEARTBEAT_PERIOD_MS;
+  if (nextNominal < startedAt + graceMs) {
+    // Due while this process was down (or starting): the first beat it can prove is the next minute.
+    const firstAfterStart = minuteOf(startedAt + graceMs) + HEARTBEAT_PERIOD_MS;
+    if (now - (firstAfterStart + graceMs) <= 0) {
+      return {
+        status: "interrupted",
+        reason: `the ${iso(nextNominal)} timed beat fell in this process's downtime (started ${iso(startedAt)}); next beat due ${iso(firstAfterStart)}`,
+      };
+    }
+    nextNominal = firstAfterStart;
+  }
   const overdueBy = now - (nextNominal + graceMs);
   const after = last ? `the ${iso(last.nominalAt)} beat` : `the schedule was created at ${iso(from)}`;
   if (overdueBy > HEARTBEAT_PERIOD_MS) {
@@ -173,6 +201,12 @@ function timedPath(
   }
   if (!last) return { status: "ok", reason: `waiting for the first timed beat at ${iso(nextNominal)}` };
   const lateness = last.ranAt - last.nominalAt;
+  if (lateness > graceMs && last.nominalAt < startedAt + graceMs && last.ranAt >= startedAt) {
+    return {
+      status: "interrupted",
+      reason: `the ${iso(last.nominalAt)} timed beat started ${formatDuration(lateness)} after its minute, delayed by this process's downtime`,
+    };
+  }
   if (lateness > graceMs) {
     return {
       status: "late",
@@ -185,12 +219,20 @@ function timedPath(
   };
 }
 
-function eventPath(ran: readonly RanBeat[], now: number, graceMs: number): PathResult {
+function eventPath(ran: readonly RanBeat[], now: number, graceMs: number, startedAt: number): PathResult {
   const limit = HEARTBEAT_EVENT_DELAY_MS + graceMs;
   for (const beat of ran) {
     const name = `the event of the ${iso(beat.nominalAt)} beat`;
+    // Due while this process was down or starting: it gets its limit again, from the start.
+    const interrupted = beat.ranAt + HEARTBEAT_EVENT_DELAY_MS < startedAt + graceMs;
     if (beat.event?.ranAt != null) {
       const delay = beat.event.ranAt - beat.ranAt;
+      if (interrupted && delay > limit && beat.event.ranAt >= startedAt) {
+        return {
+          status: "interrupted",
+          reason: `${name} followed ${formatDuration(delay)} after it, delayed by this process's downtime (started ${iso(startedAt)})`,
+        };
+      }
       return delay > limit
         ? {
             status: "late",
@@ -201,6 +243,12 @@ function eventPath(ran: readonly RanBeat[], now: number, graceMs: number): PathR
     const waited = now - beat.ranAt;
     if (waited <= limit) continue; // not due yet: judge the beat before it
     const what = beat.event === null ? "was never enqueued" : "has not run";
+    if (interrupted && beat.event !== null && now - startedAt <= limit) {
+      return {
+        status: "interrupted",
+        reason: `${name} came due during this process's downtime and has not run yet (started ${iso(startedAt)})`,
+      };
+    }
     if (waited <= limit + graceMs) {
       return {
         status: "late",

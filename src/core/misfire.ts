@@ -2,7 +2,8 @@ import { nextFireAt, type Trigger } from "./triggers.ts";
 
 /**
  * What to do with ticks that passed while no scheduler ran them (spec §2):
- * - `skip`: drop them (recorded `skipped`, reason `misfire`); run only on-time ticks.
+ * - `skip`: drop them (recorded `missed`, reason `misfire`: no job ran for them and no rule of the
+ *   user's chose that — the vocabulary of core/tick-vocabulary.ts); run only on-time ticks.
  * - `latest`: coalesce them into one run of the most recent (others recorded `missed`, `coalesced`).
  * - `all`: run each one not older than `graceMs` (older ones recorded `missed`, `expired`).
  */
@@ -90,7 +91,7 @@ function applyMisfirePolicy(ticks: PlannedTick[], input: TickPlanInput): void {
   if (late.length === 0) return;
   switch (input.misfire) {
     case "skip":
-      for (const tick of late) Object.assign(tick, { decision: "skipped", reason: "misfire" });
+      for (const tick of late) Object.assign(tick, { decision: "missed", reason: "misfire" });
       return;
     case "latest": {
       // Late ticks are the oldest ones; keep the newest of them only when no tick is on time.

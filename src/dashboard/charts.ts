@@ -1,4 +1,5 @@
 import { formatDuration } from "../core/duration.ts";
+import type { TickMark, TickView } from "../core/tick-vocabulary.ts";
 import type { FlowRunRow, TickRow } from "../store/ports/rows.ts";
 import { utc } from "./format.ts";
 import { type Html, html } from "./html.ts";
@@ -79,6 +80,60 @@ export function tickStrip(ticks: readonly TickRow[], options: { compact?: boolea
     return html`<g class="c-ok tick-fired"><title>${label}</title><circle cx="${x}" cy="${mid}" r="${options.compact ? 3.6 : 4.5}"></circle></g>`;
   });
   return html`<svg class="strip" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${ordered.length} ticks, oldest first: ${counts.fired} fired, ${counts.missed} missed, ${counts.skipped} skipped">${marks}</svg>`;
+}
+
+/** Colour and shape of each mark: never colour alone (✕ missed, ■ failed, ○ skipped, ◆ late). */
+const MARK_STYLE: Record<TickMark, { tone: string; shape: "dot" | "cross" | "ring" | "square" | "diamond" }> =
+  {
+    succeeded: { tone: "ok", shape: "dot" },
+    failed: { tone: "bad", shape: "square" },
+    missed: { tone: "bad", shape: "cross" },
+    late: { tone: "warn", shape: "diamond" },
+    retrying: { tone: "warn", shape: "square" },
+    running: { tone: "info", shape: "dot" },
+    pending: { tone: "neutral", shape: "dot" },
+    skipped: { tone: "neutral", shape: "ring" },
+  };
+
+/**
+ * Ticks in the one vocabulary (core/tick-vocabulary), oldest left, each cell coloured by its
+ * decision and outcome — succeeded, failed, missed, skipped, running, late — and, when the tick
+ * fired a job, a link to it (`jobHref`).
+ */
+export function outcomeStrip(
+  ticks: readonly TickView[],
+  options: { compact?: boolean; jobHref?: (jobId: string) => string } = {},
+): Html {
+  if (ticks.length === 0) return html`<p class="muted">No ticks recorded yet.</p>`;
+  const ordered = ticks.slice().reverse();
+  const step = options.compact ? 10 : 16;
+  const height = options.compact ? 22 : 34;
+  const width = Math.max(step * ordered.length + 8, 40);
+  const mid = height / 2;
+  const counts = new Map<TickMark, number>();
+  const marks = ordered.map((t, i) => {
+    counts.set(t.mark, (counts.get(t.mark) ?? 0) + 1);
+    const x = 8 + i * step;
+    const r = options.compact ? 3.6 : 4.5;
+    const label = `${utc(t.nominalAt)}: ${t.decision}${t.outcome ? `, ${t.outcome}` : ""}${t.late ? ", late" : ""}${
+      t.reason ? ` (${t.reason})` : ""
+    }${t.latenessMs !== null ? `, started ${formatDuration(t.latenessMs)} after its time` : ""}`;
+    const style = MARK_STYLE[t.mark];
+    const shape =
+      style.shape === "cross"
+        ? html`<path class="mark" d="M${x - r} ${mid - r}l${2 * r} ${2 * r}m0 -${2 * r}l-${2 * r} ${2 * r}"></path>`
+        : style.shape === "ring"
+          ? html`<circle class="hollow" cx="${x}" cy="${mid}" r="${r - 0.5}"></circle>`
+          : style.shape === "square"
+            ? html`<rect x="${x - r}" y="${mid - r}" width="${2 * r}" height="${2 * r}"></rect>`
+            : style.shape === "diamond"
+              ? html`<path d="M${x} ${mid - r - 1}l${r + 1} ${r + 1}l-${r + 1} ${r + 1}l-${r + 1} -${r + 1}z"></path>`
+              : html`<circle cx="${x}" cy="${mid}" r="${r}"></circle>`;
+    const cell = html`<g class="c-${style.tone} tick-${t.mark}" data-mark="${t.mark}"><title>${label}</title>${shape}</g>`;
+    return t.jobId && options.jobHref ? html`<a href="${options.jobHref(t.jobId)}">${cell}</a>` : cell;
+  });
+  const summary = [...counts.entries()].map(([mark, n]) => `${n} ${mark}`).join(", ");
+  return html`<svg class="strip" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${ordered.length} ticks, oldest first: ${summary}">${marks}</svg>`;
 }
 
 /** One minute of the heartbeat timeline. */

@@ -2,6 +2,7 @@ import { isActiveFlowRun } from "../core/flow-run-state.ts";
 import { DEFAULT_HEARTBEAT_GRACE_MS, HEARTBEAT_EVENT_DELAY_MS } from "../core/heartbeat-health.ts";
 import type { JobState } from "../core/job-state.ts";
 import type { FlowStatus } from "../flows/flow-service.ts";
+import { FLOW_RUN_JOB } from "../flows/sync-flows.ts";
 import {
   firstStarts,
   HEARTBEAT_EVENT_JOB,
@@ -149,6 +150,8 @@ export async function recentFailures(tickflow: Tickflow, now: number): Promise<R
   const jobs = await tickflow.queries.listJobs({ states: ["discarded"], limit: JOB_FAILURE_SCAN });
   for (const job of jobs) {
     if ((job.finishedAt ?? job.createdAt) < since) continue;
+    // A discarded flow-run job is its flow run's failure, counted once: as the failed run below.
+    if (job.type === FLOW_RUN_JOB) continue;
     answer.jobCount++;
     if (answer.jobs.length < SHOWN) answer.jobs.push(job);
   }

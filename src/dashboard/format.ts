@@ -1,5 +1,6 @@
 import { formatDuration } from "../core/duration.ts";
 import { describeTrigger, type Trigger } from "../core/triggers.ts";
+import { FLOW_RUN_JOB } from "../flows/sync-flows.ts";
 import { type Html, html } from "./html.ts";
 
 /**
@@ -61,6 +62,11 @@ const TONES: Record<string, "ok" | "warn" | "bad" | "info" | "neutral"> = {
   broken: "bad",
   missing: "bad",
   missed: "bad",
+  failing: "bad",
+  never_ran: "neutral",
+  interrupted: "info",
+  degraded: "warn",
+  retrying: "warn",
   failed: "bad",
   discarded: "bad",
   timed_out: "bad",
@@ -77,4 +83,16 @@ const TONES: Record<string, "ok" | "warn" | "bad" | "info" | "neutral"> = {
 
 export function badge(status: string, label = status.replace(/_/g, " ")): Html {
   return html`<span class="badge tone-${TONES[status] ?? "neutral"}">${label}</span>`;
+}
+
+/**
+ * A job's type as people read it: a flow-run job is its flow's run, so it shows the flow's name
+ * (`flow etl`), with the job type after it in small print.
+ */
+export function jobTypeLabel(job: { type: string; payload: unknown }): Html {
+  if (job.type !== FLOW_RUN_JOB) return html`${job.type}`;
+  const flow = (job.payload as { flow?: unknown } | null)?.flow;
+  return typeof flow === "string"
+    ? html`flow ${flow} <span class="muted small">${job.type}</span>`
+    : html`${job.type}`;
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { FLOW_RUN_STATUSES, TRIGGER_SOURCES } from "../core/flow-run-state.ts";
 import { MONITOR_STATES } from "../core/hysteresis.ts";
 import { JOB_STATES, RUN_OUTCOMES } from "../core/job-state.ts";
-import { MISFIRE_POLICIES, OVERLAP_POLICIES, TICK_DECISIONS } from "../core/misfire.ts";
+import { MISFIRE_POLICIES, OVERLAP_POLICIES } from "../core/misfire.ts";
 
 /**
  * What every /api/v1 response looks like, as zod schemas: openapi.json is generated from them
@@ -58,14 +58,14 @@ export const Attempt = z
   })
   .register(apiSchemas, { id: "Attempt" });
 
+/** A schedule's tick: its decision, and (in the liveness views) its outcome, lateness and duration. */
 export const Tick = z
-  .object({
+  .looseObject({
     nominalAt: time,
-    decision: z.enum(TICK_DECISIONS),
-    reason: z.enum(["misfire", "coalesced", "expired", "overlap", "paused"]).nullable(),
+    decision: z.string(),
+    reason: z.string().nullable(),
     decidedAt: time,
     jobId: z.string().nullable(),
-    startedAt: time,
     latenessMs: z.number().nullable(),
   })
   .register(apiSchemas, { id: "Tick" });
@@ -78,9 +78,11 @@ const Trigger = z
   ])
   .register(apiSchemas, { id: "Trigger" });
 
+/** A stored schedule; the list and the report add its health, counts and rates beside these. */
 export const Schedule = z
-  .object({
+  .looseObject({
     key: z.string(),
+    source: z.enum(["code", "runtime"]),
     job: z.string(),
     trigger: Trigger.nullable().describe("null when the stored trigger cannot be read (broken)"),
     misfire: z.enum(MISFIRE_POLICIES),
@@ -92,6 +94,9 @@ export const Schedule = z
     nextFireAt: time,
     lastFireAt: time,
     lastTick: Tick.nullable(),
+    owner: z.string().nullable(),
+    tenant: z.string().nullable(),
+    labels: z.record(z.string(), z.string()),
   })
   .register(apiSchemas, { id: "Schedule" });
 

@@ -7,6 +7,7 @@ import {
   type HeartbeatBeat,
   type HeartbeatHealth,
 } from "../core/heartbeat-health.ts";
+import { SYSTEM_QUEUE } from "../core/lanes.ts";
 import { defineJob, type JobContext, type JobDefinition } from "../runtime/registry.ts";
 import type { ScheduleDefinition } from "../runtime/schedules.ts";
 import type { JobRow } from "../store/ports/rows.ts";
@@ -17,8 +18,9 @@ import type { Tickflow } from "../tickflow.ts";
  * The diagnostic heartbeat (spec §4, seeds 000/001): proves both scheduling paths work. Every
  * minute a cron schedule runs the timed job, which logs `Heartbeat (timed): UUID=<uuid>` and
  * enqueues the event job 10 s later with the UUID; the event job logs
- * `Heartbeat (event): UUID=<uuid>`. Both are ordinary job types on the ordinary queue, error path,
- * log subscriber and store: a feature built on the public Tickflow API only.
+ * `Heartbeat (event): UUID=<uuid>`. Both are ordinary job types — error path, log subscriber,
+ * store — on the reserved lane's queue `tickflow.system` (spec §11): a feature built on the public
+ * Tickflow API only.
  */
 
 export { HEARTBEAT_EVENT_DELAY_MS } from "../core/heartbeat-health.ts";
@@ -60,6 +62,11 @@ export interface HeartbeatStatusOptions {
   now?: number;
   /** Default DEFAULT_HEARTBEAT_GRACE_MS (5 s). */
   graceMs?: number;
+  /**
+   * When the judging process started (default: the Tickflow's start): lateness that this
+   * process's own downtime caused is `interrupted`, not `late` (core/heartbeat-health).
+   */
+  processStartedAt?: number;
 }
 
 /** Pair health plus the stored schedule it was judged against (null: none stored, i.e. disabled). */
@@ -112,7 +119,8 @@ export function registerHeartbeat(tickflow: Tickflow, options: HeartbeatOptions 
       ctx.logger.info(heartbeatLine("timed", uuid));
       await scheduleEventHeartbeatJob(uuid, { timedJobId: ctx.jobId });
     },
-    { maxAttempts: 1 },
+    // The reserved lane (runtime/system-lane.ts): user jobs cannot take the slots that prove liveness.
+    { maxAttempts: 1, queue: SYSTEM_QUEUE, lane: "system" },
   );
 
   const eventJob = defineJob<HeartbeatEventPayload>(
@@ -125,7 +133,7 @@ export function registerHeartbeat(tickflow: Tickflow, options: HeartbeatOptions 
       }
       ctx.logger.info(heartbeatLine("event", payload.uuid));
     },
-    { maxAttempts: 1 },
+    { maxAttempts: 1, queue: SYSTEM_QUEUE, lane: "system" },
   );
 
   const jobs = [timedJob, eventJob] as unknown as JobDefinition<never, never>[];
@@ -159,7 +167,12 @@ export function registerHeartbeat(tickflow: Tickflow, options: HeartbeatOptions 
     jobs,
     schedule,
     scheduleEventHeartbeatJob,
-    status: (statusOptions = {}) => heartbeatStatus(tickflow, statusOptions, clock),
+    status: (statusOptions = {}) =>
+      heartbeatStatus(
+        tickflow,
+        { processStartedAt: tickflow.lifecycle.startedAt ?? undefined, ...statusOptions },
+        clock,
+      ),
   };
 }
 
@@ -212,6 +225,7 @@ export async function heartbeatStatus(
     since: schedule?.createdAt ?? null,
     now: options.now ?? clock.now(),
     graceMs: options.graceMs,
+    processStartedAt: options.processStartedAt,
   });
   return {
     ...health,

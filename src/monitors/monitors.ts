@@ -82,6 +82,8 @@ export class Monitors implements Feature {
       (_payload, ctx) => this.runMonitor(definition, ctx),
       {
         queue: definition.queue,
+        // Checks run in the reserved lane: a queue full of user jobs cannot starve them.
+        lane: "system",
         // A failed check is not retried: the next interval is the retry.
         maxAttempts: 1,
         stateful: true,

@@ -1,6 +1,7 @@
 import { formatDuration } from "../core/duration.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
+import type { DeployDecision } from "../store/shared/schedule-deploys.ts";
 
 /** Turns runtime events into log lines: the one place that decides what is logged and how loudly. */
 export function subscribeLogs(events: TickflowEvents, logger: Logger): () => void {
@@ -61,7 +62,19 @@ export function subscribeLogs(events: TickflowEvents, logger: Logger): () => voi
       if (e.created.length) logger.info({ schedules: e.created }, "schedules created");
       if (e.updated.length) logger.info({ schedules: e.updated }, "schedules updated");
       if (e.removed.length) logger.info({ schedules: e.removed }, "schedules removed (no longer defined)");
+      if (e.conflicts?.length)
+        logger.warn(
+          { schedules: e.conflicts },
+          `schedules declared in code but stored as runtime schedules, left as they are: ${e.conflicts.join(", ")} (remove the runtime ones to let the code's take over)`,
+        );
+      if (e.deploy) logDeploy(logger, e.deploy);
     }),
+    events.on("schedule:change", (e) =>
+      logger.info(
+        { schedule: e.key, change: e.change, fields: e.fields },
+        `runtime schedule ${e.key} ${e.change}${e.fields.length ? ` (${e.fields.join(", ")})` : ""}`,
+      ),
+    ),
     events.on("monitor:check", (e) => {
       const { monitor, seq, ok, durationMs, state, error } = e;
       logger.debug({ monitor, seq, ok, durationMs, state, error }, "monitor checked");
@@ -83,6 +96,14 @@ export function subscribeLogs(events: TickflowEvents, logger: Logger): () => voi
         );
       }
     }),
+    events.on("event-loop:stall", (e) => {
+      const types =
+        e.jobTypes.length === 0 ? "no job was running" : `job types running: ${e.jobTypes.join(", ")}`;
+      logger.warn(
+        { blockedMs: e.blockedMs, jobTypes: e.jobTypes },
+        `event loop blocked for ${formatDuration(e.blockedMs)} (${types}): timers, lease renewals and other jobs waited; health is degraded`,
+      );
+    }),
     events.on("worker:error", (e) =>
       logger.error({ err: e.error, where: e.where }, `internal error in ${e.where}: ${e.error.message}`),
     ),
@@ -90,4 +111,19 @@ export function subscribeLogs(events: TickflowEvents, logger: Logger): () => voi
   return () => {
     for (const off of offs) off();
   };
+}
+
+/** Once per start: where this code version stands (rolling deploys, see docs/runtime-schedules.md). */
+function logDeploy(logger: Logger, d: DeployDecision): void {
+  const fields = { codeHash: d.codeHash, codeVersion: d.version };
+  if (d.role === "older") {
+    logger.warn(
+      { ...fields, newestHash: d.newest.codeHash, newestVersion: d.newest.version },
+      `a newer code version (${d.newest.codeHash}, version ${d.newest.version}) declares the schedules: this process (code ${d.codeHash}, version ${d.version}) runs the stored schedules and creates or removes none`,
+    );
+  } else if (d.registered !== "same") {
+    const from = d.previous ? ` (was ${d.previous.codeHash}, version ${d.previous.version})` : "";
+    const why = d.registered === "takeover" ? "the newer version is gone; " : "";
+    logger.info(fields, `${why}code version ${d.codeHash} is now version ${d.version}, the newest${from}`);
+  }
 }

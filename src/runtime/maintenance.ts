@@ -1,5 +1,6 @@
 import type { TickflowEvents } from "../events.ts";
 import type { Store } from "../store/store.ts";
+import type { HistoryKeeper } from "./history-keeper.ts";
 import { runLoop } from "./loop.ts";
 import { Waker } from "./waker.ts";
 
@@ -11,6 +12,8 @@ export interface MaintenanceOptions {
   rescueIntervalMs: number;
   /** Finished jobs and their runs older than this are deleted; null keeps everything. */
   retentionMs: number | null;
+  /** Folds ticks into rollups and prunes them (runtime/history-keeper.ts); none: history untouched. */
+  history?: HistoryKeeper;
 }
 
 /** Prune at most hourly: retention is measured in days, and the DELETE touches many rows. */
@@ -47,7 +50,16 @@ export class Maintenance {
     const now = this.options.now();
     const rescued = await store.jobs.rescueExpiredLeases(now);
     if (rescued > 0) events.emit("job:rescue", { count: rescued });
-    if (retentionMs !== null && now - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
+    // Ticks first: a tick's outcome is read from its job, so jobs are pruned only once the fold
+    // has caught up — no tick is folded after its job is gone.
+    let backlog = false;
+    if (this.options.history) {
+      const round = await this.options.history.round();
+      backlog = round.more;
+      if (round.more) this.waker.wake(); // a backlog: the next round follows at once
+      if (round.folded > 0 || round.pruned > 0) events.emit("history:round", round);
+    }
+    if (retentionMs !== null && !backlog && now - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
       this.lastPruneAt = now;
       await store.jobs.pruneFinishedJobs(now - retentionMs);
     }

@@ -1,5 +1,6 @@
 import { type BackoffOption, type BackoffPolicy, parseBackoff } from "../core/backoff.ts";
 import { type Duration, parseDuration } from "../core/duration.ts";
+import type { JobLane } from "../core/lanes.ts";
 import { MAX_ATTEMPTS, MAX_PRIORITY, MAX_TIMER_MS, MIN_PRIORITY } from "../core/limits.ts";
 import { validateName, validateQueueName } from "../core/names.ts";
 import { describeValue, optionsProblem } from "../core/options.ts";
@@ -51,6 +52,12 @@ export interface JobOptions {
    * so their state updates cannot race. Default false.
    */
   stateful?: boolean;
+  /**
+   * `"system"`: the type is tickflow's own proof-of-liveness work (heartbeat jobs, monitor checks,
+   * alert deliveries). Its queue is served by the reserved lane — worker slots user jobs cannot
+   * take — as well as by the ordinary pool. Default `"user"`.
+   */
+  lane?: JobLane;
 }
 
 export interface ResolvedJobOptions {
@@ -60,6 +67,7 @@ export interface ResolvedJobOptions {
   backoff: BackoffPolicy;
   timeoutMs: number | null;
   stateful: boolean;
+  lane: JobLane;
 }
 
 /**
@@ -91,7 +99,7 @@ export function defineJob<Payload = unknown, State = unknown>(
   const thread = threadOf(name, handler);
   if (!thread && typeof handler !== "function")
     throw new InvalidOptionError(`job "${name}": handler must be a function or a module's file: URL`);
-  const problem = optionsProblem(options, JOB_OPTION_KEYS, "defineJob options");
+  const problem = optionsProblem(options, DEFINE_JOB_KEYS, "defineJob options");
   if (problem) throw new InvalidOptionError(`job "${name}": ${problem}`);
   const resolved = resolveJobOptions(options, DEFAULTS, `job "${name}"`);
   if (!thread) return { name, handler: handler as JobHandler<Payload, State>, options: resolved };
@@ -124,6 +132,7 @@ const DEFAULTS: ResolvedJobOptions = {
   backoff: parseBackoff(undefined),
   timeoutMs: null,
   stateful: false,
+  lane: "user",
 };
 
 /** Validates options against the built-in defaults (for definition-time checks). */
@@ -140,6 +149,9 @@ export const JOB_OPTION_KEYS = [
   "timeout",
   "stateful",
 ] as const;
+
+/** defineJob takes the per-job options and the type's lane (a lane is not chosen per job). */
+const DEFINE_JOB_KEYS = [...JOB_OPTION_KEYS, "lane"] as const;
 
 /**
  * Merges `options` over `base`, validating each; errors are prefixed with `owner`. Unknown keys
@@ -176,6 +188,11 @@ export function resolveJobOptions(
           `stateful must be true or false, got ${describeValue(options.stateful)}`,
         );
       resolved.stateful = options.stateful;
+    }
+    if (options.lane !== undefined) {
+      if (options.lane !== "user" && options.lane !== "system")
+        throw new InvalidOptionError(`lane must be "user" or "system", got ${JSON.stringify(options.lane)}`);
+      resolved.lane = options.lane;
     }
     if (options.backoff !== undefined) resolved.backoff = parseBackoff(options.backoff);
     if (options.timeout !== undefined) {
@@ -215,5 +232,9 @@ export class JobRegistry {
 
   names(): string[] {
     return [...this.definitions.keys()].sort();
+  }
+
+  all(): JobDefinition<unknown, unknown>[] {
+    return [...this.definitions.values()] as unknown as JobDefinition<unknown, unknown>[];
   }
 }

@@ -8,6 +8,7 @@ import {
 import { validateName } from "../core/names.ts";
 import { optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
+import { parseScheduleMeta, type ScheduleMeta } from "../core/schedule-meta.ts";
 import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidScheduleError } from "../errors.ts";
 import type { ScheduleDefinitionRow } from "../store/ports/rows.ts";
@@ -32,6 +33,12 @@ export interface ScheduleOptions extends TriggerOption, JobOptions {
   grace?: Duration;
   /** Whether a tick may start while the previous run is unfinished: "allow" | "skip" (default). */
   overlap?: OverlapPolicy;
+  /** How late a fired tick's job may start and still count as on time (stored for health views). */
+  tolerance?: Duration;
+  /** Optional metadata, filterable in the API, CLI and dashboard. */
+  owner?: string;
+  tenant?: string;
+  labels?: Record<string, string>;
 }
 
 export interface ScheduleDefinition {
@@ -43,6 +50,9 @@ export interface ScheduleDefinition {
   readonly graceMs: number;
   readonly overlap: OverlapPolicy;
   readonly jobOptions: JobOptions;
+  /** Absent (features' schedules): no tolerance of its own, no metadata. */
+  readonly toleranceMs?: number | null;
+  readonly meta?: ScheduleMeta;
 }
 
 const DEFAULT_GRACE_MS = 3_600_000;
@@ -55,6 +65,10 @@ export const SCHEDULE_OPTION_KEYS = [
   "misfire",
   "grace",
   "overlap",
+  "tolerance",
+  "owner",
+  "tenant",
+  "labels",
   "cron",
   "timezone",
   "every",
@@ -98,6 +112,13 @@ export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
   } catch (error) {
     throw new InvalidScheduleError(`schedule "${key}": ${(error as Error).message}`);
   }
+  let toleranceMs: number | null;
+  try {
+    toleranceMs = options.tolerance === undefined ? null : parseDuration(options.tolerance, "tolerance");
+  } catch (error) {
+    throw new InvalidScheduleError(`schedule "${key}": ${(error as Error).message}`);
+  }
+  const meta = parseScheduleMeta(options, key);
   serializePayload(options.payload ?? null, jobType);
   const { queue, priority, maxAttempts, backoff, timeout } = options;
   try {
@@ -114,6 +135,8 @@ export function defineSchedule(options: ScheduleOptions): ScheduleDefinition {
     graceMs,
     overlap,
     jobOptions: { queue, priority, maxAttempts, backoff, timeout },
+    toleranceMs,
+    meta,
   };
 }
 
@@ -142,5 +165,9 @@ export function toScheduleRow(
       backoff: JSON.stringify(options.backoff),
     },
     initialNextFireAt: nextFireAt(definition.trigger, now),
+    toleranceMs: definition.toleranceMs ?? null,
+    owner: definition.meta?.owner ?? null,
+    tenant: definition.meta?.tenant ?? null,
+    labels: definition.meta?.labels ?? {},
   };
 }

@@ -16,6 +16,7 @@ export const CREATE_TICKFLOW_KEYS = [
   "flowRunRetentionMs",
   "flowRunsKept",
   "concurrency",
+  "prefetch",
   "queues",
   "leaseMs",
   "pollIntervalMs",
@@ -25,6 +26,13 @@ export const CREATE_TICKFLOW_KEYS = [
   "clock",
   "random01",
   "workerId",
+  "systemConcurrency",
+  "stallThresholdMs",
+  "stallDegradedForMs",
+  "failingAfter",
+  "tickRetentionMs",
+  "rollupLagMs",
+  "startupGraceMs",
 ] as const;
 
 /** Timer-driven options: whole milliseconds that setTimeout can wait, and their minimum. */
@@ -51,6 +59,18 @@ export function checkTickflowOptions(options: unknown): void {
     throw new InvalidOptionError(
       `createTickflow: concurrency must be an integer of at least 1, got ${describeValue(o.concurrency)}`,
     );
+  }
+  for (const [key, min] of [
+    ["systemConcurrency", 0],
+    ["failingAfter", 1],
+    ["prefetch", 0],
+  ] as const) {
+    const value = o[key];
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min)) {
+      throw new InvalidOptionError(
+        `createTickflow: ${key} must be an integer of at least ${min}, got ${describeValue(value)}`,
+      );
+    }
   }
   for (const key of ["jobs", "schedules", "monitors", "flows", "queues"]) {
     if (o[key] !== undefined && !Array.isArray(o[key])) {

@@ -29,6 +29,21 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error TEXT;\nALTER TABLE schedules ADD COLUMN broken_at INTEGER;\n",
     },
     {
+      version: 6,
+      name: "history rollups",
+      sql: "\n-- History that survives pruning (store/ports/history-store.ts): one row per subject, period, bucket.\n-- latency/duration are JSON {count, max, histogram[32]} (core/rollup.ts), mergeable across batches.\nCREATE TABLE rollups (\n  subject TEXT NOT NULL,\n  name TEXT NOT NULL,\n  period TEXT NOT NULL,\n  bucket_start INTEGER NOT NULL,\n  total INTEGER NOT NULL DEFAULT 0,\n  fired INTEGER NOT NULL DEFAULT 0,\n  missed INTEGER NOT NULL DEFAULT 0,\n  skipped INTEGER NOT NULL DEFAULT 0,\n  succeeded INTEGER NOT NULL DEFAULT 0,\n  failed INTEGER NOT NULL DEFAULT 0,\n  cancelled INTEGER NOT NULL DEFAULT 0,\n  on_time INTEGER NOT NULL DEFAULT 0,\n  late INTEGER NOT NULL DEFAULT 0,\n  latency TEXT NOT NULL,\n  duration TEXT NOT NULL,\n  up_ms INTEGER NOT NULL DEFAULT 0,\n  observed_ms INTEGER NOT NULL DEFAULT 0,\n  PRIMARY KEY (subject, name, period, bucket_start)\n);\nCREATE INDEX rollups_period ON rollups (subject, period, bucket_start);\n-- How far each fold has counted: (at, key) of the last row folded.\nCREATE TABLE history_watermarks (\n  source TEXT PRIMARY KEY,\n  at INTEGER NOT NULL,\n  key TEXT NOT NULL\n);\n-- Folds and pruning walk ticks oldest first across schedules.\nCREATE INDEX schedule_ticks_nominal ON schedule_ticks (nominal_at, schedule_id);\n",
+    },
+    {
+      version: 7,
+      name: "runtime schedules",
+      sql: "-- Schedules at run time (issue 24): metadata to filter by, which code version declared a code\n-- schedule, and the code versions seen (their hash, order and schedule keys) for rolling deploys.\nALTER TABLE schedules ADD COLUMN tolerance_ms INTEGER;\nALTER TABLE schedules ADD COLUMN owner TEXT;\nALTER TABLE schedules ADD COLUMN tenant TEXT;\nALTER TABLE schedules ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';\nALTER TABLE schedules ADD COLUMN declared_by TEXT;\nCREATE INDEX schedules_owner ON schedules (owner) WHERE owner IS NOT NULL;\nCREATE INDEX schedules_tenant ON schedules (tenant) WHERE tenant IS NOT NULL;\nCREATE INDEX schedules_source ON schedules (source, id);\n\n-- One row per declared code-schedule set: the newest version (highest) reconciles; older ones\n-- running beside it during a rolling deploy write nothing.\nCREATE TABLE schedule_deploys (\n  code_hash TEXT PRIMARY KEY,\n  version INTEGER NOT NULL UNIQUE,\n  schedule_keys TEXT NOT NULL,\n  first_seen_at INTEGER NOT NULL,\n  last_seen_at INTEGER NOT NULL\n);\n",
+    },
+    {
+      version: 8,
+      name: "pending run at",
+      sql: "-- The idle path seeks on time (issue 23): the next due job (nextRunAt) and the claim's guard\n-- \"is anything due at all?\" read the earliest run_at of a pending job from this index. jobs_due\n-- (priority DESC, run_at, id) cannot seek on run_at: with no job due, a claim or a next-due lookup\n-- walked every pending job (6 ms per idle poll at 200 000 future rows). The predicate is spelled\n-- as the queries spell it (migration 4): SQLite matches a partial index's predicate structurally.\nCREATE INDEX jobs_pending_run_at ON jobs (run_at)\n  WHERE (state = 'scheduled' OR state = 'available' OR state = 'retry_scheduled');\n",
+    },
+    {
       version: 10,
       name: "dashboard sessions",
       sql: "-- Dashboard sessions (issue 22), in the database so that a restart logs nobody out and every\n-- replica knows every session (no sticky sessions). The key is the SHA-256 of the cookie's random\n-- value: the database holds no usable cookie. flash: the one message shown on the next page.\nCREATE TABLE dashboard_sessions (\n  key TEXT PRIMARY KEY,\n  csrf TEXT NOT NULL,\n  created_at INTEGER NOT NULL,\n  last_seen_at INTEGER NOT NULL,\n  flash TEXT\n);\nCREATE INDEX dashboard_sessions_last_seen ON dashboard_sessions (last_seen_at);\n",
@@ -59,6 +74,21 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       version: 5,
       name: "broken schedules",
       sql: "\n-- A schedule that cannot be read or planned is set aside (issue 19): its error and when, and no\n-- next fire, so it is never due and never the earliest; the others keep firing.\nALTER TABLE schedules ADD COLUMN broken_error text;\nALTER TABLE schedules ADD COLUMN broken_at bigint;\n",
+    },
+    {
+      version: 6,
+      name: "history rollups",
+      sql: "\n-- History that survives pruning (store/ports/history-store.ts): one row per subject, period, bucket.\n-- latency/duration are JSON text {count, max, histogram[32]} (core/rollup.ts), mergeable across batches.\nCREATE TABLE rollups (\n  subject text NOT NULL,\n  name text NOT NULL,\n  period text NOT NULL,\n  bucket_start bigint NOT NULL,\n  total bigint NOT NULL DEFAULT 0,\n  fired bigint NOT NULL DEFAULT 0,\n  missed bigint NOT NULL DEFAULT 0,\n  skipped bigint NOT NULL DEFAULT 0,\n  succeeded bigint NOT NULL DEFAULT 0,\n  failed bigint NOT NULL DEFAULT 0,\n  cancelled bigint NOT NULL DEFAULT 0,\n  on_time bigint NOT NULL DEFAULT 0,\n  late bigint NOT NULL DEFAULT 0,\n  latency text NOT NULL,\n  duration text NOT NULL,\n  up_ms bigint NOT NULL DEFAULT 0,\n  observed_ms bigint NOT NULL DEFAULT 0,\n  PRIMARY KEY (subject, name, period, bucket_start)\n);\nCREATE INDEX rollups_period ON rollups (subject, period, bucket_start);\n-- How far each fold has counted: (at, key) of the last row folded.\nCREATE TABLE history_watermarks (\n  source text PRIMARY KEY,\n  at bigint NOT NULL,\n  key text NOT NULL\n);\n-- Folds and pruning walk ticks oldest first across schedules.\nCREATE INDEX schedule_ticks_nominal ON schedule_ticks (nominal_at, schedule_id);\n",
+    },
+    {
+      version: 7,
+      name: "runtime schedules",
+      sql: "-- Schedules at run time (issue 24): metadata to filter by, which code version declared a code\n-- schedule, and the code versions seen (their hash, order and schedule keys) for rolling deploys.\nALTER TABLE schedules ADD COLUMN tolerance_ms bigint;\nALTER TABLE schedules ADD COLUMN owner text;\nALTER TABLE schedules ADD COLUMN tenant text;\nALTER TABLE schedules ADD COLUMN labels text NOT NULL DEFAULT '{}';\nALTER TABLE schedules ADD COLUMN declared_by text;\nCREATE INDEX schedules_owner ON schedules (owner) WHERE owner IS NOT NULL;\nCREATE INDEX schedules_tenant ON schedules (tenant) WHERE tenant IS NOT NULL;\nCREATE INDEX schedules_source ON schedules (source, id);\n\n-- One row per declared code-schedule set: the newest version (highest) reconciles; older ones\n-- running beside it during a rolling deploy write nothing.\nCREATE TABLE schedule_deploys (\n  code_hash text PRIMARY KEY,\n  version bigint NOT NULL UNIQUE,\n  schedule_keys text NOT NULL,\n  first_seen_at bigint NOT NULL,\n  last_seen_at bigint NOT NULL\n);\n",
+    },
+    {
+      version: 8,
+      name: "pending run at",
+      sql: "-- The idle path seeks on time (issue 23): the next due job (nextRunAt) and the claim's guard\n-- \"is anything due at all?\" read the earliest run_at of a pending job from this index. jobs_due\n-- (priority DESC, run_at, id) cannot seek on run_at: with no job due, a claim or a next-due lookup\n-- walked every pending job (16-18 ms cross-process pickup at 200 000 future rows, against 2.4 ms).\nCREATE INDEX jobs_pending_run_at ON jobs (run_at)\n  WHERE state IN ('scheduled', 'available', 'retry_scheduled');\n",
     },
     {
       version: 10,

@@ -1,4 +1,5 @@
 import type { FlowStore } from "./ports/flow-store.ts";
+import type { HistoryStore } from "./ports/history-store.ts";
 import type { JobStore } from "./ports/job-store.ts";
 import type { MonitorStore } from "./ports/monitor-store.ts";
 import type { QueueStore } from "./ports/queue-store.ts";
@@ -30,6 +31,8 @@ export interface Store {
   readonly queues: QueueStore;
   /** Dashboard sessions (issue 22): ports/session-store.ts. */
   readonly sessions: SessionStore;
+  /** Rollups and retention of ticks (spec §11): ports/history-store.ts. */
+  readonly history: HistoryStore;
   /** Every read: the only part of the store surfaces see. */
   readonly queries: StoreQueries;
 

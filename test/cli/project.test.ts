@@ -157,13 +157,16 @@ describe("tickflow CLI: a new project end to end", () => {
       "store",
     ]);
     assert.equal(status.store.dialect, "sqlite");
+    assert.equal(typeof status.schedules.health.ok, "number", "schedule health counts in the vocabulary");
     assert.equal(status.store.database, "sqlite:./tickflow.db");
     assert.equal(status.store.schemaVersion, status.store.latestVersion);
     assert.deepEqual(status.store.pendingMigrations, []);
     assert.deepEqual(Object.keys(status.schedules).sort(), [
+      "attention",
       "broken",
       "due",
       "dueSchedules",
+      "health",
       "nextFireAt",
       "overdue",
       "paused",

@@ -47,10 +47,10 @@ describe("tickflow schedules (CLI)", () => {
       });
       const table = tickflowCli(["schedules"], `sqlite:${file}`);
       assert.equal(table.status, 0, table.stderr);
-      assert.match(table.stdout, /^KEY\s+JOB\s+TRIGGER/m);
+      assert.match(table.stdout, /^KEY\s+HEALTH\s+JOB\s+TRIGGER/m);
       assert.match(
         table.stdout,
-        /nightly\s+report\s+cron 0 2 \* \* \*\s+latest\s+no\s+2030-01-03T02:00:00.000Z\s+2030-01-02T02:00:00.000Z\s+fired \(misfire\)/,
+        /nightly\s+\w+\s+report\s+cron 0 2 \* \* \*\s+latest\s+no\s+2030-01-03T02:00:00.000Z\s+2030-01-02T02:00:00.000Z\s+fired \(misfire\)/,
       );
       const json = tickflowCli(["schedules", "--json"], `sqlite:${file}`);
       const rows = JSON.parse(json.stdout);

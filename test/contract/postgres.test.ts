@@ -8,6 +8,7 @@ import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runQueueStoreContract } from "./queue-store-contract.ts";
+import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
 import { runSessionStoreContract } from "./session-store-contract.ts";
 import { job, runStoreContract } from "./store-contract.ts";
 
@@ -26,6 +27,7 @@ if (skipReason) {
   runFlowStoreContract("postgres", createTestPgStore);
   runSessionStoreContract("postgres", createTestPgStore);
   runQueueStoreContract("postgres", createTestPgStore);
+  runScheduleRuntimeContract("postgres", createTestPgStore);
   runPoisonContract("postgres", async () => {
     const h = await createTestPgStore();
     const prefix = `${pg.escapeIdentifier(h.schema)}.`;

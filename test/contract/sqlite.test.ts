@@ -4,6 +4,7 @@ import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runQueueStoreContract } from "./queue-store-contract.ts";
+import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
 import { runSessionStoreContract } from "./session-store-contract.ts";
 import { runStoreContract } from "./store-contract.ts";
 
@@ -27,3 +28,5 @@ runPoisonContract("sqlite", async () => {
     },
   };
 });
+
+runScheduleRuntimeContract("sqlite", createTestSqliteStore);

@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { DEFAULT_BACKOFF } from "../../src/core/backoff.ts";
 import type { AttemptFinish, ClaimedJob, JobInsert } from "../../src/store/ports/job-store.ts";
 import type { ScheduleDefinitionRow } from "../../src/store/ports/rows.ts";
+import type { SyncReport } from "../../src/store/ports/schedule-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { planFor } from "../helpers/plan.ts";
 
@@ -53,7 +54,7 @@ export function finish(claimed: ClaimedJob, overrides: Partial<AttemptFinish> = 
   };
 }
 
-function schedule(overrides: Partial<ScheduleDefinitionRow> = {}): ScheduleDefinitionRow {
+export function schedule(overrides: Partial<ScheduleDefinitionRow> = {}): ScheduleDefinitionRow {
   return {
     id: "every-minute",
     jobType: "test",
@@ -74,6 +75,9 @@ function schedule(overrides: Partial<ScheduleDefinitionRow> = {}): ScheduleDefin
     ...overrides,
   };
 }
+
+/** A sync report's changes (conflicts and the deploy decision are the runtime-schedule contract's). */
+const changes = (r: SyncReport) => ({ created: r.created, updated: r.updated, removed: r.removed });
 
 /**
  * Registers the hooks that give every test of the calling describe() a fresh database, handed to
@@ -142,6 +146,40 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         const [third] = await store.jobs.insertJobs([job({ key: "k" })], T0);
         assert.equal(third!.status, "inserted");
         assert.notEqual(third!.id, first!.id);
+      });
+
+      it("inserts a large mixed batch in sets: each result is its own job's, duplicates named", async () => {
+        const [held] = await store.jobs.insertJobs([job({ key: "held" })], T0);
+        // 1 300 jobs: more than one chunk on every store, keyed and unkeyed interleaved, a key twice
+        // in the batch (across a chunk boundary too) and a key an unfinished job already holds.
+        const batch = Array.from({ length: 1_300 }, (_, n) =>
+          job({
+            payload: JSON.stringify({ n }),
+            key: n % 7 === 0 ? `k${n % 21}` : n === 600 ? "held" : n === 1_299 ? "k0" : null,
+          }),
+        );
+        const results = await store.jobs.insertJobs(batch, T0);
+        assert.equal(results.length, batch.length);
+        const firstOfKey = new Map<string, string>();
+        for (const [n, result] of results.entries()) {
+          const key = batch[n]!.key;
+          if (key === "held") {
+            assert.deepEqual(result, { id: held!.id, status: "duplicate" }, `job ${n}`);
+            continue;
+          }
+          if (key !== null && firstOfKey.has(key)) {
+            assert.deepEqual(result, { id: firstOfKey.get(key), status: "duplicate" }, `job ${n}`);
+            continue;
+          }
+          assert.equal(result.status, "inserted", `job ${n}`);
+          if (key !== null) firstOfKey.set(key, result.id);
+          const row = await store.queries.getJob(result.id);
+          assert.deepEqual(row?.payload, { n }, `job ${n}'s id points at its own row`);
+          assert.equal(row?.key, key);
+        }
+        assert.equal(firstOfKey.size, 3, "k0, k7 and k14 inserted once each");
+        const inserted = results.filter((r) => r.status === "inserted").length;
+        assert.equal(new Set(results.map((r) => r.id)).size, inserted + 1, "distinct ids, plus the held one");
       });
 
       it("claims due jobs by priority, then runAt, then id; never future ones", async () => {
@@ -366,6 +404,35 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.equal(again?.attempt, 1);
       });
 
+      it("hands prefetched jobs back unstarted: place kept, attempt not counted, no run row", async () => {
+        const [low, high] = await store.jobs.insertJobs([job(), job({ priority: 5 })], T0);
+        const claimed = await claim();
+        assert.deepEqual(
+          claimed.map((c) => [c.id, c.priority, c.runAt]),
+          [
+            [high!.id, 5, T0],
+            [low!.id, 0, T0],
+          ],
+          "claims carry their claim-order keys",
+        );
+        const leases = claimed.map((c) => ({ jobId: c.id, leaseToken: c.leaseToken }));
+        assert.equal(await store.jobs.releaseJobs("w1", leases, T0 + 50, { unstarted: true }), 2);
+        for (const c of claimed) {
+          const row = await store.queries.getJob(c.id);
+          assert.equal(row?.state, "available");
+          assert.equal(row?.attempt, 0);
+          assert.equal(row?.leaseOwner, null);
+          assert.deepEqual(await store.queries.listJobRuns(c.id), [], "no attempt happened");
+        }
+        assert.deepEqual(
+          (await claim(10, T0 + 50, "w2")).map((c) => [c.id, c.attempt]),
+          [
+            [high!.id, 1],
+            [low!.id, 1],
+          ],
+        );
+      });
+
       it("rescues expired leases: available again, or discarded when attempts are spent", async () => {
         const [a, b] = await store.jobs.insertJobs([job({ maxAttempts: 3 }), job({ maxAttempts: 1 })], T0);
         await claim();
@@ -458,6 +525,8 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
           scheduleId: null,
           nominalAt: null,
           startedAt: T0,
+          priority: 0,
+          runAt: T0,
         });
         const row = await store.queries.getJob(r!.id);
         assert.equal(row?.state, "running");
@@ -553,13 +622,13 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
           [schedule({ initialNextFireAt: T0 + 999 }), schedule({ id: "other" })],
           T0,
         );
-        assert.deepEqual(report, { created: [], updated: [], removed: [] });
+        assert.deepEqual(changes(report), { created: [], updated: [], removed: [] });
         assert.equal((await store.queries.getSchedule("every-minute"))?.nextFireAt, T0 + 60_000);
         report = await store.schedules.syncSchedules(
           [schedule({ trigger: { kind: "every", intervalMs: 30_000 }, initialNextFireAt: T0 + 30_000 })],
           T0,
         );
-        assert.deepEqual(report, { created: [], updated: ["every-minute"], removed: ["other"] });
+        assert.deepEqual(changes(report), { created: [], updated: ["every-minute"], removed: ["other"] });
         assert.equal((await store.queries.getSchedule("every-minute"))?.nextFireAt, T0 + 30_000);
         assert.equal(await store.queries.getSchedule("other"), null);
       });

@@ -93,8 +93,10 @@ describe("REST API, /health and /metrics", () => {
     );
     const list = (await call(s.port, "GET", "/api/v1/schedules")).json().schedules;
     assert.equal(list[0].key, "api-sched");
+    assert.equal(list[0].health.status, "never_ran", "health in the vocabulary of core/schedule-health");
     const one = (await call(s.port, "GET", "/api/v1/schedules/api-sched")).json();
     assert.equal(one.next.length, 5);
+    assert.equal(one.rates["90d"].successRate, null, "no rollup yet: no rate, not a made-up 100 %");
     assert.equal(
       (await call(s.port, "POST", "/api/v1/schedules/api-sched/pause")).json().schedule.paused,
       true,
@@ -103,7 +105,10 @@ describe("REST API, /health and /metrics", () => {
       (await call(s.port, "POST", "/api/v1/schedules/api-sched/resume")).json().schedule.paused,
       false,
     );
-    assert.deepEqual((await call(s.port, "GET", "/api/v1/schedules/api-sched/ticks")).json(), { ticks: [] });
+    assert.deepEqual((await call(s.port, "GET", "/api/v1/schedules/api-sched/ticks")).json(), {
+      ticks: [],
+      nextCursor: null,
+    });
     assert.equal((await call(s.port, "GET", "/api/v1/schedules/nope/ticks")).status, 404);
     assert.equal(
       (await call(s.port, "GET", "/api/v1/schedules/api-sched/ticks?since=yesterday")).status,
@@ -119,8 +124,9 @@ describe("REST API, /health and /metrics", () => {
 
   it("answers /health: overall only without a token, components with one", async () => {
     const open = await call(s.port, "GET", "/health", { token: null });
-    assert.equal(open.status, 200);
-    assert.deepEqual(open.json(), { status: "ok" });
+    assert.equal(open.status, 200, (await call(s.port, "GET", "/health")).text);
+    const { starting: _starting, ...verdict } = open.json();
+    assert.deepEqual(verdict, { status: "ok", live: true, ready: true });
     const detailed = (await call(s.port, "GET", "/health")).json();
     assert.equal(detailed.components.store.status, "ok");
     assert.equal(detailed.components.scheduler.status, "ok");
@@ -155,9 +161,16 @@ describe("/health with the heartbeat", () => {
       assert.equal(stale.json().components.heartbeat.status, "missing");
       assert.deepEqual((await call(s.port, "GET", "/health", { token: null })).json(), {
         status: "unavailable",
+        live: true,
+        ready: false,
       });
+      assert.equal((await call(s.port, "GET", "/health/live", { token: null })).status, 200, "still live");
+      assert.equal((await call(s.port, "GET", "/health/ready", { token: null })).status, 503);
       const metrics = parsePrometheus((await call(s.port, "GET", "/metrics")).text);
-      assert.equal(metrics.find((f) => f.name === "tickflow_heartbeat_status")?.metrics[0]?.value, "2");
+      const states = metrics.find((f) => f.name === "tickflow_heartbeat_status")?.metrics ?? [];
+      const current = states.filter((m) => m.value === "1").map((m) => m.labels?.tickflow_heartbeat_status);
+      assert.deepEqual(current, ["missing"], "a StateSet: exactly one state is 1");
+      assert.equal(states.length, 4);
     } finally {
       await s.close();
     }

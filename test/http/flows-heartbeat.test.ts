@@ -220,7 +220,11 @@ describe("POST /heartbeat and the flows API", () => {
       const health = (await call(s.port, "GET", "/health")).json();
       assert.equal(health.components.monitors.states.upstream, "ONLINE");
       const metrics = (await call(s.port, "GET", "/metrics")).text;
-      assert.match(metrics, /tickflow_monitor_state\{monitor="upstream"\} 1/);
+      assert.match(metrics, /tickflow_monitor_state\{monitor="upstream",tickflow_monitor_state="ONLINE"\} 1/);
+      assert.match(
+        metrics,
+        /tickflow_monitor_state\{monitor="upstream",tickflow_monitor_state="OFFLINE"\} 0/,
+      );
     } finally {
       await s.close();
       upstream.close();

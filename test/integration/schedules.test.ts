@@ -54,7 +54,7 @@ describe("schedules", () => {
       const latest = await missedWindow("every-latest");
       const all = await missedWindow("every-all");
       assert.ok(skip.length >= 2 && latest.length >= 2 && all.length >= 2, "at least two late ticks each");
-      assert.deepEqual(new Set(skip.map((t) => `${t.decision}/${t.reason}`)), new Set(["skipped/misfire"]));
+      assert.deepEqual(new Set(skip.map((t) => `${t.decision}/${t.reason}`)), new Set(["missed/misfire"]));
       const latestFired = latest.filter((t) => t.decision === "fired");
       assert.equal(latestFired.length, 0, "latest keeps none of the late ticks when an on-time one fired");
       assert.deepEqual(
@@ -125,7 +125,7 @@ describe("schedules", () => {
     const sync = async (schedules: ReturnType<typeof defineSchedule>[]) => {
       const tf = new Tickflow(h.store, { jobs: asJobs(counter), schedules }, false);
       const reports: unknown[] = [];
-      tf.on("schedule:sync", (r) => reports.push(r));
+      tf.on("schedule:sync", ({ created, updated, removed }) => reports.push({ created, updated, removed }));
       await tf.syncSchedules();
       return reports[0];
     };

@@ -1,9 +1,11 @@
 import { type Command, Option } from "commander";
+import { countTicks } from "../../core/tick-vocabulary.ts";
 import { describeTrigger } from "../../core/triggers.ts";
-import type { ScheduleRow } from "../../store/ports/rows.ts";
+import type { ScheduleFilter, ScheduleRow } from "../../store/ports/rows.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, loadCliConfig, positiveInt, withReader } from "../common.ts";
 import { formatInZone, iso, printJson, printTable } from "../output.ts";
+import { listFilter, registerRuntimeScheduleCommands } from "./schedules-runtime.ts";
 
 /**
  * Opens the configured store directly (listing needs no running server) — an existing, migrated
@@ -24,61 +26,108 @@ async function requireSchedule(tickflow: Tickflow, key: string): Promise<Schedul
   );
 }
 
+interface ListOptions {
+  json?: boolean;
+  source?: string;
+  owner?: string;
+  tenant?: string;
+  label?: string[];
+}
+const collectLabel = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `tickflow schedules`: every stored schedule in the one vocabulary, as a table or JSON. */
+async function printSchedules(tickflow: Tickflow, json: boolean, filter: ScheduleFilter): Promise<void> {
+  // The one vocabulary (core/tick-vocabulary, core/schedule-health), as every surface shows it.
+  const reports = await tickflow.liveness.scheduleReports({ ticks: 30, filter });
+  if (json) {
+    printJson(
+      reports.map((r) => ({
+        ...r.schedule,
+        health: r.health,
+        counts: countTicks(r.ticks),
+        lastTick: r.ticks[0] ?? null,
+      })),
+    );
+    return;
+  }
+  printTable(
+    reports.map(({ schedule: s, ticks, health }) => {
+      const last = ticks[0];
+      const c = countTicks(ticks);
+      return {
+        key: s.id,
+        health: health.status,
+        job: s.jobType,
+        trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
+        misfire: s.misfire,
+        paused: s.paused ? "yes" : "no",
+        broken: s.broken,
+        next: iso(s.nextFireAt),
+        last: iso(last?.nominalAt),
+        "last decision": last ? `${last.decision}${last.reason ? ` (${last.reason})` : ""}` : null,
+        outcome: last?.outcome ? `${last.outcome}${last.late ? ", late" : ""}` : null,
+        "lateness ms": last?.latenessMs ?? null,
+        "recent 30": `${c.missed} missed, ${c.skipped} skipped, ${c.failed} failed, ${c.late} late`,
+        source: s.source,
+      };
+    }),
+    [
+      "key",
+      "health",
+      "job",
+      "trigger",
+      "misfire",
+      "paused",
+      "next",
+      "last",
+      "last decision",
+      "outcome",
+      "lateness ms",
+      "recent 30",
+      "source",
+    ],
+  );
+}
+
 export function registerSchedules(program: Command): void {
   const schedules = program
     .command("schedules")
     .description("list stored schedules with their next and last run")
     .option("--json", "print JSON")
-    .action(async (options: { json?: boolean }, command: Command) => {
-      await withTickflow(command, async (tickflow) => {
-        const rows = await tickflow.schedules();
-        if (options.json) {
-          printJson(rows);
-          return;
-        }
-        printTable(
-          rows.map((s) => ({
-            key: s.id,
-            job: s.jobType,
-            trigger: s.trigger ? describeTrigger(s.trigger) : "unreadable",
-            misfire: s.misfire,
-            paused: s.paused ? "yes" : "no",
-            broken: s.broken,
-            next: iso(s.nextFireAt),
-            last: iso(s.lastTick?.nominalAt),
-            "last decision": s.lastTick
-              ? `${s.lastTick.decision}${s.lastTick.reason ? ` (${s.lastTick.reason})` : ""}`
-              : null,
-            "lateness ms":
-              s.lastTick?.startedAt !== null && s.lastTick?.startedAt !== undefined
-                ? s.lastTick.startedAt - s.lastTick.nominalAt
-                : null,
-          })),
-          ["key", "job", "trigger", "misfire", "paused", "next", "last", "last decision", "lateness ms"],
-        );
-      });
+    .option("--source <source>", "only code or runtime schedules")
+    .option("--owner <owner>", "only this owner's")
+    .option("--tenant <tenant>", "only this tenant's")
+    .option("--label <name=value>", "only those with this label (repeatable)", collectLabel)
+    .action(async (options: ListOptions, command: Command) => {
+      const filter = listFilter(options);
+      await withTickflow(command, (tickflow) => printSchedules(tickflow, options.json === true, filter));
     });
 
   schedules
     .command("ticks <key>")
-    .description("show a schedule's recent ticks: fired, missed and skipped, with lateness")
+    .description(
+      "show a schedule's recent ticks: decision (fired, missed, skipped) and outcome, with lateness",
+    )
     .option("-n, --limit <n>", "how many", "20")
     .option("--json", "print JSON")
     .action(async (key: string, options: { limit: string; json?: boolean }, command: Command) => {
       const limit = positiveInt(options.limit, "--limit", 20);
       await withTickflow(command, async (tickflow) => {
         await requireSchedule(tickflow, key);
-        const ticks = await tickflow.listTicks(key, { limit });
-        if (options.json) return printJson(ticks);
+        const { ticks } = await tickflow.liveness.tickPage(key, { limit });
+        // `schedules` has a --json of its own, which commander gives the flag to when both match.
+        if (options.json || command.optsWithGlobals().json) return printJson(ticks);
         printTable(
           ticks.map((t) => ({
             nominal: iso(t.nominalAt),
             decision: t.decision,
+            outcome: t.outcome ? `${t.outcome}${t.late ? ", late" : ""}` : t.late ? "late" : null,
             reason: t.reason,
             job: t.jobId,
-            "lateness ms": t.startedAt === null ? null : t.startedAt - t.nominalAt,
+            "lateness ms": t.latenessMs,
+            "duration ms": t.durationMs,
           })),
-          ["nominal", "decision", "reason", "job", "lateness ms"],
+          ["nominal", "decision", "outcome", "reason", "job", "lateness ms", "duration ms"],
         );
       });
     });
@@ -97,6 +146,8 @@ export function registerSchedules(program: Command): void {
         });
       });
   }
+
+  registerRuntimeScheduleCommands(schedules);
 
   schedules
     .command("preview <key>")

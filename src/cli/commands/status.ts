@@ -3,6 +3,7 @@ import { parseDatabaseUrl, redactUrl } from "../../config/database-url.ts";
 import type { ResolvedConfig } from "../../config/schema.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { JOB_STATES } from "../../core/job-state.ts";
+import { compareHealth, SCHEDULE_HEALTH, type ScheduleHealthStatus } from "../../core/schedule-health.ts";
 import { ConfigError } from "../../errors.ts";
 import { DEFAULT_FLOWS_DIR, loadFlowsFromDir } from "../../flows/load-flows.ts";
 import type { Tickflow } from "../../tickflow.ts";
@@ -68,6 +69,7 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
       flows: null,
       heartbeat: null,
       monitors: null,
+      codeVersions: null,
     };
   }
   const now = tickflow.now();
@@ -98,18 +100,40 @@ async function readStatus(tickflow: Tickflow, config: ResolvedConfig) {
   ]);
   const heartbeat = await heartbeatStatus(tickflow, { now }, { now: () => tickflow.now() });
   const monitors = (await tickflow.monitors.status()).map(monitorView);
+  const deploys = await tickflow.schedules.deploys();
+  const reports = await tickflow.liveness.scheduleReports({ ticks: 10 });
+  const health = Object.fromEntries(SCHEDULE_HEALTH.map((h) => [h, 0])) as Record<
+    ScheduleHealthStatus,
+    number
+  >;
+  for (const r of reports) health[r.health.status]++;
   return {
     checkedAt: iso(now),
     store: storeReport,
     schedules: {
       total: schedules.length,
+      runtime: schedules.filter((s) => s.source === "runtime").length,
       paused: schedules.filter((s) => s.paused).length,
       broken: schedules.filter((s) => s.broken !== null).map((s) => ({ key: s.id, error: s.broken })),
       due: due.length,
       overdue: due.filter((d) => d.overdueMs > OVERDUE_MS).length,
       nextFireAt: iso(next),
       dueSchedules: due,
+      health,
+      attention: reports
+        .filter((r) => !["ok", "paused", "never_ran"].includes(r.health.status))
+        .sort((a, b) => compareHealth(a.health.status, b.health.status))
+        .map((r) => ({ key: r.schedule.id, health: r.health.status, reason: r.health.reason })),
     },
+    /** The code versions that declared code schedules (rolling deploys), newest first: it reconciles. */
+    codeVersions: deploys.map((d, i) => ({
+      version: d.version,
+      codeHash: d.codeHash,
+      newest: i === 0,
+      schedules: d.scheduleKeys.length,
+      firstSeenAt: iso(d.firstSeenAt),
+      lastSeenAt: iso(d.lastSeenAt),
+    })),
     queues,
     flows: {
       total: active.length,
@@ -149,8 +173,24 @@ function printStatus(r: StatusReport): void {
     }; next ${sc.nextFireAt ?? "-"}`,
   );
   for (const b of sc.broken) console.log(`            broken: ${b.key}: ${b.error} (it does not fire)`);
+  if (sc.runtime > 0)
+    console.log(
+      `            ${sc.runtime} runtime (schedules set / API), ${sc.total - sc.runtime} from code`,
+    );
+  for (const v of r.codeVersions ?? [])
+    console.log(
+      `${v === r.codeVersions?.[0] ? "code        " : "            "}version ${v.version} (${v.codeHash}) ${v.newest ? "newest, reconciles" : "older, writes none"}: ${v.schedules} code schedule(s), first seen ${v.firstSeenAt}, last seen ${v.lastSeenAt}`,
+    );
   for (const d of sc.dueSchedules)
     console.log(`            due: ${d.key} since ${d.dueAt} (${formatDuration(d.overdueMs)})`);
+  console.log(
+    `health      ${
+      SCHEDULE_HEALTH.filter((h) => sc.health[h] > 0)
+        .map((h) => `${sc.health[h]} ${h}`)
+        .join(", ") || "no schedules"
+    }`,
+  );
+  for (const a of sc.attention) console.log(`            ${a.health}: ${a.key}: ${a.reason}`);
   console.log(
     `flows       ${r.flows.total} stored, ${r.flows.disabled} disabled, ${r.flows.running} running${
       r.flows.lastFailed.length > 0 ? `; last run failed: ${r.flows.lastFailed.join(", ")}` : ""

@@ -2,7 +2,7 @@ import { formatDuration } from "../../core/duration.ts";
 import { JOB_STATES, type JobState } from "../../core/job-state.ts";
 import type { JobRow, JobRunRow } from "../../store/ports/rows.ts";
 import type { QueueSummary } from "../data.ts";
-import { badge, duration, when } from "../format.ts";
+import { badge, duration, jobTypeLabel, when } from "../format.ts";
 import { type Html, html } from "../html.ts";
 import { actionButton, BASE, live, table } from "../layout.ts";
 import type { Session } from "../session.ts";
@@ -62,7 +62,7 @@ export function jobsBody(d: JobsPageData): Html {
       ["Job", "Type", "Queue", "State", "Attempts", "Run at", "Finished", "Last error"],
       d.jobs.map(
         (j) =>
-          html`<tr data-job-id="${j.id}"><td class="num"><a href="${BASE}/jobs/${j.id}">#${j.id}</a></td><td>${j.type}</td><td>${
+          html`<tr data-job-id="${j.id}"><td class="num"><a href="${BASE}/jobs/${j.id}">#${j.id}</a></td><td>${jobTypeLabel(j)}</td><td>${
             j.queue
           }</td><td>${badge(j.state)}</td><td class="num">${j.attempt} / ${j.maxAttempts}</td><td>${when(j.runAt, d.now)}</td><td>${when(
             j.finishedAt,
@@ -85,7 +85,7 @@ export function jobBody(job: JobRow, runs: JobRunRow[], now: number, session: Se
     "job-facts-live",
     html`<dl class="facts">
     <div><dt>State</dt><dd data-testid="job-state">${badge(job.state)}</dd></div>
-    <div><dt>Type</dt><dd>${job.type}</dd></div>
+    <div><dt>Type</dt><dd>${jobTypeLabel(job)}</dd></div>
     <div><dt>Queue</dt><dd>${job.queue}</dd></div>
     <div><dt>Attempts</dt><dd>${job.attempt} of ${job.maxAttempts}</dd></div>
     <div><dt>Priority</dt><dd>${job.priority}</dd></div>

@@ -1,14 +1,22 @@
 import { formatDuration } from "../../core/duration.ts";
+import { compareHealth } from "../../core/schedule-health.ts";
+import { FLOW_RUN_JOB } from "../../flows/sync-flows.ts";
 import type { HeartbeatStatus } from "../../jobs/heartbeat.ts";
+import type { RateSummary, ScheduleReport } from "../../liveness.ts";
 import type { MonitorRow } from "../../store/ports/rows.ts";
-import { type BeatMinute, heartbeatTimeline } from "../charts.ts";
+import { type BeatMinute, heartbeatTimeline, outcomeStrip } from "../charts.ts";
 import { EVENT_LIMIT_MS, type QueueSummary, type RecentFailures } from "../data.ts";
-import { badge, utc, when } from "../format.ts";
+import { badge, percent, utc, when } from "../format.ts";
 import { type Html, html } from "../html.ts";
 import { BASE, live, table } from "../layout.ts";
+import { jobPath, legend, schedulePath } from "./schedules.ts";
 
 export interface OverviewData {
   now: number;
+  /** Every schedule (flows' and monitors' too) with its health and recent ticks. */
+  schedules: ScheduleReport[];
+  /** Success and on-time rates per schedule from rollups. */
+  rates: Map<string, RateSummary>;
   heartbeat: { enabled: false } | { enabled: true; status: HeartbeatStatus; minutes: BeatMinute[] };
   monitors: MonitorRow[];
   queues: QueueSummary[];
@@ -27,6 +35,10 @@ const STATES = [
 
 export function overviewBody(d: OverviewData): Html {
   return html`<div class="grid">
+<section class="card span-2" aria-labelledby="sched-title">
+  <h2 id="sched-title"><a href="${BASE}/schedules">Schedules</a> <span class="muted small">worst first</span></h2>
+  ${live("overview-schedules", schedulesSection(d))}
+</section>
 <section class="card span-2" aria-labelledby="hb-title">
   <h2 id="hb-title">Heartbeat</h2>
   ${live("overview-heartbeat", heartbeatSection(d))}
@@ -44,6 +56,53 @@ export function overviewBody(d: OverviewData): Html {
   ${live("overview-queues", queuesSection(d))}
 </section>
 </div>`;
+}
+
+/** A flow's schedule is named after its flow; a monitor's after its check job: say which. */
+function subjectOf(s: ScheduleReport["schedule"]): { kind: string; name: string; href: string } {
+  if (s.jobType === FLOW_RUN_JOB) {
+    const flow = flowOf(s.payload) ?? s.id;
+    return { kind: "flow", name: flow, href: `${BASE}/flows/${encodeURIComponent(flow)}` };
+  }
+  if (s.jobType.startsWith("monitor."))
+    return { kind: "monitor", name: s.jobType.slice(8), href: `${BASE}/monitors` };
+  return { kind: "schedule", name: s.id, href: schedulePath(s.id) };
+}
+
+function flowOf(payload: string): string | null {
+  try {
+    const flow = (JSON.parse(payload) as { flow?: unknown } | null)?.flow;
+    return typeof flow === "string" ? flow : null;
+  } catch {
+    return null;
+  }
+}
+
+function schedulesSection(d: OverviewData): Html {
+  if (d.schedules.length === 0) return html`<p class="muted">No schedules are stored.</p>`;
+  const sorted = [...d.schedules].sort(
+    (a, b) => compareHealth(a.health.status, b.health.status) || a.schedule.id.localeCompare(b.schedule.id),
+  );
+  return html`${legend}${table(
+    "Schedules and flows, worst first",
+    ["Schedule or flow", "Health", "Recent ticks", "Success 24 h · 7 d · 90 d", "On time 24 h · 7 d · 90 d"],
+    sorted.map((r) => {
+      const subject = subjectOf(r.schedule);
+      return html`<tr data-health="${r.health.status}" data-subject="${r.schedule.id}"><th scope="row"><a href="${subject.href}">${subject.name}</a> <span class="muted small">${subject.kind}</span></th><td title="${r.health.reason}">${badge(
+        r.health.status,
+      )}</td><td>${outcomeStrip(r.ticks, { compact: true, jobHref: jobPath })}</td>${rateCells(d.rates.get(r.schedule.id))}</tr>`;
+    }),
+    "",
+  )}`;
+}
+
+function rateCells(rates: RateSummary | undefined): Html {
+  if (!rates) return html`<td class="muted small">no rollups yet</td><td></td>`;
+  const three = (pick: (w: RateSummary["24h"]) => number | null) =>
+    (["24h", "7d", "90d"] as const).map((w) => percent(pick(rates[w]))).join(" · ");
+  return html`<td class="small" data-rate="success">${three((w) => w.successRate)}</td><td class="small" data-rate="on-time">${three(
+    (w) => w.onTimeRate,
+  )}</td>`;
 }
 
 function heartbeatSection(d: OverviewData): Html {

@@ -13,14 +13,14 @@ export function registerAction(
   dash: FastifyInstance,
   logger: Logger,
   path: string,
-  run: (params: Params) => Promise<{ to: string; text: string }>,
+  run: (params: Params, form: Params) => Promise<{ to: string; text: string }>,
   back: (params: Params) => string,
 ): void {
   dash.post(path, open, async (request, reply) => {
     const params = request.params as Params;
     const session = request.dashboardSession!;
     try {
-      const { to, text } = await run(params);
+      const { to, text } = await run(params, (request.body ?? {}) as Params);
       session.flash = { kind: "ok", text };
       logger.info({ ip: request.clientIp, action: request.routeOptions.url, params }, `dashboard: ${text}`);
       return reply.redirect(to, 303);

@@ -3,19 +3,21 @@ import { heartbeatMinutes, queueSummaries, recentFailures } from "../data.ts";
 import { overviewBody } from "../pages/overview.ts";
 import { type DashboardContext, open, render } from "./context.ts";
 
-/** The overview page: heartbeat, monitors, queues and recent failures. */
+/** The overview page: every schedule with its health and recent ticks, heartbeat, monitors, queues, recent failures. */
 export function registerOverviewRoutes(
   dash: FastifyInstance,
   { tickflow, heartbeat }: DashboardContext,
 ): void {
   dash.get("/", open, async (request, reply) => {
     const now = tickflow.now();
-    const [status, minutes, monitors, queues, failures] = await Promise.all([
+    const [status, minutes, monitors, queues, failures, schedules, rates] = await Promise.all([
       heartbeat?.enabled ? heartbeat.status() : null,
       heartbeat?.enabled ? heartbeatMinutes(tickflow, now) : null,
       tickflow.monitors.status(),
       queueSummaries(tickflow, now),
       recentFailures(tickflow, now),
+      tickflow.liveness.scheduleReports({ ticks: 30 }),
+      tickflow.liveness.scheduleRateSummaries(),
     ]);
     const hb = status && minutes ? { enabled: true as const, status, minutes } : { enabled: false as const };
     return render(
@@ -23,7 +25,7 @@ export function registerOverviewRoutes(
       reply,
       "overview",
       "Overview",
-      overviewBody({ now, heartbeat: hb, monitors, queues, failures }),
+      overviewBody({ now, heartbeat: hb, monitors, queues, failures, schedules, rates }),
       now,
     );
   });

@@ -1,26 +1,26 @@
 import type { FastifyInstance } from "fastify";
 import { isValidName } from "../../core/names.ts";
+import type { ScheduleFilter } from "../../store/ports/rows.ts";
+import { html } from "../html.ts";
 import { BASE } from "../layout.ts";
-import { type ScheduleListItem, scheduleBody, schedulePath, schedulesBody } from "../pages/schedules.ts";
+import { scheduleFilterForm } from "../pages/schedule-runtime.ts";
+import { scheduleBody, schedulePath, schedulesBody } from "../pages/schedules.ts";
 import { registerAction, required } from "./actions.ts";
 import { type DashboardContext, nameParam, open, render, sendError } from "./context.ts";
+import { registerScheduleEditRoutes } from "./schedule-edit.ts";
 
-/** The schedule list (with each one's latest ticks), a schedule's page, and pause / resume. */
+/** The schedule list (each with its health and recent ticks), a schedule's page, and pause / resume. */
 export function registerScheduleRoutes(dash: FastifyInstance, { tickflow, logger }: DashboardContext): void {
   dash.get("/schedules", open, async (request, reply) => {
     const now = tickflow.now();
-    const schedules = await tickflow.schedules();
-    const recent = await tickflow.queries.latestTicks(
-      schedules.map((s) => s.id),
-      24,
-    );
-    const items: ScheduleListItem[] = schedules.map((s) => ({ ...s, recent: recent.get(s.id) ?? [] }));
+    const filter = scheduleFilterFromQuery(request.query);
+    const items = await tickflow.liveness.scheduleReports({ ticks: 24, filter });
     return render(
       request,
       reply,
       "schedules",
       "Schedules",
-      schedulesBody(items, now, request.dashboardSession!),
+      html`${scheduleFilterForm(filter)}${schedulesBody(items, now, request.dashboardSession!)}`,
       now,
     );
   });
@@ -29,11 +29,21 @@ export function registerScheduleRoutes(dash: FastifyInstance, { tickflow, logger
     const key = nameParam(request, "key");
     const schedule = key ? await tickflow.queries.getSchedule(key) : null;
     if (!key || !schedule) return sendError(reply, 404, `No schedule named ${key ?? "that"}.`);
-    const limit = (request.query as Record<string, unknown>).limit === "500" ? 500 : 100;
-    const ticks = await tickflow.listTicks(key, { limit });
+    const beforeText = (request.query as Record<string, unknown>).before;
+    const before =
+      typeof beforeText === "string" && !Number.isNaN(Date.parse(beforeText)) ? Date.parse(beforeText) : null;
+    const [[report], page, rates] = await Promise.all([
+      tickflow.liveness.scheduleReports({ scheduleId: key, ticks: 10 }),
+      tickflow.liveness.tickPage(key, { limit: 100, before: before ?? undefined }),
+      tickflow.liveness.scheduleRates([key]),
+    ]);
+    if (!report) return sendError(reply, 404, `No schedule named ${key}.`);
     const next = schedule.paused ? [] : (await tickflow.previewRuns(key, 5)).map((d) => d.getTime());
     const now = tickflow.now();
-    const body = scheduleBody({ schedule, ticks, limit, next, now, session: request.dashboardSession! });
+    const body = scheduleBody({
+      ...{ report, ticks: page.ticks, nextBefore: page.nextBefore, before },
+      ...{ rates: rates.get(key)!, next, now, session: request.dashboardSession! },
+    });
     return render(request, reply, "schedules", `Schedule ${key}`, body, now);
   });
 
@@ -63,4 +73,17 @@ export function registerScheduleRoutes(dash: FastifyInstance, { tickflow, logger
     },
     toSchedule,
   );
+  registerScheduleEditRoutes(dash, tickflow, logger);
+}
+
+/** The list's filter from its query; anything malformed is ignored (an empty filter), not an error page. */
+function scheduleFilterFromQuery(query: unknown): ScheduleFilter {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) =>
+    typeof v === "string" && v.trim() !== "" ? v.trim().slice(0, 200) : undefined;
+  const source = q.source === "code" || q.source === "runtime" ? q.source : undefined;
+  const label = text(q.label);
+  const at = label?.indexOf(":") ?? -1;
+  const labels = label && at > 0 ? { [label.slice(0, at)]: label.slice(at + 1) } : undefined;
+  return { source, owner: text(q.owner), tenant: text(q.tenant), labels };
 }

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { ScheduleRow, TickRow } from "../../store/ports/rows.ts";
-import { Attempt, HeartbeatStatus, Job, page, Queue, Schedule, Tick } from "../api-schemas.ts";
+import { Attempt, HeartbeatStatus, Job, page, Queue } from "../api-schemas.ts";
 import type { HttpDeps } from "../deps.ts";
 import { collectRoutes, doc, openApiDocument } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
@@ -13,6 +12,7 @@ import { registerFlowRoutes } from "./flows.ts";
 import { iso, jobView } from "./jobs-view.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { registerQueueRoutes } from "./queues.ts";
+import { registerScheduleRoutes } from "./schedules.ts";
 
 const name = (what: string) => z.string().refine(isValidName, { message: `not a valid ${what} name` });
 const limit = z.coerce.number().int().min(1).max(500).default(50);
@@ -29,42 +29,10 @@ const jobQuery = z.strictObject({
   limit,
   cursor: id.optional(),
 });
-const tickQuery = z.strictObject({ limit, since: z.iso.datetime({ offset: true }).optional() });
+
 const idParams = z.object({ id });
-const keyParams = z.object({ key: name("schedule key") });
 const jobAnswer = z.object({ job: Job });
-const scheduleAnswer = z.object({ schedule: Schedule });
 
-function scheduleView(s: ScheduleRow & { lastTick?: TickRow | null }) {
-  return {
-    key: s.id,
-    job: s.jobType,
-    trigger: s.trigger,
-    misfire: s.misfire,
-    overlap: s.overlap,
-    paused: s.paused,
-    state: s.broken !== null ? "broken" : s.paused ? "paused" : "active",
-    broken: s.broken,
-    brokenAt: iso(s.brokenAt),
-    nextFireAt: iso(s.nextFireAt),
-    lastFireAt: iso(s.lastFireAt),
-    lastTick: s.lastTick ? tickView(s.lastTick) : null,
-  };
-}
-
-function tickView(t: TickRow) {
-  return {
-    nominalAt: iso(t.nominalAt),
-    decision: t.decision,
-    reason: t.reason,
-    decidedAt: iso(t.decidedAt),
-    jobId: t.jobId,
-    startedAt: iso(t.startedAt),
-    latenessMs: t.startedAt === null ? null : t.startedAt - t.nominalAt,
-  };
-}
-
-/** REST under /api/v1 (JSON; every route needs the bearer token). */
 /** The routes' OpenAPI descriptions (openapi.ts builds openapi.json from them). */
 const queuesDoc = doc({
   summary: "Job counts by queue and state, with the oldest waiting job's age",
@@ -90,36 +58,15 @@ const cancelDoc = doc({
   params: idParams,
   responses: { 200: jobAnswer },
 });
-const schedulesDoc = doc({
-  summary: "Stored schedules with next run and last tick",
-  responses: { 200: z.object({ schedules: z.array(Schedule) }) },
-});
-const scheduleDoc = doc({
-  summary: "One schedule and its next fire times",
-  params: keyParams,
-  responses: { 200: z.object({ schedule: Schedule, next: z.array(z.iso.datetime()) }) },
-});
-const ticksDoc = doc({
-  summary: "Recent tick decisions: fired, missed, skipped",
-  params: keyParams,
-  query: tickQuery,
-  responses: { 200: z.object({ ticks: z.array(Tick) }) },
-});
-const pauseDoc = doc({ summary: "Pause a schedule", params: keyParams, responses: { 200: scheduleAnswer } });
-const resumeDoc = doc({
-  summary: "Resume a schedule",
-  params: keyParams,
-  responses: { 200: scheduleAnswer },
-});
 const heartbeatDoc = doc({
   summary: "Heartbeat pair health with measured delays",
   responses: { 200: HeartbeatStatus },
 });
 
+/** REST under /api/v1 (JSON; every route needs the bearer token). */
 export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   const { tickflow, heartbeat } = deps;
   const params = (input: unknown) => parseInput(idParams, input, "path");
-  const keyParam = (input: unknown) => parseInput(keyParams, input, "path");
   const routes = collectRoutes(api);
 
   api.get("/openapi.json", async () => openApiDocument(routes, api.prefix));
@@ -177,37 +124,10 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     job: jobView(await tickflow.cancelJob(params(request.params).id)),
   }));
 
-  api.get("/schedules", schedulesDoc, async () => ({
-    schedules: (await tickflow.schedules()).map(scheduleView),
-  }));
-
-  api.get("/schedules/:key", scheduleDoc, async (request) => {
-    const { key } = keyParam(request.params);
-    const schedule = await tickflow.queries.getSchedule(key);
-    if (!schedule) throw new NotFoundError(`schedule "${key}"`);
-    return {
-      schedule: scheduleView(schedule),
-      next: (await tickflow.previewRuns(key, 5)).map((d) => d.toISOString()),
-    };
-  });
-
-  api.get("/schedules/:key/ticks", ticksDoc, async (request) => {
-    const { key } = keyParam(request.params);
-    const q = parseInput(tickQuery, request.query, "query");
-    if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
-    const since = q.since === undefined ? undefined : Date.parse(q.since);
-    return { ticks: (await tickflow.listTicks(key, { limit: q.limit, since })).map(tickView) };
-  });
-
-  api.post("/schedules/:key/pause", pauseDoc, async (request) => ({
-    schedule: scheduleView(await tickflow.pauseSchedule(keyParam(request.params).key)),
-  }));
-  api.post("/schedules/:key/resume", resumeDoc, async (request) => ({
-    schedule: scheduleView(await tickflow.resumeSchedule(keyParam(request.params).key)),
-  }));
-
   registerEnqueueRoute(api, deps);
   registerQueueRoutes(api, deps);
+  registerScheduleRoutes(api, deps);
+
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
 

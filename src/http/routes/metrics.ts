@@ -1,9 +1,25 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { HEARTBEAT_HEALTH_STATUSES } from "../../core/heartbeat-health.ts";
+import { MONITOR_STATES } from "../../core/hysteresis.ts";
+import { SCHEDULE_HEALTH } from "../../core/schedule-health.ts";
 import type { HttpDeps } from "../deps.ts";
 
-const HEARTBEAT_STATUS_VALUE = { ok: 0, late: 1, missing: 2 } as const;
-const MONITOR_STATE_VALUE: Record<string, number> = { UNKNOWN: 0, ONLINE: 1, OFFLINE: 2 };
+/**
+ * A Prometheus StateSet (OpenMetrics): one sample per possible state, 1 for the current one and 0
+ * for the others, the state in a label named after the metric. `max by (schedule)
+ * (tickflow_schedule_health{tickflow_schedule_health="failing"}) == 1` alerts without knowing
+ * which number stands for what.
+ */
+function setStates(
+  gauge: Gauge<string>,
+  name: string,
+  states: readonly string[],
+  current: string,
+  labels: Record<string, string> = {},
+): void {
+  for (const state of states) gauge.set({ ...labels, [name]: state }, state === current ? 1 : 0);
+}
 
 /**
  * GET /metrics in Prometheus text format. Counters and histograms follow runtime events; gauges
@@ -45,11 +61,17 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [registry],
   });
-  const ticks = new Counter({
+  new Counter({
     name: "tickflow_schedule_ticks_total",
-    help: "Schedule tick decisions (fired, missed, skipped) by reason",
+    help: "Schedule tick decisions (fired, missed, skipped) by reason (this process, since it started)",
     labelNames: ["schedule", "decision", "reason"],
     registers: [registry],
+    // Counted by the Tickflow from its creation: the ticks decided during start() count too.
+    collect() {
+      this.reset();
+      for (const [schedule, decision, reason, n] of tickflow.liveness.tickCounts.entries())
+        this.inc({ schedule, decision, reason }, n);
+    },
   });
   tickflow.on("job:succeed", (e) => {
     runs.inc({ type: e.type, outcome: "succeeded" });
@@ -65,9 +87,6 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
       lateness.observe({ schedule: e.scheduleId ?? "" }, Math.max(0, e.startedAt - e.scheduledFor) / 1_000);
     }
   });
-  tickflow.on("schedule:tick", (e) =>
-    ticks.inc({ schedule: e.scheduleId, decision: e.decision, reason: e.reason ?? "" }),
-  );
 
   if (heartbeat?.enabled) {
     const delays = new Gauge({
@@ -78,11 +97,13 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
     });
     new Gauge({
       name: "tickflow_heartbeat_status",
-      help: "Heartbeat pair health: 0 ok, 1 late, 2 missing",
+      help: "Heartbeat pair health (StateSet: 1 for the current of ok, interrupted, late, missing)",
+      labelNames: ["tickflow_heartbeat_status"],
       registers: [registry],
       async collect() {
         const h = await heartbeat.status();
-        this.set(HEARTBEAT_STATUS_VALUE[h.status]);
+        this.reset();
+        setStates(this, "tickflow_heartbeat_status", HEARTBEAT_HEALTH_STATUSES, h.status);
         delays.reset();
         if (h.lastTimed) delays.set({ kind: "timed" }, h.lastTimed.latenessMs / 1_000);
         if (h.lastEvent) delays.set({ kind: "event" }, h.lastEvent.delayMs / 1_000);
@@ -133,13 +154,57 @@ function registerStoreGauges(registry: Registry, tickflow: HttpDeps["tickflow"])
   });
   new Gauge({
     name: "tickflow_monitor_state",
-    help: "Monitor state: 0 UNKNOWN, 1 ONLINE, 2 OFFLINE",
-    labelNames: ["monitor"],
+    help: "Monitor state (StateSet: 1 for the current of UNKNOWN, ONLINE, OFFLINE)",
+    labelNames: ["monitor", "tickflow_monitor_state"],
     registers: [registry],
     async collect() {
       this.reset();
       for (const m of await tickflow.monitors.status())
-        this.set({ monitor: m.name }, MONITOR_STATE_VALUE[m.state] ?? 0);
+        setStates(this, "tickflow_monitor_state", MONITOR_STATES, m.state, { monitor: m.name });
+    },
+  });
+  new Gauge({
+    name: "tickflow_schedule_health",
+    help: "Schedule health (StateSet: 1 for the current of ok, late, failing, missed, paused, never_ran)",
+    labelNames: ["schedule", "tickflow_schedule_health"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await tickflow.liveness.scheduleReports({ ticks: 10 }))
+        setStates(this, "tickflow_schedule_health", SCHEDULE_HEALTH, r.health.status, {
+          schedule: r.schedule.id,
+        });
+    },
+  });
+  new Gauge({
+    name: "tickflow_event_loop_delay_seconds",
+    help: "Event-loop delay of this process (perf_hooks.monitorEventLoopDelay) by quantile",
+    labelNames: ["quantile"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const loop = tickflow.liveness.eventLoop();
+      if (!loop) return;
+      this.set({ quantile: "0.5" }, loop.delayP50Ms / 1_000);
+      this.set({ quantile: "0.99" }, loop.delayP99Ms / 1_000);
+      this.set({ quantile: "1" }, loop.delayMaxMs / 1_000);
+    },
+  });
+  const stalls = new Counter({
+    name: "tickflow_event_loop_stalls_total",
+    help: "Event-loop stalls beyond the watchdog threshold (this process)",
+    registers: [registry],
+  });
+  tickflow.on("event-loop:stall", () => stalls.inc());
+  new Gauge({
+    name: "tickflow_event_loop_health",
+    help: "Event-loop watchdog (StateSet: ok, or degraded after a stall)",
+    labelNames: ["tickflow_event_loop_health"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const loop = tickflow.liveness.eventLoop();
+      if (loop) setStates(this, "tickflow_event_loop_health", ["ok", "degraded"], loop.status);
     },
   });
   new Gauge({

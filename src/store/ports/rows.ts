@@ -72,7 +72,19 @@ export interface ScheduleDefinitionRow {
   jobOptions: ScheduleJobOptions;
   /** The first fire time if the schedule is new or its trigger changed. */
   initialNextFireAt: number | null;
+  /** How late a fired tick may start and count as on time; null: the default. */
+  toleranceMs?: number | null;
+  /** Optional metadata to filter by (absent: none). */
+  owner?: string | null;
+  tenant?: string | null;
+  labels?: ScheduleLabels;
 }
+
+/** Free-form labels on a schedule: names as job names are, values up to 200 characters. */
+export type ScheduleLabels = Readonly<Record<string, string>>;
+
+/** `code`: declared by defineSchedule and reconciled at start; `runtime`: made by `schedules.upsert`. */
+export type ScheduleSource = "code" | "runtime";
 
 export interface ScheduleJobOptions {
   /** Fires carry the state key `schedule:<id>` (durable ctx.state, one run at a time). */
@@ -84,9 +96,20 @@ export interface ScheduleJobOptions {
   backoff: string;
 }
 
-export interface ScheduleRow extends Omit<ScheduleDefinitionRow, "initialNextFireAt" | "trigger"> {
+export interface ScheduleRow
+  extends Omit<
+    ScheduleDefinitionRow,
+    "initialNextFireAt" | "trigger" | "owner" | "tenant" | "labels" | "toleranceMs"
+  > {
   /** Null only when the stored trigger is not valid JSON (`broken` then says so). */
   trigger: Trigger | null;
+  source: ScheduleSource;
+  toleranceMs: number | null;
+  owner: string | null;
+  tenant: string | null;
+  labels: ScheduleLabels;
+  /** For a code schedule: the hash of the code-schedule set that last wrote it (see ScheduleDeployRow). */
+  declaredBy: string | null;
   paused: boolean;
   /**
    * Why the schedule is set aside (state `broken`): its stored trigger or options could not be
@@ -103,6 +126,27 @@ export interface ScheduleRow extends Omit<ScheduleDefinitionRow, "initialNextFir
   updatedAt: number;
 }
 
+/** Which schedules a listing wants: every given field must match (labels: every given pair). */
+export interface ScheduleFilter {
+  source?: ScheduleSource;
+  owner?: string;
+  tenant?: string;
+  labels?: ScheduleLabels;
+}
+
+/**
+ * A code version as the store saw it: the hash of the code-schedule set it declares, its order
+ * (a higher version is newer: it reconciles, older ones running beside it write nothing) and when
+ * a process declaring it last started or checked in.
+ */
+export interface ScheduleDeployRow {
+  codeHash: string;
+  version: number;
+  scheduleKeys: string[];
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
 export interface TickRow {
   scheduleId: string;
   nominalAt: number;
@@ -112,6 +156,23 @@ export interface TickRow {
   jobId: string | null;
   /** When the fired job's first attempt started; lateness = startedAt − nominalAt. */
   startedAt: number | null;
+}
+
+/**
+ * A tick joined with its job (state, attempt, finish): what the overview draws and the history
+ * fold counts, as both adapters read it (raw column values; shared/history-fold.ts maps them).
+ */
+export interface FoldTickRow {
+  schedule_id: string;
+  nominal_at: number | string;
+  decision: string;
+  reason: string | null;
+  decided_at: number | string;
+  job_id: number | string | null;
+  started_at: number | string | null;
+  job_state: string | null;
+  job_attempt: number | null;
+  job_finished_at: number | string | null;
 }
 
 // ── data flows (spec §6) ────────────────────────────────────────────────────

@@ -1,14 +1,18 @@
 import type { FinishedFlowRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
 import type { JobState } from "../../core/job-state.ts";
+import type { Rollup, RollupCounts, RollupPeriod, RollupSubject } from "../../core/rollup.ts";
 import type {
   FlowRow,
   FlowRunRow,
+  FoldTickRow,
   JobRow,
   JobRunRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
   SessionRow,
   TickRow,
@@ -36,13 +40,18 @@ export interface StoreQueries {
 
   // ── schedules ─────────────────────────────────────────────────────────────
   getSchedule(id: string): Promise<ScheduleRow | null>;
-  listSchedules(): Promise<ScheduleRow[]>;
+  /** By key; with a filter, only the schedules matching every given field. */
+  listSchedules(filter?: ScheduleFilter): Promise<ScheduleRow[]>;
+  /** The code versions seen (rolling deploys), newest first. */
+  listScheduleDeploys(): Promise<ScheduleDeployRow[]>;
   /** Newest first. */
   listTicks(scheduleId: string, options?: TickFilter): Promise<TickRow[]>;
   /** The newest `limit` ticks of each schedule in one read; a schedule without ticks maps to []. */
   latestTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, TickRow[]>>;
   /** The earliest `nextFireAt` of any schedule, or null: arms the scheduler's timer. */
   nextScheduleFireAt(): Promise<number | null>;
+  /** How many schedules are due by `at` (the scheduler sizes its lead by it; an index range count). */
+  countSchedulesDueBy(at: number): Promise<number>;
 
   // ── data flows ────────────────────────────────────────────────────────────
   getFlow(name: string): Promise<FlowRow | null>;
@@ -71,7 +80,30 @@ export interface StoreQueries {
   // ── dashboard sessions ────────────────────────────────────────────────────
   /** The stored session with this key (the digest of its cookie), expired or not; null: none. */
   getSession(key: string): Promise<SessionRow | null>;
+  // ── history (spec §11; folded and pruned by ports/history-store.ts) ────────
+  /** Rollups of `subject` (optionally only `names`) with bucket start in [from, to). */
+  listRollups(query: RollupQuery): Promise<Rollup[]>;
+  /**
+   * The counts of the same rollups summed per name, in SQL: what the overview's rates need for
+   * every schedule at once, without reading a year of rows into memory.
+   */
+  sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>>;
+  /**
+   * The newest `limit` ticks of each schedule, joined with their jobs, in one round trip: what
+   * the overview draws for every schedule (newest first per schedule).
+   */
+  recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>>;
+  /**
+   * A page of one schedule's ticks joined with their jobs, newest first: `before` (a nominal time,
+   * exclusive) is the cursor past any depth, `since` (inclusive) the oldest wanted.
+   */
+  tickPage(scheduleId: string, page: TickPageQuery): Promise<FoldTickRow[]>;
+  /** Where the tick fold stands: ticks before this nominal time are counted in the rollups. */
+  ticksFoldedUntil(): Promise<number | null>;
 }
+
+/** The console's reads (issue 22), kept in files of their own by each adapter (*-console-reads.ts). */
+export type ConsoleReads = "getSession" | "listPausedQueues";
 
 export interface JobFilter {
   states?: readonly JobState[];
@@ -102,4 +134,18 @@ export interface FlowRunFilter {
   createdUntil?: number;
   /** Default 100. */
   limit?: number;
+}
+
+export interface RollupQuery {
+  subject: RollupSubject;
+  names?: readonly string[];
+  period: RollupPeriod;
+  from: number;
+  to: number;
+}
+
+export interface TickPageQuery {
+  limit: number;
+  before?: number;
+  since?: number;
 }

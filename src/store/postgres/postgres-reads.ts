@@ -1,31 +1,59 @@
 import type { FinishedFlowRunStatus } from "../../core/flow-run-state.ts";
 import type { JobState } from "../../core/job-state.ts";
+import type { Rollup, RollupCounts } from "../../core/rollup.ts";
 import type {
   FlowRow,
   FlowRunRow,
+  FoldTickRow,
   JobRow,
   JobRunRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
-  SessionRow,
   TickRow,
 } from "../ports/rows.ts";
-import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
+import type {
+  ConsoleReads,
+  FlowRunFilter,
+  JobFilter,
+  RollupQuery,
+  StoreQueries,
+  TickFilter,
+  TickPageQuery,
+} from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
-import { PAUSE_HOLDER } from "../shared/gates.ts";
+import {
+  countsFromRow,
+  ROLLUP_COLUMNS,
+  type RollupRow,
+  rollupFromRow,
+  SUMMED_COUNTS,
+} from "../shared/history-fold.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toSessionRow, toTickRow } from "../shared/rows.ts";
+import {
+  type DbRow,
+  toJobRow,
+  toJobRunRow,
+  toScheduleDeployRow,
+  toScheduleRow,
+  toTickRow,
+} from "../shared/rows.ts";
+import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
-import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
+import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
 
 const NEXT_RUN_AT = `SELECT min(run_at) AS at FROM jobs WHERE state IN ${PENDING}`;
 
 const NEXT_RUN_AT_IN_QUEUES = `${NEXT_RUN_AT} AND queue = ANY($1::text[])`;
+
+/** For the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_READ_SQL = { nextRunAt: NEXT_RUN_AT, nextRunAtInQueues: NEXT_RUN_AT_IN_QUEUES };
 
 const SELECT_JOB = "SELECT * FROM jobs WHERE id = $1";
 
@@ -75,10 +103,16 @@ function listJobsQuery(filter: {
 const LOAD_JOB_STATE = "SELECT state FROM job_state WHERE state_key = $1";
 
 const NEXT_SCHEDULE_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
+const DUE_BY = "SELECT count(*) AS n FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= $1";
 
 const SELECT_SCHEDULE = "SELECT * FROM schedules WHERE id = $1";
 
-const LIST_SCHEDULES = `SELECT * FROM schedules ORDER BY id COLLATE "C"`;
+/** Each filter is skipped when its parameter is null; labels: the stored object contains the given one. */
+const LIST_SCHEDULES = `SELECT * FROM schedules
+WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR owner = $2) AND ($3::text IS NULL OR tenant = $3)
+  AND ($4::text IS NULL OR labels::jsonb @> $4::jsonb)
+ORDER BY id COLLATE "C"`;
+const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
 
 const LIST_TICKS = `SELECT * FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at >= $2
 ORDER BY nominal_at DESC LIMIT $3`;
@@ -110,11 +144,34 @@ const SELECT_TRANSITIONS =
   "SELECT * FROM monitor_transitions WHERE monitor = $1 ORDER BY seq DESC, id DESC LIMIT $2";
 
 const SELECT_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
-const SELECT_SESSION = "SELECT * FROM dashboard_sessions WHERE key = $1";
-const PAUSED_QUEUES = "SELECT queue, closed_at FROM queue_gates WHERE monitor = $1 ORDER BY queue";
+
+/** Each schedule's newest ticks through the primary key, one LATERAL walk per schedule. */
+const RECENT_TICKS = `
+SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
+       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
+FROM unnest($1::text[]) AS s(id)
+CROSS JOIN LATERAL (
+  SELECT * FROM schedule_ticks WHERE schedule_id = s.id ORDER BY nominal_at DESC LIMIT $2
+) AS t
+LEFT JOIN jobs AS j ON j.id = t.job_id
+ORDER BY t.schedule_id, t.nominal_at DESC`;
+
+const TICK_PAGE = `
+SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
+       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
+FROM schedule_ticks AS t LEFT JOIN jobs AS j ON j.id = t.job_id
+WHERE t.schedule_id = $1 AND t.nominal_at >= $2 AND t.nominal_at < $3
+ORDER BY t.nominal_at DESC LIMIT $4`;
+
+const IN_WINDOW = "subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4";
+const LIST_ROLLUPS = (named: boolean) =>
+  `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} ORDER BY name COLLATE "C", bucket_start`;
+const SUM_ROLLUPS = (named: boolean) =>
+  `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} GROUP BY name`;
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-export class PostgresReads implements StoreQueries {
+/** Every read but the console's (postgres-console-reads.ts adds sessions and paused queues). */
+export class PostgresReads implements Omit<StoreQueries, ConsoleReads> {
   constructor(private readonly deps: Pick<PostgresDeps, "read">) {}
 
   // ── jobs ──────────────────────────────────────────────────────────────────
@@ -175,8 +232,12 @@ export class PostgresReads implements StoreQueries {
     return row ? toScheduleRow(row) : null;
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return (await this.deps.read(LIST_SCHEDULES)).map(toScheduleRow);
+  async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
+    return (await this.deps.read(LIST_SCHEDULES, scheduleFilterValues(filter))).map(toScheduleRow);
+  }
+
+  async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
+    return (await this.deps.read(LIST_DEPLOYS)).map(toScheduleDeployRow);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {
@@ -192,6 +253,11 @@ export class PostgresReads implements StoreQueries {
       ticks.get(tick.scheduleId)?.push(tick);
     }
     return ticks;
+  }
+
+  async countSchedulesDueBy(at: number): Promise<number> {
+    const [row] = await this.deps.read(DUE_BY, [at]);
+    return Number(row?.n ?? 0);
   }
 
   async nextScheduleFireAt(): Promise<number | null> {
@@ -254,20 +320,47 @@ export class PostgresReads implements StoreQueries {
     }));
   }
 
-  async listPausedQueues(): Promise<{ queue: string; pausedAt: number }[]> {
-    return (await this.deps.read(PAUSED_QUEUES, [PAUSE_HOLDER])).map((r) => ({
-      queue: r.queue as string,
-      pausedAt: Number(r.closed_at),
-    }));
+  // ── history ───────────────────────────────────────────────────────────────
+
+  async listRollups(query: RollupQuery): Promise<Rollup[]> {
+    if (query.names?.length === 0) return [];
+    const named = query.names !== undefined;
+    const rows = await this.deps.read(LIST_ROLLUPS(named), windowValues(query));
+    return (rows as unknown as RollupRow[]).map(rollupFromRow);
   }
 
-  // ── dashboard sessions ────────────────────────────────────────────────────
+  async sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>> {
+    if (query.names?.length === 0) return new Map();
+    const rows = await this.deps.read(SUM_ROLLUPS(query.names !== undefined), windowValues(query));
+    return new Map(rows.map((r) => [String(r.name), countsFromRow(r)]));
+  }
 
-  async getSession(key: string): Promise<SessionRow | null> {
-    const [row] = await this.deps.read(SELECT_SESSION, [key]);
-    return row ? toSessionRow(row) : null;
+  async recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>> {
+    const result = new Map<string, FoldTickRow[]>(scheduleIds.map((id) => [id, []]));
+    if (scheduleIds.length === 0) return result;
+    const rows = (await this.deps.read(RECENT_TICKS, [scheduleIds, limit])) as unknown as FoldTickRow[];
+    for (const row of rows) result.get(row.schedule_id)?.push(row);
+    return result;
+  }
+
+  async tickPage(scheduleId: string, page: TickPageQuery): Promise<FoldTickRow[]> {
+    const { since = 0, before = Number.MAX_SAFE_INTEGER, limit } = page;
+    return (await this.deps.read(TICK_PAGE, [scheduleId, since, before, limit])) as unknown as FoldTickRow[];
+  }
+
+  async ticksFoldedUntil(): Promise<number | null> {
+    const [mark] = await this.deps.read(HISTORY_WATERMARK, ["ticks"]);
+    return mark ? Number(mark.at) : null;
   }
 }
+
+const windowValues = (q: RollupQuery): unknown[] => [
+  q.subject,
+  q.period,
+  q.from,
+  q.to,
+  ...(q.names ? [q.names] : []),
+];
 
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 

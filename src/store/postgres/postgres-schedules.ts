@@ -1,35 +1,26 @@
 import { NotFoundError } from "../../errors.ts";
 import type { ScheduleDefinitionRow, ScheduleRow } from "../ports/rows.ts";
-import type { FiredTick, FireRequest, ScheduleStore, SyncReport } from "../ports/schedule-store.ts";
+import type {
+  FiredTick,
+  FireRequest,
+  ScheduleStore,
+  SyncReport,
+  UpsertResult,
+} from "../ports/schedule-store.ts";
 import { toScheduleRow } from "../shared/rows.ts";
 import { planOrBreak } from "../shared/schedule-broken.ts";
-import { scheduleDefinitionValues, scheduleUpdate } from "../shared/schedule-sync.ts";
+import type { CodeDeclaration } from "../shared/schedule-deploys.ts";
 import { storableScheduleDefs } from "../shared/storable-jobs.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
+import { PostgresScheduleWrites } from "./postgres-schedule-writes.ts";
 import { INSERT_FIRED_JOBS, UNFINISHED } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
-
-/** Serializes syncSchedules() so two processes starting together do not both create a schedule. */
-const SYNC_SCHEDULES_LOCK = "SELECT pg_advisory_xact_lock(7412002, hashtext($1))";
-
-const SELECT_CODE_SCHEDULES = "SELECT * FROM schedules WHERE source = 'code'";
-
-const INSERT_SCHEDULE = `INSERT INTO schedules (id, job_type, payload, trigger, misfire, grace_ms, overlap,
-  job_options, next_fire_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-ON CONFLICT (id) DO UPDATE SET source = 'code'`;
-
-const UPDATE_SCHEDULE = `UPDATE schedules SET job_type = $2, payload = $3, trigger = $4, misfire = $5,
-  grace_ms = $6, overlap = $7, job_options = $8, next_fire_at = $9, updated_at = $10, broken_error = NULL,
-  broken_at = NULL
-WHERE id = $1`;
 
 /** Sets a schedule aside (see schedule-broken.ts): never due again until its definition is synced. */
 const BREAK_SCHEDULE = `UPDATE schedules SET broken_error = $2, broken_at = $3, next_fire_at = NULL,
   updated_at = $3
 WHERE id = $1`;
-const DELETE_SCHEDULE = "DELETE FROM schedules WHERE id = $1";
 
 /** SKIP LOCKED: a schedule another scheduler is firing right now is its business, not ours. */
 const SELECT_DUE_SCHEDULES = `SELECT * FROM schedules
@@ -73,36 +64,31 @@ const SET_SCHEDULE_PAUSED = "UPDATE schedules SET paused = $2, updated_at = $3 W
  * fires (in the tick's transaction).
  */
 export class PostgresSchedules implements ScheduleStore {
-  constructor(private readonly deps: PostgresDeps) {}
+  private readonly writes: PostgresScheduleWrites;
 
-  async syncSchedules(given: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
-    const defs = storableScheduleDefs(given);
-    return this.deps.transaction(async (c) => {
-      await c.query(SYNC_SCHEDULES_LOCK, [this.deps.schema]);
-      const report: SyncReport = { created: [], updated: [], removed: [] };
-      const existing = new Map(
-        (await c.query(SELECT_CODE_SCHEDULES)).rows.map((r) => [r.id as string, toScheduleRow(r)]),
-      );
-      for (const def of defs) {
-        const before = existing.get(def.id);
-        existing.delete(def.id);
-        const common = scheduleDefinitionValues(def);
-        if (!before) {
-          await c.query(INSERT_SCHEDULE, [...common, def.initialNextFireAt, now]);
-          report.created.push(def.id);
-          continue;
-        }
-        const update = scheduleUpdate(before, def);
-        if (!update) continue;
-        await c.query(UPDATE_SCHEDULE, [...common, update.nextFireAt, now]);
-        report.updated.push(def.id);
-      }
-      for (const id of existing.keys()) {
-        await c.query(DELETE_SCHEDULE, [id]);
-        report.removed.push(id);
-      }
-      return report;
-    });
+  constructor(private readonly deps: PostgresDeps) {
+    this.writes = new PostgresScheduleWrites(deps);
+  }
+
+  async syncSchedules(
+    given: readonly ScheduleDefinitionRow[],
+    now: number,
+    declaration?: CodeDeclaration,
+  ): Promise<SyncReport> {
+    return this.writes.sync(storableScheduleDefs(given), now, declaration);
+  }
+
+  async upsertSchedule(def: ScheduleDefinitionRow, now: number): Promise<UpsertResult> {
+    const [safe] = storableScheduleDefs([def]);
+    return this.writes.upsert(safe!, now);
+  }
+
+  removeSchedule(id: string): Promise<void> {
+    return this.writes.remove(id);
+  }
+
+  touchDeploy(codeHash: string, now: number): Promise<void> {
+    return this.writes.touch(codeHash, now);
   }
 
   async fireDueSchedules(request: FireRequest): Promise<FiredTick[]> {

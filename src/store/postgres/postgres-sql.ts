@@ -111,3 +111,8 @@ export const SELECT_FLOW = `SELECT f.*, s.next_fire_at AS schedule_next_fire_at,
  * running). Unmatched, the only good plan is one primary-key probe per batch row.
  */
 export const IS_RUNNING = "(jobs.state = 'running') IS TRUE";
+
+// ── history (shared by the fold and the reads) ──────────────────────────────
+
+/** Where a history fold stands (`source`: "ticks", …): the (at, key) of the last row it counted. */
+export const HISTORY_WATERMARK = "SELECT at, key FROM history_watermarks WHERE source = $1";

@@ -5,13 +5,14 @@ import { type AppliedMigration, checksumOf, type Migration, planMigrations } fro
 import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
 import { PostgresConnections } from "./postgres-connections.ts";
+import { PostgresQueries } from "./postgres-console-reads.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 import { PostgresFlows } from "./postgres-flows.ts";
 import { PostgresHints } from "./postgres-hints.ts";
+import { PostgresHistory } from "./postgres-history.ts";
 import { PostgresJobs } from "./postgres-jobs.ts";
 import { PostgresMonitors } from "./postgres-monitors.ts";
 import { PostgresQueues } from "./postgres-queues.ts";
-import { PostgresReads } from "./postgres-reads.ts";
 import { PostgresSchedules } from "./postgres-schedules.ts";
 import { PostgresSessions } from "./postgres-sessions.ts";
 
@@ -74,7 +75,8 @@ export class PostgresStore implements Store {
   readonly monitors: PostgresMonitors;
   readonly sessions: PostgresSessions;
   readonly queues: PostgresQueues;
-  readonly queries: PostgresReads;
+  readonly history: PostgresHistory;
+  readonly queries: PostgresQueries;
   private readonly db: PostgresConnections;
   private readonly hints: PostgresHints;
   private closing: Promise<void> | undefined;
@@ -107,7 +109,8 @@ export class PostgresStore implements Store {
     this.monitors = new PostgresMonitors(deps);
     this.sessions = new PostgresSessions(deps);
     this.queues = new PostgresQueues(deps);
-    this.queries = new PostgresReads(deps);
+    this.history = new PostgresHistory(deps);
+    this.queries = new PostgresQueries(deps);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────

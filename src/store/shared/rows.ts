@@ -5,6 +5,7 @@ import type { ClaimedJob } from "../ports/job-store.ts";
 import type {
   JobRow,
   JobRunRow,
+  ScheduleDeployRow,
   ScheduleJobOptions,
   ScheduleRow,
   SessionRow,
@@ -36,6 +37,8 @@ export function toClaimedJob(r: DbRow): ClaimedJob {
     scheduleId: text(r.schedule_id),
     nominalAt: num(r.nominal_at),
     startedAt: Number(r.started_at),
+    priority: Number(r.priority),
+    runAt: Number(r.run_at),
   };
 }
 
@@ -124,12 +127,47 @@ export function toScheduleRow(r: DbRow): ScheduleRow {
     overlap: r.overlap as OverlapPolicy,
     jobOptions,
     paused: Boolean(r.paused),
+    source: r.source === "runtime" ? "runtime" : "code",
+    toleranceMs: num(r.tolerance_ms),
+    owner: text(r.owner),
+    tenant: text(r.tenant),
+    labels: readLabels(r.labels),
+    declaredBy: text(r.declared_by),
     broken: brokenStored ?? (problems.length > 0 ? problems.join("; ") : null),
     brokenAt: num(r.broken_at),
     nextFireAt: num(r.next_fire_at),
     lastFireAt: num(r.last_fire_at),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+  };
+}
+
+/** Labels as stored (JSON text); unreadable or missing ones show as none rather than failing the list. */
+function readLabels(value: unknown): Record<string, string> {
+  if (typeof value !== "string") return {};
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, string>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+export function toScheduleDeployRow(r: DbRow): ScheduleDeployRow {
+  let keys: string[] = [];
+  try {
+    keys = JSON.parse(r.schedule_keys as string) as string[];
+  } catch {
+    keys = [];
+  }
+  return {
+    codeHash: r.code_hash as string,
+    version: Number(r.version),
+    scheduleKeys: keys,
+    firstSeenAt: Number(r.first_seen_at),
+    lastSeenAt: Number(r.last_seen_at),
   };
 }
 

@@ -1,25 +1,50 @@
 import { type FinishedFlowRunStatus, FLOW_RUN_STATUSES } from "../../core/flow-run-state.ts";
 import type { JobState } from "../../core/job-state.ts";
+import type { Rollup, RollupCounts } from "../../core/rollup.ts";
 import type {
   FlowRow,
   FlowRunRow,
+  FoldTickRow,
   JobRow,
   JobRunRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
   ScheduleRow,
-  SessionRow,
   TickRow,
 } from "../ports/rows.ts";
-import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
+import type {
+  ConsoleReads,
+  FlowRunFilter,
+  JobFilter,
+  RollupQuery,
+  StoreQueries,
+  TickFilter,
+  TickPageQuery,
+} from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
-import { PAUSE_HOLDER } from "../shared/gates.ts";
+import {
+  countsFromRow,
+  ROLLUP_COLUMNS,
+  type RollupRow,
+  rollupFromRow,
+  SUMMED_COUNTS,
+} from "../shared/history-fold.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import { toJobRow, toJobRunRow, toScheduleRow, toSessionRow, toTickRow } from "../shared/rows.ts";
+import { toJobRow, toJobRunRow, toScheduleDeployRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
+import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
-import { pendingState, SELECT_FLOW, SELECT_FLOW_RUN, SELECT_JOB, SELECT_SCHEDULE } from "./sqlite-sql.ts";
+import {
+  HISTORY_WATERMARK,
+  pendingState,
+  SELECT_FLOW,
+  SELECT_FLOW_RUN,
+  SELECT_JOB,
+  SELECT_SCHEDULE,
+} from "./sqlite-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
 
@@ -29,14 +54,31 @@ const RUNS_OF_JOBS = (n: number) =>
 const COUNT_JOBS = `SELECT queue, CASE WHEN ${pendingState()} AND run_at <= ? THEN 'available' ELSE state END AS st,
          count(*) AS n, min(CASE WHEN ${pendingState()} AND run_at <= ? THEN run_at END) AS oldest
        FROM jobs GROUP BY queue, st ORDER BY queue, st`;
+/**
+ * The earliest pending run_at: the first entry of jobs_pending_run_at (migration 8), one seek
+ * however many jobs wait. Named: with a queue filter SQLite would rather walk jobs_claim, every
+ * pending job of those queues. With queues, the walk passes the earlier jobs of other queues.
+ */
 const NEXT_RUN_AT = (queues: number | undefined) =>
-  `SELECT min(run_at) AS at FROM jobs WHERE ${pendingState()} ${queues === undefined ? "" : `AND queue IN (${marks(queues)})`}`;
+  `SELECT min(run_at) AS at FROM jobs INDEXED BY jobs_pending_run_at
+     WHERE ${pendingState()} ${queues === undefined ? "" : `AND queue IN (${marks(queues)})`}`;
+/** For the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_READ_SQL = { nextRunAt: NEXT_RUN_AT };
 const JOB_STATE = "SELECT state FROM job_state WHERE state_key = ?";
 
-const LIST_SCHEDULES = "SELECT * FROM schedules ORDER BY id";
+/** Each filter is skipped when its parameter is null; labels: every pair of the JSON object must match. */
+const LIST_SCHEDULES = `SELECT * FROM schedules
+       WHERE (@source IS NULL OR source = @source) AND (@owner IS NULL OR owner = @owner)
+         AND (@tenant IS NULL OR tenant = @tenant)
+         AND (@labels IS NULL OR NOT EXISTS (
+           SELECT 1 FROM json_each(@labels) f
+           WHERE (SELECT l.value FROM json_each(schedules.labels) l WHERE l.key = f.key) IS NOT f.value))
+       ORDER BY id`;
+const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
 const LIST_TICKS =
   "SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at >= ? ORDER BY nominal_at DESC LIMIT ?";
 const NEXT_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
+const DUE_BY = "SELECT count(*) AS n FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= ?";
 
 const FINISHED_RUN_SUMMARIES = `SELECT status, duration_ms FROM data_flow_runs
        WHERE flow = ? AND status IN ('success', 'failed')
@@ -50,8 +92,16 @@ const MONITOR_GATES = "SELECT queue FROM queue_gates WHERE monitor = ? ORDER BY 
 const LIST_TRANSITIONS =
   "SELECT * FROM monitor_transitions WHERE monitor = ? ORDER BY seq DESC, id DESC LIMIT ?";
 const LIST_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
-const SELECT_SESSION = "SELECT * FROM dashboard_sessions WHERE key = ?";
-const PAUSED_QUEUES = "SELECT queue, closed_at FROM queue_gates WHERE monitor = ? ORDER BY queue";
+
+const TICKS_WITH_JOBS = `
+SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
+       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
+FROM schedule_ticks AS t LEFT JOIN jobs AS j ON j.id = t.job_id
+WHERE t.schedule_id = ? AND t.nominal_at >= ? AND t.nominal_at < ? ORDER BY t.nominal_at DESC LIMIT ?`;
+const ROLLUPS_IN = (names: number | undefined) =>
+  `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ? ${names === undefined ? "" : `AND name IN (${marks(names)})`} ORDER BY name, bucket_start`;
+const SUM_ROLLUPS = (names: number | undefined) =>
+  `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE subject = ? AND period = ? AND bucket_start >= ? AND bucket_start < ? ${names === undefined ? "" : `AND name IN (${marks(names)})`} GROUP BY name`;
 
 const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
 /** Ids per `IN (…)` list: far below SQLite's 32 766 variable limit. */
@@ -61,7 +111,8 @@ const ID_CHUNK = 500;
  * `store.queries` on SQLite: every read, on the adapter's connection. Reads run outside write
  * transactions (WAL gives each statement a consistent snapshot).
  */
-export class SqliteReads implements StoreQueries {
+/** Every read but the console's (sqlite-console-reads.ts adds sessions and paused queues). */
+export class SqliteReads implements Omit<StoreQueries, ConsoleReads> {
   constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {}
 
   private all(sql: string, ...params: unknown[]): Row[] {
@@ -145,8 +196,13 @@ export class SqliteReads implements StoreQueries {
     return row ? toScheduleRow(row) : null;
   }
 
-  async listSchedules(): Promise<ScheduleRow[]> {
-    return this.all(LIST_SCHEDULES).map(toScheduleRow);
+  async listSchedules(filter: ScheduleFilter = {}): Promise<ScheduleRow[]> {
+    const [source, owner, tenant, labels] = scheduleFilterValues(filter);
+    return this.all(LIST_SCHEDULES, { source, owner, tenant, labels }).map(toScheduleRow);
+  }
+
+  async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
+    return this.all(LIST_DEPLOYS).map(toScheduleDeployRow);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {
@@ -159,6 +215,10 @@ export class SqliteReads implements StoreQueries {
     return new Map(
       [...new Set(scheduleIds)].map((id) => [id, (ticks.all(id, 0, limit) as Row[]).map(toTickRow)]),
     );
+  }
+
+  async countSchedulesDueBy(at: number): Promise<number> {
+    return Number((this.get(DUE_BY, at) as { n: number }).n);
   }
 
   async nextScheduleFireAt(): Promise<number | null> {
@@ -253,18 +313,37 @@ export class SqliteReads implements StoreQueries {
     }));
   }
 
-  async listPausedQueues(): Promise<{ queue: string; pausedAt: number }[]> {
-    return this.all(PAUSED_QUEUES, PAUSE_HOLDER).map((r) => ({
-      queue: r.queue as string,
-      pausedAt: r.closed_at as number,
-    }));
+  // ── history ───────────────────────────────────────────────────────────────
+
+  async listRollups(query: RollupQuery): Promise<Rollup[]> {
+    if (query.names?.length === 0) return [];
+    const { subject, period, from, to, names = [] } = query;
+    const rows = this.all(ROLLUPS_IN(query.names?.length), subject, period, from, to, ...names);
+    return (rows as unknown as RollupRow[]).map(rollupFromRow);
   }
 
-  // ── dashboard sessions ────────────────────────────────────────────────────
+  async sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>> {
+    if (query.names?.length === 0) return new Map();
+    const { subject, period, from, to, names = [] } = query;
+    const rows = this.all(SUM_ROLLUPS(query.names?.length), subject, period, from, to, ...names);
+    return new Map(rows.map((r) => [String(r.name), countsFromRow(r)]));
+  }
 
-  async getSession(key: string): Promise<SessionRow | null> {
-    const row = this.get(SELECT_SESSION, key);
-    return row ? toSessionRow(row) : null;
+  /** In-process: one prepared statement per schedule costs microseconds, no round trips. */
+  async recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>> {
+    const recent = this.deps.stmt(TICKS_WITH_JOBS);
+    const all = Number.MAX_SAFE_INTEGER;
+    return new Map(scheduleIds.map((id) => [id, recent.all(id, 0, all, limit) as FoldTickRow[]]));
+  }
+
+  async tickPage(scheduleId: string, page: TickPageQuery): Promise<FoldTickRow[]> {
+    const { since = 0, before = Number.MAX_SAFE_INTEGER, limit } = page;
+    return this.all(TICKS_WITH_JOBS, scheduleId, since, before, limit) as unknown as FoldTickRow[];
+  }
+
+  async ticksFoldedUntil(): Promise<number | null> {
+    const mark = this.get(HISTORY_WATERMARK, "ticks") as { at: number } | undefined;
+    return mark ? mark.at : null;
   }
 
   private toMonitorRow(r: Row): MonitorRow {

@@ -1,24 +1,21 @@
 import { NotFoundError } from "../../errors.ts";
 import type { ScheduleDefinitionRow, ScheduleRow } from "../ports/rows.ts";
-import type { FiredTick, FireRequest, ScheduleStore, SyncReport } from "../ports/schedule-store.ts";
+import type {
+  FiredTick,
+  FireRequest,
+  ScheduleStore,
+  SyncReport,
+  UpsertResult,
+} from "../ports/schedule-store.ts";
 import { toScheduleRow } from "../shared/rows.ts";
 import { planOrBreak } from "../shared/schedule-broken.ts";
-import { scheduleDefinitionValues, scheduleUpdate } from "../shared/schedule-sync.ts";
+import type { CodeDeclaration } from "../shared/schedule-deploys.ts";
 import { storableScheduleDefs } from "../shared/storable-jobs.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
+import { SqliteScheduleWrites } from "./sqlite-schedule-writes.ts";
 import { INSERT_FIRED_JOB, insertFiredJobValues, SELECT_SCHEDULE, unfinishedState } from "./sqlite-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
-
-const CODE_SCHEDULES = "SELECT * FROM schedules WHERE source = 'code'";
-const INSERT_SCHEDULE = `INSERT INTO schedules (id, job_type, payload, trigger, misfire, grace_ms, overlap, job_options,
-         next_fire_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET source = 'code'`;
-const UPDATE_SCHEDULE = `UPDATE schedules SET job_type = ?, payload = ?, trigger = ?, misfire = ?, grace_ms = ?,
-         overlap = ?, job_options = ?, next_fire_at = ?, updated_at = ?, broken_error = NULL, broken_at = NULL
-       WHERE id = ?`;
-const DELETE_SCHEDULE = "DELETE FROM schedules WHERE id = ?";
 
 const DUE_SCHEDULES =
   "SELECT * FROM schedules WHERE next_fire_at IS NOT NULL AND next_fire_at <= ? ORDER BY next_fire_at LIMIT ?";
@@ -40,36 +37,31 @@ const SET_PAUSED = "UPDATE schedules SET paused = ?, updated_at = ? WHERE id = ?
  * (in the tick's transaction).
  */
 export class SqliteSchedules implements ScheduleStore {
-  constructor(private readonly deps: SqliteDeps) {}
+  private readonly writes: SqliteScheduleWrites;
 
-  async syncSchedules(given: readonly ScheduleDefinitionRow[], now: number): Promise<SyncReport> {
-    const defs = storableScheduleDefs(given);
-    const { stmt } = this.deps;
-    return this.deps.write(() => {
-      const report: SyncReport = { created: [], updated: [], removed: [] };
-      const existing = new Map(
-        (stmt(CODE_SCHEDULES).all() as Row[]).map((r) => [r.id as string, toScheduleRow(r)]),
-      );
-      for (const def of defs) {
-        const before = existing.get(def.id);
-        existing.delete(def.id);
-        const [id, ...columns] = scheduleDefinitionValues(def);
-        if (!before) {
-          stmt(INSERT_SCHEDULE).run(id, ...columns, def.initialNextFireAt, now, now);
-          report.created.push(def.id);
-          continue;
-        }
-        const update = scheduleUpdate(before, def);
-        if (!update) continue;
-        stmt(UPDATE_SCHEDULE).run(...columns, update.nextFireAt, now, id);
-        report.updated.push(def.id);
-      }
-      for (const id of existing.keys()) {
-        stmt(DELETE_SCHEDULE).run(id);
-        report.removed.push(id);
-      }
-      return report;
-    });
+  constructor(private readonly deps: SqliteDeps) {
+    this.writes = new SqliteScheduleWrites(deps);
+  }
+
+  async syncSchedules(
+    given: readonly ScheduleDefinitionRow[],
+    now: number,
+    declaration?: CodeDeclaration,
+  ): Promise<SyncReport> {
+    return this.writes.sync(storableScheduleDefs(given), now, declaration);
+  }
+
+  async upsertSchedule(def: ScheduleDefinitionRow, now: number): Promise<UpsertResult> {
+    const [safe] = storableScheduleDefs([def]);
+    return this.writes.upsert(safe!, now);
+  }
+
+  removeSchedule(id: string): Promise<void> {
+    return this.writes.remove(id);
+  }
+
+  touchDeploy(codeHash: string, now: number): Promise<void> {
+    return this.writes.touch(codeHash, now);
   }
 
   async fireDueSchedules(request: FireRequest): Promise<FiredTick[]> {

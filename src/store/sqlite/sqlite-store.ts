@@ -5,12 +5,13 @@ import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
 import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
+import { SqliteQueries } from "./sqlite-console-reads.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
+import { SqliteHistory } from "./sqlite-history.ts";
 import { SqliteJobs } from "./sqlite-jobs.ts";
 import { SqliteMonitors } from "./sqlite-monitors.ts";
 import { SqliteQueues } from "./sqlite-queues.ts";
-import { SqliteReads } from "./sqlite-reads.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
 import { SqliteSessions } from "./sqlite-sessions.ts";
 import { type SqliteWake, type WakeWarning, wakeFor } from "./sqlite-wake.ts";
@@ -84,7 +85,8 @@ export class SqliteStore implements Store {
   readonly monitors: SqliteMonitors;
   readonly sessions: SqliteSessions;
   readonly queues: SqliteQueues;
-  readonly queries: SqliteReads;
+  readonly history: SqliteHistory;
+  readonly queries: SqliteQueries;
   private readonly onError: (error: Error, where: string) => void;
   private readonly schema = new SchemaGuard(SQLITE_MIGRATIONS.at(-1)?.version ?? 0);
 
@@ -112,7 +114,8 @@ export class SqliteStore implements Store {
     this.monitors = new SqliteMonitors(deps);
     this.sessions = new SqliteSessions(deps);
     this.queues = new SqliteQueues(deps);
-    this.queries = new SqliteReads(deps);
+    this.history = new SqliteHistory(deps);
+    this.queries = new SqliteQueries(deps);
   }
 
   private stmt(sql: string): Database.Statement {

@@ -191,4 +191,65 @@ describe("classifyHeartbeat", () => {
     assert.match(ok.reason, /12:01:00.000Z timed beat started 250ms after its minute/);
     assert.match(ok.reason, /followed 10s after it/);
   });
+
+  describe("this process's own downtime: interrupted, not late", () => {
+    // Stopped 2 s after the M beat (its event pending), started again at S.
+    const cases: [string, HeartbeatBeat[], start: number, now: number, HeartbeatHealthStatus][] = [
+      [
+        "event due in the downtime ran 19.7 s after its beat",
+        [beat(0, 50, 19_700)],
+        M + 18_000,
+        M + 25_000,
+        "interrupted",
+      ],
+      [
+        "event due in the downtime, not run yet, just after start",
+        [beat(0, 50, null)],
+        M + 18_000,
+        M + 19_000,
+        "interrupted",
+      ],
+      [
+        "event due in the downtime, still not run D + G after start",
+        [beat(0, 50, null)],
+        M + 18_000,
+        M + 18_000 + D + G + 1,
+        "missing",
+      ],
+      ["event due after the start is judged as usual", [beat(0, 50, 19_700)], M + 5_000, M + 25_000, "late"],
+      ["without a start time: late", [beat(0, 50, 19_700)], Number.NEGATIVE_INFINITY, M + 25_000, "late"],
+      [
+        "the next beat fell in the downtime: waiting for the first after start",
+        [beat(0)],
+        M + P + 30_000,
+        M + 2 * P + 3_000,
+        "interrupted",
+      ],
+      [
+        "the first beat after start never came: late within one period + grace",
+        [beat(0)],
+        M + P + 30_000,
+        M + 2 * P + G + 1,
+        "late",
+      ],
+      [
+        "a beat fired late because of the downtime",
+        [beat(1, 30_000)],
+        M + P + 29_000,
+        M + P + 31_000,
+        "interrupted",
+      ],
+    ];
+    for (const [name, beats, start, now, expected] of cases) {
+      it(`${name} → ${expected}`, () => {
+        const health = classifyHeartbeat({
+          beats,
+          since: SINCE,
+          now,
+          ...(Number.isFinite(start) ? { processStartedAt: start } : {}),
+        });
+        assert.equal(health.status, expected, health.reason);
+      });
+    }
+  });
 });

@@ -69,7 +69,7 @@ describe("planTicks", () => {
     it("1001ms late is a misfire (the tolerance boundary)", () => {
       const every10s: Trigger = { kind: "every", intervalMs: 10_000 };
       const plan = planTicks(input({ trigger: every10s, misfire: "skip", now: T0 + 1_001 }));
-      assert.deepEqual(rows(plan.ticks), [[0, "skipped", "misfire"]]);
+      assert.deepEqual(rows(plan.ticks), [[0, "missed", "misfire"]]);
     });
 
     it("with every 1s, 1000ms late means the next tick is due too, and both are on time", () => {
@@ -87,9 +87,9 @@ describe("planTicks", () => {
         "skip: late ticks skipped, the on-time one fires",
         { misfire: "skip" },
         [
-          [0, "skipped", "misfire"],
-          [1_000, "skipped", "misfire"],
-          [2_000, "skipped", "misfire"],
+          [0, "missed", "misfire"],
+          [1_000, "missed", "misfire"],
+          [2_000, "missed", "misfire"],
           [3_000, "fired", null],
         ],
       ],
@@ -163,10 +163,10 @@ describe("planTicks", () => {
         "skip: all skipped, nothing fires",
         { misfire: "skip" },
         [
-          [0, "skipped", "misfire"],
-          [10_000, "skipped", "misfire"],
-          [20_000, "skipped", "misfire"],
-          [30_000, "skipped", "misfire"],
+          [0, "missed", "misfire"],
+          [10_000, "missed", "misfire"],
+          [20_000, "missed", "misfire"],
+          [30_000, "missed", "misfire"],
         ],
       ],
       [
@@ -292,11 +292,11 @@ describe("planTicks", () => {
       assert.equal(plan.ticks.at(-1)!.nominalAt, T0 + 1_500_000);
       // the last two (0 s and 1 s late) are on time; the 998 before them are misfires
       assert.deepEqual(rows(plan.ticks.slice(-3)), [
-        [1_498_000, "skipped", "misfire"],
+        [1_498_000, "missed", "misfire"],
         [1_499_000, "fired", null],
         [1_500_000, "fired", null],
       ]);
-      assert.equal(plan.ticks.filter((t) => t.decision === "skipped" && t.reason === "misfire").length, 998);
+      assert.equal(plan.ticks.filter((t) => t.decision === "missed" && t.reason === "misfire").length, 998);
       assert.equal(plan.nextFireAt, T0 + 1_501_000);
     });
 
@@ -344,7 +344,7 @@ describe("planTicks", () => {
 
     it("at, fired late under skip: skipped once, then done", () => {
       const plan = planTicks(input({ trigger: { kind: "at", at: T0 }, now: T0 + 10_000, misfire: "skip" }));
-      assert.deepEqual(rows(plan.ticks), [[0, "skipped", "misfire"]]);
+      assert.deepEqual(rows(plan.ticks), [[0, "missed", "misfire"]]);
       assert.equal(plan.nextFireAt, null);
     });
   });

@@ -129,7 +129,7 @@ describe("heartbeat timed job", () => {
       const event = events[0]!;
       assert.deepEqual(event.payload, { uuid, timedJobId: id });
       assert.equal(event.state, "scheduled");
-      assert.equal(event.queue, "default");
+      assert.equal(event.queue, "tickflow.system", "the reserved lane's queue");
       assert.equal(event.maxAttempts, 1);
       const [run] = await t.store.queries.listJobRuns(id);
       const dueAfterRun = event.runAt - run!.startedAt;
@@ -339,7 +339,7 @@ describe("heartbeat bootstrap (tickflowFromConfig, the CLI's composition root)",
         assert.equal(s.misfire, "skip");
         assert.equal(s.overlap, "allow");
         assert.equal(s.paused, false);
-        assert.equal(s.jobOptions.queue, "default");
+        assert.equal(s.jobOptions.queue, "tickflow.system");
         assert.equal(s.jobOptions.maxAttempts, 1);
         assert.equal(s.nextFireAt! % 60_000, 0, "fires on minute boundaries");
         assert.ok(s.nextFireAt! > before && s.nextFireAt! <= before + 61_000);

@@ -59,7 +59,7 @@ describe("after a downtime, the scheduler logs one summary WARN line per schedul
         /^schedule every-5s: 29 tick\(s\) not run: 29 missed \(coalesced\); .* to .*; the latest one fired$/,
       );
       const ten = warnings.find((l) => l.schedule === "every-10s")!;
-      assert.match(ten.msg, /^schedule every-10s: 14 tick\(s\) not run: 14 skipped \(misfire\)/);
+      assert.match(ten.msg, /^schedule every-10s: 14 tick\(s\) not run: 14 missed \(misfire\)/);
     } finally {
       await tickflow.stop(0);
       await harness.cleanup();
