@@ -109,6 +109,11 @@ describe("every /api/v1 route answers what openapi.json says", () => {
     await get("/schedules/reports/ticks");
     await post("/schedules/reports/pause");
     await post("/schedules/reports/resume");
+    const put = await call(s.port, "PUT", "/api/v1/schedules/runtime-one", {
+      body: JSON.stringify({ job: "report.build", every: "1h" }),
+    });
+    assert.equal(put.status, 201, put.text);
+    assert.equal((await call(s.port, "DELETE", "/api/v1/schedules/runtime-one")).status, 200);
     await get("/heartbeat");
     await get("/flows");
     await get("/flows/nightly");

@@ -158,8 +158,8 @@ const resumeDoc = doc({
 });
 const upsertAnswer = z.object({
   schedule: Schedule,
-  status: z.enum(["created", "updated"]),
-  changed: z.boolean(),
+  status: z.enum(["created", "updated", "unchanged"]),
+  changed: z.array(z.string()).describe("the fields that changed; empty when created or unchanged"),
 });
 const upsertDoc = doc({
   summary: "Create or update a runtime schedule (201 created, 200 updated)",
