@@ -1,3 +1,5 @@
+import type { AlertsOptions } from "./alerts/alerts-options.ts";
+import type { CheckDefinition, CheckOptions } from "./checks/define-check.ts";
 import type { Clock } from "./core/clock.ts";
 import type { FlowDefinition } from "./flows/define-flow.ts";
 import type { Logger } from "./logger.ts";
@@ -24,6 +26,12 @@ export interface TickflowOptions {
   schedules?: readonly ScheduleDefinition[];
   /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options such as `{ name, url }`. */
   monitors?: readonly (MonitorDefinition | MonitorOptions)[];
+  /** Check-ins (spec §12): `defineCheck(…)` results or plain options such as `{ key, every, grace }`. */
+  checks?: readonly (CheckDefinition | CheckOptions)[];
+  /** Alert rules and their channels (spec §12, docs/alerts.md). */
+  alerts?: AlertsOptions;
+  /** Where `{ env: "NAME" }` secrets (check tokens, channel secrets) are read; default process.env. */
+  env?: Record<string, string | undefined>;
   /** Data flows (spec §6): `defineFlow(…)` results. */
   flows?: readonly FlowDefinition[];
   /** A flows folder loaded at `start()`: each file default-exports a flow or an array of flows. */

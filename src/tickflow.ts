@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { Alerts } from "./alerts/alerts.ts";
+import type { Checks } from "./checks/checks.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
-import { composeFeatures } from "./features.ts";
+import { Features } from "./features.ts";
 import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
 import { Liveness } from "./liveness.ts";
@@ -57,6 +59,11 @@ export class Tickflow {
   readonly workerId: string;
   /** Liveness monitors: `status()`, `transitions(name)`; define them with `defineMonitor`. */
   readonly monitors: Monitors;
+  /** Check-ins (spec §12): status, pings; define them with `defineCheck` or the `checks` option. */
+  readonly checks: Checks;
+  /** Alert rules, channels, incidents, deliveries and silences (spec §12): the `alerts` option. */
+  readonly alerts: Alerts;
+  private readonly features: Features;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
   /** Stored schedules (call it to list them) and runtime ones: upsert, get, list, pause, resume, remove. */
@@ -112,7 +119,11 @@ export class Tickflow {
       addSchedule: (definition) => void this.addSchedule(definition),
       hasSchedule: (key) => this.codeSchedules.has(key),
     };
-    ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
+    this.features = new Features(host, options, () => this.liveness.scheduleReports({ ticks: 10 }));
+    this.monitors = this.features.monitors;
+    this.flows = this.features.flows;
+    this.checks = this.features.checks;
+    this.alerts = this.features.alerts;
     this.sessions = new DashboardSessions(store, () => this.clock.now());
     const [registry, events, isCodeSchedule] = [this.registry, this.events, host.hasSchedule];
     const wake = () => this.engine?.scheduler?.wake();
@@ -232,8 +243,9 @@ export class Tickflow {
    */
   async syncSchedules(): Promise<void> {
     const now = this.clock.now();
+    this.features.checkTargets(this.codeSchedules.keys());
     const report = await this.codeSchedules.sync(now, this.state === "running");
-    await this.monitors.sync(now);
+    await this.features.sync(now);
     this.events.emit("schedule:sync", report);
     this.engine?.scheduler?.wake();
   }

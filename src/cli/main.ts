@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerAlerts } from "./commands/alerts.ts";
+import { registerChecks } from "./commands/checks.ts";
 import { registerEnqueue } from "./commands/enqueue.ts";
+import { registerExec } from "./commands/exec.ts";
 import { registerFlows } from "./commands/flows.ts";
 import { registerInit } from "./commands/init.ts";
 import { registerMigrate } from "./commands/migrate.ts";
@@ -34,6 +37,9 @@ registerFlows(program);
 registerTrigger(program);
 registerEnqueue(program);
 registerQueues(program);
+registerChecks(program);
+registerAlerts(program);
+registerExec(program);
 registerInit(program);
 registerNew(program);
 

@@ -13,8 +13,8 @@ export interface RouteDoc {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
-  /** The success answers: status → body schema. */
-  responses: Record<number, z.ZodType>;
+  /** The success answers: status → body schema (null: no body, as for 204). */
+  responses: Record<number, z.ZodType | null>;
 }
 
 declare module "fastify" {
@@ -85,7 +85,9 @@ function operation(route: DocumentedRoute) {
   });
   const responses: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(route.responses))
-    responses[status] = { description: "OK", content: json(schema, "output") };
+    responses[status] = schema
+      ? { description: "OK", content: json(schema, "output") }
+      : { description: "No content" };
   for (const [status, description] of Object.entries(ERRORS))
     responses[status] = {
       description,

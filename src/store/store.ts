@@ -1,3 +1,5 @@
+import type { AlertStore } from "./ports/alerts.ts";
+import type { CheckStore } from "./ports/checks.ts";
 import type { FlowStore } from "./ports/flow-store.ts";
 import type { HistoryStore } from "./ports/history-store.ts";
 import type { JobStore } from "./ports/job-store.ts";
@@ -31,6 +33,10 @@ export interface Store {
   readonly queues: QueueStore;
   /** Dashboard sessions (issue 22): ports/session-store.ts. */
   readonly sessions: SessionStore;
+  /** Alert tracks, incidents, deliveries and silences (spec §12): ports/alerts.ts. */
+  readonly alerts: AlertStore;
+  /** Check-ins and their pings (spec §12): ports/checks.ts. */
+  readonly checks: CheckStore;
   /** Rollups and retention of ticks (spec §11): ports/history-store.ts. */
   readonly history: HistoryStore;
   /** Every read: the only part of the store surfaces see. */

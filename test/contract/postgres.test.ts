@@ -4,6 +4,7 @@ import pg from "pg";
 import type { JobsInsertedHint } from "../../src/store/store.ts";
 import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgStore } from "../helpers/pg.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
@@ -27,6 +28,7 @@ if (skipReason) {
   runFlowStoreContract("postgres", createTestPgStore);
   runSessionStoreContract("postgres", createTestPgStore);
   runQueueStoreContract("postgres", createTestPgStore);
+  runAlertStoreContract("postgres", createTestPgStore);
   runScheduleRuntimeContract("postgres", createTestPgStore);
   runPoisonContract("postgres", async () => {
     const h = await createTestPgStore();

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
+import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
@@ -13,6 +14,7 @@ runMonitorStoreContract("sqlite", createTestSqliteStore);
 runFlowStoreContract("sqlite", createTestSqliteStore);
 runSessionStoreContract("sqlite", createTestSqliteStore);
 runQueueStoreContract("sqlite", createTestSqliteStore);
+runAlertStoreContract("sqlite", createTestSqliteStore);
 
 runPoisonContract("sqlite", async () => {
   const h = await createTestSqliteStore();

@@ -7,6 +7,7 @@ import { Attempt, HeartbeatStatus, Job, page, Queue } from "../api-schemas.ts";
 import type { HttpDeps } from "../deps.ts";
 import { collectRoutes, doc, openApiDocument } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
+import { registerAlertRoutes } from "./alerts.ts";
 import { registerEnqueueRoute } from "./enqueue.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { iso, jobView } from "./jobs-view.ts";
@@ -130,6 +131,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
+  registerAlertRoutes(api, deps);
 
   api.get("/heartbeat", heartbeatDoc, async () => {
     if (!heartbeat?.enabled) return { enabled: false };

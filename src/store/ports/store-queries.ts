@@ -1,6 +1,8 @@
 import type { FinishedFlowRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type { Rollup, RollupCounts, RollupPeriod, RollupSubject } from "../../core/rollup.ts";
+import type { AlertQueries } from "./alerts.ts";
+import type { CheckQueries } from "./checks.ts";
 import type {
   FlowRow,
   FlowRunRow,
@@ -24,7 +26,7 @@ import type {
  * this and nothing else of the store (test/architecture.test.ts). Reads never write; reads that
  * compare times take `now` from the caller's clock.
  */
-export interface StoreQueries {
+export interface StoreQueries extends AlertQueries, CheckQueries {
   // ── jobs ──────────────────────────────────────────────────────────────────
   getJob(id: string): Promise<JobRow | null>;
   /** One job's attempts, oldest first. */

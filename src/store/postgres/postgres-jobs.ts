@@ -15,7 +15,7 @@ import { claimedOnInsert, leasableOnInsert } from "../shared/insert-lease.ts";
 import { type DbRow, toClaimedJob, toJobRow } from "../shared/rows.ts";
 import { storableJobs } from "../shared/storable-jobs.ts";
 import type { PostgresConnections } from "./postgres-connections.ts";
-import { isBigintId, type PgQueryable } from "./postgres-deps.ts";
+import { compareIds, isBigintId, type PgQueryable } from "./postgres-deps.ts";
 import type { PostgresHints } from "./postgres-hints.ts";
 import { PostgresJobFinishes } from "./postgres-job-finishes.ts";
 import { IS_RUNNING, jobInsertStatements, PENDING } from "./postgres-sql.ts";
@@ -310,11 +310,4 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
 
 function isQueryable(value: unknown): value is PgQueryable {
   return typeof (value as { query?: unknown } | null)?.query === "function";
-}
-
-/** Bigint ids as decimal strings: shorter is smaller, then compare digit by digit. */
-function compareIds(a: unknown, b: unknown): number {
-  const x = String(a);
-  const y = String(b);
-  return x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
 }

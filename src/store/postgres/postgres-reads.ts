@@ -43,6 +43,7 @@ import {
   toTickRow,
 } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
+import { PostgresAlertReads } from "./postgres-alert-reads.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
@@ -171,8 +172,10 @@ const SUM_ROLLUPS = (named: boolean) =>
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
 /** Every read but the console's (postgres-console-reads.ts adds sessions and paused queues). */
-export class PostgresReads implements Omit<StoreQueries, ConsoleReads> {
-  constructor(private readonly deps: Pick<PostgresDeps, "read">) {}
+export class PostgresReads extends PostgresAlertReads implements Omit<StoreQueries, ConsoleReads> {
+  constructor(private readonly deps: Pick<PostgresDeps, "read">) {
+    super(deps);
+  }
 
   // ── jobs ──────────────────────────────────────────────────────────────────
 

@@ -4,6 +4,8 @@ import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
 import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
+import { PostgresAlerts } from "./postgres-alerts.ts";
+import { PostgresChecks } from "./postgres-checks.ts";
 import { PostgresConnections } from "./postgres-connections.ts";
 import { PostgresQueries } from "./postgres-console-reads.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
@@ -75,6 +77,8 @@ export class PostgresStore implements Store {
   readonly monitors: PostgresMonitors;
   readonly sessions: PostgresSessions;
   readonly queues: PostgresQueues;
+  readonly alerts: PostgresAlerts;
+  readonly checks: PostgresChecks;
   readonly history: PostgresHistory;
   readonly queries: PostgresQueries;
   private readonly db: PostgresConnections;
@@ -109,6 +113,8 @@ export class PostgresStore implements Store {
     this.monitors = new PostgresMonitors(deps);
     this.sessions = new PostgresSessions(deps);
     this.queues = new PostgresQueues(deps);
+    this.alerts = new PostgresAlerts(deps);
+    this.checks = new PostgresChecks(deps);
     this.history = new PostgresHistory(deps);
     this.queries = new PostgresQueries(deps);
   }

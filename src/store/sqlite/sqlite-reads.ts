@@ -36,6 +36,7 @@ import {
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleDeployRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
+import { SqliteAlertReads } from "./sqlite-alert-reads.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import {
   HISTORY_WATERMARK,
@@ -112,8 +113,10 @@ const ID_CHUNK = 500;
  * transactions (WAL gives each statement a consistent snapshot).
  */
 /** Every read but the console's (sqlite-console-reads.ts adds sessions and paused queues). */
-export class SqliteReads implements Omit<StoreQueries, ConsoleReads> {
-  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {}
+export class SqliteReads extends SqliteAlertReads implements Omit<StoreQueries, ConsoleReads> {
+  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {
+    super(deps);
+  }
 
   private all(sql: string, ...params: unknown[]): Row[] {
     return this.deps.stmt(sql).all(...params) as Row[];

@@ -5,6 +5,8 @@ import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
 import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
+import { SqliteAlerts } from "./sqlite-alerts.ts";
+import { SqliteChecks } from "./sqlite-checks.ts";
 import { SqliteQueries } from "./sqlite-console-reads.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
@@ -85,6 +87,8 @@ export class SqliteStore implements Store {
   readonly monitors: SqliteMonitors;
   readonly sessions: SqliteSessions;
   readonly queues: SqliteQueues;
+  readonly alerts: SqliteAlerts;
+  readonly checks: SqliteChecks;
   readonly history: SqliteHistory;
   readonly queries: SqliteQueries;
   private readonly onError: (error: Error, where: string) => void;
@@ -114,6 +118,8 @@ export class SqliteStore implements Store {
     this.monitors = new SqliteMonitors(deps);
     this.sessions = new SqliteSessions(deps);
     this.queues = new SqliteQueues(deps);
+    this.alerts = new SqliteAlerts(deps);
+    this.checks = new SqliteChecks(deps);
     this.history = new SqliteHistory(deps);
     this.queries = new SqliteQueries(deps);
   }
