@@ -171,7 +171,6 @@ const SUM_ROLLUPS = (named: boolean) =>
   `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} GROUP BY name`;
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-/** Every read but the console's (postgres-console-reads.ts adds sessions and paused queues). */
 export class PostgresReads extends PostgresAlertReads implements Omit<StoreQueries, ConsoleReads> {
   constructor(private readonly deps: Pick<PostgresDeps, "read">) {
     super(deps);
