@@ -26,6 +26,7 @@ export async function serviceFromConfig(
     checks: config.checks,
     alerts: config.alerts,
     flows: config.flows,
+    limits: config.limits,
     flowsDir: config.flowsDir ?? DEFAULT_FLOWS_DIR,
     flowsDirOptional: config.flowsDir === undefined,
     flowRunRetentionMs: config.flowRunRetentionMs,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type AlertsOptions, checkAlertsOptions } from "../alerts/alerts-options.ts";
 import { type CheckDefinition, type CheckOptions, defineCheck } from "../checks/define-check.ts";
 import { parseDuration } from "../core/duration.ts";
+import { type LimitOptions, limitRuleOf } from "../core/limit-options.ts";
 import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
 import { ConfigError } from "../errors.ts";
@@ -89,6 +90,8 @@ export interface ResolvedConfig {
   checks: CheckDefinition[];
   alerts: AlertsOptions;
   flows: FlowDefinition[];
+  /** Cluster-wide limits every process of the cluster declares (docs/limits.md). */
+  limits: LimitOptions[];
   /** Undefined: the default "./flows", loaded only when it exists. */
   flowsDir: string | undefined;
   flowRunRetentionMs: number | null;
@@ -198,6 +201,19 @@ const schema = z.strictObject({
       }
     }),
   flows: z.array(z.custom<FlowDefinition>(isFlowDefinition, "expected defineFlow(…) results")).default([]),
+  limits: z
+    .array(
+      z.unknown().transform((value, ctx) => {
+        try {
+          limitRuleOf(value as LimitOptions);
+          return value as LimitOptions;
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    )
+    .default([]),
   flowsDir: z.string().min(1).optional(),
   flowRunRetention: z
     .union([z.string(), z.number()])
@@ -277,6 +293,7 @@ export function validateConfig(
       checks: c.checks,
       alerts: c.alerts,
       flows: c.flows,
+      limits: c.limits,
       flowsDir: c.flowsDir,
       flowRunRetentionMs: c.flowRunRetention,
       flowRunsKept: c.flowRunsKept,

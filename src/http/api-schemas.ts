@@ -34,6 +34,7 @@ export const Job = z
     maxAttempts: z.number().int(),
     runAt: time,
     key: z.string().nullable(),
+    concurrencyKey: z.string().nullable(),
     scheduleId: z.string().nullable(),
     scheduledFor: time,
     leaseOwner: z.string().nullable(),

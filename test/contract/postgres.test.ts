@@ -6,6 +6,7 @@ import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgSto
 import { waitFor } from "../helpers/wait-for.ts";
 import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runQueueStoreContract } from "./queue-store-contract.ts";
@@ -29,6 +30,7 @@ if (skipReason) {
   runSessionStoreContract("postgres", createTestPgStore);
   runQueueStoreContract("postgres", createTestPgStore);
   runAlertStoreContract("postgres", createTestPgStore);
+  runLimitsContract("postgres", createTestPgStore);
   runScheduleRuntimeContract("postgres", createTestPgStore);
   runPoisonContract("postgres", async () => {
     const h = await createTestPgStore();

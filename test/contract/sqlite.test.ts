@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
 import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runQueueStoreContract } from "./queue-store-contract.ts";
@@ -15,6 +16,7 @@ runFlowStoreContract("sqlite", createTestSqliteStore);
 runSessionStoreContract("sqlite", createTestSqliteStore);
 runQueueStoreContract("sqlite", createTestSqliteStore);
 runAlertStoreContract("sqlite", createTestSqliteStore);
+runLimitsContract("sqlite", createTestSqliteStore);
 
 runPoisonContract("sqlite", async () => {
   const h = await createTestSqliteStore();

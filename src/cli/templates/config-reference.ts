@@ -255,6 +255,14 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Data flows defined in code, in addition to those of the flows folder.",
   },
   {
+    key: "limits",
+    type: "LimitOptions[]",
+    default: "[]",
+    rule: "`{ queue | type, concurrency?, perKey?, rate?: { limit, period, perKey? } }` objects",
+    description:
+      "Cluster-wide limits on starting jobs (docs/limits.md): at most `concurrency` running per queue or type, `perKey` per concurrency key, `rate.limit` starts per `rate.period`. Every process that works the limited jobs must declare the same limits.",
+  },
+  {
     key: "flowsDir",
     env: "TICKFLOW_FLOWS_DIR",
     type: "string",

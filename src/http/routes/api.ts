@@ -11,6 +11,7 @@ import { registerAlertRoutes } from "./alerts.ts";
 import { registerEnqueueRoute } from "./enqueue.ts";
 import { registerFlowRoutes } from "./flows.ts";
 import { iso, jobView } from "./jobs-view.ts";
+import { registerLimitRoutes } from "./limits.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { registerQueueRoutes } from "./queues.ts";
 import { registerScheduleRoutes } from "./schedules.ts";
@@ -132,6 +133,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
   registerAlertRoutes(api, deps);
+  registerLimitRoutes(api, deps);
 
   api.get("/heartbeat", heartbeatDoc, async () => {
     if (!heartbeat?.enabled) return { enabled: false };

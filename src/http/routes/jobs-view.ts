@@ -27,6 +27,7 @@ export function jobView(job: JobRow) {
     maxAttempts: job.maxAttempts,
     runAt: iso(job.runAt),
     key: job.key,
+    concurrencyKey: job.concurrencyKey,
     scheduleId: job.scheduleId,
     scheduledFor: iso(job.nominalAt),
     leaseOwner: job.leaseOwner,

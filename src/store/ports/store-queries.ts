@@ -1,4 +1,5 @@
 import type { FinishedFlowRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type { Rollup, RollupCounts, RollupPeriod, RollupSubject } from "../../core/rollup.ts";
 import type { AlertQueries } from "./alerts.ts";
@@ -9,6 +10,7 @@ import type {
   FoldTickRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
@@ -18,6 +20,7 @@ import type {
   ScheduleRow,
   SessionRow,
   TickRow,
+  TypePauseRow,
 } from "./rows.ts";
 
 /**
@@ -82,6 +85,11 @@ export interface StoreQueries extends AlertQueries, CheckQueries {
   // ── dashboard sessions ────────────────────────────────────────────────────
   /** The stored session with this key (the digest of its cookie), expired or not; null: none. */
   getSession(key: string): Promise<SessionRow | null>;
+  // ── limits ────────────────────────────────────────────────────────────────
+  /** Job types disabled cluster-wide, by name. */
+  listPausedTypes(): Promise<TypePauseRow[]>;
+  /** Each rule's usage now: running (per key too), tokens left, due jobs waiting and why. */
+  limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]>;
   // ── history (spec §11; folded and pruned by ports/history-store.ts) ────────
   /** Rollups of `subject` (optionally only `names`) with bucket start in [from, to). */
   listRollups(query: RollupQuery): Promise<Rollup[]>;
