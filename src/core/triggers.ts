@@ -153,8 +153,8 @@ export function nextFireAt(trigger: Trigger, after: number): number | null {
 /**
  * The first fire time of a schedule written now. An `at` time that passed less than `graceMs`
  * ago — the process started, or the schedule was synced, a moment after it — is that time: its
- * tick is then decided late, by the misfire policy, instead of never (an `at` 300 ms after the
- * config's load, in a config that took a second to load, used to fire nothing). Older than the grace, it never fires.
+ * tick is then decided late, by the misfire policy, instead of never (an `at` of "now + 300 ms" in a
+ * config that took a second to load used to fire nothing). Older than the grace, it never fires.
  */
 export function firstFireAt(trigger: Trigger, graceMs: number, now: number): number | null {
   if (trigger.kind === "at" && trigger.at <= now) return now - trigger.at <= graceMs ? trigger.at : null;
