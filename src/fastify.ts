@@ -20,8 +20,18 @@ export interface TickflowFastifyOptions {
    * handler), decide; every request that reaches tickflow's routes is treated as authenticated.
    */
   auth?: "token" | "app";
-  /** tickflow's own checks: tokens, allowedIps, trustedProxies, metricsPublic, rateLimit (as in the config). */
+  /**
+   * tickflow's own checks: tokens, allowedIps, metricsPublic, rateLimit (as in the config). Proxies:
+   * the plugin reads the client's address and protocol as the application's Fastify `trustProxy`
+   * says; `trustedProxies` is for `tickflow/http`, whose server is tickflow's.
+   */
   http?: Omit<HttpConfig, "enabled" | "host" | "port">;
+  /**
+   * The dashboard (default: on, at `<prefix>/dashboard`). `{ path }` moves it within the prefix;
+   * `{ path: "" }` serves it at the prefix itself. With `auth: "app"` whoever the application lets
+   * in gets a dashboard session without logging in; otherwise the login page asks for an API token.
+   */
+  dashboard?: boolean | { path?: string };
   /** Register tickflow's metrics into the application's prom-client registry (its /metrics then has them too). */
   metricsRegistry?: Registry;
   /** Where request problems are logged (default: nowhere). */
@@ -29,12 +39,17 @@ export interface TickflowFastifyOptions {
 }
 
 /** The options validated once: a bad one is one clear line, before any route exists. */
-export function resolveMountOptions(options: TickflowFastifyOptions) {
+export function resolveMountOptions(options: TickflowFastifyOptions, server: "app" | "own" = "app") {
   if (!options?.tickflow)
     throw new ConfigError(["tickflow/fastify: the tickflow option (a createTickflow() result) is required"]);
   const parsed = httpSchema.safeParse(options.http ?? {});
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `http.${i.path.join(".")}: ${i.message}`));
+  }
+  if (server === "app" && parsed.data.trustedProxies.length > 0) {
+    throw new ConfigError([
+      "tickflow/fastify: http.trustedProxies is not used here: set trustProxy on your own Fastify app (Fastify({ trustProxy: [...] })), which tickflow's routes follow",
+    ]);
   }
   return {
     tickflow: options.tickflow,
@@ -43,6 +58,7 @@ export function resolveMountOptions(options: TickflowFastifyOptions) {
     logger: options.logger ?? silentLogger,
     auth: options.auth ?? "token",
     metricsRegistry: options.metricsRegistry,
+    dashboard: options.dashboard ?? true,
   };
 }
 
@@ -52,7 +68,8 @@ export function resolveMountOptions(options: TickflowFastifyOptions) {
  *     app.addHook("onRequest", myAuth);              // the application's own authentication
  *     await app.register(tickflowFastify, { prefix: "/admin/jobs", tickflow, auth: "app" });
  *
- * serves `/admin/jobs/api/v1/…`, `/admin/jobs/health`, `/admin/jobs/heartbeat`, `/admin/jobs/metrics`.
+ * serves `/admin/jobs/api/v1/…`, `/admin/jobs/health`, `/admin/jobs/heartbeat`, `/admin/jobs/metrics`
+ * and the dashboard at `/admin/jobs/dashboard` (`dashboard: { path: "" }`: at `/admin/jobs`).
  * Encapsulated: its hooks (allow-list, rate limit, token) and error handler apply to its routes only.
  */
 export const tickflowFastify: FastifyPluginAsync<TickflowFastifyOptions> = async (

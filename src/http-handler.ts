@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import Fastify from "fastify";
 import { resolveMountOptions, type TickflowFastifyOptions } from "./fastify.ts";
 import { registerTickflowHttp } from "./http/mount.ts";
-import { BODY_LIMIT_BYTES } from "./http/server.ts";
+import { BODY_LIMIT_BYTES, trustProxyOf } from "./http/server.ts";
 
 export interface TickflowHandlerOptions extends TickflowFastifyOptions {
   /** The path tickflow is mounted at, e.g. "/admin/jobs" (default: the root). */
@@ -28,9 +28,14 @@ export interface TickflowHandler {
  * routes on the original URL, so the same prefix works mounted or not.
  */
 export async function createTickflowHandler(options: TickflowHandlerOptions): Promise<TickflowHandler> {
-  const resolved = resolveMountOptions(options);
+  const resolved = resolveMountOptions(options, "own");
   const prefix = normalizePrefix(options.prefix);
-  const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES, logger: false, trustProxy: false });
+  // tickflow's own Fastify instance sees the raw request: the proxies it trusts are http.trustedProxies.
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: false,
+    trustProxy: trustProxyOf(resolved.config.trustedProxies),
+  });
   await app.register(registerTickflowHttp, { ...resolved, prefix });
   await app.ready();
   const handler = ((req: IncomingMessage & { originalUrl?: string }, res: ServerResponse) => {

@@ -33,6 +33,7 @@ import { createSchedulesApi, type SchedulesApi } from "./runtime/schedule-api.ts
 import type { ScheduleDiff } from "./runtime/schedule-diff.ts";
 import { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
 import { checkTickflowOptions } from "./runtime/tickflow-options.ts";
+import { DashboardSessions } from "./sessions.ts";
 import { openStore, storeReports } from "./store/open-store.ts";
 import type { JobRow, JobRunRow, QueueCount, ScheduleRow, TickRow } from "./store/ports/rows.ts";
 import type { StoreQueries } from "./store/ports/store-queries.ts";
@@ -72,6 +73,8 @@ export class Tickflow {
   readonly schedules: SchedulesApi;
   /** Proof of liveness: schedule reports and health, rates, tick history, event loop (spec §11). */
   readonly liveness: Liveness;
+  /** Dashboard sessions, stored (a restart or another replica keeps them): src/sessions.ts. */
+  readonly sessions: DashboardSessions;
   private readonly clock: Clock;
   private readonly random01: () => number;
   private readonly options: TickflowOptions;
@@ -126,6 +129,7 @@ export class Tickflow {
     this.flows = this.features.flows;
     this.checks = this.features.checks;
     this.alerts = this.features.alerts;
+    this.sessions = new DashboardSessions(store, () => this.clock.now());
     const [registry, events, isCodeSchedule] = [this.registry, this.events, host.hasSchedule];
     const wake = () => this.engine?.scheduler?.wake();
     this.schedules = createSchedulesApi({ store, registry, events, now, isCodeSchedule, wake });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { FailureBackoff, LOGIN_BACKOFF } from "../core/failure-backoff.ts";
 import type { HttpDeps } from "../http/deps.ts";
 import { BASE } from "./layout.ts";
+import { mountPath } from "./mount-path.ts";
 import { type DashboardContext, open, sendError } from "./routes/context.ts";
 import { registerFlowRoutes } from "./routes/flows.ts";
 import { registerJobRoutes } from "./routes/jobs.ts";
@@ -10,8 +11,8 @@ import { registerLoginRoutes } from "./routes/login.ts";
 import { registerMonitorRoutes } from "./routes/monitors.ts";
 import { registerOverviewRoutes } from "./routes/overview.ts";
 import { registerScheduleRoutes } from "./routes/schedules.ts";
-import { protocolFrom, registerSecurity } from "./security.ts";
-import { type Session, SessionStore } from "./session.ts";
+import { registerSecurity } from "./security.ts";
+import type { Session } from "./session.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -25,35 +26,39 @@ declare module "fastify" {
 }
 
 export interface DashboardOptions {
-  /** Sessions (tests inject one with a clock); default a new in-memory store. */
-  sessions?: SessionStore;
+  /** Where the dashboard lives in its Fastify scope (default /dashboard); the scope's prefix goes before it. */
+  path?: string;
   /** Failed-login back-off (tests inject rules and a clock); default LOGIN_BACKOFF on Date.now. */
   loginBackoff?: FailureBackoff;
   now?: () => number;
 }
 
 /**
- * The web dashboard at /dashboard, on the HTTP service's Fastify app: server-rendered pages, one
- * stylesheet and one small script (live updates), no CDN. The app's allow-list, trusted proxies
- * and rate limit apply; the routes are `access: "open"` to the bearer-token check and do their own:
- * a session cookie from the login page (the API token, checked in constant time), a CSRF token in
- * every form and a same-origin check on every POST.
+ * The web dashboard at /dashboard (or `path`) of its Fastify scope — `tickflow start`'s app, or
+ * wherever an application mounts tickflow: server-rendered pages, one stylesheet and one small
+ * script (live updates), no CDN. The scope's allow-list, trusted proxies and rate limit apply; the
+ * routes are `access: "open"` to the bearer-token check and do their own: a session cookie (from
+ * the login page and the API token, or, with `auth: "app"`, for whoever the application let in),
+ * a CSRF token in every form and a same-origin check on every POST. Sessions are stored in the
+ * database (src/sessions.ts).
  */
 export async function registerDashboard(
   app: FastifyInstance,
   deps: HttpDeps,
   options: DashboardOptions = {},
 ): Promise<void> {
+  const path = options.path ?? BASE;
   const ctx: DashboardContext = {
     ...deps,
-    sessions: options.sessions ?? new SessionStore(),
+    sessions: deps.tickflow.sessions,
     loginBackoff: options.loginBackoff ?? new FailureBackoff(LOGIN_BACKOFF),
     now: options.now ?? Date.now,
-    protocolOf: protocolFrom(deps.config.trustedProxies),
+    mount: mountPath(`${app.prefix}${path}`),
+    appDecides: deps.auth === "app",
   };
   await app.register(
     async (dash) => {
-      registerSecurity(dash, ctx);
+      await registerSecurity(dash, ctx);
       registerLoginRoutes(dash, ctx);
       registerOverviewRoutes(dash, ctx);
       registerFlowRoutes(dash, ctx);
@@ -66,6 +71,6 @@ export async function registerDashboard(
         sendError(reply, 404, "There is no such dashboard page."),
       );
     },
-    { prefix: BASE },
+    { prefix: path },
   );
 }

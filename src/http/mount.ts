@@ -1,6 +1,6 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type CidrRule, matchesAny, parseCidrList, resolveClientIp } from "../core/cidr.ts";
+import { type CidrRule, matchesAny, parseCidrList } from "../core/cidr.ts";
 import { createTokenCheck } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { createErrorHandler, errorBody } from "./errors.ts";
@@ -24,23 +24,17 @@ import { registerPingRoutes } from "./routes/pings.ts";
  */
 export async function registerTickflowHttp(
   app: FastifyInstance,
-  deps: HttpDeps & { dashboard?: boolean },
+  deps: HttpDeps & { dashboard?: boolean | { path?: string } },
 ): Promise<void> {
   const appDecides = deps.auth === "app";
   const { config, logger } = deps;
   const allowed: CidrRule[] = parseCidrList(config.allowedIps, "allowedIps");
-  const trusted: CidrRule[] = parseCidrList(config.trustedProxies, "trustedProxies");
   const checkToken = createTokenCheck(config.tokens);
   app.decorateRequest("clientIp", "");
   app.decorateRequest("authenticated", false);
   app.addHook("onRequest", async (request, reply) => {
-    const peer = request.socket.remoteAddress ?? "";
-    const forwarded = request.headers["x-forwarded-for"];
-    request.clientIp = resolveClientIp(
-      peer,
-      Array.isArray(forwarded) ? forwarded.join(",") : forwarded,
-      trusted,
-    );
+    // Fastify's own reading of X-Forwarded-For: only hops from proxies its `trustProxy` trusts.
+    request.clientIp = request.ip;
     if (allowed.length > 0 && !matchesAny(request.clientIp, allowed)) {
       logger.warn(
         { ip: request.clientIp, method: request.method, url: request.url },
@@ -55,10 +49,12 @@ export async function registerTickflowHttp(
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     keyGenerator: (request: FastifyRequest) => request.clientIp,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      ...errorBody("RATE_LIMITED", `too many requests: at most ${context.max} per ${context.after}`),
-    }),
+    // Thrown by the plugin, answered by the error handler (errors.ts): an Error, so its message
+    // reaches the body (a plain object lost it: the 429 said only its code).
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`too many requests: at most ${context.max} per ${context.after}`), {
+        statusCode: 429,
+      }),
   });
 
   app.addHook("preHandler", async (request, reply) => {
@@ -105,6 +101,9 @@ export async function registerTickflowHttp(
     },
     { prefix: "/api/v1" },
   );
-  // The web dashboard at /dashboard: session login with the API token, CSRF-checked actions (src/dashboard).
-  if (deps.dashboard) await (await import("../dashboard/index.ts")).registerDashboard(app, deps);
+  // The web dashboard at /dashboard (or the path given): sessions, CSRF-checked actions (src/dashboard).
+  if (deps.dashboard) {
+    const { registerDashboard } = await import("../dashboard/index.ts");
+    await registerDashboard(app, deps, typeof deps.dashboard === "object" ? deps.dashboard : {});
+  }
 }

@@ -32,7 +32,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkEveryMs },
     bodyLimit: BODY_LIMIT_BYTES,
     logger: false,
-    trustProxy: false,
+    // X-Forwarded-For and -Proto count only from these proxies (proxy-addr: addresses and CIDRs).
+    trustProxy: trustProxyOf(deps.config.trustedProxies),
     return503OnClosing: true,
   });
   await app.register(registerTickflowHttp, { ...deps, dashboard: true });
@@ -42,4 +43,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     );
   }
   return app;
+}
+
+/** Fastify's `trustProxy` for the configured proxies (none: no forwarded header is believed). */
+export function trustProxyOf(proxies: readonly string[]): string[] | false {
+  return proxies.length > 0 ? [...proxies] : false;
 }

@@ -4,7 +4,9 @@ import type { FlowStore } from "./ports/flow-store.ts";
 import type { HistoryStore } from "./ports/history-store.ts";
 import type { JobStore } from "./ports/job-store.ts";
 import type { MonitorStore } from "./ports/monitor-store.ts";
+import type { QueueStore } from "./ports/queue-store.ts";
 import type { ScheduleStore } from "./ports/schedule-store.ts";
+import type { SessionStore } from "./ports/session-store.ts";
 import type { StoreQueries } from "./ports/store-queries.ts";
 import type { Migration } from "./shared/migrator.ts";
 
@@ -27,6 +29,10 @@ export interface Store {
   readonly flows: FlowStore;
   /** Liveness monitors and queue gates (spec §5): ports/monitor-store.ts. */
   readonly monitors: MonitorStore;
+  /** Queue pause and resume, for every process (issue 22): ports/queue-store.ts. */
+  readonly queues: QueueStore;
+  /** Dashboard sessions (issue 22): ports/session-store.ts. */
+  readonly sessions: SessionStore;
   /** Alert tracks, incidents, deliveries and silences (spec §12): ports/alerts.ts. */
   readonly alerts: AlertStore;
   /** Check-ins and their pings (spec §12): ports/checks.ts. */

@@ -10,7 +10,9 @@ import { runHistoryStoreContract } from "./history-store-contract.ts";
 import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
+import { runQueueStoreContract } from "./queue-store-contract.ts";
 import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
+import { runSessionStoreContract } from "./session-store-contract.ts";
 import { job, runStoreContract } from "./store-contract.ts";
 
 const skipReason = pgSkipReason();
@@ -27,6 +29,8 @@ if (skipReason) {
   runMonitorStoreContract("postgres", createTestPgStore);
   runFlowStoreContract("postgres", createTestPgStore);
   runHistoryStoreContract("postgres", createTestPgStore);
+  runSessionStoreContract("postgres", createTestPgStore);
+  runQueueStoreContract("postgres", createTestPgStore);
   runAlertStoreContract("postgres", createTestPgStore);
   runLimitsContract("postgres", createTestPgStore);
   runScheduleRuntimeContract("postgres", createTestPgStore);

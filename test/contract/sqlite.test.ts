@@ -6,12 +6,16 @@ import { runHistoryStoreContract } from "./history-store-contract.ts";
 import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
+import { runQueueStoreContract } from "./queue-store-contract.ts";
 import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
+import { runSessionStoreContract } from "./session-store-contract.ts";
 import { runStoreContract } from "./store-contract.ts";
 
 runStoreContract("sqlite", createTestSqliteStore);
 runMonitorStoreContract("sqlite", createTestSqliteStore);
 runFlowStoreContract("sqlite", createTestSqliteStore);
+runSessionStoreContract("sqlite", createTestSqliteStore);
+runQueueStoreContract("sqlite", createTestSqliteStore);
 runAlertStoreContract("sqlite", createTestSqliteStore);
 runLimitsContract("sqlite", createTestSqliteStore);
 

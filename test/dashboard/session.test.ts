@@ -1,62 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { escapeHtml, html, raw } from "../../src/dashboard/html.ts";
-import {
-  csrfMatches,
-  isSameOriginRequest,
-  parseCookies,
-  SessionStore,
-  safeNextPath,
-  sessionCookie,
-} from "../../src/dashboard/session.ts";
+import { mountPath } from "../../src/dashboard/mount-path.ts";
+import { csrfMatches, isSameOriginRequest, safeNextPath } from "../../src/dashboard/session.ts";
 
-describe("dashboard sessions", () => {
-  it("creates random 32-byte ids, finds them, and destroys them", () => {
-    const store = new SessionStore();
-    const a = store.create();
-    const b = store.create();
-    assert.match(a.id, /^[A-Za-z0-9_-]{43}$/, "32 bytes in base64url");
-    assert.notEqual(a.id, b.id);
-    assert.notEqual(a.session.csrf, b.session.csrf);
-    assert.equal(store.get(a.id), a.session);
-    store.destroy(a.id);
-    assert.equal(store.get(a.id), null);
-    assert.equal(store.get(b.id), b.session);
-  });
-
-  it("refuses unknown, malformed and missing ids", () => {
-    const store = new SessionStore();
-    store.create();
-    for (const id of [undefined, "", "x", "a".repeat(43), "a".repeat(44), "../../etc/passwd"]) {
-      assert.equal(store.get(id), null, String(id));
-    }
-  });
-
-  it("expires a session after the idle limit, and after the absolute limit even when used", () => {
-    let now = 1_000_000;
-    const store = new SessionStore({ now: () => now, idleMs: 1_000, maxMs: 5_000 });
-    const idle = store.create();
-    now += 1_001;
-    assert.equal(store.get(idle.id), null, "idle too long");
-    const busy = store.create();
-    for (let i = 0; i < 5; i++) {
-      now += 900;
-      assert.ok(store.get(busy.id), `still alive after ${i + 1} uses`);
-    }
-    now += 900; // 5.4 s after creation: past the absolute limit although used 900 ms ago
-    assert.equal(store.get(busy.id), null);
-  });
-
-  it("keeps at most maxSessions, dropping the oldest", () => {
-    const store = new SessionStore({ maxSessions: 3 });
-    const ids = [1, 2, 3, 4].map(() => store.create().id);
-    assert.equal(store.size, 3);
-    assert.equal(store.get(ids[0]), null);
-    assert.ok(store.get(ids[3]));
-  });
-
+describe("dashboard sessions: CSRF tokens", () => {
   it("compares CSRF tokens exactly, whatever their type or length", () => {
-    const { session } = new SessionStore().create();
+    const session = { csrf: "c".repeat(43) };
     assert.equal(csrfMatches(session, session.csrf), true);
     for (const bad of [
       undefined,
@@ -70,22 +20,42 @@ describe("dashboard sessions", () => {
     ]) {
       assert.equal(csrfMatches(session, bad), false, String(bad));
     }
-    const other = new SessionStore().create().session;
-    assert.equal(csrfMatches(session, other.csrf), false, "another session's token");
+    assert.equal(csrfMatches(session, "d".repeat(43)), false, "another session's token");
+  });
+});
+
+describe("dashboard mount path", () => {
+  it("at /dashboard translates nothing", () => {
+    const m = mountPath("/dashboard");
+    assert.equal(m.translates, false);
+    assert.equal(m.outbound("/dashboard/jobs"), "/dashboard/jobs");
+    assert.equal(m.outboundHtml('<a href="/dashboard/jobs">'), '<a href="/dashboard/jobs">');
   });
 
-  it("writes an HttpOnly, SameSite=Strict cookie scoped to /dashboard, Secure over https", () => {
-    const plain = sessionCookie("abc", { maxAgeSeconds: 60, secure: false });
-    assert.equal(plain, "tickflow_session=abc; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=60");
-    assert.match(sessionCookie("abc", { maxAgeSeconds: 60, secure: true }), /; Secure$/);
-    assert.match(sessionCookie("", { maxAgeSeconds: 0, secure: false }), /^tickflow_session=; .*Max-Age=0/);
+  it("elsewhere translates requests in, and links, redirects and cookie path out", () => {
+    const m = mountPath("/admin/jobs");
+    assert.equal(m.inbound("/admin/jobs"), "/dashboard");
+    assert.equal(m.inbound("/admin/jobs/flows/x?before=5"), "/dashboard/flows/x?before=5");
+    assert.equal(m.inbound("/admin/jobsx"), "/admin/jobsx", "only the path itself, not a longer name");
+    assert.equal(
+      m.outbound("/dashboard/login?next=%2Fdashboard%2Fjobs"),
+      "/admin/jobs/login?next=%2Fdashboard%2Fjobs",
+    );
+    assert.equal(m.outbound("/dashboard"), "/admin/jobs");
+    const page = html`<a href="/dashboard">home</a><form action="/dashboard/jobs/1/retry"></form>
+<link href="/dashboard/static/dashboard.css?v=1"><p>${'<a href="/dashboard/evil">'}</p>`;
+    assert.equal(
+      m.outboundHtml(page.value),
+      `<a href="/admin/jobs">home</a><form action="/admin/jobs/jobs/1/retry"></form>
+<link href="/admin/jobs/static/dashboard.css?v=1"><p>&lt;a href=&quot;/dashboard/evil&quot;&gt;</p>`,
+      "markup is translated; text (escaped by html) never is",
+    );
   });
 
-  it("parses cookie headers", () => {
-    const cookies = parseCookies('a=1; tickflow_session=xyz; b="quoted"; tickflow_session=second; junk');
-    assert.equal(cookies.get("tickflow_session"), "xyz", "first occurrence wins");
-    assert.equal(cookies.get("b"), "quoted");
-    assert.equal(parseCookies(undefined).size, 0);
+  it("refuses the root and paths with odd characters, in one line", () => {
+    for (const bad of ["", "/", "admin", "/admin/", "/a b", "/a//b"]) {
+      assert.throws(() => mountPath(bad), /dashboard: it is mounted at .*give it a path of its own/, bad);
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { registerHeartbeat } from "../../src/jobs/heartbeat.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { JobDefinition } from "../../src/runtime/registry.ts";
 import { type StartOptions, Tickflow, type TickflowOptions } from "../../src/tickflow.ts";
+import { checkApiAnswer } from "./openapi-check.ts";
 import { createTestSqliteStore } from "./sqlite.ts";
 
 export const TOKEN = "test-token-0123456789";
@@ -56,6 +57,15 @@ export async function startHttp(
   };
 }
 
+/** An answer of a documented /api/v1 route (openapi.json itself is checked in openapi.test.ts). */
+function isApiJson(path: string, reply: Reply): boolean {
+  return (
+    path.startsWith("/api/v1/") &&
+    !path.startsWith("/api/v1/openapi.json") &&
+    String(reply.headers["content-type"]).startsWith("application/json")
+  );
+}
+
 export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -89,9 +99,16 @@ export function call(
         res.on("data", (chunk) => {
           text += chunk;
         });
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) }),
-        );
+        res.on("end", () => {
+          const reply = {
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            json: () => JSON.parse(text),
+          };
+          if (!isApiJson(path, reply)) return resolve(reply);
+          checkApiAnswer(method, path, reply.status, reply.json()).then(() => resolve(reply), reject);
+        });
       },
     );
     req.on("error", reject);

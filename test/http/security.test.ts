@@ -115,6 +115,7 @@ describe("HTTP security", () => {
       assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
       const limited = await call(s.port, "GET", "/api/v1/queues");
       assert.equal(limited.json().error.code, "RATE_LIMITED");
+      assert.match(limited.json().error.message, /^too many requests: at most 5 per /, "the 429 says why");
       // Another client address has its own budget.
       assert.equal((await call(s.port, "GET", "/api/v1/queues", { localAddress: "127.0.0.3" })).status, 200);
     } finally {

@@ -4,7 +4,6 @@ import type { ScheduleFilter } from "../../store/ports/rows.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { CliError, connect, loadCliConfig, requireDatabaseFile, requireMigrated } from "../common.ts";
 import { printJson, printTable } from "../output.ts";
-import { serviceFromConfig } from "../run-service.ts";
 
 /**
  * A Tickflow built from the configuration — its job types (a runtime schedule names one, and
@@ -14,6 +13,8 @@ import { serviceFromConfig } from "../run-service.ts";
 async function withConfigured<T>(command: Command, fn: (tickflow: Tickflow) => Promise<T>): Promise<T> {
   const config = await loadCliConfig(command);
   requireDatabaseFile(config);
+  // Imported when the command runs: run-service brings the HTTP server, and `--help` must stay light.
+  const { serviceFromConfig } = await import("../run-service.ts");
   const { tickflow } = await connect(config, () => serviceFromConfig(config, silentLogger));
   try {
     await requireMigrated(tickflow);

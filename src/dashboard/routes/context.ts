@@ -4,10 +4,11 @@ import type { FailureBackoff } from "../../core/failure-backoff.ts";
 import { isValidName } from "../../core/names.ts";
 import type { Heartbeat } from "../../jobs/heartbeat.ts";
 import type { Logger } from "../../logger.ts";
+import type { DashboardSessions } from "../../sessions.ts";
 import type { Tickflow } from "../../tickflow.ts";
 import { type Html, html } from "../html.ts";
 import { BASE, page, type Section } from "../layout.ts";
-import type { SessionStore } from "../session.ts";
+import type { MountPath } from "../mount-path.ts";
 
 /** What every dashboard route file is given (dashboard/index.ts builds it once). */
 export interface DashboardContext {
@@ -15,13 +16,15 @@ export interface DashboardContext {
   heartbeat: Heartbeat | null;
   config: ResolvedHttpConfig;
   logger: Logger;
-  sessions: SessionStore;
+  sessions: DashboardSessions;
   /** Failed-login back-off of the dashboard's one account. */
   loginBackoff: FailureBackoff;
   /** The back-off's clock. */
   now(): number;
-  /** `https` when the client used TLS: directly, or per X-Forwarded-Proto from a trusted proxy. */
-  protocolOf(request: FastifyRequest): "http" | "https";
+  /** Where the dashboard is served (its links, redirects and cookie are translated there). */
+  mount: MountPath;
+  /** `auth: "app"`: the application's own hooks let the request in; a session is opened without a login. */
+  appDecides: boolean;
 }
 
 /** Rows per page of the job and run lists. */

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createTokenCheck } from "../../http/auth.ts";
 import { BASE } from "../layout.ts";
 import { loginPage } from "../pages/login.ts";
-import { cookieOf } from "../security.ts";
-import { safeNextPath, sessionCookie } from "../session.ts";
+import { setSessionCookie } from "../security.ts";
+import { safeNextPath } from "../session.ts";
 import { type DashboardContext, open, publicRoute, sendHtml } from "./context.ts";
 
 /** The stylesheet and script, read once from beside the dashboard: src/dashboard/static from source, dist/dashboard/static in the package (the build copies them). */
@@ -28,7 +28,7 @@ const LOGIN_ACCOUNT = "api-token";
 
 /** The login page, login and logout, and the two static assets. */
 export function registerLoginRoutes(dash: FastifyInstance, ctx: DashboardContext): void {
-  const { config, logger, sessions, protocolOf, loginBackoff, now } = ctx;
+  const { config, logger, sessions, loginBackoff, now } = ctx;
   const checkToken = createTokenCheck(config.tokens);
   const css = readStatic("dashboard.css");
   const js = readStatic("dashboard.js");
@@ -76,25 +76,19 @@ export function registerLoginRoutes(dash: FastifyInstance, ctx: DashboardContext
       return sendHtml(reply, 401, loginPage({ next, error: "That token is not valid.", noToken }));
     }
     loginBackoff.succeed(LOGIN_ACCOUNT);
-    sessions.destroy(cookieOf(request));
-    const { id } = sessions.create();
+    // A new session for a new login (never one the browser brought: no session fixation).
+    if (request.dashboardSession) await sessions.destroy(request.dashboardSession);
+    const { id, session } = await sessions.create();
+    request.dashboardSession = session;
     logger.info({ ip: request.clientIp }, "dashboard: logged in");
-    reply.header(
-      "set-cookie",
-      sessionCookie(id, {
-        maxAgeSeconds: sessions.cookieMaxAgeSeconds,
-        secure: protocolOf(request) === "https",
-      }),
-    );
+    setSessionCookie(ctx, request, reply, id);
     return reply.redirect(next, 303);
   });
 
   dash.post("/logout", open, async (request, reply) => {
-    sessions.destroy(cookieOf(request));
-    reply.header(
-      "set-cookie",
-      sessionCookie("", { maxAgeSeconds: 0, secure: protocolOf(request) === "https" }),
-    );
+    if (request.dashboardSession) await sessions.destroy(request.dashboardSession);
+    request.dashboardSession = null;
+    setSessionCookie(ctx, request, reply, "");
     return reply.redirect(`${BASE}/login`, 303);
   });
 

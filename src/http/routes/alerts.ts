@@ -10,6 +10,7 @@ import {
   type SilenceRow,
 } from "../../store/ports/alerts.ts";
 import type { HttpDeps } from "../deps.ts";
+import { doc } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -47,9 +48,49 @@ export const deliveryView = (d: DeliveryRow) => ({
 export const silenceView = (s: SilenceRow) => ({ ...s, until: iso(s.until), createdAt: iso(s.createdAt) });
 
 /** Check-ins, incidents, deliveries (with every attempt), silences, channels and rules under /api/v1. */
+/**
+ * The alert routes' OpenAPI descriptions (openapi.ts). Their answers are described loosely here —
+ * the top-level shape — until their views get schemas of their own in api-schemas.ts.
+ */
+const list = (key: string) => z.looseObject({ [key]: z.array(z.looseObject({})) });
+const one = (...keys: string[]) => z.looseObject(Object.fromEntries(keys.map((k) => [k, z.unknown()])));
+const checksDoc = doc({
+  summary: "Check-ins with their state (new, up, late, down), last pings and due times",
+  responses: { 200: list("checks") },
+});
+const checkDoc = doc({
+  summary: "One check-in with its recent pings and their logs",
+  responses: { 200: one("check") },
+});
+const incidentsDoc = doc({
+  summary: "Alert incidents, newest first (status, limit)",
+  responses: { 200: list("incidents") },
+});
+const incidentDoc = doc({
+  summary: "One incident with its deliveries and every attempt",
+  responses: { 200: one("incident") },
+});
+const deliveriesDoc = doc({
+  summary: "Notification deliveries (status, limit)",
+  responses: { 200: list("deliveries") },
+});
+const silencesDoc = doc({
+  summary: "Silences (active=true: only those in force)",
+  responses: { 200: list("silences") },
+});
+const silenceDoc = doc({
+  summary: "Silence a rule, a subject or both: { rule?, subject?, until? | for?, reason }",
+  responses: { 201: one("silence") },
+});
+const unsilenceDoc = doc({ summary: "End a silence now", responses: { 204: null } });
+const alertsDoc = doc({
+  summary: "Alert channels (secrets redacted) and rules",
+  responses: { 200: z.looseObject({}) },
+});
+
 export function registerAlertRoutes(api: FastifyInstance, { tickflow }: HttpDeps): void {
-  api.get("/checks", async () => ({ checks: (await tickflow.checks.status()).map(checkView) }));
-  api.get("/checks/:key", async (request) => {
+  api.get("/checks", checksDoc, async () => ({ checks: (await tickflow.checks.status()).map(checkView) }));
+  api.get("/checks/:key", checkDoc, async (request) => {
     const { key } = parseInput(
       z.object({ key: z.string().refine(isValidName, { message: "not a valid check key" }) }),
       request.params,
@@ -61,7 +102,7 @@ export function registerAlertRoutes(api: FastifyInstance, { tickflow }: HttpDeps
     return { check: checkView(check), pings: pings.map((p) => ({ ...p, at: iso(p.at) })) };
   });
 
-  api.get("/incidents", async (request) => {
+  api.get("/incidents", incidentsDoc, async (request) => {
     const query = parseInput(
       z.strictObject({ status: z.enum(["open", "resolved"]).optional(), limit }),
       request.query,
@@ -69,7 +110,7 @@ export function registerAlertRoutes(api: FastifyInstance, { tickflow }: HttpDeps
     );
     return { incidents: (await tickflow.alerts.incidents(query)).map(incidentView) };
   });
-  api.get("/incidents/:id", async (request) => {
+  api.get("/incidents/:id", incidentDoc, async (request) => {
     const { id } = parseInput(numericId, request.params, "path");
     const { incident, deliveries } = await tickflow.alerts.incident(id);
     const withAttempts = await Promise.all(
@@ -80,7 +121,7 @@ export function registerAlertRoutes(api: FastifyInstance, { tickflow }: HttpDeps
     );
     return { incident: incidentView(incident), deliveries: withAttempts };
   });
-  api.get("/deliveries", async (request) => {
+  api.get("/deliveries", deliveriesDoc, async (request) => {
     const query = parseInput(
       z.strictObject({ status: z.enum(DELIVERY_STATUSES).optional(), limit }),
       request.query,
@@ -89,7 +130,7 @@ export function registerAlertRoutes(api: FastifyInstance, { tickflow }: HttpDeps
     return { deliveries: (await tickflow.alerts.deliveries(query)).map(deliveryView) };
   });
 
-  api.get("/silences", async (request) => {
+  api.get("/silences", silencesDoc, async (request) => {
     const { active } = parseInput(
       z.strictObject({ active: z.enum(["true", "false"]).optional() }),
       request.query,
@@ -97,7 +138,7 @@ export function registerAlertRoutes(api: FastifyInstance, { tickflow }: HttpDeps
     );
     return { silences: (await tickflow.alerts.silences({ active: active === "true" })).map(silenceView) };
   });
-  api.post("/silences", async (request, reply) => {
+  api.post("/silences", silenceDoc, async (request, reply) => {
     const body = parseInput(
       z.strictObject({
         rule: z.string().min(1).max(64).optional(),
@@ -116,13 +157,13 @@ export function registerAlertRoutes(api: FastifyInstance, { tickflow }: HttpDeps
     reply.code(201);
     return { silence: silenceView(silence) };
   });
-  api.delete("/silences/:id", async (request, reply) => {
+  api.delete("/silences/:id", unsilenceDoc, async (request, reply) => {
     const { id } = parseInput(z.object({ id: z.string().uuid() }), request.params, "path");
     await tickflow.alerts.endSilence(id);
     reply.code(204);
   });
 
-  api.get("/alerts", async () => ({
+  api.get("/alerts", alertsDoc, async () => ({
     // Targets only: no URL path, password, signing secret or routing key ever leaves the process.
     channels: [...tickflow.alerts.channels.values()].map((c) => ({
       name: c.name,

@@ -3,29 +3,19 @@ import { z } from "zod";
 import { JOB_STATES } from "../../core/job-state.ts";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
-import type { JobRow } from "../../store/ports/rows.ts";
+import { Attempt, HeartbeatStatus, Job, page, Queue } from "../api-schemas.ts";
 import type { HttpDeps } from "../deps.ts";
+import { collectRoutes, doc, openApiDocument } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
 import { registerAlertRoutes } from "./alerts.ts";
+import { registerEnqueueRoute } from "./enqueue.ts";
 import { registerFlowRoutes } from "./flows.ts";
+import { iso, jobView } from "./jobs-view.ts";
 import { registerLimitRoutes } from "./limits.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
-import { openApiDocument } from "./openapi.ts";
+import { registerQueueRoutes } from "./queues.ts";
 import { registerScheduleRoutes } from "./schedules.ts";
 
-/** An ISO time, or null for none — and for a stored time past what a Date can show (marked undecodable). */
-const iso = (ms: number | null | undefined) =>
-  ms === null || ms === undefined || !representable(ms) ? null : new Date(ms).toISOString();
-const representable = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
-
-/** What of a job row cannot be shown: an unreadable payload, or times no Date can hold. */
-function undecodable(job: JobRow): string | null {
-  const problems = job.undecodable === null ? [] : [job.undecodable];
-  const times = { runAt: job.runAt, createdAt: job.createdAt, finishedAt: job.finishedAt };
-  for (const [field, ms] of Object.entries(times))
-    if (ms !== null && !representable(ms)) problems.push(`the stored ${field} (${ms}) is not a valid time`);
-  return problems.length > 0 ? problems.join("; ") : null;
-}
 const name = (what: string) => z.string().refine(isValidName, { message: `not a valid ${what} name` });
 const limit = z.coerce.number().int().min(1).max(500).default(50);
 const id = z.string().regex(/^\d{1,18}$/, { message: "must be a numeric id" });
@@ -42,38 +32,48 @@ const jobQuery = z.strictObject({
   cursor: id.optional(),
 });
 
-export function jobView(job: JobRow) {
-  return {
-    id: job.id,
-    type: job.type,
-    queue: job.queue,
-    state: job.state,
-    payload: job.payload,
-    priority: job.priority,
-    attempt: job.attempt,
-    maxAttempts: job.maxAttempts,
-    runAt: iso(job.runAt),
-    key: job.key,
-    concurrencyKey: job.concurrencyKey,
-    scheduleId: job.scheduleId,
-    scheduledFor: iso(job.nominalAt),
-    leaseOwner: job.leaseOwner,
-    leaseExpiresAt: iso(job.leaseExpiresAt),
-    lastError: job.lastError,
-    createdAt: iso(job.createdAt),
-    finishedAt: iso(job.finishedAt),
-    undecodable: undecodable(job),
-  };
-}
+const idParams = z.object({ id });
+const jobAnswer = z.object({ job: Job });
+
+/** The routes' OpenAPI descriptions (openapi.ts builds openapi.json from them). */
+const queuesDoc = doc({
+  summary: "Job counts by queue and state, with the oldest waiting job's age",
+  responses: { 200: z.object({ queues: z.array(Queue) }) },
+});
+const jobsDoc = doc({
+  summary: "List jobs, newest first",
+  query: jobQuery,
+  responses: { 200: page("jobs", Job) },
+});
+const jobDoc = doc({
+  summary: "A job with every attempt",
+  params: idParams,
+  responses: { 200: z.object({ job: Job, attempts: z.array(Attempt) }) },
+});
+const retryDoc = doc({
+  summary: "Make a discarded, cancelled or waiting job available now",
+  params: idParams,
+  responses: { 200: jobAnswer },
+});
+const cancelDoc = doc({
+  summary: "Cancel a pending or running job",
+  params: idParams,
+  responses: { 200: jobAnswer },
+});
+const heartbeatDoc = doc({
+  summary: "Heartbeat pair health with measured delays",
+  responses: { 200: HeartbeatStatus },
+});
 
 /** REST under /api/v1 (JSON; every route needs the bearer token). */
 export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   const { tickflow, heartbeat } = deps;
-  const params = (input: unknown) => parseInput(z.object({ id }), input, "path");
+  const params = (input: unknown) => parseInput(idParams, input, "path");
+  const routes = collectRoutes(api);
 
-  api.get("/openapi.json", async () => openApiDocument());
+  api.get("/openapi.json", async () => openApiDocument(routes, api.prefix));
 
-  api.get("/queues", async () => {
+  api.get("/queues", queuesDoc, async () => {
     const now = tickflow.now();
     const queues = new Map<
       string,
@@ -89,7 +89,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { queues: [...queues.values()] };
   });
 
-  api.get("/jobs", async (request) => {
+  api.get("/jobs", jobsDoc, async (request) => {
     const q = parseInput(jobQuery, request.query, "query");
     const jobs = await tickflow.queries.listJobs({
       queue: q.queue,
@@ -102,7 +102,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { jobs: page.map(jobView), nextCursor: jobs.length > q.limit ? page.at(-1)!.id : null };
   });
 
-  api.get("/jobs/:id", async (request) => {
+  api.get("/jobs/:id", jobDoc, async (request) => {
     const { id: jobId } = params(request.params);
     const job = await tickflow.getJob(jobId);
     if (!job) throw new NotFoundError(`job ${jobId}`);
@@ -119,13 +119,15 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
     return { job: jobView(job), attempts };
   });
 
-  api.post("/jobs/:id/retry", async (request) => ({
+  api.post("/jobs/:id/retry", retryDoc, async (request) => ({
     job: jobView(await tickflow.retryJob(params(request.params).id)),
   }));
-  api.post("/jobs/:id/cancel", async (request) => ({
+  api.post("/jobs/:id/cancel", cancelDoc, async (request) => ({
     job: jobView(await tickflow.cancelJob(params(request.params).id)),
   }));
 
+  registerEnqueueRoute(api, deps);
+  registerQueueRoutes(api, deps);
   registerScheduleRoutes(api, deps);
 
   registerFlowRoutes(api, deps);
@@ -133,7 +135,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   registerAlertRoutes(api, deps);
   registerLimitRoutes(api, deps);
 
-  api.get("/heartbeat", async () => {
+  api.get("/heartbeat", heartbeatDoc, async () => {
     if (!heartbeat?.enabled) return { enabled: false };
     return { enabled: true, ...(await heartbeat.status()) };
   });

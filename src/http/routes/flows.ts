@@ -5,7 +5,9 @@ import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { FlowStatus } from "../../flows/flow-service.ts";
 import type { FlowRunRow } from "../../store/ports/rows.ts";
+import { Flow, FlowRun, page } from "../api-schemas.ts";
 import type { HttpDeps } from "../deps.ts";
+import { doc } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
 
 const iso = (ms: number | null | undefined) =>
@@ -23,6 +25,9 @@ const runQuery = z.strictObject({
     .regex(/^\d{1,18}$/, { message: "must be a numeric id" })
     .optional(),
 });
+
+const runParams = z.object({ id: z.string().regex(/^\d{1,18}$/, { message: "must be a numeric id" }) });
+const flowAnswer = z.object({ flow: Flow });
 
 export function flowView(flow: FlowStatus) {
   return {
@@ -62,9 +67,18 @@ export function runView(run: FlowRunRow) {
 export function registerFlowRoutes(api: FastifyInstance, { tickflow }: HttpDeps): void {
   const nameOf = (params: unknown) => parseInput(flowName, params, "path").name;
 
-  api.get("/flows", async () => ({ flows: (await tickflow.flows.list()).map(flowView) }));
+  const flows = doc({
+    summary: "Data flows with last status, next run and run statistics",
+    responses: { 200: z.object({ flows: z.array(Flow) }) },
+  });
+  api.get("/flows", flows, async () => ({ flows: (await tickflow.flows.list()).map(flowView) }));
 
-  api.get("/flows/:name", async (request) => {
+  const flow = doc({
+    summary: "One flow with its recent runs",
+    params: flowName,
+    responses: { 200: z.object({ flow: Flow, recentRuns: z.array(FlowRun) }) },
+  });
+  api.get("/flows/:name", flow, async (request) => {
     const name = nameOf(request.params);
     const flow = await tickflow.flows.get(name);
     if (!flow) throw new NotFoundError(`flow "${name}"`);
@@ -72,23 +86,41 @@ export function registerFlowRoutes(api: FastifyInstance, { tickflow }: HttpDeps)
     return { flow: flowView(flow), recentRuns: recent.map(runView) };
   });
 
-  api.post("/flows/:name/trigger", async (request, reply) => {
+  const trigger = doc({
+    summary: "Trigger a flow now (202; 409 while a run is active)",
+    params: flowName,
+    responses: {
+      202: z.object({ flow: z.string(), runId: z.string(), jobId: z.string(), queue: z.string() }),
+    },
+  });
+  api.post("/flows/:name/trigger", trigger, async (request, reply) => {
     const answer = await tickflow.flows.trigger(nameOf(request.params), { source: "api" });
     reply.code(202);
     return { flow: answer.flow, runId: answer.runId, jobId: answer.jobId, queue: answer.queue };
   });
 
-  api.post("/flows/:name/enable", async (request) => {
+  const enable = doc({ summary: "Enable a flow", params: flowName, responses: { 200: flowAnswer } });
+  api.post("/flows/:name/enable", enable, async (request) => {
     await tickflow.flows.enable(nameOf(request.params));
     return { flow: flowView((await tickflow.flows.get(nameOf(request.params)))!) };
   });
 
-  api.post("/flows/:name/disable", async (request) => {
+  const disable = doc({
+    summary: "Disable a flow (pauses its schedule)",
+    params: flowName,
+    responses: { 200: flowAnswer },
+  });
+  api.post("/flows/:name/disable", disable, async (request) => {
     await tickflow.flows.disable(nameOf(request.params));
     return { flow: flowView((await tickflow.flows.get(nameOf(request.params)))!) };
   });
 
-  api.get("/runs", async (request) => {
+  const runs = doc({
+    summary: "Flow runs, newest first",
+    query: runQuery,
+    responses: { 200: page("runs", FlowRun) },
+  });
+  api.get("/runs", runs, async (request) => {
     const q = parseInput(runQuery, request.query, "query");
     const since = q.since === undefined ? undefined : Date.parse(q.since);
     const until = q.until === undefined ? undefined : Date.parse(q.until);
@@ -107,12 +139,13 @@ export function registerFlowRoutes(api: FastifyInstance, { tickflow }: HttpDeps)
     return { runs: pageRuns.map(runView), nextCursor: runs.length > q.limit ? pageRuns.at(-1)!.id : null };
   });
 
-  api.get("/runs/:id", async (request) => {
-    const { id } = parseInput(
-      z.object({ id: z.string().regex(/^\d{1,18}$/, { message: "must be a numeric id" }) }),
-      request.params,
-      "path",
-    );
+  const run = doc({
+    summary: "One flow run with its error and stack",
+    params: runParams,
+    responses: { 200: z.object({ run: FlowRun }) },
+  });
+  api.get("/runs/:id", run, async (request) => {
+    const { id } = parseInput(runParams, request.params, "path");
     const run = await tickflow.flows.run(id);
     if (!run) throw new NotFoundError(`flow run ${id}`);
     return { run: runView(run) };

@@ -3,7 +3,9 @@ import { z } from "zod";
 import { isValidName } from "../../core/names.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { MonitorRow, MonitorTransitionRow } from "../../store/ports/rows.ts";
+import { Monitor, Transition } from "../api-schemas.ts";
 import type { HttpDeps } from "../deps.ts";
+import { doc } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
 
 const iso = (ms: number | null | undefined) =>
@@ -35,13 +37,23 @@ export function monitorView(m: MonitorRow) {
 
 /** Liveness monitors under /api/v1. */
 export function registerMonitorRoutes(api: FastifyInstance, { tickflow }: HttpDeps): void {
-  api.get("/monitors", async () => ({ monitors: (await tickflow.monitors.status()).map(monitorView) }));
-  api.get("/monitors/:name", async (request) => {
-    const { name } = parseInput(
-      z.object({ name: z.string().refine(isValidName, { message: "not a valid monitor name" }) }),
-      request.params,
-      "path",
-    );
+  const monitors = doc({
+    summary: "Monitor states, counters, last check and last transition",
+    responses: { 200: z.object({ monitors: z.array(Monitor) }) },
+  });
+  api.get("/monitors", monitors, async () => ({
+    monitors: (await tickflow.monitors.status()).map(monitorView),
+  }));
+  const monitorParams = z.object({
+    name: z.string().refine(isValidName, { message: "not a valid monitor name" }),
+  });
+  const monitor = doc({
+    summary: "One monitor with its transitions",
+    params: monitorParams,
+    responses: { 200: z.object({ monitor: Monitor, transitions: z.array(Transition) }) },
+  });
+  api.get("/monitors/:name", monitor, async (request) => {
+    const { name } = parseInput(monitorParams, request.params, "path");
     const monitor = await tickflow.monitors.get(name);
     if (!monitor) throw new NotFoundError(`monitor "${name}"`);
     const transitions = await tickflow.monitors.transitions(name, { limit: 50 });

@@ -5,7 +5,9 @@ import type { Rates } from "../../core/rollup.ts";
 import { countTicks, type TickView, tickDecision } from "../../core/tick-vocabulary.ts";
 import { NotFoundError } from "../../errors.ts";
 import type { ScheduleFilter, ScheduleRow, TickRow } from "../../store/ports/rows.ts";
+import { Schedule, Tick } from "../api-schemas.ts";
 import type { HttpDeps } from "../deps.ts";
+import { doc } from "../openapi.ts";
 import { parseInput } from "../validate.ts";
 
 const representable = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
@@ -128,11 +130,54 @@ export function scheduleFilter(query: unknown): ScheduleFilter {
 }
 
 /** /api/v1/schedules: list, read, ticks, pause/resume, and runtime schedules' PUT and DELETE. */
+const keyParams = z.object({ key: name("schedule key") });
+const scheduleAnswer = z.object({ schedule: Schedule });
+const listDoc = doc({
+  summary: "Stored schedules with health, tick counts and last tick (filters: source, owner, tenant, label)",
+  query: listQuery,
+  responses: { 200: z.object({ schedules: z.array(Schedule) }) },
+});
+const reportDoc = doc({
+  summary: "One schedule: health, recent ticks, rates over 24 h / 7 d / 90 d, next fire times",
+  params: keyParams,
+  responses: {
+    200: z.looseObject({ schedule: Schedule, recentTicks: z.array(Tick), next: z.array(z.iso.datetime()) }),
+  },
+});
+const ticksDoc = doc({
+  summary: "A page of tick decisions and outcomes, newest first (cursor: nextCursor)",
+  params: keyParams,
+  query: tickQuery,
+  responses: { 200: z.object({ ticks: z.array(Tick), nextCursor: z.iso.datetime().nullable() }) },
+});
+const pauseDoc = doc({ summary: "Pause a schedule", params: keyParams, responses: { 200: scheduleAnswer } });
+const resumeDoc = doc({
+  summary: "Resume a schedule",
+  params: keyParams,
+  responses: { 200: scheduleAnswer },
+});
+const upsertAnswer = z.object({
+  schedule: Schedule,
+  status: z.enum(["created", "updated", "unchanged"]),
+  changed: z.array(z.string()).describe("the fields that changed; empty when created or unchanged"),
+});
+const upsertDoc = doc({
+  summary: "Create or update a runtime schedule (201 created, 200 updated)",
+  params: keyParams,
+  body: upsertBody,
+  responses: { 200: upsertAnswer, 201: upsertAnswer },
+});
+const removeDoc = doc({
+  summary: "Remove a runtime schedule",
+  params: keyParams,
+  responses: { 200: z.object({ removed: z.string() }) },
+});
+
 export function registerScheduleRoutes(api: FastifyInstance, deps: HttpDeps): void {
   const { tickflow } = deps;
-  const keyParam = (input: unknown) => parseInput(z.object({ key: name("schedule key") }), input, "path");
+  const keyParam = (input: unknown) => parseInput(keyParams, input, "path");
 
-  api.get("/schedules", async (request) => {
+  api.get("/schedules", listDoc, async (request) => {
     const filter = scheduleFilter(request.query);
     const reports = await tickflow.liveness.scheduleReports({ ticks: 30, filter });
     return {
@@ -145,7 +190,7 @@ export function registerScheduleRoutes(api: FastifyInstance, deps: HttpDeps): vo
     };
   });
 
-  api.get("/schedules/:key", async (request) => {
+  api.get("/schedules/:key", reportDoc, async (request) => {
     const { key } = keyParam(request.params);
     const [report] = await tickflow.liveness.scheduleReports({ scheduleId: key, ticks: 30 });
     if (!report) throw new NotFoundError(`schedule "${key}"`);
@@ -160,7 +205,7 @@ export function registerScheduleRoutes(api: FastifyInstance, deps: HttpDeps): vo
     };
   });
 
-  api.get("/schedules/:key/ticks", async (request) => {
+  api.get("/schedules/:key/ticks", ticksDoc, async (request) => {
     const { key } = keyParam(request.params);
     const q = parseInput(tickQuery, request.query, "query");
     if (!(await tickflow.queries.getSchedule(key))) throw new NotFoundError(`schedule "${key}"`);
@@ -173,14 +218,14 @@ export function registerScheduleRoutes(api: FastifyInstance, deps: HttpDeps): vo
     };
   });
 
-  api.post("/schedules/:key/pause", async (request) => ({
+  api.post("/schedules/:key/pause", pauseDoc, async (request) => ({
     schedule: scheduleView(await tickflow.pauseSchedule(keyParam(request.params).key)),
   }));
-  api.post("/schedules/:key/resume", async (request) => ({
+  api.post("/schedules/:key/resume", resumeDoc, async (request) => ({
     schedule: scheduleView(await tickflow.resumeSchedule(keyParam(request.params).key)),
   }));
 
-  api.put("/schedules/:key", async (request, reply) => {
+  api.put("/schedules/:key", upsertDoc, async (request, reply) => {
     const { key } = keyParam(request.params);
     const body = parseInput(upsertBody, request.body, "body");
     const result = await tickflow.schedules.upsert({ key, ...body } as Parameters<
@@ -190,7 +235,7 @@ export function registerScheduleRoutes(api: FastifyInstance, deps: HttpDeps): vo
     return { schedule: scheduleView(result.schedule), status: result.status, changed: result.changed };
   });
 
-  api.delete("/schedules/:key", async (request) => {
+  api.delete("/schedules/:key", removeDoc, async (request) => {
     const { key } = keyParam(request.params);
     await tickflow.schedules.remove(key);
     return { removed: key };

@@ -280,6 +280,17 @@ export interface QueueGateRow {
   closedAt: number;
 }
 
+/** A dashboard session (ports/session-store.ts); `key` is the SHA-256 of its cookie value, in hex. */
+export interface SessionRow {
+  key: string;
+  /** The CSRF token every form of the session carries. */
+  csrf: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** The message for the next page, as JSON ({ kind, text }), or null. */
+  flash: string | null;
+}
+
 /** A job type disabled cluster-wide: no claim starts its jobs. */
 export interface TypePauseRow {
   type: string;

@@ -18,6 +18,7 @@ import type {
   ScheduleDeployRow,
   ScheduleFilter,
   ScheduleRow,
+  SessionRow,
   TickRow,
   TypePauseRow,
 } from "./rows.ts";
@@ -78,6 +79,12 @@ export interface StoreQueries extends AlertQueries, CheckQueries {
   /** Every closed gate: a queue with at least one row is not claimed from. */
   listClosedGates(): Promise<QueueGateRow[]>;
 
+  /** Queues paused by hand (store.queues), by name. */
+  listPausedQueues(): Promise<{ queue: string; pausedAt: number }[]>;
+
+  // ── dashboard sessions ────────────────────────────────────────────────────
+  /** The stored session with this key (the digest of its cookie), expired or not; null: none. */
+  getSession(key: string): Promise<SessionRow | null>;
   // ── limits ────────────────────────────────────────────────────────────────
   /** Job types disabled cluster-wide, by name. */
   listPausedTypes(): Promise<TypePauseRow[]>;
@@ -106,6 +113,9 @@ export interface StoreQueries extends AlertQueries, CheckQueries {
   /** Where the tick fold stands: ticks before this nominal time are counted in the rollups. */
   ticksFoldedUntil(): Promise<number | null>;
 }
+
+/** The console's reads (issue 22), kept in files of their own by each adapter (*-console-reads.ts). */
+export type ConsoleReads = "getSession" | "listPausedQueues";
 
 export interface JobFilter {
   states?: readonly JobState[];

@@ -61,7 +61,10 @@ export class PostgresHistoryReads extends PostgresLimitReads {
       for (const row of rows) {
         const name = String(row.name);
         let counts = sums.get(name);
-        if (!counts) sums.set(name, (counts = since.map(() => emptyCounts())));
+        if (!counts) {
+          counts = since.map(() => emptyCounts());
+          sums.set(name, counts);
+        }
         counts[w] = countsFromRow(row);
       }
     });

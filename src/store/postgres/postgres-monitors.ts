@@ -10,7 +10,8 @@ import type { PostgresDeps } from "./postgres-deps.ts";
 // ── statements (tables from migration 3; unqualified, resolved through search_path) ──────────
 
 /** Serializes monitor writes per schema: they are rare (one per check) and touch shared gate rows. */
-const MONITORS_LOCK = "SELECT pg_advisory_xact_lock(7412003, hashtext(current_schema()))";
+export const GATES_LOCK = "SELECT pg_advisory_xact_lock(7412003, hashtext(current_schema()))";
+const MONITORS_LOCK = GATES_LOCK;
 const CLOSED_QUEUES = "SELECT DISTINCT queue FROM queue_gates";
 const MONITOR_NAMES = "SELECT name FROM monitors";
 const DELETE_MONITOR_GATES = "DELETE FROM queue_gates WHERE monitor = $1";

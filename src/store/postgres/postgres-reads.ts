@@ -14,7 +14,13 @@ import type {
   ScheduleRow,
   TickRow,
 } from "../ports/rows.ts";
-import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
+import type {
+  ConsoleReads,
+  FlowRunFilter,
+  JobFilter,
+  StoreQueries,
+  TickFilter,
+} from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import {
@@ -130,7 +136,7 @@ const SELECT_TRANSITIONS =
 const SELECT_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-export class PostgresReads extends PostgresHistoryReads implements StoreQueries {
+export class PostgresReads extends PostgresHistoryReads implements Omit<StoreQueries, ConsoleReads> {
   constructor(private readonly deps: Pick<PostgresDeps, "read">) {
     super(deps);
   }

@@ -7,14 +7,16 @@ import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
 import { PostgresAlerts } from "./postgres-alerts.ts";
 import { PostgresChecks } from "./postgres-checks.ts";
 import { PostgresConnections } from "./postgres-connections.ts";
+import { PostgresQueries } from "./postgres-console-reads.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 import { PostgresFlows } from "./postgres-flows.ts";
 import { PostgresHints } from "./postgres-hints.ts";
 import { PostgresHistory } from "./postgres-history.ts";
 import { PostgresJobs } from "./postgres-jobs.ts";
 import { PostgresMonitors } from "./postgres-monitors.ts";
-import { PostgresReads } from "./postgres-reads.ts";
+import { PostgresQueues } from "./postgres-queues.ts";
 import { PostgresSchedules } from "./postgres-schedules.ts";
+import { PostgresSessions } from "./postgres-sessions.ts";
 
 const POSTGRES_MIGRATIONS = shippedMigrations("postgres");
 
@@ -73,10 +75,12 @@ export class PostgresStore implements Store {
   readonly schedules: PostgresSchedules;
   readonly flows: PostgresFlows;
   readonly monitors: PostgresMonitors;
+  readonly sessions: PostgresSessions;
+  readonly queues: PostgresQueues;
   readonly alerts: PostgresAlerts;
   readonly checks: PostgresChecks;
   readonly history: PostgresHistory;
-  readonly queries: PostgresReads;
+  readonly queries: PostgresQueries;
   private readonly db: PostgresConnections;
   private readonly hints: PostgresHints;
   private closing: Promise<void> | undefined;
@@ -107,10 +111,12 @@ export class PostgresStore implements Store {
     this.schedules = new PostgresSchedules(deps);
     this.flows = new PostgresFlows(deps, this.jobs);
     this.monitors = new PostgresMonitors(deps);
+    this.sessions = new PostgresSessions(deps);
+    this.queues = new PostgresQueues(deps);
     this.alerts = new PostgresAlerts(deps);
     this.checks = new PostgresChecks(deps);
     this.history = new PostgresHistory(deps);
-    this.queries = new PostgresReads(deps);
+    this.queries = new PostgresQueries(deps);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────

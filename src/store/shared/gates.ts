@@ -7,3 +7,10 @@ export function diffGates(before: ReadonlySet<string>, after: ReadonlySet<string
     closed: [...after].filter((q) => !before.has(q)).sort(),
   };
 }
+
+/**
+ * The holder of a queue's gate while the queue is paused by hand (store.queues): a row in
+ * queue_gates like a monitor's, so every claim and leased insert on every process skips the queue
+ * through the one gating path. The colon keeps it apart from monitor names (which cannot hold one).
+ */
+export const PAUSE_HOLDER = "tickflow:paused";

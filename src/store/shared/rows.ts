@@ -8,6 +8,7 @@ import type {
   ScheduleDeployRow,
   ScheduleJobOptions,
   ScheduleRow,
+  SessionRow,
   TickRow,
 } from "../ports/rows.ts";
 
@@ -180,5 +181,15 @@ export function toTickRow(r: DbRow): TickRow {
     decidedAt: Number(r.decided_at),
     jobId: text(r.job_id),
     startedAt: num(r.started_at),
+  };
+}
+
+export function toSessionRow(r: DbRow): SessionRow {
+  return {
+    key: r.key as string,
+    csrf: r.csrf as string,
+    createdAt: Number(r.created_at),
+    lastSeenAt: Number(r.last_seen_at),
+    flash: (r.flash as string | null) ?? null,
   };
 }

@@ -20,6 +20,7 @@ import type {
   TypePauseRow,
 } from "../ports/rows.ts";
 import type {
+  ConsoleReads,
   FlowRunFilter,
   JobFilter,
   RollupQuery,
@@ -119,7 +120,8 @@ const ID_CHUNK = 500;
  * `store.queries` on SQLite: every read, on the adapter's connection. Reads run outside write
  * transactions (WAL gives each statement a consistent snapshot).
  */
-export class SqliteReads extends SqliteAlertReads implements StoreQueries {
+/** Every read but the console's (sqlite-console-reads.ts adds sessions and paused queues). */
+export class SqliteReads extends SqliteAlertReads implements Omit<StoreQueries, ConsoleReads> {
   constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {
     super(deps);
   }
@@ -339,7 +341,10 @@ export class SqliteReads extends SqliteAlertReads implements StoreQueries {
       for (const row of this.all(SUM_ROLLUPS, subject, period, from, to)) {
         const name = String(row.name);
         let counts = sums.get(name);
-        if (!counts) sums.set(name, (counts = since.map(() => emptyCounts())));
+        if (!counts) {
+          counts = since.map(() => emptyCounts());
+          sums.set(name, counts);
+        }
         counts[w] = countsFromRow(row);
       }
     });

@@ -7,13 +7,15 @@ import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
 import { SqliteAlerts } from "./sqlite-alerts.ts";
 import { SqliteChecks } from "./sqlite-checks.ts";
+import { SqliteQueries } from "./sqlite-console-reads.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
 import { SqliteHistory } from "./sqlite-history.ts";
 import { SqliteJobs } from "./sqlite-jobs.ts";
 import { SqliteMonitors } from "./sqlite-monitors.ts";
-import { SqliteReads } from "./sqlite-reads.ts";
+import { SqliteQueues } from "./sqlite-queues.ts";
 import { SqliteSchedules } from "./sqlite-schedules.ts";
+import { SqliteSessions } from "./sqlite-sessions.ts";
 import { type SqliteWake, type WakeWarning, wakeFor } from "./sqlite-wake.ts";
 
 const SQLITE_MIGRATIONS = shippedMigrations("sqlite");
@@ -83,10 +85,12 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteSchedules;
   readonly flows: SqliteFlows;
   readonly monitors: SqliteMonitors;
+  readonly sessions: SqliteSessions;
+  readonly queues: SqliteQueues;
   readonly alerts: SqliteAlerts;
   readonly checks: SqliteChecks;
   readonly history: SqliteHistory;
-  readonly queries: SqliteReads;
+  readonly queries: SqliteQueries;
   private readonly onError: (error: Error, where: string) => void;
   private readonly schema = new SchemaGuard(SQLITE_MIGRATIONS.at(-1)?.version ?? 0);
 
@@ -112,10 +116,12 @@ export class SqliteStore implements Store {
     this.schedules = new SqliteSchedules(deps);
     this.flows = new SqliteFlows(deps);
     this.monitors = new SqliteMonitors(deps);
+    this.sessions = new SqliteSessions(deps);
+    this.queues = new SqliteQueues(deps);
     this.alerts = new SqliteAlerts(deps);
     this.checks = new SqliteChecks(deps);
     this.history = new SqliteHistory(deps);
-    this.queries = new SqliteReads(deps);
+    this.queries = new SqliteQueries(deps);
   }
 
   private stmt(sql: string): Database.Statement {
