@@ -35,7 +35,7 @@ async function rollingDeploy(durationMs: number, restartEveryMs: number) {
     await waitFor(
       () => p.output().includes("tickflow start started"),
       `a version ${version} process`,
-      30_000,
+      60_000,
     );
     return p;
   };
