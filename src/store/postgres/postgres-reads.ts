@@ -109,6 +109,8 @@ WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR owner = $2) AND
   AND ($4::text IS NULL OR labels::jsonb @> $4::jsonb)
 ORDER BY id COLLATE "C"`;
 const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
+const LIVE_DEPLOYS =
+  "SELECT DISTINCT code_hash FROM schedule_deploy_processes WHERE stopped_at IS NULL AND last_seen_at >= $1";
 
 const LIST_TICKS = `SELECT * FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at >= $2
 ORDER BY nominal_at DESC LIMIT $3`;
@@ -233,6 +235,10 @@ export class PostgresReads implements StoreQueries {
 
   async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
     return (await this.deps.read(LIST_DEPLOYS)).map(toScheduleDeployRow);
+  }
+
+  async liveDeployHashes(since: number): Promise<string[]> {
+    return (await this.deps.read(LIVE_DEPLOYS, [since])).map((r) => r.code_hash as string);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {
