@@ -178,6 +178,20 @@ export class TickflowEvents {
     }
   }
 
+  /** Whether an emit of `event` reaches anyone (a listener, or a diagnostics_channel subscriber). */
+  observed(event: TickflowEventName): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0 || this.channel(event).hasSubscribers;
+  }
+
+  private channel(event: TickflowEventName): diagnostics.Channel {
+    let channel = this.channels.get(event);
+    if (!channel) {
+      channel = diagnostics.channel(`tickflow:${event}`);
+      this.channels.set(event, channel);
+    }
+    return channel;
+  }
+
   emit<E extends TickflowEventName>(event: E, payload: TickflowEventMap[E]): void {
     const set = this.listeners.get(event);
     if (set) {
@@ -192,11 +206,7 @@ export class TickflowEvents {
         }
       }
     }
-    let channel = this.channels.get(event);
-    if (!channel) {
-      channel = diagnostics.channel(`tickflow:${event}`);
-      this.channels.set(event, channel);
-    }
+    const channel = this.channel(event);
     if (channel.hasSubscribers) channel.publish(payload);
   }
 }

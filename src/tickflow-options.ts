@@ -36,6 +36,11 @@ export interface TickflowOptions {
   flowRunsKept?: number | null;
   /** Jobs run at once by this process's worker pool (default 10). */
   concurrency?: number;
+  /**
+   * Jobs the worker pool claims ahead of its free slots and holds leased, so a freed slot starts
+   * the next job without a round trip (default: concurrency; 0 turns it off). See docs/jobs.md.
+   */
+  prefetch?: number;
   /** Queues this process works; all when omitted. */
   queues?: string[];
   /**

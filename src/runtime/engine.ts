@@ -26,6 +26,7 @@ export interface EngineSettings {
   leaseMs?: number;
   retentionMs?: number | null;
   concurrency?: number;
+  prefetch?: number;
   queues?: string[];
   pollIntervalMs?: number;
   systemConcurrency?: number;
@@ -126,6 +127,7 @@ function startPools(
     ...common,
     workerId: deps.workerId,
     concurrency: settings.concurrency ?? 10,
+    prefetch: settings.prefetch,
     queues: settings.queues,
   });
   pool.start();
@@ -143,6 +145,8 @@ function startPools(
     ...common,
     workerId: `${deps.workerId}:system`,
     concurrency,
+    // Few, short, latency-bound jobs (heartbeat and monitor checks): nothing to gain from holding them.
+    prefetch: 0,
     queues: lane.queues,
   });
   systemPool.start();

@@ -5,7 +5,7 @@ import { leasableOnInsert } from "../store/shared/insert-lease.ts";
 import type { Store } from "../store/store.ts";
 import type { EnqueueManyItem } from "../tickflow-options.ts";
 import { type Engine, reserveInsertSlot } from "./engine.ts";
-import { buildJobInsert, checkEnqueueManyItems, typeName } from "./enqueue.ts";
+import { buildJobInserts, checkEnqueueManyItems, reportEnqueued, typeName } from "./enqueue.ts";
 import type { JobRegistry } from "./registry.ts";
 
 export interface EnqueueDeps {
@@ -24,8 +24,10 @@ export async function enqueueJobs(
 ): Promise<string[]> {
   const { store, registry, events } = deps;
   checkEnqueueManyItems(items);
-  const inserts = items.map((item) =>
-    buildJobInsert(registry, typeName(item.type), item.payload, item.options ?? {}, now),
+  const inserts = buildJobInserts(
+    registry,
+    items.map((item) => ({ type: typeName(item.type), payload: item.payload, options: item.options })),
+    now,
   );
   const client = items.find((item) => item.options?.client !== undefined)?.options?.client;
   if (client !== undefined && !store.capabilities.transactionalEnqueue) {
@@ -52,16 +54,7 @@ export async function enqueueJobs(
     slot?.pool.unreserve();
     throw error;
   }
-  results.forEach((result, i) => {
-    const insert = inserts[i]!;
-    events.emit("job:enqueue", {
-      jobId: result.id,
-      type: insert.type,
-      queue: insert.queue,
-      runAt: insert.runAt,
-      duplicate: result.status === "duplicate",
-    });
-  });
+  reportEnqueued(events, inserts, results);
   if (slot) {
     const claimed = results[0]?.claimed;
     if (claimed) slot.pool.adopt(claimed);

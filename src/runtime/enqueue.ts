@@ -3,8 +3,9 @@ import { MAX_INSTANT_MS } from "../core/limits.ts";
 import { describeValue, optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
+import type { TickflowEvents } from "../events.ts";
 import type { TransactionClient } from "../store/pg-client.ts";
-import type { JobInsert } from "../store/ports/job-store.ts";
+import type { InsertResult, JobInsert } from "../store/ports/job-store.ts";
 import {
   JOB_OPTION_KEYS,
   type JobDefinition,
@@ -64,6 +65,75 @@ export function buildJobInsert(
   options: EnqueueOptions,
   now: number,
 ): JobInsert {
+  const template = jobTemplate(registry, type, options, now);
+  return { ...template, payload: serializePayload(payload, type) };
+}
+
+/**
+ * buildJobInsert for a batch: the options of each (type, options object) pair are checked and
+ * resolved once — a bulk enqueue usually passes one options object (or none) for every item —
+ * and only the payload is looked at per job. Items are validated in order; the first bad one
+ * throws, before anything is written.
+ */
+export function buildJobInserts(
+  registry: JobRegistry,
+  items: readonly { type: string; payload: unknown; options: EnqueueOptions | undefined }[],
+  now: number,
+): JobInsert[] {
+  let type: string | undefined;
+  let options: EnqueueOptions | undefined;
+  let template: Omit<JobInsert, "payload"> | undefined;
+  return items.map((item) => {
+    const given = item.options ?? NO_OPTIONS;
+    if (template === undefined || item.type !== type || given !== options) {
+      template = jobTemplate(registry, item.type, given, now);
+      type = item.type;
+      options = given;
+    }
+    const t = template;
+    return {
+      type: t.type,
+      queue: t.queue,
+      payload: serializePayload(item.payload, t.type),
+      priority: t.priority,
+      maxAttempts: t.maxAttempts,
+      runAt: t.runAt,
+      key: t.key,
+      timeoutMs: t.timeoutMs,
+      backoff: t.backoff,
+      stateKey: t.stateKey,
+    };
+  });
+}
+
+const NO_OPTIONS: EnqueueOptions = Object.freeze({});
+
+/** `job:enqueue` per job — built only when someone listens: a bulk enqueue pays nothing otherwise. */
+export function reportEnqueued(
+  events: TickflowEvents,
+  inserts: readonly JobInsert[],
+  results: readonly InsertResult[],
+): void {
+  if (!events.observed("job:enqueue")) return;
+  results.forEach((result, i) => {
+    const { type, queue, runAt } = inserts[i]!;
+    events.emit("job:enqueue", {
+      jobId: result.id,
+      type,
+      queue,
+      runAt,
+      duplicate: result.status === "duplicate",
+    });
+  });
+}
+
+/** Everything about a job but its payload, validated (see buildJobInsert). */
+function jobTemplate(
+  registry: JobRegistry,
+  type: string,
+  options: EnqueueOptions,
+  now: number,
+): Omit<JobInsert, "payload"> {
   const definition = registry.get(type);
   const owner = `enqueue "${type}"`;
   const problem = optionsProblem(options, ENQUEUE_OPTION_KEYS, "enqueue options");
@@ -108,7 +178,6 @@ export function buildJobInsert(
   return {
     type,
     queue: resolved.queue,
-    payload: serializePayload(payload, type),
     priority: resolved.priority,
     maxAttempts: resolved.maxAttempts,
     runAt,

@@ -16,6 +16,7 @@ export const CREATE_TICKFLOW_KEYS = [
   "flowRunRetentionMs",
   "flowRunsKept",
   "concurrency",
+  "prefetch",
   "queues",
   "leaseMs",
   "pollIntervalMs",
@@ -62,6 +63,7 @@ export function checkTickflowOptions(options: unknown): void {
   for (const [key, min] of [
     ["systemConcurrency", 0],
     ["failingAfter", 1],
+    ["prefetch", 0],
   ] as const) {
     const value = o[key];
     if (value !== undefined && (!Number.isInteger(value) || (value as number) < min)) {

@@ -2,10 +2,12 @@ import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
 import { ThreadPool } from "../isolation/thread-pool.ts";
 import type { Logger } from "../logger.ts";
-import type { AttemptFinish, ClaimedJob, LeaseGrant } from "../store/ports/job-store.ts";
+import type { ClaimedJob, LeaseGrant } from "../store/ports/job-store.ts";
 import type { Store } from "../store/store.ts";
 import { AttemptAbort, AttemptControl, type AttemptDeps, type AttemptResult, runAttempt } from "./attempt.ts";
+import { FinishWriter, type Waiter, waiter } from "./finish-writer.ts";
 import { runLoop } from "./loop.ts";
+import { PrefetchQueue } from "./prefetch-queue.ts";
 import type { JobRegistry } from "./registry.ts";
 import { Waker } from "./waker.ts";
 
@@ -22,6 +24,8 @@ export interface WorkerPoolOptions {
   leaseMs: number;
   /** The polling floor: how often an idle pool looks for work other processes added. */
   pollIntervalMs: number;
+  /** Jobs claimed ahead of free slots, at most (default: concurrency; 0 turns prefetch off). */
+  prefetch?: number;
   now(): number;
   random01(): number;
 }
@@ -32,24 +36,37 @@ interface Running {
   done: Promise<void>;
 }
 
-/** Most finishes written in one statement: past a few hundred rows a batch only grows the plan's risk. */
-const MAX_FINISH_BATCH = 200;
 /** Settled handlers remembered for the event-loop watchdog: the last few seconds, at most this many. */
 const RECENT_SETTLED_KEPT = 256;
 const RECENT_SETTLED_MS = 10_000;
-/** Leases held at most, as a multiple of concurrency: running handlers plus finishes not yet written. */
+/**
+ * Leases held at most beyond the prefetched ones, as a multiple of concurrency: running handlers
+ * plus finishes not yet written.
+ */
 const MAX_HELD_FACTOR = 2;
 
 /**
- * Claims jobs into free slots and runs them. The loop is: claim → sleep until a hint, a free
- * slot, the next due job, or the poll interval. The stages overlap so a fast job costs no round
- * trip of its own: a handler's slot is free as soon as it settles, and the next claim goes out
- * while the finishes are still being written; finishes are written in batches, one statement in
- * flight at a time while the next batch accumulates.
+ * Claims jobs and runs them. The loop is: claim → sleep until a hint, a free slot, the next due
+ * job, or the poll interval. The stages overlap so a fast job costs no round trip of its own:
+ * claims go out ahead of free slots, in batches (up to `prefetch` jobs wait leased in a local
+ * queue, and a freed slot starts the next one at once); finishes are written in batches, one
+ * statement in flight at a time while the next batch accumulates (FinishWriter).
+ *
+ * Prefetched jobs are leased like running ones: renewed with them, handed back unstarted on
+ * stop(), recovered by lease expiry after a crash (counted as an attempt, as for a running job).
+ * Fairness: the local queue is bounded, kept in claim order (a higher-priority job from a later
+ * claim starts before lower ones held), refilled only once it is half empty, and a job held
+ * longer than a renewal period is handed back — this pool is busy with slow jobs, and an idle
+ * process should run it instead.
  */
 export class WorkerPool {
   /** Attempts whose lease we hold: handlers running, and settled ones whose finish is not written yet. */
   private readonly running = new Map<string, Running>();
+  /** Claimed, leased to us, not started yet. */
+  private readonly prefetched = new PrefetchQueue();
+  private readonly prefetch: number;
+  /** Until when (pool clock) this pool claims only into free slots: it handed back stale prefetched jobs. */
+  private prefetchPausedUntil = Number.NEGATIVE_INFINITY;
   /** Handlers running now: the slots in use. */
   private executing = 0;
   /** Handlers that settled in the last few seconds, with when (performance.now()): see typesRunningSince. */
@@ -59,14 +76,8 @@ export class WorkerPool {
   private loop: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
-  private finishQueue: { finish: AttemptFinish; type: string }[] = [];
-  /**
-   * One waiter per batch-to-be: waiters[k] settles when queue items [k·MAX, (k+1)·MAX) are written,
-   * as flush() always takes the first MAX. A waiter per batch, not a promise per job.
-   */
-  private finishWaiters: Waiter[] = [];
-  private flushScheduled = false;
-  private flushing = false;
+  private readonly renewEveryMs: number;
+  private readonly finishes: FinishWriter;
   private saturated = false;
   private endGrace: (() => void) | undefined;
   private hurried = false;
@@ -75,14 +86,14 @@ export class WorkerPool {
   /** Slots reserveSlot() took whose insert has not come back yet, and who waits for them (stop). */
   private reserved = 0;
   private reservationsSettled: Waiter | undefined;
-  /** Releases of jobs adopted while stopping, which stop() waits for. */
+  /** Releases of jobs adopted while stopping, and of prefetched ones, which stop() waits for. */
   private readonly handingBack = new Set<Promise<void>>();
 
   /** What every attempt of this pool shares (one object, not one per job). */
   private readonly attemptDeps: AttemptDeps;
 
   constructor(private readonly options: WorkerPoolOptions) {
-    const { workerId, logger, events, now, random01, store } = options;
+    const { workerId, logger, events, now, random01, store, concurrency } = options;
     this.attemptDeps = {
       workerId,
       logger,
@@ -93,10 +104,15 @@ export class WorkerPool {
       // Every slot may hold a thread job: a thread per slot at most, started on first use.
       threads: new ThreadPool({ maxThreads: options.concurrency }),
     };
+    this.prefetch = Math.max(0, Math.floor(options.prefetch ?? concurrency));
+    this.finishes = new FinishWriter(store.jobs, events);
+    // Renew leases at a third of their length: two renewals can fail before the lease lapses.
+    this.renewEveryMs = Math.max(10, Math.floor(options.leaseMs / 3));
   }
 
+  /** Leases held: running handlers, finishes not written yet, prefetched jobs. */
   get activeCount(): number {
-    return this.running.size;
+    return this.running.size + this.prefetched.length;
   }
 
   /** Slots this pool runs handlers in. */
@@ -125,9 +141,7 @@ export class WorkerPool {
       if (queues && hint.queues.length > 0 && !hint.queues.some((q) => queues.includes(q))) return;
       this.waker.wakeBy(hint.earliestRunAt, this.options.now());
     });
-    // Renew leases at a third of their length: two renewals can fail before the lease lapses.
-    const renewEvery = Math.max(10, Math.floor(this.options.leaseMs / 3));
-    this.leaseTimer = setInterval(() => void this.renewLeases(), clampTimerMs(renewEvery));
+    this.leaseTimer = setInterval(() => void this.renewLeases(), clampTimerMs(this.renewEveryMs));
     this.leaseTimer.unref();
     this.loop = this.run();
   }
@@ -142,11 +156,23 @@ export class WorkerPool {
     });
   }
 
-  /** Claims into free slots; returns how long to sleep before the next claim. */
+  /** How many jobs to claim now: free slots plus room in the local queue, within the lease bound. */
+  private claimLimit(): number {
+    const { concurrency } = this.options;
+    const queued = this.prefetched.length;
+    const prefetch = this.options.now() < this.prefetchPausedUntil ? 0 : this.prefetch;
+    const want = concurrency - this.executing + prefetch - queued;
+    // Refill a local queue only once it is half empty: claims of one or two jobs cost a round trip each.
+    if (queued > 0 && want < Math.ceil(prefetch / 2)) return 0;
+    // A database slow to take our finishes must not make us hoard leases.
+    const room = MAX_HELD_FACTOR * concurrency + prefetch - this.running.size - queued;
+    return Math.min(want, room);
+  }
+
+  /** Claims into free slots and the local queue; returns how long to sleep before the next claim. */
   async tick(): Promise<number> {
-    const { store, concurrency, queues, leaseMs, workerId, pollIntervalMs } = this.options;
-    // Free slots — but a database slow to take our finishes must not make us hoard leases.
-    const limit = Math.min(concurrency - this.executing, MAX_HELD_FACTOR * concurrency - this.running.size);
+    const { store, queues, leaseMs, workerId, pollIntervalMs } = this.options;
+    const limit = this.claimLimit();
     if (limit <= 0) {
       this.saturated = true;
       return Number.POSITIVE_INFINITY; // a finishing job wakes us
@@ -156,7 +182,12 @@ export class WorkerPool {
     // Decided before the jobs start: one that settles at once must see it and wake us.
     this.saturated = jobs.length === limit;
     this.drained = !this.saturated;
-    for (const job of jobs) this.startJob(job);
+    if (this.stopping) {
+      this.handBack(jobs);
+      return 0;
+    }
+    this.prefetched.add(jobs, now);
+    this.startQueued();
     if (this.saturated) return Number.POSITIVE_INFINITY;
     const next = await store.queries.nextRunAt(queues);
     if (next === null) return pollIntervalMs;
@@ -164,6 +195,34 @@ export class WorkerPool {
     // process: poll for it rather than spin; a finishing keyed job here wakes us sooner.
     if (jobs.length === 0 && next <= now) return pollIntervalMs;
     return Math.min(pollIntervalMs, Math.max(0, next - this.options.now()));
+  }
+
+  /** Starts prefetched jobs into the free slots. */
+  private startQueued(): void {
+    while (this.executing < this.options.concurrency && !this.stopping) {
+      const job = this.prefetched.shift();
+      if (!job) return;
+      job.startedAt = this.options.now(); // the attempt starts now, not when it was claimed
+      this.startJob(job);
+    }
+  }
+
+  /**
+   * Gives claimed jobs back unstarted (stop(), or held too long); stop() waits for it. Prefetched
+   * jobs leave no run row; an adopted one (`recorded`) keeps its `released` row, as before prefetch.
+   */
+  private handBack(jobs: readonly ClaimedJob[], recorded = false): void {
+    if (jobs.length === 0) return;
+    const { store, workerId, events, now } = this.options;
+    const release: Promise<void> = store.jobs
+      .releaseJobs(workerId, jobs.map(leaseOf), now(), { unstarted: !recorded })
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          events.emit("worker:error", { error: error as Error, where: "release prefetched jobs" }),
+      )
+      .finally(() => this.handingBack.delete(release));
+    this.handingBack.add(release);
   }
 
   private startJob(job: ClaimedJob): void {
@@ -204,7 +263,7 @@ export class WorkerPool {
    */
   reserveSlot(queue: string): LeaseGrant | undefined {
     const { concurrency, queues, workerId, leaseMs } = this.options;
-    if (!this.loop || this.stopping || !this.drained) return undefined;
+    if (!this.loop || this.stopping || !this.drained || this.prefetched.length > 0) return undefined;
     if (queues && !queues.includes(queue)) return undefined;
     if (this.executing >= concurrency || this.running.size >= MAX_HELD_FACTOR * concurrency) return undefined;
     this.executing++;
@@ -221,16 +280,7 @@ export class WorkerPool {
       return;
     }
     // Stopping since the reservation: hand the job back at once rather than run it (stop() waits).
-    const { store, workerId, events, now } = this.options;
-    const release: Promise<void> = store.jobs
-      .releaseJobs(workerId, [leaseOf(job)], now())
-      .then(
-        () => undefined,
-        (error: unknown) =>
-          events.emit("worker:error", { error: error as Error, where: `release job ${job.id}` }),
-      )
-      .finally(() => this.handingBack.delete(release));
-    this.handingBack.add(release);
+    this.handBack([job], true);
   }
 
   /** Gives back a slot reserveSlot() took, when the job was not inserted leased after all. */
@@ -256,9 +306,10 @@ export class WorkerPool {
     this.recentlySettled.push({ type, at });
   }
 
-  /** A handler settled: its slot takes a new job now, while its finish waits for the next write. */
+  /** A handler settled: its slot takes a prefetched job now, while its finish waits for the next write. */
   private freeSlot(): void {
     this.executing--;
+    this.startQueued();
     if (this.saturated) this.waker.wake();
   }
 
@@ -268,75 +319,28 @@ export class WorkerPool {
         .releaseJobs(this.options.workerId, [leaseOf(job)], this.options.now())
         .then(() => undefined);
     }
-    if (this.finishQueue.length % MAX_FINISH_BATCH === 0) this.finishWaiters.push(waiter());
-    this.finishQueue.push({ finish: result.finish, type: job.type });
-    this.scheduleFlush();
-    return (this.finishWaiters.at(-1) as Waiter).promise;
+    return this.finishes.write(result.finish, job.type, job.maxAttempts);
   }
 
   /**
-   * One finish write in flight at a time; finishes settling meanwhile form the next batch, written
-   * as soon as the current one returns. setImmediate lets the rest of this event-loop turn join.
-   * (Two in flight measured no faster on 2 cores: the database is busy either way.)
+   * Renews the leases of running and prefetched jobs. Prefetched jobs held since before the last
+   * renewal are handed back instead: slow handlers keep this pool's slots full, and another
+   * process may be idle.
    */
-  private scheduleFlush(): void {
-    if (this.flushing || this.flushScheduled || this.finishQueue.length === 0) return;
-    this.flushScheduled = true;
-    setImmediate(() => void this.flush());
-  }
-
-  private async flush(): Promise<void> {
-    this.flushScheduled = false;
-    this.flushing = true;
-    const batch = this.finishQueue.splice(0, MAX_FINISH_BATCH);
-    const written = this.finishWaiters.shift();
-    try {
-      const results = await this.options.store.jobs.finishAttempts(batch.map((b) => b.finish));
-      for (const [i, result] of results.entries()) {
-        this.report(batch[i]!.finish, batch[i]!.type, result === "lease_lost");
-      }
-    } catch (error) {
-      // The leases stay with us until they expire; the reaper makes these jobs run again.
-      this.options.events.emit("worker:error", { error: error as Error, where: "finish" });
-    } finally {
-      written?.resolve();
-      this.flushing = false;
-      this.scheduleFlush();
-    }
-  }
-
-  private report(finish: AttemptFinish, type: string, leaseLost: boolean): void {
-    const { events } = this.options;
-    const { jobId, attempt } = finish;
-    if (leaseLost) {
-      events.emit("job:lease-lost", { jobId, type, attempt });
-      return;
-    }
-    const durationMs = finish.endedAt - finish.startedAt;
-    if (finish.outcome === "succeeded") {
-      events.emit("job:succeed", { jobId, type, attempt, durationMs });
-      return;
-    }
-    events.emit("job:fail", {
-      jobId,
-      type,
-      attempt,
-      maxAttempts: this.running.get(jobId)?.job.maxAttempts ?? attempt,
-      durationMs,
-      outcome: finish.outcome,
-      error: Object.assign(new Error(finish.error?.message ?? "failed"), {
-        stack: finish.error?.stack ?? undefined,
-      }),
-      retryAt: finish.next.state === "retry_scheduled" ? finish.next.runAt : null,
-    });
-  }
-
   private async renewLeases(): Promise<void> {
-    if (this.running.size === 0) return;
-    const { store, workerId, leaseMs } = this.options;
+    const { store, workerId, leaseMs, now } = this.options;
+    const stale = this.stopping ? [] : this.prefetched.takeHeldBefore(now() - this.renewEveryMs);
+    if (stale.length > 0) {
+      // Claimed back by ourselves at once, they would only go round: prefetch rests for a lease period.
+      this.prefetchPausedUntil = now() + leaseMs;
+      this.handBack(stale);
+    }
+    const held = [...this.running.values()].map((r) => r.job).concat(this.prefetched.jobs());
+    if (held.length === 0) return;
     try {
-      const leases = [...this.running.values()].map((r) => leaseOf(r.job));
-      const lost = await store.jobs.extendLeases(workerId, leases, leaseMs, this.options.now());
+      const lost = await store.jobs.extendLeases(workerId, held.map(leaseOf), leaseMs, now());
+      if (lost.length === 0) return;
+      this.prefetched.drop(new Set(lost));
       for (const jobId of lost) this.running.get(jobId)?.controller.abort(new AttemptAbort("lease_lost"));
     } catch (error) {
       this.options.events.emit("worker:error", { error: error as Error, where: "renew leases" });
@@ -360,6 +364,8 @@ export class WorkerPool {
       this.waker.wake();
     }
     await this.loop;
+    // Prefetched jobs go back at once, keeping their place: another worker may take them now.
+    this.handBack(this.prefetched.takeAll());
     const drained = Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
@@ -384,16 +390,3 @@ export class WorkerPool {
 }
 
 const leaseOf = (job: ClaimedJob) => ({ jobId: job.id, leaseToken: job.leaseToken });
-
-interface Waiter {
-  promise: Promise<void>;
-  resolve(): void;
-}
-
-function waiter(): Waiter {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}

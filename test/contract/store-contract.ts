@@ -148,6 +148,40 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.notEqual(third!.id, first!.id);
       });
 
+      it("inserts a large mixed batch in sets: each result is its own job's, duplicates named", async () => {
+        const [held] = await store.jobs.insertJobs([job({ key: "held" })], T0);
+        // 1 300 jobs: more than one chunk on every store, keyed and unkeyed interleaved, a key twice
+        // in the batch (across a chunk boundary too) and a key an unfinished job already holds.
+        const batch = Array.from({ length: 1_300 }, (_, n) =>
+          job({
+            payload: JSON.stringify({ n }),
+            key: n % 7 === 0 ? `k${n % 21}` : n === 600 ? "held" : n === 1_299 ? "k0" : null,
+          }),
+        );
+        const results = await store.jobs.insertJobs(batch, T0);
+        assert.equal(results.length, batch.length);
+        const firstOfKey = new Map<string, string>();
+        for (const [n, result] of results.entries()) {
+          const key = batch[n]!.key;
+          if (key === "held") {
+            assert.deepEqual(result, { id: held!.id, status: "duplicate" }, `job ${n}`);
+            continue;
+          }
+          if (key !== null && firstOfKey.has(key)) {
+            assert.deepEqual(result, { id: firstOfKey.get(key), status: "duplicate" }, `job ${n}`);
+            continue;
+          }
+          assert.equal(result.status, "inserted", `job ${n}`);
+          if (key !== null) firstOfKey.set(key, result.id);
+          const row = await store.queries.getJob(result.id);
+          assert.deepEqual(row?.payload, { n }, `job ${n}'s id points at its own row`);
+          assert.equal(row?.key, key);
+        }
+        assert.equal(firstOfKey.size, 3, "k0, k7 and k14 inserted once each");
+        const inserted = results.filter((r) => r.status === "inserted").length;
+        assert.equal(new Set(results.map((r) => r.id)).size, inserted + 1, "distinct ids, plus the held one");
+      });
+
       it("claims due jobs by priority, then runAt, then id; never future ones", async () => {
         const ids = await store.jobs.insertJobs(
           [
@@ -370,6 +404,35 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
         assert.equal(again?.attempt, 1);
       });
 
+      it("hands prefetched jobs back unstarted: place kept, attempt not counted, no run row", async () => {
+        const [low, high] = await store.jobs.insertJobs([job(), job({ priority: 5 })], T0);
+        const claimed = await claim();
+        assert.deepEqual(
+          claimed.map((c) => [c.id, c.priority, c.runAt]),
+          [
+            [high!.id, 5, T0],
+            [low!.id, 0, T0],
+          ],
+          "claims carry their claim-order keys",
+        );
+        const leases = claimed.map((c) => ({ jobId: c.id, leaseToken: c.leaseToken }));
+        assert.equal(await store.jobs.releaseJobs("w1", leases, T0 + 50, { unstarted: true }), 2);
+        for (const c of claimed) {
+          const row = await store.queries.getJob(c.id);
+          assert.equal(row?.state, "available");
+          assert.equal(row?.attempt, 0);
+          assert.equal(row?.leaseOwner, null);
+          assert.deepEqual(await store.queries.listJobRuns(c.id), [], "no attempt happened");
+        }
+        assert.deepEqual(
+          (await claim(10, T0 + 50, "w2")).map((c) => [c.id, c.attempt]),
+          [
+            [high!.id, 1],
+            [low!.id, 1],
+          ],
+        );
+      });
+
       it("rescues expired leases: available again, or discarded when attempts are spent", async () => {
         const [a, b] = await store.jobs.insertJobs([job({ maxAttempts: 3 }), job({ maxAttempts: 1 })], T0);
         await claim();
@@ -462,6 +525,8 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
           scheduleId: null,
           nominalAt: null,
           startedAt: T0,
+          priority: 0,
+          runAt: T0,
         });
         const row = await store.queries.getJob(r!.id);
         assert.equal(row?.state, "running");

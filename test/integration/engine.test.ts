@@ -91,7 +91,8 @@ describe("engine", () => {
   it("a job inserted leased to a worker that began stopping meanwhile is handed back, not left leased", async () => {
     const echo = defineJob("echo", async () => {});
     const t = await startTestTickflow(asJobs(echo));
-    const { pool, store } = t.tickflow as unknown as { pool: WorkerPool; store: SqliteStore };
+    const { engine, store } = t.tickflow as unknown as { engine: { pool: WorkerPool }; store: SqliteStore };
+    const { pool } = engine;
     try {
       await sleep(100); // idle: a slot can be reserved
       const leaseTo = pool.reserveSlot("default");
@@ -203,6 +204,31 @@ describe("engine", () => {
       assert.equal(a, b);
       assert.equal((await t.tickflow.store.queries.listJobs({ type: "slow" })).length, 1);
     } finally {
+      await t.cleanup();
+    }
+  });
+
+  it("emits job:enqueue per job of a batch to a listener, duplicates marked", async () => {
+    const slow = defineJob("slow", async () => sleep(50));
+    const t = await startTestTickflow(asJobs(slow), { concurrency: 1 });
+    const seen: { jobId: string; duplicate: boolean; type: string }[] = [];
+    const off = t.tickflow.events.on("job:enqueue", ({ jobId, duplicate, type }) =>
+      seen.push({ jobId, duplicate, type }),
+    );
+    try {
+      const options = { key: "k", delay: "1h" };
+      const ids = await t.tickflow.enqueueMany([
+        { type: slow, options },
+        { type: slow, options },
+        { type: slow, options: { delay: "1h" } },
+      ]);
+      assert.deepEqual(seen, [
+        { jobId: ids[0], duplicate: false, type: "slow" },
+        { jobId: ids[0], duplicate: true, type: "slow" },
+        { jobId: ids[2], duplicate: false, type: "slow" },
+      ]);
+    } finally {
+      off();
       await t.cleanup();
     }
   });
@@ -385,7 +411,7 @@ describe("engine", () => {
       await waitFor(() => abortReasons.length === 1, "the older attempt to be aborted");
       assert.deepEqual(abortReasons, ["lease_lost"]);
       assert.equal(executions, 2);
-      const { pool } = t.tickflow as unknown as { pool: WorkerPool };
+      const { pool } = (t.tickflow as unknown as { engine: { pool: WorkerPool } }).engine;
       await waitFor(() => pool.activeCount === 0, "both attempts to be done");
     } finally {
       await t.cleanup();

@@ -41,9 +41,15 @@ export interface JobStore {
   finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]>;
   /**
    * Graceful shutdown: `running` → `available`, claimable at once but keeping its place (run_at
-   * and priority unchanged), lease cleared, attempt not counted.
+   * and priority unchanged), lease cleared, attempt not counted, with a `released` run row — none
+   * with `unstarted` (jobs a worker prefetched and never started: no attempt happened).
    */
-  releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number>;
+  releaseJobs(
+    workerId: string,
+    leases: readonly Lease[],
+    now: number,
+    options?: { unstarted?: boolean },
+  ): Promise<number>;
   /**
    * Jobs whose lease expired (their worker died or stalled): back to `available`, keeping their
    * place (run_at, priority) — or `discarded` when attempts are spent — with an `abandoned` run
@@ -108,6 +114,9 @@ export interface ClaimedJob {
   scheduleId: string | null;
   nominalAt: number | null;
   startedAt: number;
+  /** The claim order's keys, for a worker that holds claimed jobs before it starts them. */
+  priority: number;
+  runAt: number;
 }
 
 export interface Lease {

@@ -91,7 +91,8 @@ SELECT ord FROM applied`;
 
 /**
  * Graceful shutdown: back to `available`, claimable at once yet keeping its place (its run_at and
- * priority, not the back of the queue); the attempt is not counted; a `released` run row.
+ * priority, not the back of the queue); the attempt is not counted; a `released` run row unless
+ * $5 is false (prefetched jobs handed back unstarted).
  */
 const RELEASE_JOBS = `WITH l AS MATERIALIZED (
   SELECT * FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS l(id, lease_token, ord)
@@ -105,7 +106,7 @@ released AS (
 ),
 runs AS (
   INSERT INTO job_runs (job_id, attempt, worker_id, started_at, ended_at, duration_ms, outcome)
-  SELECT id, attempt, $4, started_at, $1, $1 - started_at, 'released' FROM released ORDER BY ord
+  SELECT id, attempt, $4, started_at, $1, $1 - started_at, 'released' FROM released WHERE $5::boolean ORDER BY ord
 )
 SELECT queue FROM released`;
 
@@ -114,6 +115,8 @@ const SELECT_EXPIRED_LEASES = `SELECT id, attempt, max_attempts, lease_owner, st
 WHERE state = 'running' AND lease_expires_at < $1
 ORDER BY id
 FOR UPDATE SKIP LOCKED`;
+/** For the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_FINISH_SQL = { expiredLeases: SELECT_EXPIRED_LEASES };
 
 const LEASE_EXPIRED_MESSAGE = "lease expired: the worker stopped or stalled";
 
@@ -204,11 +207,22 @@ export abstract class PostgresJobFinishes {
     return finishes.map((_, i) => (appliedQueues.has(i) ? "applied" : "lease_lost"));
   }
 
-  async releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number> {
+  async releaseJobs(
+    workerId: string,
+    leases: readonly Lease[],
+    now: number,
+    options: { unstarted?: boolean } = {},
+  ): Promise<number> {
     if (leases.length === 0) return 0;
     const rows = await this.db.loopWrite(
       RELEASE_JOBS,
-      [now, leases.map((l) => l.jobId), leases.map((l) => l.leaseToken), workerId],
+      [
+        now,
+        leases.map((l) => l.jobId),
+        leases.map((l) => l.leaseToken),
+        workerId,
+        options.unstarted !== true,
+      ],
       "tickflow_release_jobs",
     );
     await this.hints.notifyAfterCommit(rows.map((r) => ({ queue: r.queue as string, runAt: now })));

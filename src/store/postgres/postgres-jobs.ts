@@ -54,15 +54,26 @@ const ONE_PER_STATE_KEY = `CASE WHEN j.state_key IS NULL THEN true ELSE (
  * claim's holder could then finish the new holder's attempt. The clock has moved on by the time
  * the server is back.
  */
-function claimStatement(candidates: string): string {
+function claimStatement(candidates: string, dueGuard: string): string {
   return `UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1,
   lease_token = GREATEST(jobs.lease_token + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint),
   lease_owner = $3, lease_expires_at = $4, started_at = $1
-WHERE jobs.id = ANY(ARRAY(
+WHERE ${dueGuard} AND jobs.id = ANY(ARRAY(
 ${candidates}
 ))
 RETURNING ${CLAIMED_COLUMNS}`;
 }
+
+/**
+ * "Is any job due at all?": the earliest pending run_at, the first entry of jobs_pending_run_at
+ * (migration 8), as a one-time filter checked before the candidates are looked for. jobs_due
+ * cannot seek on run_at across priorities: without it, a claim with nothing due walked every
+ * pending job (cross-process pickup 2.4 ms at 10 000 future jobs, 16-18 ms at 200 000). A min(),
+ * not EXISTS(… run_at <= $1): with a backlog due, the planner would answer an EXISTS with a
+ * sequential scan that may pass every future job before the first due one.
+ */
+const dueGuard = (queueFilter: string) =>
+  `(SELECT min(d.run_at) FROM jobs AS d WHERE d.state IN ${PENDING}${queueFilter}) <= $1`;
 
 const CLAIM_ORDER = "ORDER BY j.priority DESC, j.run_at, j.id";
 
@@ -74,11 +85,14 @@ const CLAIM_ORDER = "ORDER BY j.priority DESC, j.run_at, j.id";
 const OPEN_QUEUE = "j.queue NOT IN (SELECT g.queue FROM queue_gates AS g)";
 
 /** Every queue: a walk of jobs_due in claim order, stopping after LIMIT claimable rows. */
-const CLAIM_JOBS = claimStatement(`  SELECT j.id FROM jobs AS j
+const CLAIM_JOBS = claimStatement(
+  `  SELECT j.id FROM jobs AS j
   WHERE j.state IN ${PENDING} AND j.run_at <= $1 AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
   ${CLAIM_ORDER}
   LIMIT $2
-  FOR UPDATE SKIP LOCKED`);
+  FOR UPDATE SKIP LOCKED`,
+  dueGuard(""),
+);
 
 /**
  * Some queues: one walk of jobs_claim per queue (queue = q is what lets the index give claim
@@ -86,7 +100,8 @@ const CLAIM_JOBS = claimStatement(`  SELECT j.id FROM jobs AS j
  * Each walk may lock up to LIMIT rows; the ones not taken are free again when the statement ends.
  * Queue names must be distinct.
  */
-const CLAIM_JOBS_IN_QUEUES = claimStatement(`  SELECT j.id FROM unnest($5::text[]) AS q(name)
+const CLAIM_JOBS_IN_QUEUES = claimStatement(
+  `  SELECT j.id FROM unnest($5::text[]) AS q(name)
   CROSS JOIN LATERAL (
     SELECT j.id, j.priority, j.run_at FROM jobs AS j
     WHERE j.queue = q.name AND j.state IN ${PENDING} AND j.run_at <= $1 AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
@@ -95,7 +110,12 @@ const CLAIM_JOBS_IN_QUEUES = claimStatement(`  SELECT j.id FROM unnest($5::text[
     FOR UPDATE SKIP LOCKED
   ) AS j
   ${CLAIM_ORDER}
-  LIMIT $2`);
+  LIMIT $2`,
+  dueGuard(" AND d.queue = ANY($5::text[])"),
+);
+
+/** The hot-path statements, for the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_JOB_SQL = { claim: CLAIM_JOBS, claimInQueues: CLAIM_JOBS_IN_QUEUES };
 
 const EXTEND_LEASES = `UPDATE jobs SET lease_expires_at = $1
 FROM unnest($2::bigint[], $3::bigint[]) AS l(id, lease_token)

@@ -51,6 +51,9 @@ const NEXT_RUN_AT = `SELECT min(run_at) AS at FROM jobs WHERE state IN ${PENDING
 
 const NEXT_RUN_AT_IN_QUEUES = `${NEXT_RUN_AT} AND queue = ANY($1::text[])`;
 
+/** For the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_READ_SQL = { nextRunAt: NEXT_RUN_AT, nextRunAtInQueues: NEXT_RUN_AT_IN_QUEUES };
+
 const SELECT_JOB = "SELECT * FROM jobs WHERE id = $1";
 
 const LIST_JOB_RUNS = "SELECT * FROM job_runs WHERE job_id = $1 ORDER BY id";

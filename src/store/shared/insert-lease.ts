@@ -25,5 +25,7 @@ export function claimedOnInsert(id: string, job: JobInsert, now: number): Claime
     scheduleId: null,
     nominalAt: null,
     startedAt: now,
+    priority: job.priority,
+    runAt: job.runAt,
   };
 }

@@ -36,6 +36,8 @@ export function toClaimedJob(r: DbRow): ClaimedJob {
     scheduleId: text(r.schedule_id),
     nominalAt: num(r.nominal_at),
     startedAt: Number(r.started_at),
+    priority: Number(r.priority),
+    runAt: Number(r.run_at),
   };
 }
 

@@ -27,6 +27,11 @@ export function storableText(value: string, maxChars = Number.POSITIVE_INFINITY)
   return HAS_UNSTORABLE.test(text) ? text.replace(UNSTORABLE, REPLACEMENT) : text;
 }
 
+/** Whether `value` is stored as is: no NUL, no lone surrogate (the cheap test; the hot path). */
+export function isStorableText(value: string): boolean {
+  return !HAS_UNSTORABLE.test(value);
+}
+
 export function storableOrNull(value: string | null, maxChars?: number): string | null {
   return value === null ? null : storableText(value, maxChars);
 }

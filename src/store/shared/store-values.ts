@@ -30,6 +30,24 @@ export interface JobNumbers {
   timeoutMs: number | null;
 }
 
+/**
+ * Whether every number of `job` fits its column: the allocation-free test a bulk insert runs per
+ * job; jobNumbersProblem says what is wrong when it does not.
+ */
+export function jobNumbersFit(job: JobNumbers): boolean {
+  const { priority, maxAttempts, runAt, timeoutMs } = job;
+  return (
+    Number.isInteger(priority) &&
+    priority >= -INT32_MAX - 1 &&
+    priority <= INT32_MAX &&
+    Number.isInteger(maxAttempts) &&
+    maxAttempts >= 1 &&
+    maxAttempts <= INT32_MAX &&
+    (runAt === undefined || (Number.isInteger(runAt) && runAt >= 0 && runAt <= MAX_EPOCH_MS)) &&
+    (timeoutMs === null || (Number.isInteger(timeoutMs) && timeoutMs >= 0 && timeoutMs <= MAX_EPOCH_MS))
+  );
+}
+
 /** The first column value of a job the stores cannot hold, as "field: reason", or null. */
 export function jobNumbersProblem(job: JobNumbers): string | null {
   const checks: [string, string | null][] = [

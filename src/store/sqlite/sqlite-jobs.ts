@@ -18,6 +18,7 @@ import { claimedOnInsert, leasableOnInsert } from "../shared/insert-lease.ts";
 import { toClaimedJob, toJobRow } from "../shared/rows.ts";
 import { storableJobs } from "../shared/storable-jobs.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
+import { insertJobsInSets } from "./sqlite-job-inserts.ts";
 import { isSqliteValueRefusal } from "./sqlite-refusal.ts";
 import {
   INSERT_JOB,
@@ -55,6 +56,13 @@ const ONE_PER_STATE_KEY = `(j.state_key IS NULL OR (
               ORDER BY p.run_at, p.id LIMIT 1)))`;
 /** Queue gating (monitors): a queue with a closed gate is not claimed from. queue_gates is ~empty. */
 const OPEN_QUEUE = "j.queue NOT IN (SELECT queue FROM queue_gates)";
+/**
+ * The claim. Its guard, "is any job due at all?", reads the earliest pending run_at from
+ * jobs_pending_run_at (migration 8) once, before anything else: an idle claim costs one index
+ * probe however many jobs wait in the future (jobs_due cannot seek on run_at across priorities, so
+ * an empty claim walked every pending job). In the outer WHERE, not beside the walk: there it made
+ * SQLite plan a sort of the due rows. test/unit/store/query-plans.test.ts holds both plans.
+ */
 const claimJobs = (queues: number | undefined) => `UPDATE jobs SET state = 'running', attempt = attempt + 1,
          lease_token = lease_token + 1, lease_owner = ?, lease_expires_at = ?, started_at = ?
        WHERE id IN (
@@ -62,6 +70,8 @@ const claimJobs = (queues: number | undefined) => `UPDATE jobs SET state = 'runn
          WHERE ${PENDING_J} AND run_at <= ? ${queues !== undefined ? `AND queue IN (${marks(queues)})` : ""}
            AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
          ORDER BY priority DESC, run_at, id LIMIT ?)
+         AND (SELECT min(d.run_at) FROM jobs AS d INDEXED BY jobs_pending_run_at
+           WHERE ${pendingState("d.state")} ${queues !== undefined ? `AND d.queue IN (${marks(queues)})` : ""}) <= ?
        RETURNING id, type, queue, payload, attempt, max_attempts, lease_token, timeout_ms, backoff,
          state_key, schedule_id, nominal_at, started_at, priority, run_at`;
 
@@ -102,6 +112,8 @@ const INSERT_RELEASED_RUN = `INSERT INTO job_runs (job_id, attempt, worker_id, s
 
 const SELECT_EXPIRED = `SELECT id, attempt, max_attempts, lease_owner, started_at, queue FROM jobs
        WHERE state = 'running' AND lease_expires_at < ?`;
+/** The hot-path statements, for the query-plan test (test/unit/store/query-plans.test.ts). */
+export const HOT_PATH_JOB_SQL = { claim: claimJobs, expiredLeases: SELECT_EXPIRED };
 const RESCUE_JOB = `UPDATE jobs SET state = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
          last_error = 'lease expired: the worker stopped or stalled'
        WHERE id = ? AND state = 'running' AND lease_expires_at < ?`;
@@ -141,9 +153,15 @@ export class SqliteJobs implements JobStore {
     const insert = stmt(INSERT_NEW);
     const existing = stmt(EXISTING_BY_KEY);
     const { leaseTo } = options;
+    if (leaseTo === undefined) {
+      const results = await this.deps.write(() => insertJobsInSets(this.deps, jobs, now));
+      this.deps.hint(jobs);
+      return results;
+    }
+    // Leasing (an enqueue of one job onto this process's idle worker): row by row, each may be leased.
     const results = await this.deps.write(() =>
       jobs.map((job): InsertResult => {
-        const leased = leaseTo !== undefined && leasableOnInsert(job, now) && this.queueOpen(job.queue);
+        const leased = leasableOnInsert(job, now) && this.queueOpen(job.queue);
         const info = leased
           ? stmt(INSERT_LEASED).run(...insertLeasedJobValues(job, now, leaseTo))
           : insert.run(...insertJobValues(job, now));
@@ -169,7 +187,18 @@ export class SqliteJobs implements JobStore {
     const { queues, workerId, now, leaseMs, limit } = request;
     const claim = this.deps.stmt(claimJobs(queues?.length));
     const rows = await this.deps.write(
-      () => claim.all(workerId, now + leaseMs, now, now, ...(queues ?? []), now, limit) as Row[],
+      () =>
+        claim.all(
+          workerId,
+          now + leaseMs,
+          now,
+          now,
+          ...(queues ?? []),
+          now,
+          limit,
+          ...(queues ?? []),
+          now,
+        ) as Row[],
     );
     // RETURNING gives no order guarantee; hand jobs out in claim order.
     rows.sort(
@@ -272,8 +301,14 @@ export class SqliteJobs implements JobStore {
     this.deps.stmt(insertRuns(chunk.length, plain)).run(...params);
   }
 
-  async releaseJobs(workerId: string, leases: readonly Lease[], now: number): Promise<number> {
+  async releaseJobs(
+    workerId: string,
+    leases: readonly Lease[],
+    now: number,
+    options: { unstarted?: boolean } = {},
+  ): Promise<number> {
     if (leases.length === 0) return 0;
+    const record = options.unstarted !== true;
     const release = this.deps.stmt(RELEASE_JOB);
     const insertRun = this.deps.stmt(INSERT_RELEASED_RUN);
     const released: { queue: string; runAt: number }[] = [];
@@ -282,7 +317,7 @@ export class SqliteJobs implements JobStore {
         const row = release.get(lease.jobId, lease.leaseToken, workerId) as Row | undefined;
         if (!row) continue;
         const startedAt = row.started_at as number;
-        insertRun.run(lease.jobId, row.attempt, workerId, startedAt, now, now - startedAt);
+        if (record) insertRun.run(lease.jobId, row.attempt, workerId, startedAt, now, now - startedAt);
         released.push({ queue: row.queue as string, runAt: now });
       }
     });

@@ -55,6 +55,29 @@ export function insertJobValues(job: JobInsert, now: number): unknown[] {
   return [...jobValues(job, now), job.runAt > now ? "scheduled" : "available", job.stateKey];
 }
 
+/** INSERT_JOB for `rows` jobs in one statement (a bulk insert's chunk). */
+export const insertJobsStatement = (rows: number) =>
+  `INSERT INTO jobs (${JOB_COLUMNS}, state, state_key)
+       VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`;
+
+/** insertJobValues appended to `params`: a chunk's values without an array per job. */
+export function pushInsertJobValues(params: unknown[], job: JobInsert, now: number): void {
+  params.push(
+    job.type,
+    job.queue,
+    job.payload,
+    job.priority,
+    job.maxAttempts,
+    job.runAt,
+    job.key,
+    job.timeoutMs,
+    job.backoff,
+    now,
+    job.runAt > now ? "scheduled" : "available",
+    job.stateKey,
+  );
+}
+
 /** A job inserted already claimed (insertJobs with `leaseTo`): the row a claim would leave. */
 export const INSERT_LEASED_JOB = `INSERT INTO jobs (${JOB_COLUMNS}, state, attempt, lease_token, lease_owner,
          lease_expires_at, started_at)

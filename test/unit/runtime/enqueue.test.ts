@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DEFAULT_BACKOFF } from "../../../src/core/backoff.ts";
 import { InvalidOptionError, InvalidPayloadError, UnknownJobTypeError } from "../../../src/errors.ts";
-import { buildJobInsert, checkEnqueueManyItems, type EnqueueOptions } from "../../../src/runtime/enqueue.ts";
+import {
+  buildJobInsert,
+  buildJobInserts,
+  checkEnqueueManyItems,
+  type EnqueueOptions,
+} from "../../../src/runtime/enqueue.ts";
 import { defineJob, JobRegistry } from "../../../src/runtime/registry.ts";
 import type { JobInsert } from "../../../src/store/ports/job-store.ts";
 
@@ -347,6 +352,56 @@ describe("buildJobInsert rejects", () => {
 
   it("accepts a 255-char key", () => {
     assert.equal(build("plain", null, { key: "k".repeat(255) }).key, "k".repeat(255));
+  });
+});
+
+describe("buildJobInserts (a batch)", () => {
+  it("builds what buildJobInsert builds, item by item, options shared or not", () => {
+    const shared: EnqueueOptions = { priority: 3, delay: "1m" };
+    const items = [
+      { type: "plain", payload: { n: 1 }, options: shared },
+      { type: "plain", payload: { n: 2 }, options: shared },
+      { type: "send-email", payload: { n: 3 }, options: shared },
+      { type: "send-email", payload: { n: 4 }, options: undefined },
+      { type: "plain", payload: { n: 5 }, options: { key: "k" } },
+      { type: "plain", payload: null, options: undefined },
+    ];
+    assert.deepEqual(
+      buildJobInserts(registry(), items, NOW),
+      items.map((i) => build(i.type, i.payload, i.options)),
+    );
+  });
+
+  it("refuses the first bad item, naming its problem, whether its options are shared or its own", () => {
+    const shared: EnqueueOptions = {};
+    assert.throws(
+      () =>
+        buildJobInserts(
+          registry(),
+          [
+            { type: "plain", payload: 1, options: shared },
+            { type: "plain", payload: { f: () => 1 }, options: shared },
+          ],
+          NOW,
+        ),
+      InvalidPayloadError,
+    );
+    assert.throws(
+      () =>
+        buildJobInserts(
+          registry(),
+          [
+            { type: "plain", payload: 1, options: shared },
+            { type: "plain", payload: 2, options: { priority: 1.5 } },
+          ],
+          NOW,
+        ),
+      InvalidOptionError,
+    );
+    assert.throws(
+      () => buildJobInserts(registry(), [{ type: "nope", payload: 1, options: undefined }], NOW),
+      UnknownJobTypeError,
+    );
   });
 });
 

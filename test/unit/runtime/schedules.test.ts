@@ -17,6 +17,8 @@ describe("defineSchedule", () => {
       misfire: "latest",
       graceMs: 3_600_000,
       overlap: "skip",
+      toleranceMs: null,
+      meta: { owner: null, tenant: null, labels: {} },
       jobOptions: {
         queue: undefined,
         priority: undefined,
