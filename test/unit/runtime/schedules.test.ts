@@ -26,8 +26,6 @@ describe("defineSchedule", () => {
         backoff: undefined,
         timeout: undefined,
       },
-      toleranceMs: null,
-      meta: { owner: null, tenant: null, labels: {} },
     });
   });
 

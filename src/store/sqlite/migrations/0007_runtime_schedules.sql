@@ -18,13 +18,3 @@ CREATE TABLE schedule_deploys (
   first_seen_at INTEGER NOT NULL,
   last_seen_at INTEGER NOT NULL
 );
-
--- The running processes of each code version (check-ins): a newer version is live while one of
--- its processes is; when all have stopped (or not checked in for a while), an older version
--- starting again — a rollback — reconciles at once.
-CREATE TABLE schedule_deploy_processes (
-  process_id TEXT PRIMARY KEY,
-  code_hash TEXT NOT NULL,
-  last_seen_at INTEGER NOT NULL,
-  stopped_at INTEGER
-);
