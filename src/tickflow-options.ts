@@ -1,4 +1,7 @@
+import type { AlertsOptions } from "./alerts/alerts-options.ts";
+import type { CheckDefinition, CheckOptions } from "./checks/define-check.ts";
 import type { Clock } from "./core/clock.ts";
+import type { LimitOptions } from "./core/limit-options.ts";
 import type { FlowDefinition } from "./flows/define-flow.ts";
 import type { Logger } from "./logger.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
@@ -24,8 +27,16 @@ export interface TickflowOptions {
   schedules?: readonly ScheduleDefinition[];
   /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options such as `{ name, url }`. */
   monitors?: readonly (MonitorDefinition | MonitorOptions)[];
+  /** Check-ins (spec §12): `defineCheck(…)` results or plain options such as `{ key, every, grace }`. */
+  checks?: readonly (CheckDefinition | CheckOptions)[];
+  /** Alert rules and their channels (spec §12, docs/alerts.md). */
+  alerts?: AlertsOptions;
+  /** Where `{ env: "NAME" }` secrets (check tokens, channel secrets) are read; default process.env. */
+  env?: Record<string, string | undefined>;
   /** Data flows (spec §6): `defineFlow(…)` results. */
   flows?: readonly FlowDefinition[];
+  /** Cluster-wide limits (spec §13, docs/limits.md); more with `tickflow.limits.define(…)`. */
+  limits?: readonly LimitOptions[];
   /** A flows folder loaded at `start()`: each file default-exports a flow or an array of flows. */
   flowsDir?: string;
   /** With `flowsDir`: a missing folder is no error (the config's default `./flows`). */

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { Alerts } from "./alerts/alerts.ts";
+import type { Checks } from "./checks/checks.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { TickflowError } from "./errors.ts";
 import { TickflowEvents } from "./events.ts";
 import type { FeatureHost } from "./feature.ts";
-import { composeFeatures } from "./features.ts";
+import { Features } from "./features.ts";
 import type { FlowService } from "./flows/flow-service.ts";
 import { loadFlowsFromDir } from "./flows/load-flows.ts";
 import { Liveness } from "./liveness.ts";
@@ -18,11 +20,12 @@ import { DatabaseClock } from "./runtime/database-clock.ts";
 import { type Engine, startEngine, stopPools } from "./runtime/engine.ts";
 import type { EnqueueOptions, PayloadOf } from "./runtime/enqueue.ts";
 import { enqueueJobs } from "./runtime/enqueue-jobs.ts";
+import { Limits } from "./runtime/limits.ts";
 import {
+  type DefineJobOptions,
   defineJob,
   type JobDefinition,
   type JobHandler,
-  type JobOptions,
   JobRegistry,
   type ThreadHandler,
 } from "./runtime/registry.ts";
@@ -56,8 +59,15 @@ export class Tickflow {
   readonly workerId: string;
   /** Liveness monitors: `status()`, `transitions(name)`; define them with `defineMonitor`. */
   readonly monitors: Monitors;
+  /** Check-ins (spec §12): status, pings; define them with `defineCheck` or the `checks` option. */
+  readonly checks: Checks;
+  /** Alert rules, channels, incidents, deliveries and silences (spec §12): the `alerts` option. */
+  readonly alerts: Alerts;
+  private readonly features: Features;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
+  /** Cluster-wide limits (`define`, `usage`) and per-type enable/disable (docs/limits.md). */
+  readonly limits: Limits;
   /** Stored schedules (call it to list them) and runtime ones: upsert, get, list, pause, resume, remove. */
   readonly schedules: SchedulesApi;
   /** Proof of liveness: schedule reports and health, rates, tick history, event loop (spec §11). */
@@ -104,6 +114,8 @@ export class Tickflow {
       processId,
     });
     for (const job of options.jobs ?? []) this.register(job);
+    this.limits = new Limits(store, () => this.clock.now());
+    for (const limit of options.limits ?? []) this.limits.define(limit);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event }, `a listener of ${event} threw (ignored): ${String(error)}`);
@@ -116,7 +128,11 @@ export class Tickflow {
       addSchedule: (definition) => void this.addSchedule(definition),
       hasSchedule: (key) => this.codeSchedules.has(key),
     };
-    ({ monitors: this.monitors, flows: this.flows } = composeFeatures(host, options));
+    this.features = new Features(host, options, () => this.liveness.scheduleReports({ ticks: 10 }));
+    this.monitors = this.features.monitors;
+    this.flows = this.features.flows;
+    this.checks = this.features.checks;
+    this.alerts = this.features.alerts;
     const [registry, events, isCodeSchedule] = [this.registry, this.events, host.hasSchedule];
     const wake = () => this.engine?.scheduler?.wake();
     this.schedules = createSchedulesApi({ store, registry, events, now, isCodeSchedule, wake });
@@ -154,7 +170,7 @@ export class Tickflow {
   defineJob<Payload = unknown, State = unknown>(
     name: string,
     handler: JobHandler<Payload, State> | ThreadHandler,
-    options?: JobOptions,
+    options?: DefineJobOptions<Payload>,
   ): JobDefinition<Payload, State> {
     const definition = defineJob(name, handler, options);
     this.register(definition as unknown as JobDefinition<never, never>);
@@ -187,8 +203,8 @@ export class Tickflow {
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
   enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
-    const { store, registry, events, engine } = this;
-    return enqueueJobs({ store, registry, events, engine }, items, this.clock.now());
+    const { store, registry, events, engine, limits } = this;
+    return enqueueJobs({ store, registry, events, engine, limits }, items, this.clock.now());
   }
 
   /** Migrates the store, reconciles schedules and starts the services this process runs. */
@@ -220,6 +236,7 @@ export class Tickflow {
         registry: this.registry,
         workerId: this.workerId,
         now,
+        rules: () => this.limits.rules(),
         random01: this.random01,
         injectedClock: this.options.clock !== undefined,
       },
@@ -235,8 +252,9 @@ export class Tickflow {
    */
   async syncSchedules(): Promise<void> {
     const now = this.clock.now();
+    this.features.checkTargets(this.codeSchedules.keys());
     const report = await this.codeSchedules.sync(now, this.state === "running");
-    await this.monitors.sync(now);
+    await this.features.sync(now);
     this.events.emit("schedule:sync", report);
     this.engine?.scheduler?.wake();
   }

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerAlerts } from "./commands/alerts.ts";
+import { registerChecks } from "./commands/checks.ts";
+import { registerExec } from "./commands/exec.ts";
 import { registerFlows } from "./commands/flows.ts";
 import { registerInit } from "./commands/init.ts";
+import { registerLimits } from "./commands/limits.ts";
 import { registerMigrate } from "./commands/migrate.ts";
 import { registerNew } from "./commands/new.ts";
 import { registerSchedules } from "./commands/schedules.ts";
@@ -29,7 +33,11 @@ registerMigrate(program);
 registerSchedules(program);
 registerStatus(program);
 registerFlows(program);
+registerLimits(program);
 registerTrigger(program);
+registerChecks(program);
+registerAlerts(program);
+registerExec(program);
 registerInit(program);
 registerNew(program);
 

@@ -20,6 +20,11 @@ export interface HttpConfig {
   metricsPublic?: boolean;
   /** Requests per client per window (env TICKFLOW_RATE_LIMIT, e.g. "600/1m"). */
   rateLimit?: { max: number; window: string | number };
+  /**
+   * Secret that derives each status badge's own key (env TICKFLOW_BADGE_SECRET, ≥ 16 characters):
+   * `/badge/<kind>/<name>/<key>.svg`. Without it no badge is served.
+   */
+  badgeSecret?: string;
 }
 
 export interface ResolvedHttpConfig {
@@ -31,6 +36,7 @@ export interface ResolvedHttpConfig {
   trustedProxies: string[];
   metricsPublic: boolean;
   rateLimit: { max: number; windowMs: number };
+  badgeSecret: string | null;
 }
 
 /** 16 characters: below that a token is guessable by a patient rate-limited attacker. */
@@ -75,6 +81,10 @@ export const httpSchema = z
         ),
       })
       .default({ max: 600, window: "1m" }),
+    badgeSecret: z
+      .string()
+      .min(MIN_TOKEN_LENGTH, { message: `needs at least ${MIN_TOKEN_LENGTH} characters` })
+      .optional(),
   })
   .default({
     enabled: true,
@@ -90,6 +100,7 @@ export const httpSchema = z
     (h): ResolvedHttpConfig => ({
       ...h,
       rateLimit: { max: h.rateLimit.max, windowMs: parseDuration(h.rateLimit.window, "window") },
+      badgeSecret: h.badgeSecret ?? null,
     }),
   );
 
@@ -102,6 +113,7 @@ export const HTTP_ENV_KEYS = {
   TICKFLOW_TRUSTED_PROXIES: "trustedProxies",
   TICKFLOW_METRICS_PUBLIC: "metricsPublic",
   TICKFLOW_RATE_LIMIT: "rateLimit",
+  TICKFLOW_BADGE_SECRET: "badgeSecret",
 } as const;
 
 /** Reads the HTTP environment variables into an `http` config overlay and the sources map. */
@@ -129,7 +141,7 @@ export function httpFromEnv(
       overlay.rateLimit = match
         ? { max: Number(match[1]), window: /^\d+$/.test(window) ? Number(window) : window }
         : value;
-    } else if (key === "host") overlay.host = value;
+    } else if (key === "host" || key === "badgeSecret") overlay[key] = value;
     else {
       // " , " is not "no list" (which allows any address): keep the blank entry so it is refused.
       const entries = list(value);

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { type AlertsOptions, checkAlertsOptions } from "../alerts/alerts-options.ts";
+import { type CheckDefinition, type CheckOptions, defineCheck } from "../checks/define-check.ts";
 import { parseDuration } from "../core/duration.ts";
+import { type LimitOptions, limitRuleOf } from "../core/limit-options.ts";
 import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
 import { ConfigError } from "../errors.ts";
@@ -18,6 +21,8 @@ export interface TickflowConfig {
   database?: string;
   /** Jobs run at once per process; env TICKFLOW_CONCURRENCY. Default 10. */
   concurrency?: number;
+  /** Jobs a worker claims ahead of its free slots; env TICKFLOW_PREFETCH. Default: concurrency; 0 turns it off. */
+  prefetch?: number;
   /** Queues this process works (all when omitted); env TICKFLOW_QUEUES (comma-separated). */
   queues?: string[];
   /** How long a claim holds a job, e.g. "30s"; env TICKFLOW_LEASE. */
@@ -41,6 +46,10 @@ export interface TickflowConfig {
   schedules?: ScheduleDefinition[];
   /** Liveness monitors (spec §5): `defineMonitor(…)` results or plain options, e.g. `{ name, url }`. */
   monitors?: (MonitorDefinition | MonitorOptions)[];
+  /** Check-ins (spec §12): `defineCheck(…)` results or plain options, e.g. `{ key, every, grace }`. */
+  checks?: (CheckDefinition | CheckOptions)[];
+  /** Alert rules and their channels (spec §12): `{ channels, rules, evaluateEvery }`, see docs/alerts.md. */
+  alerts?: AlertsOptions;
   /** Data flows (spec §6): `defineFlow(…)` results, in addition to those of the flows folder. */
   flows?: FlowDefinition[];
   /**
@@ -63,6 +72,8 @@ export function defineConfig(config: TickflowConfig): TickflowConfig {
 export interface ResolvedConfig {
   database: string;
   concurrency: number;
+  /** Undefined: the worker's default (equal to concurrency). */
+  prefetch: number | undefined;
   queues: string[] | undefined;
   leaseMs: number;
   pollIntervalMs: number;
@@ -76,7 +87,11 @@ export interface ResolvedConfig {
   jobs: JobDefinition<never, never>[];
   schedules: ScheduleDefinition[];
   monitors: MonitorDefinition[];
+  checks: CheckDefinition[];
+  alerts: AlertsOptions;
   flows: FlowDefinition[];
+  /** Cluster-wide limits every process of the cluster declares (docs/limits.md). */
+  limits: LimitOptions[];
   /** Undefined: the default "./flows", loaded only when it exists. */
   flowsDir: string | undefined;
   flowRunRetentionMs: number | null;
@@ -116,6 +131,7 @@ const schema = z.strictObject({
     )
     .default("sqlite:./tickflow.db"),
   concurrency: z.number().int().min(1).max(1000).default(10),
+  prefetch: z.number().int().min(0).max(10_000).optional(),
   queues: z
     .array(
       z.string().refine(isValidName, { message: 'queue names use 1-64 letters, digits, "_", "-" or "."' }),
@@ -160,7 +176,44 @@ const schema = z.strictObject({
       }),
     )
     .default([]),
+  checks: z
+    .array(
+      z.unknown().transform((value, ctx) => {
+        try {
+          // { env: "NAME" } tokens are read now: a missing variable stops startup, naming it.
+          return defineCheck(value as CheckOptions, process.env);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    )
+    .default([]),
+  alerts: z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return checkAlertsOptions(value ?? {}, process.env);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   flows: z.array(z.custom<FlowDefinition>(isFlowDefinition, "expected defineFlow(…) results")).default([]),
+  limits: z
+    .array(
+      z.unknown().transform((value, ctx) => {
+        try {
+          limitRuleOf(value as LimitOptions);
+          return value as LimitOptions;
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    )
+    .default([]),
   flowsDir: z.string().min(1).optional(),
   flowRunRetention: z
     .union([z.string(), z.number()])
@@ -189,7 +242,17 @@ function isDefinition(value: unknown): boolean {
 export const CONFIG_KEYS = Object.keys(schema.shape);
 const NESTED_KEYS: Record<string, string[]> = {
   log: ["level", "format"],
-  http: ["enabled", "host", "port", "tokens", "allowedIps", "trustedProxies", "metricsPublic", "rateLimit"],
+  http: [
+    "enabled",
+    "host",
+    "port",
+    "tokens",
+    "allowedIps",
+    "trustedProxies",
+    "metricsPublic",
+    "rateLimit",
+    "badgeSecret",
+  ],
   "http.rateLimit": ["max", "window"],
 };
 
@@ -214,6 +277,7 @@ export function validateConfig(
     return {
       database: c.database,
       concurrency: c.concurrency,
+      prefetch: c.prefetch,
       queues: c.queues,
       leaseMs: c.lease,
       pollIntervalMs: c.pollInterval,
@@ -226,7 +290,10 @@ export function validateConfig(
       jobs: c.jobs,
       schedules: c.schedules,
       monitors: c.monitors,
+      checks: c.checks,
+      alerts: c.alerts,
       flows: c.flows,
+      limits: c.limits,
       flowsDir: c.flowsDir,
       flowRunRetentionMs: c.flowRunRetention,
       flowRunsKept: c.flowRunsKept,

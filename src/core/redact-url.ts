@@ -10,6 +10,25 @@ export const REDACTED = "[redacted]";
 export function redactUrl(value: unknown): unknown {
   if (value instanceof URL) return redactAbsolute(new URL(value.href));
   if (typeof value !== "string") return value;
+  return redactQuery(redactSecretPath(value));
+}
+
+/**
+ * Paths whose segments are secrets: a check's ping token (`/ping/<token>/…`) and a badge's key
+ * (`/badge/<kind>/<name>/<key>.svg`). Route patterns (`/ping/:token`) pass unchanged.
+ */
+const SECRET_PATHS: [RegExp, string][] = [
+  [/\/ping\/(?!:token\b)[^/?#]+/, `/ping/${REDACTED}`],
+  [/(\/badge\/[^/?#]+\/[^/?#]+\/)(?!:)[^/?#]+/, `$1${REDACTED}`],
+];
+
+function redactSecretPath(value: string): string {
+  let text = value;
+  for (const [pattern, replacement] of SECRET_PATHS) text = text.replace(pattern, replacement);
+  return text;
+}
+
+function redactQuery(value: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
     try {
       return redactAbsolute(new URL(value));

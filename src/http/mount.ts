@@ -5,9 +5,11 @@ import { createTokenCheck } from "./auth.ts";
 import type { HttpDeps } from "./deps.ts";
 import { createErrorHandler, errorBody } from "./errors.ts";
 import { registerApiRoutes } from "./routes/api.ts";
+import { registerBadgeRoutes } from "./routes/badges.ts";
 import { registerHealthRoute } from "./routes/health.ts";
 import { registerHeartbeatRoute } from "./routes/heartbeat.ts";
 import { registerMetricsRoute } from "./routes/metrics.ts";
+import { registerPingRoutes } from "./routes/pings.ts";
 
 /**
  * tickflow's HTTP routes — /health, /heartbeat, /metrics, /api/v1/* and (with `dashboard`) the
@@ -94,6 +96,8 @@ export async function registerTickflowHttp(
   registerHealthRoute(app, deps);
   registerHeartbeatRoute(app, deps);
   registerMetricsRoute(app, deps);
+  await registerPingRoutes(app, deps);
+  registerBadgeRoutes(app, deps);
   await app.register(
     (api, _options, done) => {
       registerApiRoutes(api, deps);

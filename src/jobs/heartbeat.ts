@@ -141,6 +141,11 @@ export function registerHeartbeat(tickflow: Tickflow, options: HeartbeatOptions 
 
   let schedule: ScheduleDefinition | null = null;
   if (enabled) {
+    // `when: "heartbeat"` alert rules read the pair health from here.
+    tickflow.alerts.watchHeartbeat(async () => {
+      const h = await heartbeatStatus(tickflow, {}, clock);
+      return { status: h.status, summary: `the diagnostic heartbeat is ${h.status}` };
+    });
     schedule = tickflow.defineSchedule({
       key: HEARTBEAT_SCHEDULE_KEY,
       job: HEARTBEAT_TIMED_JOB,

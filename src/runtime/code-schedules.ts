@@ -40,6 +40,11 @@ export class CodeSchedules {
     return this.definitions.has(key);
   }
 
+  /** The keys of the schedules this process defines in code. */
+  keys(): string[] {
+    return [...this.definitions.keys()];
+  }
+
   /** Stores the code schedules (when this code is the newest version); `checkIn`: while running. */
   async sync(now: number, checkIn: boolean): Promise<SyncReport> {
     const rows = this.rows(now);

@@ -1,3 +1,5 @@
+import type { AlertStore } from "./ports/alerts.ts";
+import type { CheckStore } from "./ports/checks.ts";
 import type { FlowStore } from "./ports/flow-store.ts";
 import type { HistoryStore } from "./ports/history-store.ts";
 import type { JobStore } from "./ports/job-store.ts";
@@ -25,6 +27,10 @@ export interface Store {
   readonly flows: FlowStore;
   /** Liveness monitors and queue gates (spec §5): ports/monitor-store.ts. */
   readonly monitors: MonitorStore;
+  /** Alert tracks, incidents, deliveries and silences (spec §12): ports/alerts.ts. */
+  readonly alerts: AlertStore;
+  /** Check-ins and their pings (spec §12): ports/checks.ts. */
+  readonly checks: CheckStore;
   /** Rollups and retention of ticks (spec §11): ports/history-store.ts. */
   readonly history: HistoryStore;
   /** Every read: the only part of the store surfaces see. */

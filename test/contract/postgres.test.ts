@@ -4,7 +4,9 @@ import pg from "pg";
 import type { JobsInsertedHint } from "../../src/store/store.ts";
 import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgStore } from "../helpers/pg.ts";
 import { waitFor } from "../helpers/wait-for.ts";
+import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
@@ -23,6 +25,8 @@ if (skipReason) {
   runStoreContract("postgres", createTestPgStore);
   runMonitorStoreContract("postgres", createTestPgStore);
   runFlowStoreContract("postgres", createTestPgStore);
+  runAlertStoreContract("postgres", createTestPgStore);
+  runLimitsContract("postgres", createTestPgStore);
   runScheduleRuntimeContract("postgres", createTestPgStore);
   runPoisonContract("postgres", async () => {
     const h = await createTestPgStore();

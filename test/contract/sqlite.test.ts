@@ -1,6 +1,8 @@
 import Database from "better-sqlite3";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
+import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
@@ -9,6 +11,8 @@ import { runStoreContract } from "./store-contract.ts";
 runStoreContract("sqlite", createTestSqliteStore);
 runMonitorStoreContract("sqlite", createTestSqliteStore);
 runFlowStoreContract("sqlite", createTestSqliteStore);
+runAlertStoreContract("sqlite", createTestSqliteStore);
+runLimitsContract("sqlite", createTestSqliteStore);
 
 runPoisonContract("sqlite", async () => {
   const h = await createTestSqliteStore();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
 /** The CLI as a user runs it. */
@@ -27,6 +27,30 @@ export function runCli(
     env: cleanEnv(env),
     encoding: "utf8",
     timeout: 60_000,
+  });
+}
+
+/**
+ * `runCli` without blocking this process's event loop: for a CLI that talks to a server this
+ * test process runs.
+ */
+export function runCliAsync(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env) });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (status) => resolveRun({ status, stdout, stderr }));
   });
 }
 

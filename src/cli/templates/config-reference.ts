@@ -50,6 +50,15 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Jobs one process runs at once (also sizes its PostgreSQL pool: min(concurrency, 10) + 2).",
   },
   {
+    key: "prefetch",
+    env: "TICKFLOW_PREFETCH",
+    type: "number",
+    defaultText: "equal to `concurrency`",
+    rule: "an integer from 0 to 10000",
+    description:
+      "Jobs a worker claims ahead of its free slots and holds leased, so a freed slot starts the next job without a round trip. 0 turns it off (long jobs, strict priority order). See operations.md, scaling out.",
+  },
+  {
     key: "queues",
     env: "TICKFLOW_QUEUES",
     type: "string[]",
@@ -193,6 +202,16 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Requests per client address per window; beyond it, 429.",
   },
   {
+    key: "http.badgeSecret",
+    env: "TICKFLOW_BADGE_SECRET",
+    type: "string",
+    example: '"a-long-random-secret"',
+    defaultText: "none: no badge is served",
+    rule: "at least 16 characters",
+    description:
+      "Derives each status badge's own key (`/badge/<kind>/<name>/<key>.svg`, see docs/alerts.md); a secret.",
+  },
+  {
     key: "jobs",
     type: "JobDefinition[]",
     default: "[]",
@@ -214,11 +233,34 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Liveness monitors: an upstream checked on an interval, ONLINE/OFFLINE with hysteresis.",
   },
   {
+    key: "alerts",
+    type: "{ channels?, rules?, evaluateEvery?, deliveryRetry? }",
+    default: "{}",
+    rule: "channels by name (webhook, slack, email, pagerduty); rules naming existing channels",
+    description: "Alert rules and the channels they notify (docs/alerts.md).",
+  },
+  {
+    key: "checks",
+    type: "(CheckDefinition | CheckOptions)[]",
+    default: "[]",
+    rule: "`defineCheck(…)` results or their options, e.g. `{ key, every, grace }`",
+    description:
+      "Check-ins: work tickflow does not run pings `/ping/<token>`; down when a ping is overdue (docs/alerts.md).",
+  },
+  {
     key: "flows",
     type: "FlowDefinition[]",
     default: "[]",
     rule: "`defineFlow(…)` results",
     description: "Data flows defined in code, in addition to those of the flows folder.",
+  },
+  {
+    key: "limits",
+    type: "LimitOptions[]",
+    default: "[]",
+    rule: "`{ queue | type, concurrency?, perKey?, rate?: { limit, period, perKey? } }` objects",
+    description:
+      "Cluster-wide limits on starting jobs (docs/limits.md): at most `concurrency` running per queue or type, `perKey` per concurrency key, `rate.limit` starts per `rate.period`. Every process that works the limited jobs must declare the same limits.",
   },
   {
     key: "flowsDir",
@@ -268,6 +310,13 @@ export const ENV_ONLY_VARIABLES: readonly EnvOnlyVariable[] = [
     default: "./tickflow.config.ts",
     rule: "a file path (it must exist when named)",
     description: "The config file (`--config` on the command line wins).",
+  },
+  {
+    env: "TICKFLOW_PING_URL",
+    default: "none",
+    rule: "a check's ping URL, `https://host/ping/<token>` (a secret)",
+    description:
+      "`tickflow exec` pings this URL over HTTP instead of recording the ping through the configured database (`--url` wins).",
   },
   {
     env: "TICKFLOW_PG_SCHEMA",

@@ -6,7 +6,9 @@ import { NotFoundError } from "../../errors.ts";
 import type { JobRow } from "../../store/ports/rows.ts";
 import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
+import { registerAlertRoutes } from "./alerts.ts";
 import { registerFlowRoutes } from "./flows.ts";
+import { registerLimitRoutes } from "./limits.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { openApiDocument } from "./openapi.ts";
 import { registerScheduleRoutes } from "./schedules.ts";
@@ -52,6 +54,7 @@ export function jobView(job: JobRow) {
     maxAttempts: job.maxAttempts,
     runAt: iso(job.runAt),
     key: job.key,
+    concurrencyKey: job.concurrencyKey,
     scheduleId: job.scheduleId,
     scheduledFor: iso(job.nominalAt),
     leaseOwner: job.leaseOwner,
@@ -127,6 +130,8 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
 
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
+  registerAlertRoutes(api, deps);
+  registerLimitRoutes(api, deps);
 
   api.get("/heartbeat", async () => {
     if (!heartbeat?.enabled) return { enabled: false };

@@ -109,6 +109,44 @@ export function openApiDocument(): Record<string, unknown> {
       "/runs/{id}": { get: op("One flow run with its error and stack", [path("id")]) },
       "/monitors": { get: op("Monitor states, counters, last check and last transition") },
       "/monitors/{name}": { get: op("One monitor with its transitions", [path("name")]) },
+      ...alertPaths(op, path, query),
+      "/limits": { get: op("Limits with usage: running, per key, tokens left, waiting jobs and why") },
+      "/types": { get: op("Registered job types and whether each is disabled") },
+      "/types/{type}/disable": { post: op("Disable a job type cluster-wide", [path("type")]) },
+      "/types/{type}/enable": { post: op("Enable a disabled job type", [path("type")]) },
     },
+  };
+}
+
+type Op = (summary: string, parameters?: unknown[]) => unknown;
+
+/** Check-ins, incidents, deliveries, silences, channels and rules (issue 21). */
+function alertPaths(
+  op: Op,
+  path: (name: string) => unknown,
+  query: (name: string, description: string, schema?: Record<string, unknown>) => unknown,
+): Record<string, unknown> {
+  return {
+    "/checks": { get: op("Check-ins with their state (new, up, late, down), last pings and due times") },
+    "/checks/{key}": { get: op("One check-in with its recent pings and their logs", [path("key")]) },
+    "/incidents": {
+      get: op("Alert incidents, newest first", [
+        query("status", "open or resolved"),
+        query("limit", "1-500", { type: "integer" }),
+      ]),
+    },
+    "/incidents/{id}": { get: op("One incident with its deliveries and every attempt", [path("id")]) },
+    "/deliveries": {
+      get: op("Notification deliveries", [
+        query("status", "pending, sent, failed or silenced"),
+        query("limit", "1-500", { type: "integer" }),
+      ]),
+    },
+    "/silences": {
+      get: op("Silences", [query("active", "true: only those in force")]),
+      post: op("Silence a rule, a subject or both: { rule?, subject?, until? | for?, reason }"),
+    },
+    "/silences/{id}": { delete: op("End a silence now", [path("id")]) },
+    "/alerts": { get: op("Alert channels (secrets redacted) and rules") },
   };
 }

@@ -1,12 +1,16 @@
 import type { FinishedFlowRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type { Rollup, RollupCounts, RollupPeriod, RollupSubject } from "../../core/rollup.ts";
+import type { AlertQueries } from "./alerts.ts";
+import type { CheckQueries } from "./checks.ts";
 import type {
   FlowRow,
   FlowRunRow,
   FoldTickRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
@@ -15,6 +19,7 @@ import type {
   ScheduleFilter,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "./rows.ts";
 
 /**
@@ -23,7 +28,7 @@ import type {
  * this and nothing else of the store (test/architecture.test.ts). Reads never write; reads that
  * compare times take `now` from the caller's clock.
  */
-export interface StoreQueries {
+export interface StoreQueries extends AlertQueries, CheckQueries {
   // ── jobs ──────────────────────────────────────────────────────────────────
   getJob(id: string): Promise<JobRow | null>;
   /** One job's attempts, oldest first. */
@@ -75,6 +80,11 @@ export interface StoreQueries {
   /** Every closed gate: a queue with at least one row is not claimed from. */
   listClosedGates(): Promise<QueueGateRow[]>;
 
+  // ── limits ────────────────────────────────────────────────────────────────
+  /** Job types disabled cluster-wide, by name. */
+  listPausedTypes(): Promise<TypePauseRow[]>;
+  /** Each rule's usage now: running (per key too), tokens left, due jobs waiting and why. */
+  limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]>;
   // ── history (spec §11; folded and pruned by ports/history-store.ts) ────────
   /** Rollups of `subject` (optionally only `names`) with bucket start in [from, to). */
   listRollups(query: RollupQuery): Promise<Rollup[]>;

@@ -37,6 +37,7 @@ import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import { listScheduleDeploys, liveDeployHashes } from "./postgres-deploy-reads.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
+import { PostgresLimitReads } from "./postgres-limit-reads.ts";
 import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
@@ -162,8 +163,10 @@ const SUM_ROLLUPS = (named: boolean) =>
   `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} GROUP BY name`;
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-export class PostgresReads implements StoreQueries {
-  constructor(private readonly deps: Pick<PostgresDeps, "read">) {}
+export class PostgresReads extends PostgresLimitReads implements StoreQueries {
+  constructor(private readonly deps: Pick<PostgresDeps, "read">) {
+    super(deps);
+  }
 
   // ── jobs ──────────────────────────────────────────────────────────────────
 

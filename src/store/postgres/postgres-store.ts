@@ -4,6 +4,8 @@ import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
 import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
+import { PostgresAlerts } from "./postgres-alerts.ts";
+import { PostgresChecks } from "./postgres-checks.ts";
 import { PostgresConnections } from "./postgres-connections.ts";
 import type { PostgresDeps } from "./postgres-deps.ts";
 import { PostgresFlows } from "./postgres-flows.ts";
@@ -71,6 +73,8 @@ export class PostgresStore implements Store {
   readonly schedules: PostgresSchedules;
   readonly flows: PostgresFlows;
   readonly monitors: PostgresMonitors;
+  readonly alerts: PostgresAlerts;
+  readonly checks: PostgresChecks;
   readonly history: PostgresHistory;
   readonly queries: PostgresReads;
   private readonly db: PostgresConnections;
@@ -103,6 +107,8 @@ export class PostgresStore implements Store {
     this.schedules = new PostgresSchedules(deps);
     this.flows = new PostgresFlows(deps, this.jobs);
     this.monitors = new PostgresMonitors(deps);
+    this.alerts = new PostgresAlerts(deps);
+    this.checks = new PostgresChecks(deps);
     this.history = new PostgresHistory(deps);
     this.queries = new PostgresReads(deps);
   }

@@ -1,4 +1,5 @@
 import { type FinishedFlowRunStatus, FLOW_RUN_STATUSES } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type { Rollup, RollupCounts } from "../../core/rollup.ts";
 import type {
@@ -7,6 +8,7 @@ import type {
   FoldTickRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
@@ -15,6 +17,7 @@ import type {
   ScheduleFilter,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "../ports/rows.ts";
 import type {
   FlowRunFilter,
@@ -35,7 +38,9 @@ import {
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import { toJobRow, toJobRunRow, toScheduleDeployRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
+import { SqliteAlertReads } from "./sqlite-alert-reads.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
+import { limitUsage, listPausedTypes } from "./sqlite-limit-reads.ts";
 import {
   HISTORY_WATERMARK,
   pendingState,
@@ -112,8 +117,10 @@ const ID_CHUNK = 500;
  * `store.queries` on SQLite: every read, on the adapter's connection. Reads run outside write
  * transactions (WAL gives each statement a consistent snapshot).
  */
-export class SqliteReads implements StoreQueries {
-  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {}
+export class SqliteReads extends SqliteAlertReads implements StoreQueries {
+  constructor(private readonly deps: Pick<SqliteDeps, "stmt">) {
+    super(deps);
+  }
 
   private all(sql: string, ...params: unknown[]): Row[] {
     return this.deps.stmt(sql).all(...params) as Row[];
@@ -354,5 +361,12 @@ export class SqliteReads implements StoreQueries {
     const name = r.name as string;
     const closed = this.deps.stmt(MONITOR_GATES).pluck().all(name) as string[];
     return toMonitorRow(r, closed, this.get(LAST_TRANSITION, name) ?? null);
+  }
+  async listPausedTypes(): Promise<TypePauseRow[]> {
+    return listPausedTypes(this.deps);
+  }
+
+  async limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]> {
+    return limitUsage(this.deps, rules, now);
   }
 }

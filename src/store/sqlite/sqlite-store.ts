@@ -5,6 +5,8 @@ import { shippedMigrations } from "../migrations.ts";
 import { type AppliedMigration, checksumOf, type Migration, planMigrations } from "../shared/migrator.ts";
 import { SchemaGuard } from "../shared/schema-guard.ts";
 import type { JobsInsertedHint, MigrationReport, Store } from "../store.ts";
+import { SqliteAlerts } from "./sqlite-alerts.ts";
+import { SqliteChecks } from "./sqlite-checks.ts";
 import type { SqliteDeps } from "./sqlite-deps.ts";
 import { SqliteFlows } from "./sqlite-flows.ts";
 import { SqliteHistory } from "./sqlite-history.ts";
@@ -81,6 +83,8 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteSchedules;
   readonly flows: SqliteFlows;
   readonly monitors: SqliteMonitors;
+  readonly alerts: SqliteAlerts;
+  readonly checks: SqliteChecks;
   readonly history: SqliteHistory;
   readonly queries: SqliteReads;
   private readonly onError: (error: Error, where: string) => void;
@@ -108,6 +112,8 @@ export class SqliteStore implements Store {
     this.schedules = new SqliteSchedules(deps);
     this.flows = new SqliteFlows(deps);
     this.monitors = new SqliteMonitors(deps);
+    this.alerts = new SqliteAlerts(deps);
+    this.checks = new SqliteChecks(deps);
     this.history = new SqliteHistory(deps);
     this.queries = new SqliteReads(deps);
   }

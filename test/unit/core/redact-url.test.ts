@@ -11,6 +11,12 @@ describe("redactUrl", () => {
     ["https://user:pw@example.com/health?apikey=k", "https://example.com/health?[redacted]"],
     ["https://example.com/health", "https://example.com/health"],
     [new URL("http://example.com/x?y=1"), "http://example.com/x?[redacted]"],
+    ["/ping/abcDEF123-_x/start", "/ping/[redacted]/start"],
+    ["/ping/abcDEF123?x=1", "/ping/[redacted]?[redacted]"],
+    ["/ping/:token/:what", "/ping/:token/:what"],
+    ["http://host:7070/ping/tok3n", "http://host:7070/ping/[redacted]"],
+    ["/badge/check/backup/Zk3yQ.svg", "/badge/check/backup/[redacted]"],
+    ["/badge/:kind/:name/:file", "/badge/:kind/:name/:file"],
     [undefined, undefined],
     [42, 42],
   ];
