@@ -52,6 +52,8 @@ export interface TickflowConfig {
   alerts?: AlertsOptions;
   /** Data flows (spec §6): `defineFlow(…)` results, in addition to those of the flows folder. */
   flows?: FlowDefinition[];
+  /** Cluster-wide limits (docs/limits.md); every process working the limited jobs declares the same. */
+  limits?: LimitOptions[];
   /**
    * The flows folder, loaded at startup: each file default-exports `defineFlow(…)` or an array of
    * them. Relative to the working directory; env TICKFLOW_FLOWS_DIR. Default "./flows" (skipped
