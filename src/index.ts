@@ -85,6 +85,8 @@ export {
   type JobOptions,
   type ThreadHandler,
 } from "./runtime/registry.ts";
+export type { ScheduleStatus, SchedulesApi } from "./runtime/schedule-api.ts";
+export type { ScheduleDiff } from "./runtime/schedule-diff.ts";
 export { defineSchedule, type ScheduleDefinition, type ScheduleOptions } from "./runtime/schedules.ts";
 export type { ApplicationPool, TransactionClient } from "./store/pg-client.ts";
 export type { FlowStore } from "./store/ports/flow-store.ts";
@@ -102,10 +104,16 @@ export type {
   MonitorTransitionRow,
   QueueCount,
   QueueGateRow,
+  ScheduleDeployRow,
+  ScheduleFilter,
+  ScheduleLabels,
   ScheduleRow,
+  ScheduleSource,
   TickRow,
   TypePauseRow,
 } from "./store/ports/rows.ts";
+export type { UpsertResult } from "./store/ports/schedule-store.ts";
 export type { FlowRunFilter, StoreQueries } from "./store/ports/store-queries.ts";
+export type { DeployDecision } from "./store/shared/schedule-deploys.ts";
 export type { Store } from "./store/store.ts";
 export { createTickflow, type StartOptions, Tickflow, type TickflowOptions } from "./tickflow.ts";

@@ -108,7 +108,14 @@ export class Tickflow {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.unsubscribeLogs = subscribeLogs(this.events, this.logger);
     const now = () => this.clock.now();
-    this.codeSchedules = new CodeSchedules({ store, registry: this.registry, events: this.events, now });
+    const processId = this.workerId;
+    this.codeSchedules = new CodeSchedules({
+      store,
+      registry: this.registry,
+      events: this.events,
+      now,
+      processId,
+    });
     for (const job of options.jobs ?? []) this.register(job);
     this.limits = new Limits(store, () => this.clock.now());
     for (const limit of options.limits ?? []) this.limits.define(limit);
@@ -293,7 +300,7 @@ export class Tickflow {
     await this.engine?.maintenance.stop();
     await this.flows.stop();
     this.databaseClock?.stop();
-    this.codeSchedules.stop();
+    await this.codeSchedules.stop();
     this.unsubscribeLogs();
     this.unsubscribeFlowLogs();
     if (this.ownsStore) await this.store.close();

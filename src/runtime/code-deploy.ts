@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import type { ScheduleDefinitionRow } from "../store/ports/rows.ts";
 import type { CodeDeclaration } from "../store/shared/schedule-deploys.ts";
 
-/** A newer code version no process has checked in for this long is taken for gone (a rollback). */
-export const DEPLOY_STALE_MS = 10 * 60_000;
+/** A process that has not checked in for this long is taken for gone (crashed): 3 missed check-ins. */
+export const DEPLOY_STALE_MS = 3 * 60_000;
 /** How often a running process checks its code version in. */
 export const DEPLOY_CHECK_IN_MS = 60_000;
 

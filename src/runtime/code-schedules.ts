@@ -18,7 +18,14 @@ export class CodeSchedules {
   private stopCheckIn: (() => void) | undefined;
 
   constructor(
-    private readonly deps: { store: Store; registry: JobRegistry; events: TickflowEvents; now(): number },
+    private readonly deps: {
+      store: Store;
+      registry: JobRegistry;
+      events: TickflowEvents;
+      now(): number;
+      /** This process (its worker id): what holds its code version live while it runs. */
+      processId: string;
+    },
   ) {}
 
   add(definition: ScheduleDefinition): ScheduleDefinition {
@@ -41,12 +48,13 @@ export class CodeSchedules {
   /** Stores the code schedules (when this code is the newest version); `checkIn`: while running. */
   async sync(now: number, checkIn: boolean): Promise<SyncReport> {
     const rows = this.rows(now);
-    const declaration = codeDeclaration(rows);
+    const { processId } = this.deps;
+    const declaration = { ...codeDeclaration(rows), ...(checkIn && { processId }) };
     const report = await this.deps.store.schedules.syncSchedules(rows, now, declaration);
     this.stopCheckIn?.();
     if (!checkIn) return report;
     this.stopCheckIn = startCheckIn(
-      () => this.deps.store.schedules.touchDeploy(declaration.codeHash, this.deps.now()),
+      () => this.deps.store.schedules.touchDeploy(declaration.codeHash, processId, this.deps.now()),
       (error) => this.deps.events.emit("worker:error", { error, where: "checking the code version in" }),
     );
     return report;
@@ -56,9 +64,16 @@ export class CodeSchedules {
     return diffSchedules(this.deps.store.queries, this.rows(now), now);
   }
 
-  stop(): void {
-    this.stopCheckIn?.();
+  /** Stops checking in and, if it was, releases the version: a rollback after this need not wait. */
+  async stop(): Promise<void> {
+    if (!this.stopCheckIn) return;
+    this.stopCheckIn();
     this.stopCheckIn = undefined;
+    await this.deps.store.schedules
+      .releaseDeploy(this.deps.processId, this.deps.now())
+      .catch((error) =>
+        this.deps.events.emit("worker:error", { error, where: "releasing the code version" }),
+      );
   }
 
   private rows(now: number): ScheduleDefinitionRow[] {

@@ -32,7 +32,8 @@ export async function diffSchedules(
   const declared = new Set(rows.map((r) => r.id));
   const runtime = (await queries.listSchedules({ source: "runtime" })).filter((r) => declared.has(r.id));
   const plan = planScheduleSync(stored, new Set(runtime.map((r) => r.id)), rows);
-  const deploy = decideDeploy(await queries.listScheduleDeploys(), declaration, now);
+  const live = new Set(await queries.liveDeployHashes(now - declaration.staleMs));
+  const deploy = decideDeploy(await queries.listScheduleDeploys(), declaration, live);
   const pause: string[] = [];
   for (const flow of await queries.listFlows()) {
     if (flow.enabled || flow.removedAt !== null || flow.scheduleId === null) continue;

@@ -59,6 +59,11 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       sql: "-- Limits (issue 25): the partition key a per-key limit counts by, the key debounce / throttle /\n-- singleton enqueues match on, the types an operator disabled, and the rate limits' token buckets.\nALTER TABLE jobs ADD COLUMN concurrency_key TEXT;\nALTER TABLE jobs ADD COLUMN dedupe_key TEXT;\n-- One pending job per dedupe key (singleton, debounce); a running one does not count.\nCREATE UNIQUE INDEX jobs_dedupe_pending ON jobs (dedupe_key)\n  WHERE dedupe_key IS NOT NULL AND (state = 'scheduled' OR state = 'available' OR state = 'retry_scheduled');\n-- Throttle: was a job with this key created within the window (any state)?\nCREATE INDEX jobs_dedupe_created ON jobs (dedupe_key, created_at) WHERE dedupe_key IS NOT NULL;\n-- Disabled job types: a row means \"claim no job of this type\". Empty in the common case.\nCREATE TABLE type_pauses (\n  type TEXT PRIMARY KEY,\n  paused_at INTEGER NOT NULL\n);\n-- Rate limits: one token bucket per limit (key '') or per limit and concurrency key.\nCREATE TABLE limit_buckets (\n  name TEXT NOT NULL,\n  key TEXT NOT NULL,\n  tokens REAL NOT NULL,\n  refilled_at INTEGER NOT NULL,\n  PRIMARY KEY (name, key)\n);\n",
     },
     {
+      version: 12,
+      name: "deploy processes",
+      sql: "-- Rolling deploys (issue 24, after 0007 shipped to main): the running processes of each code\n-- version, by check-in. A newer version is live while one of its processes is; when all have\n-- stopped (or not checked in for 3 minutes), an older version starting again — a rollback —\n-- reconciles at once. (0010 is reserved by issue 22; 0011 is issue 25's.)\nCREATE TABLE schedule_deploy_processes (\n  process_id TEXT PRIMARY KEY,\n  code_hash TEXT NOT NULL,\n  last_seen_at INTEGER NOT NULL,\n  stopped_at INTEGER\n);\n",
+    },
+    {
       version: 13,
       name: "rollup window index",
       sql: "\n-- The rates of every subject at once (sumRollups, issue 20): one walk of a window of bucket\n-- starts with every count in the index, no row lookups. It supersedes rollups_period.\nCREATE INDEX rollups_window ON rollups\n  (subject, period, bucket_start, name, total, fired, missed, skipped, succeeded, failed, cancelled, on_time, late);\nDROP INDEX rollups_period;\n",
@@ -119,6 +124,11 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       version: 11,
       name: "limits",
       sql: "-- Limits (issue 25): the partition key a per-key limit counts by, the key debounce / throttle /\n-- singleton enqueues match on, the types an operator disabled, and the rate limits' token buckets.\nALTER TABLE jobs ADD COLUMN concurrency_key text;\nALTER TABLE jobs ADD COLUMN dedupe_key text;\n-- One pending job per dedupe key (singleton, debounce); a running one does not count.\nCREATE UNIQUE INDEX jobs_dedupe_pending ON jobs (dedupe_key)\n  WHERE dedupe_key IS NOT NULL AND state IN ('scheduled', 'available', 'retry_scheduled');\n-- Throttle: was a job with this key created within the window (any state)?\nCREATE INDEX jobs_dedupe_created ON jobs (dedupe_key, created_at) WHERE dedupe_key IS NOT NULL;\n-- Disabled job types: a row means \"claim no job of this type\". Empty in the common case.\nCREATE TABLE type_pauses (\n  type text PRIMARY KEY,\n  paused_at bigint NOT NULL\n);\n-- Rate limits: one token bucket per limit (key '') or per limit and concurrency key.\nCREATE TABLE limit_buckets (\n  name text NOT NULL,\n  key text NOT NULL,\n  tokens double precision NOT NULL,\n  refilled_at bigint NOT NULL,\n  PRIMARY KEY (name, key)\n);\n",
+    },
+    {
+      version: 12,
+      name: "deploy processes",
+      sql: "-- Rolling deploys (issue 24, after 0007 shipped to main): the running processes of each code\n-- version, by check-in. A newer version is live while one of its processes is; when all have\n-- stopped (or not checked in for 3 minutes), an older version starting again — a rollback —\n-- reconciles at once. (0010 is reserved by issue 22; 0011 is issue 25's.)\nCREATE TABLE schedule_deploy_processes (\n  process_id text PRIMARY KEY,\n  code_hash text NOT NULL,\n  last_seen_at bigint NOT NULL,\n  stopped_at bigint\n);\n",
     },
     {
       version: 13,

@@ -12,10 +12,11 @@ const every = (ms: number, first = T0 + ms): Partial<ScheduleDefinitionRow> => (
   trigger: { kind: "every", intervalMs: ms },
   initialNextFireAt: first,
 });
-const code = (hash: string, keys: string[], staleMs = 600_000): CodeDeclaration => ({
+const code = (hash: string, keys: string[], processId?: string, staleMs = 600_000): CodeDeclaration => ({
   codeHash: hash,
   scheduleKeys: keys,
   staleMs,
+  ...(processId && { processId }),
 });
 
 /**
@@ -160,16 +161,19 @@ export function runScheduleRuntimeContract(
     it("rolling deploys: the newest code version reconciles, an older one beside it writes nothing", async () => {
       const a = [schedule({ id: "shared" }), schedule({ id: "only-a" })];
       const b = [schedule({ id: "shared" }), schedule({ id: "only-b" })];
-      let report = await store.schedules.syncSchedules(a, T0, code("hash-a", ["shared", "only-a"]));
+      const A = ["shared", "only-a"];
+      const B = ["shared", "only-b"];
+      let report = await store.schedules.syncSchedules(a, T0, code("hash-a", A, "a1"));
       assert.deepEqual(
         [report.deploy?.role, report.deploy?.version, report.created],
         ["newest", 1, ["shared", "only-a"]],
       );
-      report = await store.schedules.syncSchedules(b, T0 + 1_000, code("hash-b", ["shared", "only-b"]));
+      // B deploys while a1 runs: a new hash is the newest.
+      report = await store.schedules.syncSchedules(b, T0 + 1_000, code("hash-b", B, "b1"));
       assert.deepEqual([report.deploy?.role, report.deploy?.version], ["newest", 2]);
       assert.deepEqual([report.created, report.removed], [["only-b"], ["only-a"]]);
-      // A process of version A starting during the rolling deploy: it writes no schedule.
-      report = await store.schedules.syncSchedules(a, T0 + 2_000, code("hash-a", ["shared", "only-a"]));
+      // A process of version A (re)starting while b1 runs: it writes no schedule.
+      report = await store.schedules.syncSchedules(a, T0 + 2_000, code("hash-a", A, "a2"));
       assert.equal(report.deploy?.role, "older");
       assert.deepEqual([report.created, report.updated, report.removed], [[], [], []]);
       assert.equal(await store.queries.getSchedule("only-a"), null);
@@ -182,22 +186,40 @@ export function runScheduleRuntimeContract(
           ["hash-a", 1, ["only-a", "shared"]],
         ],
       );
-      // B keeps checking in; once it has not for longer than staleMs, A (a rollback) takes over.
-      await store.schedules.touchDeploy("hash-b", T0 + 5_000);
+      assert.deepEqual((await store.queries.liveDeployHashes(T0)).sort(), ["hash-a", "hash-b"]);
+      // b1 keeps checking in: a sync without a process (a script) is older too.
+      await store.schedules.touchDeploy("hash-b", "b1", T0 + 5_000);
       assert.equal((await store.queries.listScheduleDeploys())[0]?.lastSeenAt, T0 + 5_000);
-      report = await store.schedules.syncSchedules(
-        a,
-        T0 + 9_000,
-        code("hash-a", ["shared", "only-a"], 5_000),
-      );
+      report = await store.schedules.syncSchedules(a, T0 + 6_000, code("hash-a", A, undefined, 5_000));
       assert.equal(report.deploy?.role, "older");
-      report = await store.schedules.syncSchedules(
-        a,
-        T0 + 10_001,
-        code("hash-a", ["shared", "only-a"], 5_000),
+      // b1 not seen for longer than staleMs (it crashed): A takes over (a rollback).
+      report = await store.schedules.syncSchedules(a, T0 + 10_001, code("hash-a", A, "a3", 5_000));
+      assert.deepEqual(
+        [
+          report.deploy?.role,
+          report.deploy?.role === "newest" && report.deploy.registered,
+          report.deploy?.version,
+        ],
+        ["newest", "takeover", 3],
       );
-      assert.deepEqual([report.deploy?.role, report.deploy?.version], ["newest", 3]);
       assert.deepEqual([report.created, report.removed], [["only-a"], ["only-b"]]);
+      // B again, then every B process stops: the next A start reconciles at once.
+      report = await store.schedules.syncSchedules(b, T0 + 11_000, code("hash-b", B, "b2"));
+      assert.equal(
+        report.deploy?.role,
+        "older",
+        "hash-b is known and older than version 3, whose a3 is live",
+      );
+      await store.schedules.releaseDeploy("a3", T0 + 12_000);
+      assert.equal(
+        (await store.schedules.syncSchedules(b, T0 + 12_200, code("hash-b", B, "b2"))).deploy?.role,
+        "older",
+        "a2 and a1 still run A",
+      );
+      await store.schedules.releaseDeploy("a2", T0 + 12_300);
+      await store.schedules.releaseDeploy("a1", T0 + 12_400);
+      report = await store.schedules.syncSchedules(b, T0 + 12_500, code("hash-b", B, "b2"));
+      assert.deepEqual([report.deploy?.role, report.deploy?.version], ["newest", 4]);
     });
   });
 }

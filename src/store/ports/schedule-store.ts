@@ -31,8 +31,10 @@ export interface ScheduleStore {
   upsertSchedule(def: ScheduleDefinitionRow, now: number): Promise<UpsertResult>;
   /** Deletes a runtime schedule (its tick history stays). NotFoundError; ScheduleConflictError for code ones. */
   removeSchedule(id: string): Promise<void>;
-  /** A running process of this code version checks in (keeps it from being taken for gone). */
-  touchDeploy(codeHash: string, now: number): Promise<void>;
+  /** A running process of this code version checks in (keeps the version live). */
+  touchDeploy(codeHash: string, processId: string, now: number): Promise<void>;
+  /** A process stops: it no longer holds its code version live. */
+  releaseDeploy(processId: string, now: number): Promise<void>;
   /**
    * Decides and records every due tick of up to `limit` due schedules in one transaction per
    * schedule: tick rows keyed `(scheduleId, nominalAt)` (insert-or-ignore), one job per inserted

@@ -49,6 +49,8 @@ export interface StoreQueries extends AlertQueries, CheckQueries {
   listSchedules(filter?: ScheduleFilter): Promise<ScheduleRow[]>;
   /** The code versions seen (rolling deploys), newest first. */
   listScheduleDeploys(): Promise<ScheduleDeployRow[]>;
+  /** The code hashes with a running process that checked in since `since` and has not stopped. */
+  liveDeployHashes(since: number): Promise<string[]>;
   /** Newest first. */
   listTicks(scheduleId: string, options?: TickFilter): Promise<TickRow[]>;
   /** The newest `limit` ticks of each schedule in one read; a schedule without ticks maps to []. */

@@ -23,15 +23,9 @@ import type {
 } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
-import {
-  type DbRow,
-  toJobRow,
-  toJobRunRow,
-  toScheduleDeployRow,
-  toScheduleRow,
-  toTickRow,
-} from "../shared/rows.ts";
+import { type DbRow, toJobRow, toJobRunRow, toScheduleRow, toTickRow } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
+import { listScheduleDeploys, liveDeployHashes } from "./postgres-deploy-reads.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
 import { PostgresHistoryReads } from "./postgres-history-reads.ts";
 import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
@@ -102,7 +96,6 @@ const LIST_SCHEDULES = `SELECT * FROM schedules
 WHERE ($1::text IS NULL OR source = $1) AND ($2::text IS NULL OR owner = $2) AND ($3::text IS NULL OR tenant = $3)
   AND ($4::text IS NULL OR labels::jsonb @> $4::jsonb)
 ORDER BY id COLLATE "C"`;
-const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
 
 const LIST_TICKS = `SELECT * FROM schedule_ticks WHERE schedule_id = $1 AND nominal_at >= $2
 ORDER BY nominal_at DESC LIMIT $3`;
@@ -204,7 +197,11 @@ export class PostgresReads extends PostgresHistoryReads implements Omit<StoreQue
   }
 
   async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
-    return (await this.deps.read(LIST_DEPLOYS)).map(toScheduleDeployRow);
+    return listScheduleDeploys(this.deps);
+  }
+
+  async liveDeployHashes(since: number): Promise<string[]> {
+    return liveDeployHashes(this.deps, since);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {

@@ -46,6 +46,17 @@ ON CONFLICT (code_hash) DO UPDATE SET version = excluded.version, schedule_keys 
   last_seen_at = excluded.last_seen_at`;
 const TOUCH_DEPLOY =
   "UPDATE schedule_deploys SET last_seen_at = greatest(last_seen_at, $1) WHERE code_hash = $2";
+/** The code hashes with a live process other than the declaring one. */
+const LIVE_HASHES = `SELECT DISTINCT code_hash FROM schedule_deploy_processes
+WHERE stopped_at IS NULL AND last_seen_at >= $1 AND process_id IS DISTINCT FROM $2`;
+const RECORD_PROCESS = `INSERT INTO schedule_deploy_processes (process_id, code_hash, last_seen_at) VALUES ($1, $2, $3)
+ON CONFLICT (process_id) DO UPDATE SET code_hash = excluded.code_hash, last_seen_at = excluded.last_seen_at,
+  stopped_at = NULL`;
+const TOUCH_PROCESS = "UPDATE schedule_deploy_processes SET last_seen_at = $1 WHERE process_id = $2";
+const RELEASE_PROCESS = "UPDATE schedule_deploy_processes SET stopped_at = $1 WHERE process_id = $2";
+/** Process rows a day past their last check-in are history nobody reads. */
+const FORGET_PROCESSES = "DELETE FROM schedule_deploy_processes WHERE last_seen_at < $1";
+const DAY_MS = 86_400_000;
 
 /** Code-schedule reconciliation, runtime upserts and removals on PostgreSQL (PostgresSchedules delegates here). */
 export class PostgresScheduleWrites {
@@ -61,10 +72,18 @@ export class PostgresScheduleWrites {
       const report: SyncReport = { created: [], updated: [], removed: [], conflicts: [], deploy: null };
       if (declaration) {
         const deploys = (await c.query(SELECT_DEPLOYS)).rows.map(toScheduleDeployRow);
-        const decision = decideDeploy(deploys, declaration, now);
+        const me = declaration.processId ?? null;
+        const liveRows = (await c.query(LIVE_HASHES, [now - declaration.staleMs, me])).rows;
+        const decision = decideDeploy(
+          deploys,
+          declaration,
+          new Set(liveRows.map((r) => r.code_hash as string)),
+        );
         report.deploy = decision;
         const keys = JSON.stringify([...declaration.scheduleKeys].sort());
         await c.query(RECORD_DEPLOY, [declaration.codeHash, decision.version, keys, now]);
+        await c.query(FORGET_PROCESSES, [now - DAY_MS]);
+        if (me !== null) await c.query(RECORD_PROCESS, [me, declaration.codeHash, now]);
         if (decision.role === "older") return report;
       }
       const stored = (await c.query(SELECT_CODE_SCHEDULES)).rows.map(toScheduleRow);
@@ -133,7 +152,12 @@ export class PostgresScheduleWrites {
     });
   }
 
-  async touch(codeHash: string, now: number): Promise<void> {
+  async touch(codeHash: string, processId: string, now: number): Promise<void> {
     await this.deps.write(TOUCH_DEPLOY, [now, codeHash]);
+    await this.deps.write(TOUCH_PROCESS, [now, processId]);
+  }
+
+  async release(processId: string, now: number): Promise<void> {
+    await this.deps.write(RELEASE_PROCESS, [now, processId]);
   }
 }

@@ -5,8 +5,13 @@ export interface CodeDeclaration {
   codeHash: string;
   scheduleKeys: readonly string[];
   /**
-   * A newer version no process has checked in for this long is gone (a rollback, or a deploy
-   * that was abandoned): an older version starting then becomes the newest again.
+   * The running process declaring it (its worker id), which holds the version live until it
+   * stops; absent for a sync outside a running service (a test, a script), which holds nothing.
+   */
+  processId?: string;
+  /**
+   * A process that has not checked in for this long is taken for gone (it crashed): a version
+   * with no live process left is gone, and an older one starting then is the newest again.
    */
   staleMs: number;
 }
@@ -28,10 +33,11 @@ export type DeployDecision =
     }
   | { role: "older"; version: number; codeHash: string; newest: ScheduleDeployRow };
 
+/** `live`: the code hashes with a running process (other than the declaring one). */
 export function decideDeploy(
   deploys: readonly ScheduleDeployRow[],
   declaration: CodeDeclaration,
-  now: number,
+  live: ReadonlySet<string>,
 ): DeployDecision {
   const { codeHash } = declaration;
   const newest = deploys.reduce<ScheduleDeployRow | null>(
@@ -44,7 +50,7 @@ export function decideDeploy(
   const mine = deploys.find((d) => d.codeHash === codeHash);
   const next = newest.version + 1;
   if (!mine) return { role: "newest", registered: "new", version: next, codeHash, previous: newest };
-  if (now - newest.lastSeenAt > declaration.staleMs)
+  if (!live.has(newest.codeHash))
     return { role: "newest", registered: "takeover", version: next, codeHash, previous: newest };
   return { role: "older", version: mine.version, codeHash, newest };
 }

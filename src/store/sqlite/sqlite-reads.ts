@@ -81,6 +81,8 @@ const LIST_SCHEDULES = `SELECT * FROM schedules
            WHERE (SELECT l.value FROM json_each(schedules.labels) l WHERE l.key = f.key) IS NOT f.value))
        ORDER BY id`;
 const LIST_DEPLOYS = "SELECT * FROM schedule_deploys ORDER BY version DESC";
+const LIVE_DEPLOYS =
+  "SELECT DISTINCT code_hash FROM schedule_deploy_processes WHERE stopped_at IS NULL AND last_seen_at >= ?";
 const LIST_TICKS =
   "SELECT * FROM schedule_ticks WHERE schedule_id = ? AND nominal_at >= ? ORDER BY nominal_at DESC LIMIT ?";
 const NEXT_FIRE_AT = "SELECT min(next_fire_at) AS at FROM schedules";
@@ -214,6 +216,10 @@ export class SqliteReads extends SqliteAlertReads implements Omit<StoreQueries, 
 
   async listScheduleDeploys(): Promise<ScheduleDeployRow[]> {
     return this.all(LIST_DEPLOYS).map(toScheduleDeployRow);
+  }
+
+  async liveDeployHashes(since: number): Promise<string[]> {
+    return this.all(LIVE_DEPLOYS, since).map((r) => r.code_hash as string);
   }
 
   async listTicks(scheduleId: string, options: TickFilter = {}): Promise<TickRow[]> {

@@ -34,6 +34,17 @@ const RECORD_DEPLOY = `INSERT INTO schedule_deploys (code_hash, version, schedul
        ON CONFLICT (code_hash) DO UPDATE SET version = excluded.version, schedule_keys = excluded.schedule_keys,
          last_seen_at = excluded.last_seen_at`;
 const TOUCH_DEPLOY = "UPDATE schedule_deploys SET last_seen_at = max(last_seen_at, ?) WHERE code_hash = ?";
+/** The code hashes with a live process other than the declaring one. */
+const LIVE_HASHES = `SELECT DISTINCT code_hash FROM schedule_deploy_processes
+       WHERE stopped_at IS NULL AND last_seen_at >= ? AND process_id IS NOT ?`;
+const RECORD_PROCESS = `INSERT INTO schedule_deploy_processes (process_id, code_hash, last_seen_at) VALUES (?, ?, ?)
+       ON CONFLICT (process_id) DO UPDATE SET code_hash = excluded.code_hash, last_seen_at = excluded.last_seen_at,
+         stopped_at = NULL`;
+const TOUCH_PROCESS = "UPDATE schedule_deploy_processes SET last_seen_at = ? WHERE process_id = ?";
+const RELEASE_PROCESS = "UPDATE schedule_deploy_processes SET stopped_at = ? WHERE process_id = ?";
+/** Process rows a day past their last check-in are history nobody reads. */
+const FORGET_PROCESSES = "DELETE FROM schedule_deploy_processes WHERE last_seen_at < ?";
+const DAY_MS = 86_400_000;
 
 /** Code-schedule reconciliation, runtime upserts and removals on SQLite (SqliteSchedules delegates here). */
 export class SqliteScheduleWrites {
@@ -49,10 +60,18 @@ export class SqliteScheduleWrites {
       const report: SyncReport = { created: [], updated: [], removed: [], conflicts: [], deploy: null };
       if (declaration) {
         const deploys = (stmt(SELECT_DEPLOYS).all() as Row[]).map(toScheduleDeployRow);
-        const decision = decideDeploy(deploys, declaration, now);
+        const me = declaration.processId ?? null;
+        const liveRows = stmt(LIVE_HASHES).all(now - declaration.staleMs, me) as Row[];
+        const decision = decideDeploy(
+          deploys,
+          declaration,
+          new Set(liveRows.map((r) => r.code_hash as string)),
+        );
         report.deploy = decision;
         const keys = JSON.stringify([...declaration.scheduleKeys].sort());
         stmt(RECORD_DEPLOY).run(declaration.codeHash, decision.version, keys, now, now);
+        stmt(FORGET_PROCESSES).run(now - DAY_MS);
+        if (me !== null) stmt(RECORD_PROCESS).run(me, declaration.codeHash, now);
         if (decision.role === "older") return report;
       }
       const stored = (stmt(CODE_SCHEDULES).all() as Row[]).map(toScheduleRow);
@@ -126,7 +145,14 @@ export class SqliteScheduleWrites {
     });
   }
 
-  async touch(codeHash: string, now: number): Promise<void> {
-    await this.deps.write(() => this.deps.stmt(TOUCH_DEPLOY).run(now, codeHash));
+  async touch(codeHash: string, processId: string, now: number): Promise<void> {
+    await this.deps.write(() => {
+      this.deps.stmt(TOUCH_DEPLOY).run(now, codeHash);
+      this.deps.stmt(TOUCH_PROCESS).run(now, processId);
+    });
+  }
+
+  async release(processId: string, now: number): Promise<void> {
+    await this.deps.write(() => this.deps.stmt(RELEASE_PROCESS).run(now, processId));
   }
 }

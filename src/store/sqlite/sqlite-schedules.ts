@@ -60,8 +60,12 @@ export class SqliteSchedules implements ScheduleStore {
     return this.writes.remove(id);
   }
 
-  touchDeploy(codeHash: string, now: number): Promise<void> {
-    return this.writes.touch(codeHash, now);
+  touchDeploy(codeHash: string, processId: string, now: number): Promise<void> {
+    return this.writes.touch(codeHash, processId, now);
+  }
+
+  releaseDeploy(processId: string, now: number): Promise<void> {
+    return this.writes.release(processId, now);
   }
 
   async fireDueSchedules(request: FireRequest): Promise<FiredTick[]> {

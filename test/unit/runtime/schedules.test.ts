@@ -7,7 +7,7 @@ import { defineSchedule, type ScheduleOptions } from "../../../src/runtime/sched
 const report = defineJob("report", async () => {});
 
 describe("defineSchedule", () => {
-  it("fills in the defaults: misfire latest, overlap skip, grace 1h, null payload", () => {
+  it("fills in the defaults: misfire latest, overlap skip, grace 1h, null payload, no tolerance or metadata", () => {
     const definition = defineSchedule({ key: "nightly", job: "report", cron: "0 3 * * *" });
     assert.deepEqual(definition, {
       key: "nightly",
@@ -27,6 +27,37 @@ describe("defineSchedule", () => {
         timeout: undefined,
       },
     });
+  });
+
+  it("validates metadata: owner, tenant, labels (names, printable values), one line naming what is wrong", () => {
+    const d = defineSchedule({
+      key: "m",
+      job: "report",
+      every: "1m",
+      tolerance: "30s",
+      owner: "billing@example.com",
+      tenant: "acme",
+      labels: { tier: "gold", "region.eu": "yes" },
+    });
+    assert.deepEqual(d.meta, {
+      owner: "billing@example.com",
+      tenant: "acme",
+      labels: { "region.eu": "yes", tier: "gold" },
+    });
+    assert.equal(d.toleranceMs, 30_000);
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ owner: "" }, /owner must be a string of 1-200 printable characters/],
+      [{ tenant: "a\nb" }, /tenant must be a string/],
+      [{ labels: ["x"] }, /labels must be an object/],
+      [{ labels: { "bad name": "x" } }, /label name "bad name" is not valid/],
+      [{ labels: { ok: 7 } }, /label "ok" must be a string/],
+      [{ tolerance: "soon" }, /tolerance/],
+    ];
+    for (const [extra, message] of bad)
+      assert.throws(
+        () => defineSchedule({ key: "m", job: "report", every: "1m", ...extra } as never),
+        message,
+      );
   });
 
   it("takes the job type from a definition and keeps every option", () => {
