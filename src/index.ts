@@ -27,7 +27,9 @@ export {
   type MonitorState,
   step as stepHysteresis,
 } from "./core/hysteresis.ts";
+export type { LimitRule, RateRule } from "./core/job-limits.ts";
 export { JOB_STATES, type JobState, RUN_OUTCOMES, type RunOutcome } from "./core/job-state.ts";
+export type { LimitOptions } from "./core/limit-options.ts";
 export {
   MISFIRE_POLICIES,
   type MisfirePolicy,
@@ -73,7 +75,9 @@ export {
 } from "./monitors/define-monitor.ts";
 export type { MonitorJobState, MonitorStatus, Monitors } from "./monitors/monitors.ts";
 export type { EnqueueOptions } from "./runtime/enqueue.ts";
+export type { Limits } from "./runtime/limits.ts";
 export {
+  type DefineJobOptions,
   defineJob,
   type JobContext,
   type JobDefinition,
@@ -90,6 +94,9 @@ export type {
   FlowRunRow,
   JobRow,
   JobRunRow,
+  LimitKeyUsage,
+  LimitUsageRow,
+  LimitWaitReason,
   MonitorCheckResult,
   MonitorRow,
   MonitorTransitionRow,
@@ -97,6 +104,7 @@ export type {
   QueueGateRow,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "./store/ports/rows.ts";
 export type { FlowRunFilter, StoreQueries } from "./store/ports/store-queries.ts";
 export type { Store } from "./store/store.ts";

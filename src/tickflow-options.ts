@@ -1,6 +1,7 @@
 import type { AlertsOptions } from "./alerts/alerts-options.ts";
 import type { CheckDefinition, CheckOptions } from "./checks/define-check.ts";
 import type { Clock } from "./core/clock.ts";
+import type { LimitOptions } from "./core/limit-options.ts";
 import type { FlowDefinition } from "./flows/define-flow.ts";
 import type { Logger } from "./logger.ts";
 import type { MonitorDefinition, MonitorOptions } from "./monitors/define-monitor.ts";
@@ -34,6 +35,8 @@ export interface TickflowOptions {
   env?: Record<string, string | undefined>;
   /** Data flows (spec §6): `defineFlow(…)` results. */
   flows?: readonly FlowDefinition[];
+  /** Cluster-wide limits (spec §13, docs/limits.md); more with `tickflow.limits.define(…)`. */
+  limits?: readonly LimitOptions[];
   /** A flows folder loaded at `start()`: each file default-exports a flow or an array of flows. */
   flowsDir?: string;
   /** With `flowsDir`: a missing folder is no error (the config's default `./flows`). */

@@ -20,11 +20,12 @@ import { DatabaseClock } from "./runtime/database-clock.ts";
 import { type Engine, startEngine, stopPools } from "./runtime/engine.ts";
 import type { EnqueueOptions, PayloadOf } from "./runtime/enqueue.ts";
 import { enqueueJobs } from "./runtime/enqueue-jobs.ts";
+import { Limits } from "./runtime/limits.ts";
 import {
+  type DefineJobOptions,
   defineJob,
   type JobDefinition,
   type JobHandler,
-  type JobOptions,
   JobRegistry,
   type ThreadHandler,
 } from "./runtime/registry.ts";
@@ -65,6 +66,8 @@ export class Tickflow {
   private readonly features: Features;
   /** Data flows: trigger, list, runs, stats, enable/disable; define them with `defineFlow`. */
   readonly flows: FlowService;
+  /** Cluster-wide limits (`define`, `usage`) and per-type enable/disable (docs/limits.md). */
+  readonly limits: Limits;
   /** Stored schedules (call it to list them) and runtime ones: upsert, get, list, pause, resume, remove. */
   readonly schedules: SchedulesApi;
   /** Proof of liveness: schedule reports and health, rates, tick history, event loop (spec §11). */
@@ -104,6 +107,8 @@ export class Tickflow {
     const now = () => this.clock.now();
     this.codeSchedules = new CodeSchedules({ store, registry: this.registry, events: this.events, now });
     for (const job of options.jobs ?? []) this.register(job);
+    this.limits = new Limits(store, () => this.clock.now());
+    for (const limit of options.limits ?? []) this.limits.define(limit);
     for (const schedule of options.schedules ?? []) this.addSchedule(schedule);
     this.events.onListenerError = (error, event) =>
       this.logger.error({ err: error, event }, `a listener of ${event} threw (ignored): ${String(error)}`);
@@ -158,7 +163,7 @@ export class Tickflow {
   defineJob<Payload = unknown, State = unknown>(
     name: string,
     handler: JobHandler<Payload, State> | ThreadHandler,
-    options?: JobOptions,
+    options?: DefineJobOptions<Payload>,
   ): JobDefinition<Payload, State> {
     const definition = defineJob(name, handler, options);
     this.register(definition as unknown as JobDefinition<never, never>);
@@ -191,8 +196,8 @@ export class Tickflow {
 
   /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
   enqueueMany(items: readonly EnqueueManyItem[]): Promise<string[]> {
-    const { store, registry, events, engine } = this;
-    return enqueueJobs({ store, registry, events, engine }, items, this.clock.now());
+    const { store, registry, events, engine, limits } = this;
+    return enqueueJobs({ store, registry, events, engine, limits }, items, this.clock.now());
   }
 
   /** Migrates the store, reconciles schedules and starts the services this process runs. */
@@ -224,6 +229,7 @@ export class Tickflow {
         registry: this.registry,
         workerId: this.workerId,
         now,
+        rules: () => this.limits.rules(),
         random01: this.random01,
         injectedClock: this.options.clock !== undefined,
       },

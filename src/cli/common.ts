@@ -86,7 +86,7 @@ export async function withReader<T>(
   requireDatabaseFile(config);
   const { createTickflow } = await loadTickflow();
   const tickflow = await connect(config, () =>
-    createTickflow({ databaseUrl: config.database, concurrency: 1 }),
+    createTickflow({ databaseUrl: config.database, concurrency: 1, limits: config.limits }),
   );
   try {
     if (options.requireMigrated ?? true) await requireMigrated(tickflow);

@@ -13,6 +13,7 @@ export { CONFIG_FILE_NAMES, configFilePath, DEFAULT_CONFIG_FILE } from "./config
 export const ENV_KEYS = {
   TICKFLOW_DATABASE_URL: "database",
   TICKFLOW_CONCURRENCY: "concurrency",
+  TICKFLOW_PREFETCH: "prefetch",
   TICKFLOW_QUEUES: "queues",
   TICKFLOW_LEASE: "lease",
   TICKFLOW_POLL_INTERVAL: "pollInterval",
@@ -88,9 +89,10 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
     const value = text(name);
     if (value !== undefined) set(name, envDuration(value));
   }
-  const concurrency = text("TICKFLOW_CONCURRENCY");
-  if (concurrency !== undefined)
-    set("TICKFLOW_CONCURRENCY", /^\d+$/.test(concurrency) ? Number(concurrency) : concurrency);
+  for (const name of ["TICKFLOW_CONCURRENCY", "TICKFLOW_PREFETCH"] as const) {
+    const value = text(name);
+    if (value !== undefined) set(name, /^\d+$/.test(value) ? Number(value) : value);
+  }
   const queues = text("TICKFLOW_QUEUES");
   if (queues !== undefined)
     set(

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type AlertsOptions, checkAlertsOptions } from "../alerts/alerts-options.ts";
 import { type CheckDefinition, type CheckOptions, defineCheck } from "../checks/define-check.ts";
 import { parseDuration } from "../core/duration.ts";
+import { type LimitOptions, limitRuleOf } from "../core/limit-options.ts";
 import { describeLimitMs, MAX_DURATION_MS, MAX_TIMER_MS } from "../core/limits.ts";
 import { isValidName } from "../core/names.ts";
 import { ConfigError } from "../errors.ts";
@@ -20,6 +21,8 @@ export interface TickflowConfig {
   database?: string;
   /** Jobs run at once per process; env TICKFLOW_CONCURRENCY. Default 10. */
   concurrency?: number;
+  /** Jobs a worker claims ahead of its free slots; env TICKFLOW_PREFETCH. Default: concurrency; 0 turns it off. */
+  prefetch?: number;
   /** Queues this process works (all when omitted); env TICKFLOW_QUEUES (comma-separated). */
   queues?: string[];
   /** How long a claim holds a job, e.g. "30s"; env TICKFLOW_LEASE. */
@@ -69,6 +72,8 @@ export function defineConfig(config: TickflowConfig): TickflowConfig {
 export interface ResolvedConfig {
   database: string;
   concurrency: number;
+  /** Undefined: the worker's default (equal to concurrency). */
+  prefetch: number | undefined;
   queues: string[] | undefined;
   leaseMs: number;
   pollIntervalMs: number;
@@ -85,6 +90,8 @@ export interface ResolvedConfig {
   checks: CheckDefinition[];
   alerts: AlertsOptions;
   flows: FlowDefinition[];
+  /** Cluster-wide limits every process of the cluster declares (docs/limits.md). */
+  limits: LimitOptions[];
   /** Undefined: the default "./flows", loaded only when it exists. */
   flowsDir: string | undefined;
   flowRunRetentionMs: number | null;
@@ -124,6 +131,7 @@ const schema = z.strictObject({
     )
     .default("sqlite:./tickflow.db"),
   concurrency: z.number().int().min(1).max(1000).default(10),
+  prefetch: z.number().int().min(0).max(10_000).optional(),
   queues: z
     .array(
       z.string().refine(isValidName, { message: 'queue names use 1-64 letters, digits, "_", "-" or "."' }),
@@ -193,6 +201,19 @@ const schema = z.strictObject({
       }
     }),
   flows: z.array(z.custom<FlowDefinition>(isFlowDefinition, "expected defineFlow(…) results")).default([]),
+  limits: z
+    .array(
+      z.unknown().transform((value, ctx) => {
+        try {
+          limitRuleOf(value as LimitOptions);
+          return value as LimitOptions;
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    )
+    .default([]),
   flowsDir: z.string().min(1).optional(),
   flowRunRetention: z
     .union([z.string(), z.number()])
@@ -256,6 +277,7 @@ export function validateConfig(
     return {
       database: c.database,
       concurrency: c.concurrency,
+      prefetch: c.prefetch,
       queues: c.queues,
       leaseMs: c.lease,
       pollIntervalMs: c.pollInterval,
@@ -271,6 +293,7 @@ export function validateConfig(
       checks: c.checks,
       alerts: c.alerts,
       flows: c.flows,
+      limits: c.limits,
       flowsDir: c.flowsDir,
       flowRunRetentionMs: c.flowRunRetention,
       flowRunsKept: c.flowRunsKept,

@@ -151,6 +151,17 @@ export function nextFireAt(trigger: Trigger, after: number): number | null {
 }
 
 /**
+ * The first fire time of a schedule written now. An `at` time that passed less than `graceMs`
+ * ago — the process started, or the schedule was synced, a moment after it — is that time: its
+ * tick is then decided late, by the misfire policy, instead of never (`at: Date.now() + 300` in a
+ * config that took a second to load used to fire nothing). Older than the grace, it never fires.
+ */
+export function firstFireAt(trigger: Trigger, graceMs: number, now: number): number | null {
+  if (trigger.kind === "at" && trigger.at <= now) return now - trigger.at <= graceMs ? trigger.at : null;
+  return nextFireAt(trigger, now);
+}
+
+/**
  * The last nominal fire time at or before `at`, or null when the trigger has none yet: the period
  * `at` falls in. Both drivers of a scheduled flow (the internal scheduler and `POST /heartbeat`)
  * key a run by it, so one period runs at most once whoever gets there first.

@@ -6,6 +6,7 @@ import { registerAlertRoutes } from "./routes/alerts.ts";
 import { type DashboardContext, open, sendError } from "./routes/context.ts";
 import { registerFlowRoutes } from "./routes/flows.ts";
 import { registerJobRoutes } from "./routes/jobs.ts";
+import { registerLimitRoutes } from "./routes/limits.ts";
 import { registerLoginRoutes } from "./routes/login.ts";
 import { registerMonitorRoutes } from "./routes/monitors.ts";
 import { registerOverviewRoutes } from "./routes/overview.ts";
@@ -59,6 +60,7 @@ export async function registerDashboard(
       registerFlowRoutes(dash, ctx);
       registerScheduleRoutes(dash, ctx);
       registerJobRoutes(dash, ctx);
+      registerLimitRoutes(dash, ctx);
       registerMonitorRoutes(dash, ctx);
       registerAlertRoutes(dash, ctx);
       // Unknown dashboard pages: the login page without a session (checked first), a 404 page with one.

@@ -1,3 +1,4 @@
+import type { LimitRule } from "../core/job-limits.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { LeaseGrant } from "../store/ports/job-store.ts";
@@ -17,6 +18,8 @@ export interface EngineDeps {
   registry: JobRegistry;
   workerId: string;
   now(): number;
+  /** The cluster-wide limits every claim holds (tickflow.limits). */
+  rules?(): readonly LimitRule[];
   random01(): number;
   /** An injected clock (tests) moves by hand: ticks are then decided exactly at their nominal time. */
   injectedClock: boolean;
@@ -121,6 +124,7 @@ function startPools(
     leaseMs,
     pollIntervalMs: settings.pollIntervalMs ?? 1_000,
     now: deps.now,
+    rules: deps.rules,
     random01: deps.random01,
   };
   const pool = new WorkerPool({

@@ -14,6 +14,8 @@ export interface EnqueueDeps {
   events: TickflowEvents;
   /** The running engine, for the one-round-trip path (undefined before start). */
   engine: Engine | undefined;
+  /** A job some limit covers is never inserted leased: the claim must count it against the limit. */
+  limits?: { covers(job: { queue: string; type: string }): boolean };
 }
 
 /** Enqueues many jobs in one transaction: all are validated first; all or none are written. */
@@ -40,7 +42,7 @@ export async function enqueueJobs(
   // already leased to it and started here, one round trip instead of an insert and then a claim.
   const only = inserts.length === 1 ? inserts[0] : undefined;
   const slot =
-    only && client === undefined && leasableOnInsert(only, now)
+    only && client === undefined && leasableOnInsert(only, now) && !deps.limits?.covers(only)
       ? reserveInsertSlot(deps.engine, only.queue)
       : null;
   let results: InsertResult[];

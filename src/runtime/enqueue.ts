@@ -5,7 +5,7 @@ import { serializePayload } from "../core/payload.ts";
 import { InvalidOptionError } from "../errors.ts";
 import type { TickflowEvents } from "../events.ts";
 import type { TransactionClient } from "../store/pg-client.ts";
-import type { InsertResult, JobInsert } from "../store/ports/job-store.ts";
+import type { DedupeInsert, InsertResult, JobInsert } from "../store/ports/job-store.ts";
 import {
   JOB_OPTION_KEYS,
   type JobDefinition,
@@ -23,6 +23,14 @@ export interface EnqueueOptions extends JobOptions {
   key?: string;
   /** Durable state key (spec §3): jobs sharing it see one `ctx.state`. */
   stateKey?: string;
+  /** The partition key per-key limits count by (a tenant, an account); default: the type's `concurrencyKey(payload)`. */
+  concurrencyKey?: string;
+  /** Debounce: a pending job with this key is replaced (new payload, due `delay` from now); else one is enqueued so. */
+  debounce?: { key: string; delay: Duration };
+  /** Throttle: dropped (the earlier job's id returned) if a job with this key was enqueued within `window`. */
+  throttle?: { key: string; window: Duration };
+  /** Singleton: dropped while a job with this key is pending; one may wait while another runs. */
+  singleton?: { key: string };
   /**
    * PostgreSQL only: a `pg` client (`pool.connect()`'s PoolClient, or a Client) inside the caller's
    * open transaction. The job then exists if and only if that transaction commits.
@@ -37,6 +45,10 @@ export const ENQUEUE_OPTION_KEYS = [
   "delay",
   "key",
   "stateKey",
+  "concurrencyKey",
+  "debounce",
+  "throttle",
+  "singleton",
   "client",
 ] as const;
 
@@ -66,7 +78,11 @@ export function buildJobInsert(
   now: number,
 ): JobInsert {
   const template = jobTemplate(registry, type, options, now);
-  return { ...template, payload: serializePayload(payload, type) };
+  return {
+    ...template,
+    payload: serializePayload(payload, type),
+    concurrencyKey: template.concurrencyKey ?? keyOfPayload(registry, type, payload),
+  };
 }
 
 /**
@@ -102,8 +118,22 @@ export function buildJobInserts(
       timeoutMs: t.timeoutMs,
       backoff: t.backoff,
       stateKey: t.stateKey,
+      concurrencyKey: t.concurrencyKey ?? keyOfPayload(registry, t.type, item.payload),
+      dedupe: t.dedupe,
     };
   });
+}
+
+/** The type's default concurrency key for a payload (defineJob's `concurrencyKey`), validated. */
+function keyOfPayload(registry: JobRegistry, type: string, payload: unknown): string | null {
+  const keyOf = registry.get(type).concurrencyKey;
+  if (!keyOf) return null;
+  const key = keyOf(payload) ?? null;
+  if (key !== null && (typeof key !== "string" || key.length === 0 || key.length > 255))
+    throw new InvalidOptionError(
+      `enqueue "${type}": the type's concurrencyKey(payload) must return a string of 1-255 characters or nothing, got ${describeValue(key)}`,
+    );
+  return key;
 }
 
 const NO_OPTIONS: EnqueueOptions = Object.freeze({});
@@ -170,11 +200,15 @@ function jobTemplate(
   for (const [name, value] of [
     ["key", options.key],
     ["stateKey", options.stateKey],
+    ["concurrencyKey", options.concurrencyKey],
   ] as const) {
     if (value !== undefined && (typeof value !== "string" || value.length === 0 || value.length > 255)) {
       throw new InvalidOptionError(`${owner}: ${name} must be a string of 1-255 characters`);
     }
   }
+  const dedupe = dedupeOf(options, owner);
+  // Debounce: the job waits out its delay (a later enqueue with the key pushes it further).
+  if (dedupe?.mode === "debounce") runAt = Math.max(runAt, now + dedupe.windowMs);
   return {
     type,
     queue: resolved.queue,
@@ -185,7 +219,28 @@ function jobTemplate(
     timeoutMs: resolved.timeoutMs,
     backoff: JSON.stringify(resolved.backoff),
     stateKey: options.stateKey ?? null,
+    concurrencyKey: options.concurrencyKey ?? null,
+    dedupe,
   };
+}
+
+/** debounce / throttle / singleton: at most one, with a key and its window. */
+function dedupeOf(options: EnqueueOptions, owner: string): DedupeInsert | null {
+  const given = (["debounce", "throttle", "singleton"] as const).filter((m) => options[m] !== undefined);
+  if (given.length === 0) return null;
+  if (given.length > 1)
+    throw new InvalidOptionError(`${owner}: give one of debounce, throttle and singleton`);
+  const mode = given[0] as DedupeInsert["mode"];
+  const value = options[mode] as { key?: unknown; delay?: Duration; window?: Duration };
+  const field = mode === "debounce" ? "delay" : mode === "throttle" ? "window" : undefined;
+  const problem = optionsProblem(value, field ? ["key", field] : ["key"], `${mode} options`);
+  if (problem) throw new InvalidOptionError(`${owner}: ${problem}`);
+  if (typeof value.key !== "string" || value.key.length === 0 || value.key.length > 255)
+    throw new InvalidOptionError(`${owner}: ${mode}.key must be a string of 1-255 characters`);
+  if (field && value[field] === undefined)
+    throw new InvalidOptionError(`${owner}: ${mode}.${field} is required`);
+  const windowMs = field ? parseDuration(value[field] as Duration, `${owner}: ${mode}.${field}`) : 0;
+  return { mode, key: value.key, windowMs };
 }
 
 /** The payload type a job definition takes (`unknown` for a type given by name). */

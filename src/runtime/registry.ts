@@ -82,6 +82,14 @@ export interface JobDefinition<Payload = unknown, State = unknown> {
   readonly options: ResolvedJobOptions;
   /** Set when the handler runs in a worker thread (defineJob given a module URL). */
   readonly thread?: ThreadModule;
+  /** The default concurrency key of a job of this type (per-key limits), from its payload. */
+  readonly concurrencyKey?: (payload: Payload) => string | null | undefined;
+}
+
+/** defineJob's options: the per-job defaults, and the type's default concurrency key. */
+export interface DefineJobOptions<Payload = unknown> extends JobOptions {
+  /** The concurrency key per-key limits count by, from the payload (enqueue's `concurrencyKey` overrides it). */
+  concurrencyKey?: (payload: Payload) => string | null | undefined;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -93,7 +101,7 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export function defineJob<Payload = unknown, State = unknown>(
   name: string,
   handler: JobHandler<Payload, State> | ThreadHandler,
-  options: JobOptions = {},
+  options: DefineJobOptions<Payload> = {},
 ): JobDefinition<Payload, State> {
   validateName(name, "job type");
   const thread = threadOf(name, handler);
@@ -101,9 +109,13 @@ export function defineJob<Payload = unknown, State = unknown>(
     throw new InvalidOptionError(`job "${name}": handler must be a function or a module's file: URL`);
   const problem = optionsProblem(options, DEFINE_JOB_KEYS, "defineJob options");
   if (problem) throw new InvalidOptionError(`job "${name}": ${problem}`);
+  const { concurrencyKey } = options;
+  if (concurrencyKey !== undefined && typeof concurrencyKey !== "function")
+    throw new InvalidOptionError(`job "${name}": concurrencyKey must be a function of the payload`);
   const resolved = resolveJobOptions(options, DEFAULTS, `job "${name}"`);
-  if (!thread) return { name, handler: handler as JobHandler<Payload, State>, options: resolved };
-  return { name, handler: runsInThread as JobHandler<Payload, State>, options: resolved, thread };
+  const keyed = concurrencyKey ? { concurrencyKey } : {};
+  if (!thread) return { name, handler: handler as JobHandler<Payload, State>, options: resolved, ...keyed };
+  return { name, handler: runsInThread as JobHandler<Payload, State>, options: resolved, thread, ...keyed };
 }
 
 function threadOf(name: string, handler: unknown): ThreadModule | undefined {
@@ -151,7 +163,7 @@ export const JOB_OPTION_KEYS = [
 ] as const;
 
 /** defineJob takes the per-job options and the type's lane (a lane is not chosen per job). */
-const DEFINE_JOB_KEYS = [...JOB_OPTION_KEYS, "lane"] as const;
+const DEFINE_JOB_KEYS = [...JOB_OPTION_KEYS, "lane", "concurrencyKey"] as const;
 
 /**
  * Merges `options` over `base`, validating each; errors are prefixed with `owner`. Unknown keys

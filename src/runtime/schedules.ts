@@ -9,7 +9,7 @@ import { validateName } from "../core/names.ts";
 import { optionsProblem } from "../core/options.ts";
 import { serializePayload } from "../core/payload.ts";
 import { parseScheduleMeta, type ScheduleMeta } from "../core/schedule-meta.ts";
-import { nextFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
+import { firstFireAt, parseTrigger, type Trigger, type TriggerOption } from "../core/triggers.ts";
 import { InvalidScheduleError } from "../errors.ts";
 import type { ScheduleDefinitionRow } from "../store/ports/rows.ts";
 import {
@@ -164,7 +164,7 @@ export function toScheduleRow(
       timeoutMs: options.timeoutMs,
       backoff: JSON.stringify(options.backoff),
     },
-    initialNextFireAt: nextFireAt(definition.trigger, now),
+    initialNextFireAt: firstFireAt(definition.trigger, definition.graceMs, now),
     toleranceMs: definition.toleranceMs ?? null,
     owner: definition.meta?.owner ?? null,
     tenant: definition.meta?.tenant ?? null,

@@ -14,6 +14,7 @@ export const CREATE_TICKFLOW_KEYS = [
   "alerts",
   "env",
   "flows",
+  "limits",
   "flowsDir",
   "flowsDirOptional",
   "flowRunRetentionMs",

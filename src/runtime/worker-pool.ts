@@ -1,3 +1,4 @@
+import type { LimitRule } from "../core/job-limits.ts";
 import { clampTimerMs } from "../core/limits.ts";
 import type { TickflowEvents } from "../events.ts";
 import { ThreadPool } from "../isolation/thread-pool.ts";
@@ -27,6 +28,8 @@ export interface WorkerPoolOptions {
   /** Jobs claimed ahead of free slots, at most (default: concurrency; 0 turns prefetch off). */
   prefetch?: number;
   now(): number;
+  /** Cluster-wide limits, held by the store in every claim (core/job-limits.ts). */
+  rules?(): readonly LimitRule[];
   random01(): number;
 }
 
@@ -178,7 +181,8 @@ export class WorkerPool {
       return Number.POSITIVE_INFINITY; // a finishing job wakes us
     }
     const now = this.options.now();
-    const jobs = await store.jobs.claimJobs({ workerId, queues, limit, leaseMs, now });
+    const rules = this.options.rules?.();
+    const jobs = await store.jobs.claimJobs({ workerId, queues, limit, leaseMs, now, rules });
     // Decided before the jobs start: one that settles at once must see it and wake us.
     this.saturated = jobs.length === limit;
     this.drained = !this.saturated;

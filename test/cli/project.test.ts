@@ -149,6 +149,7 @@ describe("tickflow CLI: a new project end to end", () => {
     const status = JSON.parse(result.stdout);
     assert.deepEqual(Object.keys(status).sort(), [
       "checkedAt",
+      "codeVersions",
       "flows",
       "heartbeat",
       "monitors",
@@ -170,6 +171,7 @@ describe("tickflow CLI: a new project end to end", () => {
       "nextFireAt",
       "overdue",
       "paused",
+      "runtime",
       "total",
     ]);
     const queue = status.queues.find((q: { queue: string }) => q.queue === "default");

@@ -6,6 +6,7 @@ import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgSto
 import { waitFor } from "../helpers/wait-for.ts";
 import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
@@ -25,6 +26,7 @@ if (skipReason) {
   runMonitorStoreContract("postgres", createTestPgStore);
   runFlowStoreContract("postgres", createTestPgStore);
   runAlertStoreContract("postgres", createTestPgStore);
+  runLimitsContract("postgres", createTestPgStore);
   runScheduleRuntimeContract("postgres", createTestPgStore);
   runPoisonContract("postgres", async () => {
     const h = await createTestPgStore();

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
 import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
 import { runScheduleRuntimeContract } from "./schedule-runtime-contract.ts";
@@ -11,6 +12,7 @@ runStoreContract("sqlite", createTestSqliteStore);
 runMonitorStoreContract("sqlite", createTestSqliteStore);
 runFlowStoreContract("sqlite", createTestSqliteStore);
 runAlertStoreContract("sqlite", createTestSqliteStore);
+runLimitsContract("sqlite", createTestSqliteStore);
 
 runPoisonContract("sqlite", async () => {
   const h = await createTestSqliteStore();

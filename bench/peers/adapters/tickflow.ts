@@ -9,13 +9,23 @@ let onJob: (n: number) => void = () => {};
 const noop = defineJob<{ n: number }>("bench.noop", async (payload) => onJob(payload.n));
 
 const CONFIGS: Record<Config, string> = {
-  default: "createTickflow defaults: concurrency 10, pollIntervalMs 1000, leaseMs 30 s",
-  tuned: "same as default: tickflow has no batch or prefetch settings yet (issue 23, builds 1-3)",
+  default:
+    "createTickflow defaults: concurrency 10, pollIntervalMs 1000, leaseMs 30 s, prefetch 10 (= concurrency)",
+  tuned: "prefetch: 90 (100 jobs held, as graphile-worker's local queue of 100); finishes are always batched",
 };
 
-function open(url: string, schema: string | undefined): Promise<Tickflow> {
+/** What "tuned" sets (docs/benchmarks.md, "What default and tuned mean"). */
+const TUNED_PREFETCH = 90;
+
+function open(url: string, schema: string | undefined, config: Config = "default"): Promise<Tickflow> {
   if (schema) process.env.TICKFLOW_PG_SCHEMA = schema;
-  return createTickflow({ databaseUrl: url, jobs: [noop], concurrency: CONCURRENCY, logger: silentLogger });
+  return createTickflow({
+    databaseUrl: url,
+    jobs: [noop],
+    concurrency: CONCURRENCY,
+    logger: silentLogger,
+    ...(config === "tuned" ? { prefetch: TUNED_PREFETCH } : {}),
+  });
 }
 
 function client(tickflow: Tickflow): Client {
@@ -50,7 +60,7 @@ export const tickflowSqlite: Adapter = {
     await tickflow.start({ worker: false, scheduler: false });
     await tickflow.stop();
   },
-  open: async (env) => client(await open(sqliteUrl(env), undefined)),
+  open: async (env, config) => client(await open(sqliteUrl(env), undefined, config)),
   async cleanup() {},
 };
 
@@ -64,7 +74,7 @@ export const tickflowPostgres: Adapter = {
     await tickflow.start({ worker: false, scheduler: false });
     await tickflow.stop();
   },
-  open: async (env) => client(await open(env.pgUrl!, env.namespace)),
+  open: async (env, config) => client(await open(env.pgUrl!, env.namespace, config)),
   cleanup: dropSchema,
 };
 

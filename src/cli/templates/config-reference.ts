@@ -50,6 +50,15 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     description: "Jobs one process runs at once (also sizes its PostgreSQL pool: min(concurrency, 10) + 2).",
   },
   {
+    key: "prefetch",
+    env: "TICKFLOW_PREFETCH",
+    type: "number",
+    defaultText: "equal to `concurrency`",
+    rule: "an integer from 0 to 10000",
+    description:
+      "Jobs a worker claims ahead of its free slots and holds leased, so a freed slot starts the next job without a round trip. 0 turns it off (long jobs, strict priority order). See operations.md, scaling out.",
+  },
+  {
     key: "queues",
     env: "TICKFLOW_QUEUES",
     type: "string[]",
@@ -244,6 +253,14 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     default: "[]",
     rule: "`defineFlow(…)` results",
     description: "Data flows defined in code, in addition to those of the flows folder.",
+  },
+  {
+    key: "limits",
+    type: "LimitOptions[]",
+    default: "[]",
+    rule: "`{ queue | type, concurrency?, perKey?, rate?: { limit, period, perKey? } }` objects",
+    description:
+      "Cluster-wide limits on starting jobs (docs/limits.md): at most `concurrency` running per queue or type, `perKey` per concurrency key, `rate.limit` starts per `rate.period`. Every process that works the limited jobs must declare the same limits.",
   },
   {
     key: "flowsDir",

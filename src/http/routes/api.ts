@@ -8,6 +8,7 @@ import type { HttpDeps } from "../deps.ts";
 import { parseInput } from "../validate.ts";
 import { registerAlertRoutes } from "./alerts.ts";
 import { registerFlowRoutes } from "./flows.ts";
+import { registerLimitRoutes } from "./limits.ts";
 import { registerMonitorRoutes } from "./monitors.ts";
 import { openApiDocument } from "./openapi.ts";
 import { registerScheduleRoutes } from "./schedules.ts";
@@ -53,6 +54,7 @@ export function jobView(job: JobRow) {
     maxAttempts: job.maxAttempts,
     runAt: iso(job.runAt),
     key: job.key,
+    concurrencyKey: job.concurrencyKey,
     scheduleId: job.scheduleId,
     scheduledFor: iso(job.nominalAt),
     leaseOwner: job.leaseOwner,
@@ -129,6 +131,7 @@ export function registerApiRoutes(api: FastifyInstance, deps: HttpDeps): void {
   registerFlowRoutes(api, deps);
   registerMonitorRoutes(api, deps);
   registerAlertRoutes(api, deps);
+  registerLimitRoutes(api, deps);
 
   api.get("/heartbeat", async () => {
     if (!heartbeat?.enabled) return { enabled: false };

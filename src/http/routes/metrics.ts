@@ -4,6 +4,7 @@ import { HEARTBEAT_HEALTH_STATUSES } from "../../core/heartbeat-health.ts";
 import { MONITOR_STATES } from "../../core/hysteresis.ts";
 import { SCHEDULE_HEALTH } from "../../core/schedule-health.ts";
 import type { HttpDeps } from "../deps.ts";
+import { registerLimitGauges } from "./limit-metrics.ts";
 
 /**
  * A Prometheus StateSet (OpenMetrics): one sample per possible state, 1 for the current one and 0
@@ -111,6 +112,7 @@ export function createMetrics({ tickflow, heartbeat, metricsRegistry }: HttpDeps
     });
   }
   registerStoreGauges(registry, tickflow);
+  registerLimitGauges(registry, tickflow);
 
   return registry;
 }

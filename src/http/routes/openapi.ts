@@ -110,6 +110,10 @@ export function openApiDocument(): Record<string, unknown> {
       "/monitors": { get: op("Monitor states, counters, last check and last transition") },
       "/monitors/{name}": { get: op("One monitor with its transitions", [path("name")]) },
       ...alertPaths(op, path, query),
+      "/limits": { get: op("Limits with usage: running, per key, tokens left, waiting jobs and why") },
+      "/types": { get: op("Registered job types and whether each is disabled") },
+      "/types/{type}/disable": { post: op("Disable a job type cluster-wide", [path("type")]) },
+      "/types/{type}/enable": { post: op("Enable a disabled job type", [path("type")]) },
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { RunOutcome } from "../../core/job-state.ts";
 import type { JobRow } from "./rows.ts";
 
@@ -62,6 +63,23 @@ export interface JobStore {
   retryJob(id: string, now: number): Promise<JobRow>;
   /** Deletes finished jobs and their runs ended before `olderThan`; returns how many jobs. */
   pruneFinishedJobs(olderThan: number): Promise<number>;
+  /**
+   * Disables (`paused`) or enables a job type cluster-wide: no claim starts a job of a disabled
+   * type; its jobs wait, keeping their place. Returns whether anything changed.
+   */
+  setTypePaused(type: string, paused: boolean, now: number): Promise<boolean>;
+}
+
+/**
+ * Debounce, throttle and singleton (insertJobs): matched on `key` among jobs with the same key.
+ * - debounce: a pending job with the key is replaced (payload, runAt) — status `replaced`;
+ * - throttle: a job with the key created within `windowMs` (any state) drops this one — `duplicate`;
+ * - singleton: a pending job with the key drops this one — `duplicate` (a running one does not).
+ */
+export interface DedupeInsert {
+  mode: "debounce" | "throttle" | "singleton";
+  key: string;
+  windowMs: number;
 }
 
 export interface JobInsert {
@@ -77,11 +95,14 @@ export interface JobInsert {
   /** JSON of a core BackoffPolicy. */
   backoff: string;
   stateKey: string | null;
+  /** The partition key per-key limits count by. */
+  concurrencyKey?: string | null;
+  dedupe?: DedupeInsert | null;
 }
 
 export interface InsertResult {
   id: string;
-  status: "inserted" | "duplicate";
+  status: "inserted" | "duplicate" | "replaced";
   /** Set when the job was inserted leased (`leaseTo`): the claim the worker runs. */
   claimed?: ClaimedJob;
 }
@@ -98,6 +119,11 @@ export interface ClaimRequest {
   limit: number;
   leaseMs: number;
   now: number;
+  /**
+   * Cluster-wide limits to hold (core/job-limits.ts): counted in the claim's transaction, so at no
+   * instant do more jobs of a rule's scope run (leased, prefetched ones included) than it allows.
+   */
+  rules?: readonly LimitRule[];
 }
 
 export interface ClaimedJob {

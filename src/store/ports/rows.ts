@@ -30,6 +30,8 @@ export interface JobRow {
   leaseExpiresAt: number | null;
   timeoutMs: number | null;
   stateKey: string | null;
+  /** The partition key per-key limits count by. */
+  concurrencyKey: string | null;
   scheduleId: string | null;
   nominalAt: number | null;
   lastError: string | null;
@@ -276,4 +278,42 @@ export interface QueueGateRow {
   queue: string;
   monitor: string;
   closedAt: number;
+}
+
+/** A job type disabled cluster-wide: no claim starts its jobs. */
+export interface TypePauseRow {
+  type: string;
+  pausedAt: number;
+}
+
+/** Why due jobs under a limit are not starting (`none`: nothing holds them; they start on the next claim). */
+export type LimitWaitReason = "concurrency" | "key" | "rate" | "paused" | "none";
+
+/** One concurrency key's usage under a limit. */
+export interface LimitKeyUsage {
+  key: string;
+  running: number;
+  /** Due jobs of this key waiting. */
+  waiting: number;
+  /** Tokens left in the key's bucket (per-key rates), else null. */
+  tokens: number | null;
+}
+
+/** A limit's usage now (queries.limitUsage). */
+export interface LimitUsageRow {
+  name: string;
+  queue: string | null;
+  type: string | null;
+  concurrency: number | null;
+  perKey: number | null;
+  rate: { limit: number; periodMs: number; perKey: boolean } | null;
+  /** Jobs of the scope running now (prefetched ones included: they hold their slot). */
+  running: number;
+  /** Tokens left in the scope's bucket (scope-wide rates), else null. */
+  tokens: number | null;
+  /** Due jobs of the scope not started, and why, by reason. */
+  waiting: number;
+  waitingBy: Record<LimitWaitReason, number>;
+  /** The busiest keys (running, then waiting), at most 50. */
+  keys: LimitKeyUsage[];
 }

@@ -1,4 +1,5 @@
 import type { FinishedFlowRunStatus, FlowRunStatus, TriggerSource } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type { Rollup, RollupCounts, RollupPeriod, RollupSubject } from "../../core/rollup.ts";
 import type { AlertQueries } from "./alerts.ts";
@@ -9,6 +10,7 @@ import type {
   FoldTickRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
@@ -17,6 +19,7 @@ import type {
   ScheduleFilter,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "./rows.ts";
 
 /**
@@ -75,6 +78,11 @@ export interface StoreQueries extends AlertQueries, CheckQueries {
   /** Every closed gate: a queue with at least one row is not claimed from. */
   listClosedGates(): Promise<QueueGateRow[]>;
 
+  // ── limits ────────────────────────────────────────────────────────────────
+  /** Job types disabled cluster-wide, by name. */
+  listPausedTypes(): Promise<TypePauseRow[]>;
+  /** Each rule's usage now: running (per key too), tokens left, due jobs waiting and why. */
+  limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]>;
   // ── history (spec §11; folded and pruned by ports/history-store.ts) ────────
   /** Rollups of `subject` (optionally only `names`) with bucket start in [from, to). */
   listRollups(query: RollupQuery): Promise<Rollup[]>;

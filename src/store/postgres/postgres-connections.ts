@@ -125,13 +125,25 @@ export class PostgresConnections {
   };
 
   /** Runs `fn` between BEGIN and COMMIT on one pooled connection; ROLLBACK on any error. */
-  readonly transaction = async <T>(
+  readonly transaction = <T>(fn: (client: pg.PoolClient) => Promise<T>, retried = false): Promise<T> =>
+    this.transactionOn(this.pool, fn, retried);
+
+  /**
+   * transaction() on the claim connections (asynchronous commit, generic plans): a claim under
+   * limits (postgres-limited-claim.ts). Its bucket writes may be lost with the claim in a server
+   * crash: a few more starts than the rate right after one, never a job given twice.
+   */
+  readonly claimTransaction = <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    this.transactionOn(this.claimPool, fn, false);
+
+  private async transactionOn<T>(
+    pool: pg.Pool,
     fn: (client: pg.PoolClient) => Promise<T>,
-    retried = false,
-  ): Promise<T> => {
+    retried: boolean,
+  ): Promise<T> {
     const check = retried ? undefined : this.beforeWrite();
     if (check) await check;
-    const client = await this.pool.connect();
+    const client = await pool.connect();
     // A checked-out connection has no 'error' listener of the pool's; one is needed while we hold it.
     const onError = (error: Error) => this.reportError(error, "transaction");
     client.on("error", onError);
@@ -141,7 +153,7 @@ export class PostgresConnections {
       client.off("error", onError);
       client.release(error as Error);
       // Nothing ran yet: a connection that died while pooled may be retried once on a fresh one.
-      if (!retried && isConnectionError(error)) return this.transaction(fn, true);
+      if (!retried && isConnectionError(error)) return this.transactionOn(pool, fn, true);
       throw error;
     }
     let broken: Error | undefined;
@@ -159,7 +171,7 @@ export class PostgresConnections {
       // Releasing with an error destroys the connection instead of pooling a broken one.
       client.release(broken);
     }
-  };
+  }
 
   async end(): Promise<void> {
     await Promise.all([this.pool.end(), this.loopPool.end(), this.claimPool.end()]);

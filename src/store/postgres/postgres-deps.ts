@@ -27,3 +27,10 @@ export interface PostgresDeps {
 
 /** Job and run ids are bigint: anything else matches nothing (and must not reach a bigint parameter). */
 export const isBigintId = (id: string): boolean => /^[0-9]{1,18}$/.test(id);
+
+/** Bigint ids as decimal strings in numeric order: shorter is smaller, then digit by digit. */
+export function compareIds(a: unknown, b: unknown): number {
+  const x = String(a);
+  const y = String(b);
+  return x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
+}

@@ -3,6 +3,7 @@ import type { AttemptFinish, FinishResult, Lease } from "../ports/job-store.ts";
 import { isPlainSuccessBatch } from "../shared/finish-batch.ts";
 import { finishIsolated } from "../shared/finish-isolation.ts";
 import type { PostgresConnections } from "./postgres-connections.ts";
+import { compareIds } from "./postgres-deps.ts";
 import type { PostgresHints } from "./postgres-hints.ts";
 import { isPostgresValueRefusal } from "./postgres-refusal.ts";
 import { IS_RUNNING } from "./postgres-sql.ts";
@@ -149,9 +150,26 @@ export abstract class PostgresJobFinishes {
   async finishAttempts(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
     if (finishes.length === 0) return [];
     return finishIsolated(finishes, {
-      apply: (batch) => this.applyFinishBatch(batch),
+      apply: (batch) => this.applyInIdOrder(batch),
       isValueRefusal: isPostgresValueRefusal,
     });
+  }
+
+  /**
+   * A batch locks its jobs in the order it lists them; lease renewals lock theirs in id order.
+   * Written in id order too, the two cannot deadlock (a finish chosen as the victim failed its
+   * whole batch, and those jobs waited for lease expiry: abandoned by a worker that was alive).
+   */
+  private async applyInIdOrder(finishes: readonly AttemptFinish[]): Promise<FinishResult[]> {
+    const order = finishes
+      .map((_, i) => i)
+      .sort((a, b) => compareIds(finishes[a]!.jobId, finishes[b]!.jobId));
+    const results = await this.applyFinishBatch(order.map((i) => finishes[i]!));
+    const byInput: FinishResult[] = new Array(finishes.length);
+    order.forEach((input, sorted) => {
+      byInput[input] = results[sorted]!;
+    });
+    return byInput;
   }
 
   /** One finish batch in one statement (finishIsolated splits it if PostgreSQL refuses a value). */
@@ -214,12 +232,14 @@ export abstract class PostgresJobFinishes {
     options: { unstarted?: boolean } = {},
   ): Promise<number> {
     if (leases.length === 0) return 0;
+    // In id order, as renewals and finishes lock theirs: the three cannot deadlock.
+    const ordered = [...leases].sort((a, b) => compareIds(a.jobId, b.jobId));
     const rows = await this.db.loopWrite(
       RELEASE_JOBS,
       [
         now,
-        leases.map((l) => l.jobId),
-        leases.map((l) => l.leaseToken),
+        ordered.map((l) => l.jobId),
+        ordered.map((l) => l.leaseToken),
         workerId,
         options.unstarted !== true,
       ],

@@ -12,12 +12,15 @@ import type {
 } from "../ports/job-store.ts";
 import type { JobRow } from "../ports/rows.ts";
 import { claimedOnInsert, leasableOnInsert } from "../shared/insert-lease.ts";
+import { applicableRules } from "../shared/limited-claim.ts";
 import { type DbRow, toClaimedJob, toJobRow } from "../shared/rows.ts";
 import { storableJobs } from "../shared/storable-jobs.ts";
 import type { PostgresConnections } from "./postgres-connections.ts";
-import { isBigintId, type PgQueryable } from "./postgres-deps.ts";
+import { insertDeduped } from "./postgres-dedupe.ts";
+import { compareIds, isBigintId, type PgQueryable } from "./postgres-deps.ts";
 import type { PostgresHints } from "./postgres-hints.ts";
 import { PostgresJobFinishes } from "./postgres-job-finishes.ts";
+import { claimUnderLimits, ENABLED_TYPE, ONE_PER_STATE_KEY, OPEN_QUEUE } from "./postgres-limited-claim.ts";
 import { IS_RUNNING, jobInsertStatements, PENDING } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
@@ -25,22 +28,6 @@ import { IS_RUNNING, jobInsertStatements, PENDING } from "./postgres-sql.ts";
 const CLAIMED_COLUMNS = `jobs.id, jobs.type, jobs.queue, jobs.payload, jobs.attempt, jobs.max_attempts, jobs.lease_token,
   jobs.timeout_ms, jobs.backoff, jobs.state_key, jobs.schedule_id, jobs.nominal_at, jobs.started_at, jobs.priority,
   jobs.run_at`;
-
-/**
- * Jobs sharing a state key run one at a time (their ctx.state updates would otherwise race): a
- * keyed job is claimable only while no job with its key runs, and only the first due one. Under
- * concurrent claimers this stays one-at-a-time: both see the same first job, SKIP LOCKED gives it
- * to one, and the other's snapshot still names it first, so the second job waits. Unkeyed jobs
- * (the common case) stop at `state_key IS NULL`.
- * A CASE rather than an OR: with no statistics yet (a fresh table, autovacuum off) the planner
- * guesses 0.5 for a CASE but 0.005 for `IS NULL`, and at 0.005 it expects so few claimable rows
- * that it sorts every due job (32 ms at 100k due) instead of walking the claim index (0.1 ms).
- */
-const ONE_PER_STATE_KEY = `CASE WHEN j.state_key IS NULL THEN true ELSE (
-    NOT EXISTS (SELECT 1 FROM jobs AS r WHERE r.state_key = j.state_key AND r.state = 'running')
-    AND j.id = (SELECT p.id FROM jobs AS p
-                WHERE p.state_key = j.state_key AND p.state IN ${PENDING} AND p.run_at <= $1
-                ORDER BY p.run_at, p.id LIMIT 1)) END`;
 
 /**
  * The candidates are an ARRAY(subquery): an init plan run once, an optimization fence the planner
@@ -77,17 +64,10 @@ const dueGuard = (queueFilter: string) =>
 
 const CLAIM_ORDER = "ORDER BY j.priority DESC, j.run_at, j.id";
 
-/**
- * Queue gating (monitors): a queue with a closed gate is not claimed from. An uncorrelated NOT IN
- * is one hashed subplan over queue_gates (~empty), checked per row as a filter: the claim keeps
- * its ordered index walk.
- */
-const OPEN_QUEUE = "j.queue NOT IN (SELECT g.queue FROM queue_gates AS g)";
-
 /** Every queue: a walk of jobs_due in claim order, stopping after LIMIT claimable rows. */
 const CLAIM_JOBS = claimStatement(
   `  SELECT j.id FROM jobs AS j
-  WHERE j.state IN ${PENDING} AND j.run_at <= $1 AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
+  WHERE j.state IN ${PENDING} AND j.run_at <= $1 AND ${OPEN_QUEUE} AND ${ENABLED_TYPE} AND ${ONE_PER_STATE_KEY}
   ${CLAIM_ORDER}
   LIMIT $2
   FOR UPDATE SKIP LOCKED`,
@@ -104,7 +84,8 @@ const CLAIM_JOBS_IN_QUEUES = claimStatement(
   `  SELECT j.id FROM unnest($5::text[]) AS q(name)
   CROSS JOIN LATERAL (
     SELECT j.id, j.priority, j.run_at FROM jobs AS j
-    WHERE j.queue = q.name AND j.state IN ${PENDING} AND j.run_at <= $1 AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
+    WHERE j.queue = q.name AND j.state IN ${PENDING} AND j.run_at <= $1 AND ${OPEN_QUEUE} AND ${ENABLED_TYPE}
+      AND ${ONE_PER_STATE_KEY}
     ${CLAIM_ORDER}
     LIMIT $2
     FOR UPDATE SKIP LOCKED
@@ -116,6 +97,16 @@ const CLAIM_JOBS_IN_QUEUES = claimStatement(
 
 /** The hot-path statements, for the query-plan test (test/unit/store/query-plans.test.ts). */
 export const HOT_PATH_JOB_SQL = { claim: CLAIM_JOBS, claimInQueues: CLAIM_JOBS_IN_QUEUES };
+
+/** The admitted ids of a claim under limits (postgres-limited-claim.ts): $2 the ids. */
+const CLAIM_IDS = claimStatement(
+  `  SELECT j.id FROM jobs AS j WHERE j.id = ANY($2::bigint[]) AND j.state IN ${PENDING}`,
+  "true",
+);
+
+const PAUSE_TYPE =
+  "INSERT INTO type_pauses (type, paused_at) VALUES ($1, $2) ON CONFLICT (type) DO NOTHING RETURNING type";
+const RESUME_TYPE = "DELETE FROM type_pauses WHERE type = $1 RETURNING type";
 
 const EXTEND_LEASES = `UPDATE jobs SET lease_expires_at = $1
 FROM unnest($2::bigint[], $3::bigint[]) AS l(id, lease_token)
@@ -153,7 +144,7 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
     db: PostgresConnections,
     hints: PostgresHints,
     /** The schema, quoted: a caller's client names tickflow's tables with it. */
-    quotedSchema: string,
+    private readonly quotedSchema: string,
   ) {
     super(db, hints);
     this.callerInserts = jobInsertStatements(`${quotedSchema}.`);
@@ -175,8 +166,54 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
     if (client !== undefined && leaseTo !== undefined) {
       throw new InvalidOptionError("insertJobs: leaseTo cannot join a caller's transaction (client)");
     }
-    const statements = client ? this.callerInserts : this.ownInserts;
-    const hint = this.hints.payload(jobs, client !== undefined);
+    const fromCaller = client !== undefined;
+    const statements = fromCaller ? this.callerInserts : this.ownInserts;
+    if (jobs.some((j) => j.dedupe)) return this.insertWithDedupe(jobs, now, client, statements);
+    const query = (text: string, params: unknown[], name?: string) =>
+      client ? client.query(text, params).then((r) => r.rows) : this.db.write(text, params, name);
+    const results = await this.insertBatch(jobs, now, { query, statements, leaseTo, fromCaller });
+    if (!client) this.hints.notifyLocal(jobs.filter((_, i) => results[i]?.claimed === undefined));
+    return results;
+  }
+
+  /**
+   * A batch with debounce / throttle / singleton jobs: one job at a time in one transaction (the
+   * caller's, or our own), each deduped one under an advisory lock on its key (postgres-dedupe.ts).
+   */
+  private async insertWithDedupe(
+    jobs: readonly JobInsert[],
+    now: number,
+    client: PgQueryable | undefined,
+    statements: ReturnType<typeof jobInsertStatements>,
+  ): Promise<InsertResult[]> {
+    const fromCaller = client !== undefined;
+    const prefix = fromCaller ? `${this.quotedSchema}.` : "";
+    const run = async (c: PgQueryable) => {
+      const query = (text: string, params: unknown[]) => c.query(text, params).then((r) => r.rows);
+      const insertOne = async (job: JobInsert) =>
+        (await this.insertBatch([job], now, { query, statements, fromCaller }))[0] as InsertResult;
+      const done = await insertDeduped(c, prefix, jobs, now, insertOne);
+      await this.hints.notify(c, done.moved);
+      return done.results;
+    };
+    const results = client ? await run(client) : await this.db.transaction(run);
+    if (!client) this.hints.notifyLocal(jobs);
+    return results;
+  }
+
+  /** The one-statement insert of a batch (plus a look-up of the jobs its dedupe keys matched). */
+  private async insertBatch(
+    jobs: readonly JobInsert[],
+    now: number,
+    how: {
+      query: (text: string, params: unknown[], name?: string) => Promise<DbRow[]>;
+      statements: ReturnType<typeof jobInsertStatements>;
+      leaseTo?: LeaseGrant | undefined;
+      fromCaller: boolean;
+    },
+  ): Promise<InsertResult[]> {
+    const { query, statements, leaseTo } = how;
+    const hint = this.hints.payload(jobs, how.fromCaller);
     const values: unknown[] = [
       jobs.map((j) => j.type),
       jobs.map((j) => j.queue),
@@ -191,6 +228,8 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
       jobs.map((j) => j.stateKey),
       now,
       hint,
+      jobs.map((j) => j.concurrencyKey ?? null),
+      jobs.map((j) => j.dedupe?.key ?? null),
     ];
     if (leaseTo)
       values.push(
@@ -198,8 +237,6 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
         leaseTo.workerId,
         now + leaseTo.leaseMs,
       );
-    const query = (text: string, params: unknown[], name?: string) =>
-      client ? client.query(text, params).then((r) => r.rows) : this.db.write(text, params, name);
     const insert = statements.insert({
       keyed: jobs.some((j) => j.key !== null),
       leasing: leaseTo !== undefined,
@@ -226,20 +263,23 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
         throw new TickflowError("INSERT_RACE", `job key "${r.key}" changed during insert; enqueue it again`);
       return { id, status: "duplicate" };
     });
-    if (!client) this.hints.notifyLocal(jobs.filter((_, i) => results[i]?.claimed === undefined));
     return results;
   }
 
   async claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
     const { workerId, queues, limit, leaseMs, now } = request;
     if (limit <= 0 || queues?.length === 0) return [];
-    const rows = queues
-      ? await this.db.claimWrite(
-          CLAIM_JOBS_IN_QUEUES,
-          [now, limit, workerId, now + leaseMs, [...new Set(queues)]],
-          "tickflow_claim_q",
-        )
-      : await this.db.claimWrite(CLAIM_JOBS, [now, limit, workerId, now + leaseMs], "tickflow_claim");
+    const rules = applicableRules(request.rules, queues);
+    const rows =
+      rules.length > 0
+        ? await this.db.claimTransaction((c) => claimUnderLimits(c, request, rules, CLAIM_IDS))
+        : queues
+          ? await this.db.claimWrite(
+              CLAIM_JOBS_IN_QUEUES,
+              [now, limit, workerId, now + leaseMs, [...new Set(queues)]],
+              "tickflow_claim_q",
+            )
+          : await this.db.claimWrite(CLAIM_JOBS, [now, limit, workerId, now + leaseMs], "tickflow_claim");
     // RETURNING gives no order guarantee; hand jobs out in claim order.
     rows.sort(
       (a, b) =>
@@ -302,6 +342,13 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
     return toJobRow(row);
   }
 
+  async setTypePaused(type: string, paused: boolean, now: number): Promise<boolean> {
+    const rows = await this.db.write(paused ? PAUSE_TYPE : RESUME_TYPE, paused ? [type, now] : [type]);
+    // Enabled again: its waiting jobs may start now (other processes poll for them).
+    if (rows.length > 0 && !paused) this.hints.notifyLocal([{ queue: "", runAt: now }]);
+    return rows.length > 0;
+  }
+
   async pruneFinishedJobs(olderThan: number): Promise<number> {
     const [row] = await this.db.write(PRUNE_FINISHED_JOBS, [olderThan]);
     return Number(row?.n ?? 0);
@@ -310,11 +357,4 @@ export class PostgresJobs extends PostgresJobFinishes implements JobStore {
 
 function isQueryable(value: unknown): value is PgQueryable {
   return typeof (value as { query?: unknown } | null)?.query === "function";
-}
-
-/** Bigint ids as decimal strings: shorter is smaller, then compare digit by digit. */
-function compareIds(a: unknown, b: unknown): number {
-  const x = String(a);
-  const y = String(b);
-  return x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
 }

@@ -42,8 +42,8 @@ import {
   toTickRow,
 } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
-import { PostgresAlertReads } from "./postgres-alert-reads.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
+import { PostgresLimitReads } from "./postgres-limit-reads.ts";
 import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
@@ -170,7 +170,7 @@ const SUM_ROLLUPS = (named: boolean) =>
   `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} GROUP BY name`;
 
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-export class PostgresReads extends PostgresAlertReads implements StoreQueries {
+export class PostgresReads extends PostgresLimitReads implements StoreQueries {
   constructor(private readonly deps: Pick<PostgresDeps, "read">) {
     super(deps);
   }

@@ -52,33 +52,36 @@ ORDER BY key, (state IN ${UNFINISHED}) DESC, id DESC`,
 
 /**
  * Unkeyed, no ON CONFLICT clause: jobs without a key cannot conflict, and the speculative
- * insertion ON CONFLICT makes every row go through cost 10-25 % of a bulk insert. Leasing, three
- * more parameters: $14 says per job whether it may be inserted leased (leasableOnInsert), $15 /
- * $16 are the lease's owner and expiry. A leased row is inserted as a claim would leave it, unless
- * a monitor holds its queue closed; the NOTIFY goes out only for rows inserted unleased.
+ * insertion ON CONFLICT makes every row go through cost 10-25 % of a bulk insert. $14 / $15 are the
+ * concurrency and dedupe keys. Leasing, three more parameters: $16 says per job whether it may be
+ * inserted leased (leasableOnInsert), $17 / $18 are the lease's owner and expiry. A leased row is
+ * inserted as a claim would leave it, unless a monitor holds its queue closed or its type is
+ * disabled; the NOTIFY goes out only for rows inserted unleased.
  */
 function insertStatement(prefix: string, keyed: boolean, leasing: boolean): string {
   const leased = leasing
-    ? `(i.may_lease AND i.queue NOT IN (SELECT g.queue FROM ${prefix}queue_gates AS g))`
+    ? `(i.may_lease AND i.queue NOT IN (SELECT g.queue FROM ${prefix}queue_gates AS g)
+      AND i.type NOT IN (SELECT t.type FROM ${prefix}type_pauses AS t))`
     : "false";
   const claimColumns = leasing ? ", attempt, lease_token, lease_owner, lease_expires_at, started_at" : "";
   const claimValues = leasing
-    ? `, CASE WHEN leased THEN 1 ELSE 0 END, CASE WHEN leased THEN 1 ELSE 0 END, CASE WHEN leased THEN $15::text END,
-    CASE WHEN leased THEN $16::bigint END, CASE WHEN leased THEN $12::bigint END`
+    ? `, CASE WHEN leased THEN 1 ELSE 0 END, CASE WHEN leased THEN 1 ELSE 0 END, CASE WHEN leased THEN $17::text END,
+    CASE WHEN leased THEN $18::bigint END, CASE WHEN leased THEN $12::bigint END`
     : "";
   return `WITH input AS MATERIALIZED (
   SELECT nextval('${prefix}jobs_id_seq') AS id, i.type, i.queue, i.payload, i.state, i.priority, i.max_attempts,
-    i.run_at, i.key, i.timeout_ms, i.backoff, i.state_key, i.ord, ${leased} AS leased
+    i.run_at, i.key, i.timeout_ms, i.backoff, i.state_key, i.concurrency_key, i.dedupe_key, i.ord,
+    ${leased} AS leased
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::integer[], $7::bigint[],
-    $8::text[], $9::bigint[], $10::text[], $11::text[]${leasing ? ", $14::boolean[]" : ""})
+    $8::text[], $9::bigint[], $10::text[], $11::text[], $14::text[], $15::text[]${leasing ? ", $16::boolean[]" : ""})
     WITH ORDINALITY AS i(type, queue, payload, state, priority, max_attempts, run_at, key, timeout_ms, backoff,
-      state_key, ${leasing ? "may_lease, " : ""}ord)
+      state_key, concurrency_key, dedupe_key, ${leasing ? "may_lease, " : ""}ord)
 ),
 inserted AS (
   INSERT INTO ${prefix}jobs (id, type, queue, payload, state, priority, max_attempts, run_at, key, timeout_ms,
-    backoff, state_key, created_at${claimColumns})
+    backoff, state_key, concurrency_key, dedupe_key, created_at${claimColumns})
   SELECT id, type, queue, payload, CASE WHEN leased THEN 'running' ELSE state END, priority, max_attempts, run_at,
-    key, timeout_ms, backoff, state_key, $12::bigint${claimValues}
+    key, timeout_ms, backoff, state_key, concurrency_key, dedupe_key, $12::bigint${claimValues}
   FROM input ORDER BY ord${keyed ? `\n  ON CONFLICT (key) WHERE key IS NOT NULL AND state IN ${UNFINISHED} DO NOTHING` : ""}
   RETURNING id
 ),

@@ -6,7 +6,7 @@ import type { ClaimedJob, JobInsert } from "../ports/job-store.ts";
  * in the inserting transaction.
  */
 export function leasableOnInsert(job: JobInsert, now: number): boolean {
-  return job.runAt <= now && job.stateKey === null;
+  return job.runAt <= now && job.stateKey === null && !job.dedupe;
 }
 
 /** The claim a leased insert stands for: what claimJobs would have returned for the new row. */

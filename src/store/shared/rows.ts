@@ -84,6 +84,7 @@ export function toJobRow(r: DbRow): JobRow {
     leaseExpiresAt: num(r.lease_expires_at),
     timeoutMs: num(r.timeout_ms),
     stateKey: text(r.state_key),
+    concurrencyKey: text(r.concurrency_key),
     scheduleId: text(r.schedule_id),
     nominalAt: num(r.nominal_at),
     lastError: text(r.last_error),

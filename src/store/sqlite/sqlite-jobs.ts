@@ -15,10 +15,13 @@ import type { JobRow } from "../ports/rows.ts";
 import { isPlainSuccessBatch } from "../shared/finish-batch.ts";
 import { finishIsolated } from "../shared/finish-isolation.ts";
 import { claimedOnInsert, leasableOnInsert } from "../shared/insert-lease.ts";
+import { applicableRules } from "../shared/limited-claim.ts";
 import { toClaimedJob, toJobRow } from "../shared/rows.ts";
 import { storableJobs } from "../shared/storable-jobs.ts";
+import { dedupeOnInsert } from "./sqlite-dedupe.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
 import { insertJobsInSets } from "./sqlite-job-inserts.ts";
+import { claimUnderLimits, ENABLED_TYPE, ONE_PER_STATE_KEY, OPEN_QUEUE } from "./sqlite-limited-claim.ts";
 import { isSqliteValueRefusal } from "./sqlite-refusal.ts";
 import {
   INSERT_JOB,
@@ -41,34 +44,24 @@ const EXISTING_BY_KEY = `SELECT id FROM jobs WHERE key = ? AND ${UNFINISHED}`;
 const QUEUE_CLOSED = "SELECT 1 FROM queue_gates WHERE queue = ? LIMIT 1";
 
 const PENDING_J = pendingState("j.state");
-/**
- * Jobs sharing a state key run one at a time (their ctx.state updates would otherwise race):
- * a keyed job is claimable only when no job with its key runs and it is the first due one.
- * Costs nothing for unkeyed jobs, the common case (state_key IS NULL short-circuits). The first
- * due job is looked up in jobs_state_key_unfinished, whose predicate the lookup must spell out:
- * left to choose, the planner walks jobs_due, every pending job of every key.
- */
-const ONE_PER_STATE_KEY = `(j.state_key IS NULL OR (
-  NOT EXISTS (SELECT 1 FROM jobs AS r WHERE r.state_key = j.state_key AND r.state = 'running')
-  AND j.id = (SELECT p.id FROM jobs AS p INDEXED BY jobs_state_key_unfinished
-              WHERE p.state_key = j.state_key AND ${unfinishedState("p.state")} AND ${pendingState("p.state")}
-                AND p.run_at <= ?
-              ORDER BY p.run_at, p.id LIMIT 1)))`;
-/** Queue gating (monitors): a queue with a closed gate is not claimed from. queue_gates is ~empty. */
-const OPEN_QUEUE = "j.queue NOT IN (SELECT queue FROM queue_gates)";
+/** Disabled types (type_pauses, ~empty) are not claimed, nor inserted leased. */
+const TYPE_PAUSED = "SELECT 1 FROM type_pauses WHERE type = ? LIMIT 1";
+const PAUSE_TYPE = "INSERT INTO type_pauses (type, paused_at) VALUES (?, ?) ON CONFLICT (type) DO NOTHING";
+const RESUME_TYPE = "DELETE FROM type_pauses WHERE type = ?";
 /**
  * The claim. Its guard, "is any job due at all?", reads the earliest pending run_at from
  * jobs_pending_run_at (migration 8) once, before anything else: an idle claim costs one index
  * probe however many jobs wait in the future (jobs_due cannot seek on run_at across priorities, so
  * an empty claim walked every pending job). In the outer WHERE, not beside the walk: there it made
- * SQLite plan a sort of the due rows. test/unit/store/query-plans.test.ts holds both plans.
+ * SQLite plan a sort of the due rows. test/unit/store/query-plans.test.ts holds both plans. Its
+ * eligibility (open queue, enabled type, one per state key) is sqlite-limited-claim.ts's.
  */
 const claimJobs = (queues: number | undefined) => `UPDATE jobs SET state = 'running', attempt = attempt + 1,
          lease_token = lease_token + 1, lease_owner = ?, lease_expires_at = ?, started_at = ?
        WHERE id IN (
          SELECT id FROM jobs AS j INDEXED BY ${queues !== undefined ? "jobs_claim" : "jobs_due"}
          WHERE ${PENDING_J} AND run_at <= ? ${queues !== undefined ? `AND queue IN (${marks(queues)})` : ""}
-           AND ${OPEN_QUEUE} AND ${ONE_PER_STATE_KEY}
+           AND ${OPEN_QUEUE} AND ${ENABLED_TYPE} AND ${ONE_PER_STATE_KEY}
          ORDER BY priority DESC, run_at, id LIMIT ?)
          AND (SELECT min(d.run_at) FROM jobs AS d INDEXED BY jobs_pending_run_at
            WHERE ${pendingState("d.state")} ${queues !== undefined ? `AND d.queue IN (${marks(queues)})` : ""}) <= ?
@@ -153,17 +146,22 @@ export class SqliteJobs implements JobStore {
     const insert = stmt(INSERT_NEW);
     const existing = stmt(EXISTING_BY_KEY);
     const { leaseTo } = options;
-    if (leaseTo === undefined) {
+    if (leaseTo === undefined && !jobs.some((j) => j.dedupe)) {
       const results = await this.deps.write(() => insertJobsInSets(this.deps, jobs, now));
       this.deps.hint(jobs);
       return results;
     }
-    // Leasing (an enqueue of one job onto this process's idle worker): row by row, each may be leased.
+    // Leasing (an enqueue of one job onto this process's idle worker), or debounce / throttle /
+    // singleton jobs: row by row, each may be leased or deduped.
     const results = await this.deps.write(() =>
       jobs.map((job): InsertResult => {
-        const leased = leasableOnInsert(job, now) && this.queueOpen(job.queue);
-        const info = leased
-          ? stmt(INSERT_LEASED).run(...insertLeasedJobValues(job, now, leaseTo))
+        const deduped = dedupeOnInsert(this.deps, job, now);
+        if (deduped) return deduped;
+        const lease =
+          leaseTo !== undefined && leasableOnInsert(job, now) && this.openToLease(job) ? leaseTo : null;
+        const leased = lease !== null;
+        const info = lease
+          ? stmt(INSERT_LEASED).run(...insertLeasedJobValues(job, now, lease))
           : insert.run(...insertJobValues(job, now));
         if (info.changes === 1) {
           const id = String(info.lastInsertRowid);
@@ -179,26 +177,30 @@ export class SqliteJobs implements JobStore {
     return results;
   }
 
-  private queueOpen(queue: string): boolean {
-    return this.deps.stmt(QUEUE_CLOSED).get(queue) === undefined;
+  private openToLease(job: JobInsert): boolean {
+    const { stmt } = this.deps;
+    return stmt(QUEUE_CLOSED).get(job.queue) === undefined && stmt(TYPE_PAUSED).get(job.type) === undefined;
   }
 
   async claimJobs(request: ClaimRequest): Promise<ClaimedJob[]> {
     const { queues, workerId, now, leaseMs, limit } = request;
+    if (limit <= 0 || queues?.length === 0) return [];
+    const rules = applicableRules(request.rules, queues);
     const claim = this.deps.stmt(claimJobs(queues?.length));
-    const rows = await this.deps.write(
-      () =>
-        claim.all(
-          workerId,
-          now + leaseMs,
-          now,
-          now,
-          ...(queues ?? []),
-          now,
-          limit,
-          ...(queues ?? []),
-          now,
-        ) as Row[],
+    const rows = await this.deps.write(() =>
+      rules.length > 0
+        ? claimUnderLimits(this.deps, request, rules)
+        : (claim.all(
+            workerId,
+            now + leaseMs,
+            now,
+            now,
+            ...(queues ?? []),
+            now,
+            limit,
+            ...(queues ?? []),
+            now,
+          ) as Row[]),
     );
     // RETURNING gives no order guarantee; hand jobs out in claim order.
     rows.sort(
@@ -370,6 +372,16 @@ export class SqliteJobs implements JobStore {
     const row = this.deps.stmt(SELECT_JOB).get(id) as Row | undefined;
     if (!row) throw new NotFoundError(`job ${id}`);
     return toJobRow(row);
+  }
+
+  async setTypePaused(type: string, paused: boolean, now: number): Promise<boolean> {
+    const changed = await this.deps.write(
+      () =>
+        this.deps.stmt(paused ? PAUSE_TYPE : RESUME_TYPE).run(...(paused ? [type, now] : [type])).changes > 0,
+    );
+    // Enabled again: its waiting jobs may start now.
+    if (changed && !paused) this.deps.hint([{ queue: "", runAt: now }]);
+    return changed;
   }
 
   async pruneFinishedJobs(olderThan: number): Promise<number> {

@@ -1,4 +1,5 @@
 import { type FinishedFlowRunStatus, FLOW_RUN_STATUSES } from "../../core/flow-run-state.ts";
+import type { LimitRule } from "../../core/job-limits.ts";
 import type { JobState } from "../../core/job-state.ts";
 import type { Rollup, RollupCounts } from "../../core/rollup.ts";
 import type {
@@ -7,6 +8,7 @@ import type {
   FoldTickRow,
   JobRow,
   JobRunRow,
+  LimitUsageRow,
   MonitorRow,
   MonitorTransitionRow,
   QueueCount,
@@ -15,6 +17,7 @@ import type {
   ScheduleFilter,
   ScheduleRow,
   TickRow,
+  TypePauseRow,
 } from "../ports/rows.ts";
 import type {
   FlowRunFilter,
@@ -37,6 +40,7 @@ import { toJobRow, toJobRunRow, toScheduleDeployRow, toScheduleRow, toTickRow } 
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import { SqliteAlertReads } from "./sqlite-alert-reads.ts";
 import type { Row, SqliteDeps } from "./sqlite-deps.ts";
+import { limitUsage, listPausedTypes } from "./sqlite-limit-reads.ts";
 import {
   HISTORY_WATERMARK,
   pendingState,
@@ -351,5 +355,12 @@ export class SqliteReads extends SqliteAlertReads implements StoreQueries {
     const name = r.name as string;
     const closed = this.deps.stmt(MONITOR_GATES).pluck().all(name) as string[];
     return toMonitorRow(r, closed, this.get(LAST_TRANSITION, name) ?? null);
+  }
+  async listPausedTypes(): Promise<TypePauseRow[]> {
+    return listPausedTypes(this.deps);
+  }
+
+  async limitUsage(rules: readonly LimitRule[], now: number): Promise<LimitUsageRow[]> {
+    return limitUsage(this.deps, rules, now);
   }
 }

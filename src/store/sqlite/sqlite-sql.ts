@@ -28,7 +28,7 @@ export const unfinishedState = (column = "state") =>
 
 /** The columns every inserted job sets, and their values. */
 const JOB_COLUMNS =
-  "type, queue, payload, priority, max_attempts, run_at, key, timeout_ms, backoff, created_at";
+  "type, queue, payload, priority, max_attempts, run_at, key, timeout_ms, backoff, concurrency_key, dedupe_key, created_at";
 const jobValues = (job: JobInsert, now: number): unknown[] => [
   job.type,
   job.queue,
@@ -39,6 +39,8 @@ const jobValues = (job: JobInsert, now: number): unknown[] => [
   job.key,
   job.timeoutMs,
   job.backoff,
+  job.concurrencyKey ?? null,
+  job.dedupe?.key ?? null,
   now,
 ];
 
@@ -48,7 +50,7 @@ const jobValues = (job: JobInsert, now: number): unknown[] => [
  * is added here once.
  */
 export const INSERT_JOB = `INSERT INTO jobs (${JOB_COLUMNS}, state, state_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** INSERT_JOB's values: a job due by `now` is `available`, a later one `scheduled`. */
 export function insertJobValues(job: JobInsert, now: number): unknown[] {
@@ -58,7 +60,7 @@ export function insertJobValues(job: JobInsert, now: number): unknown[] {
 /** INSERT_JOB for `rows` jobs in one statement (a bulk insert's chunk). */
 export const insertJobsStatement = (rows: number) =>
   `INSERT INTO jobs (${JOB_COLUMNS}, state, state_key)
-       VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`;
+       VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`;
 
 /** insertJobValues appended to `params`: a chunk's values without an array per job. */
 export function pushInsertJobValues(params: unknown[], job: JobInsert, now: number): void {
@@ -72,6 +74,8 @@ export function pushInsertJobValues(params: unknown[], job: JobInsert, now: numb
     job.key,
     job.timeoutMs,
     job.backoff,
+    job.concurrencyKey ?? null,
+    job.dedupe?.key ?? null,
     now,
     job.runAt > now ? "scheduled" : "available",
     job.stateKey,
@@ -81,7 +85,7 @@ export function pushInsertJobValues(params: unknown[], job: JobInsert, now: numb
 /** A job inserted already claimed (insertJobs with `leaseTo`): the row a claim would leave. */
 export const INSERT_LEASED_JOB = `INSERT INTO jobs (${JOB_COLUMNS}, state, attempt, lease_token, lease_owner,
          lease_expires_at, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 1, 1, ?, ?, ?)`;
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 1, 1, ?, ?, ?)`;
 
 export function insertLeasedJobValues(job: JobInsert, now: number, grant: LeaseGrant): unknown[] {
   return [...jobValues(job, now), grant.workerId, now + grant.leaseMs, now];
@@ -89,7 +93,7 @@ export function insertLeasedJobValues(job: JobInsert, now: number, grant: LeaseG
 
 /** The job a schedule's `fired` tick inserts, due now, linked to its tick. */
 export const INSERT_FIRED_JOB = `INSERT INTO jobs (${JOB_COLUMNS}, state, state_key, schedule_id, nominal_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'available', ?, ?, ?)`;
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'available', ?, ?, ?)`;
 
 export function insertFiredJobValues(schedule: ScheduleRow, nominalAt: number, now: number): unknown[] {
   const o = schedule.jobOptions;

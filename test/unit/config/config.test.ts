@@ -79,6 +79,9 @@ describe("mergeEnv: values from the file, then the environment", () => {
     [{ TICKFLOW_DATABASE_URL: " sqlite:/var/lib/t.db " }, (c) => c.database, "sqlite:/var/lib/t.db"],
     [{ TICKFLOW_CONCURRENCY: "20" }, (c) => c.concurrency, 20],
     [{ TICKFLOW_CONCURRENCY: " 3 " }, (c) => c.concurrency, 3],
+    [{ TICKFLOW_PREFETCH: "0" }, (c) => c.prefetch, 0],
+    [{ TICKFLOW_PREFETCH: "90" }, (c) => c.prefetch, 90],
+    [{}, (c) => c.prefetch, undefined],
     [{ TICKFLOW_QUEUES: "a, b ,c" }, (c) => c.queues, ["a", "b", "c"]],
     [{ TICKFLOW_QUEUES: "only," }, (c) => c.queues, ["only"]],
     [{ TICKFLOW_LEASE: "2m" }, (c) => c.leaseMs, 120_000],
@@ -126,6 +129,8 @@ describe("mergeEnv rejects invalid values, naming the environment variable", () 
     [{ TICKFLOW_CONCURRENCY: "1001" }, /^TICKFLOW_CONCURRENCY: .*<=1000/],
     [{ TICKFLOW_CONCURRENCY: "2.5" }, /^TICKFLOW_CONCURRENCY: /],
     [{ TICKFLOW_CONCURRENCY: "-1" }, /^TICKFLOW_CONCURRENCY: /],
+    [{ TICKFLOW_PREFETCH: "many" }, /^TICKFLOW_PREFETCH: .*expected number/],
+    [{ TICKFLOW_PREFETCH: "-1" }, /^TICKFLOW_PREFETCH: /],
     [{ LOG_LEVEL: "verbose" }, /^LOG_LEVEL: .*"info"/],
     [{ LOG_FORMAT: "xml" }, /^LOG_FORMAT: /],
     [

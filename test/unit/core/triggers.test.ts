@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   describeTrigger,
+  firstFireAt,
   latestFireAt,
   nextFireAt,
   parseTrigger,
@@ -352,6 +353,23 @@ describe("nextFireAt", () => {
  *   (summer-time offset); the second occurrence is skipped.
  * - "0 * * * *" keeps real-time hourly spacing through both transitions.
  */
+describe("firstFireAt", () => {
+  const at = { kind: "at", at: 1_000_000 } as const;
+  it("an at time still ahead is the first fire", () => {
+    assert.equal(firstFireAt(at, 60_000, 999_000), 1_000_000);
+  });
+  it("an at time passed within the grace still fires, late (a slow start must not lose it)", () => {
+    assert.equal(firstFireAt(at, 60_000, 1_000_000), 1_000_000);
+    assert.equal(firstFireAt(at, 60_000, 1_060_000), 1_000_000);
+  });
+  it("an at time passed longer ago than the grace never fires", () => {
+    assert.equal(firstFireAt(at, 60_000, 1_060_001), null);
+  });
+  it("every and cron triggers start after now, as nextFireAt", () => {
+    assert.equal(firstFireAt({ kind: "every", intervalMs: 1_000 }, 60_000, 5_500), 6_000);
+  });
+});
+
 describe("DST, spring forward", () => {
   const cases: [timezone: string, day: string, after: string, expected: string][] = [
     ["Europe/Berlin", "2026-03-29", "2026-03-27T12:00:00Z", "2026-03-29 03:00 +02:00"],

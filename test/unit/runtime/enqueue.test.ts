@@ -45,6 +45,8 @@ describe("buildJobInsert", () => {
       timeoutMs: null,
       backoff: JSON.stringify(DEFAULT_BACKOFF),
       stateKey: null,
+      concurrencyKey: null,
+      dedupe: null,
     };
     assert.deepEqual(build("plain", { to: "a@example.com" }), expected);
   });
@@ -61,6 +63,8 @@ describe("buildJobInsert", () => {
       timeoutMs: 30_000,
       backoff: JSON.stringify({ type: "fixed", delayMs: 10_000 }),
       stateKey: null,
+      concurrencyKey: null,
+      dedupe: null,
     });
   });
 
@@ -89,6 +93,8 @@ describe("buildJobInsert", () => {
       timeoutMs: 120_000,
       backoff: JSON.stringify({ type: "exponential", baseMs: 5_000, maxMs: 60_000, jitter: false }),
       stateKey: "mailer",
+      concurrencyKey: null,
+      dedupe: null,
     });
   });
 
@@ -294,7 +300,7 @@ describe("buildJobInsert rejects", () => {
     [
       "an unknown option far from any",
       { frobnicate: 1 } as EnqueueOptions,
-      'enqueue "plain": unknown option "frobnicate" in enqueue options (known: queue, priority, maxAttempts, backoff, timeout, stateful, runAt, delay, key, stateKey, client)',
+      'enqueue "plain": unknown option "frobnicate" in enqueue options (known: queue, priority, maxAttempts, backoff, timeout, stateful, runAt, delay, key, stateKey, concurrencyKey, debounce, throttle, singleton, client)',
     ],
     [
       "options that are not an object",
@@ -445,7 +451,7 @@ describe("defineJob refuses unknown and wrong-typed options", () => {
     [
       "delay (an enqueue option)",
       { delay: "1s" },
-      'job "j": unknown option "delay" in defineJob options (known: queue, priority, maxAttempts, backoff, timeout, stateful, lane)',
+      'job "j": unknown option "delay" in defineJob options (known: queue, priority, maxAttempts, backoff, timeout, stateful, lane, concurrencyKey)',
     ],
     ["options that are a number", 3, 'job "j": defineJob options must be an object, got 3'],
     [
@@ -471,5 +477,47 @@ describe("defineJob refuses unknown and wrong-typed options", () => {
 
   it("a timeout of exactly 2^31-1 ms is accepted", () => {
     assert.equal(defineJob("j", noop, { timeout: 2 ** 31 - 1 }).options.timeoutMs, 2 ** 31 - 1);
+  });
+});
+
+describe("enqueue limit options", () => {
+  it("concurrencyKey, from the option or the type's concurrencyKey(payload)", () => {
+    const keyed = defineJob<{ tenant: string }>("keyed", async () => {}, { concurrencyKey: (p) => p.tenant });
+    const r = new JobRegistry();
+    r.register(keyed as never);
+    assert.equal(buildJobInsert(r, "keyed", { tenant: "acme" }, {}, NOW).concurrencyKey, "acme");
+    assert.equal(
+      buildJobInsert(r, "keyed", { tenant: "acme" }, { concurrencyKey: "x" }, NOW).concurrencyKey,
+      "x",
+    );
+    assert.throws(
+      () => buildJobInsert(r, "keyed", { tenant: 5 }, {}, NOW),
+      /concurrencyKey\(payload\) must return a string/,
+    );
+  });
+
+  it("debounce delays the job; throttle and singleton carry their key; one of them at most", () => {
+    const debounced = build("plain", {}, { debounce: { key: "k", delay: "5s" } });
+    assert.deepEqual(debounced.dedupe, { mode: "debounce", key: "k", windowMs: 5_000 });
+    assert.equal(debounced.runAt, NOW + 5_000);
+    assert.deepEqual(build("plain", {}, { throttle: { key: "k", window: "1m" } }).dedupe, {
+      mode: "throttle",
+      key: "k",
+      windowMs: 60_000,
+    });
+    assert.deepEqual(build("plain", {}, { singleton: { key: "k" } }).dedupe, {
+      mode: "singleton",
+      key: "k",
+      windowMs: 0,
+    });
+    assert.throws(
+      () => build("plain", {}, { singleton: { key: "k" }, throttle: { key: "k", window: "1s" } }),
+      /give one of debounce, throttle and singleton/,
+    );
+    assert.throws(
+      () => build("plain", {}, { debounce: { key: "k" } as never }),
+      /debounce.delay is required/,
+    );
+    assert.throws(() => build("plain", {}, { singleton: { key: "" } }), /singleton.key must be a string/);
   });
 });
