@@ -27,6 +27,9 @@ export interface LivenessDeps {
   runningJobTypes(): string[];
 }
 
+/** How long the overview's rates are reused (see scheduleRateSummaries). */
+const RATES_CACHE_MS = 30_000;
+
 /**
  * Proof of liveness as every surface reads it (spec §11): schedules with their recent ticks in
  * the one vocabulary and their health, rates from rollups, tick history past any depth, the event
@@ -36,10 +39,15 @@ export interface LivenessDeps {
 export class Liveness {
   /** Schedule ticks decided by this process since the Tickflow was created (for the metrics). */
   readonly tickCounts: TickCounter;
+  private rateSummaries: { at: number; value: Promise<Map<string, RateSummary>> } | undefined;
 
   constructor(private readonly deps: LivenessDeps) {
     // From creation, not start: a restart's missed ticks are decided during start().
     this.tickCounts = countScheduleTicks(deps.events);
+    // A fold here changed the rollups the rates are summed from.
+    deps.events.on("history:round", (round) => {
+      if (round.folded > 0) this.rateSummaries = undefined;
+    });
   }
 
   /** Every stored schedule (or one) with its recent ticks and its health. */
@@ -50,9 +58,22 @@ export class Liveness {
     return readScheduleReports(queries, { ...options, now: now(), failingAfter });
   }
 
-  /** Success and on-time rates of every schedule with rollups, per window (the overview's). */
+  /**
+   * Success and on-time rates of every schedule with rollups, per window (the overview's). Kept
+   * for RATES_CACHE_MS: windows of a day and more move by whole folds, which happen here (this
+   * process's maintenance drops the copy) or in another process (seen within RATES_CACHE_MS);
+   * the overview refreshing every few seconds then sums a 90-day window once, not every time.
+   */
   scheduleRateSummaries(): Promise<Map<string, RateSummary>> {
-    return readRateSummaries(this.deps.queries, "schedule", this.deps.now());
+    const now = this.deps.now();
+    const kept = this.rateSummaries;
+    if (kept && now >= kept.at && now - kept.at < RATES_CACHE_MS) return kept.value;
+    const value = readRateSummaries(this.deps.queries, "schedule", now);
+    this.rateSummaries = { at: now, value };
+    value.catch(() => {
+      if (this.rateSummaries?.value === value) this.rateSummaries = undefined;
+    });
+    return value;
   }
 
   /** 24 h / 7 d / 90 d success and on-time rates of schedules, from rollups. */

@@ -42,7 +42,7 @@ export async function deliverOnce(
   ctx: DeliveryContext,
 ): Promise<void> {
   const d = await deps.queries.getDelivery(deliveryId);
-  if (!d || d.status !== "pending") return;
+  if (d?.status !== "pending") return;
   const started = deps.now();
   const record = (ok: boolean, detail: string, final: boolean) =>
     deps.alerts.recordDeliveryAttempt({

@@ -38,6 +38,13 @@ export async function serviceFromConfig(
     pollIntervalMs: config.pollIntervalMs,
     shutdownGraceMs: config.shutdownGraceMs,
     retentionMs: config.retentionMs,
+    systemConcurrency: config.systemConcurrency,
+    stallThresholdMs: config.stallThresholdMs,
+    stallDegradedForMs: config.stallDegradedForMs,
+    failingAfter: config.failingAfter,
+    startupGraceMs: config.startupGraceMs,
+    tickRetentionMs: config.tickRetentionMs,
+    rollupLagMs: config.rollupLagMs,
     logger,
   });
   // Types always; the schedule only when enabled (disabled: reconciliation removes a stored one).

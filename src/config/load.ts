@@ -23,6 +23,13 @@ export const ENV_KEYS = {
   LOG_FORMAT: "log.format",
   TICKFLOW_FLOWS_DIR: "flowsDir",
   TICKFLOW_FLOW_RUN_RETENTION: "flowRunRetention",
+  TICKFLOW_SYSTEM_CONCURRENCY: "systemConcurrency",
+  TICKFLOW_STALL_THRESHOLD: "stallThreshold",
+  TICKFLOW_STALL_DEGRADED_FOR: "stallDegradedFor",
+  TICKFLOW_FAILING_AFTER: "failingAfter",
+  TICKFLOW_STARTUP_GRACE: "startupGrace",
+  TICKFLOW_TICK_RETENTION: "tickRetention",
+  TICKFLOW_ROLLUP_LAG: "rollupLag",
 } as const;
 
 /** The duration variables: text with a unit ("30s") or plain milliseconds ("30000"), as the docs say. */
@@ -32,6 +39,11 @@ const DURATION_ENV = [
   "TICKFLOW_SHUTDOWN_GRACE",
   "TICKFLOW_RETENTION",
   "TICKFLOW_FLOW_RUN_RETENTION",
+  "TICKFLOW_STALL_THRESHOLD",
+  "TICKFLOW_STALL_DEGRADED_FOR",
+  "TICKFLOW_STARTUP_GRACE",
+  "TICKFLOW_TICK_RETENTION",
+  "TICKFLOW_ROLLUP_LAG",
 ] as const;
 
 /**
@@ -89,8 +101,14 @@ export function mergeEnv(fromFile: TickflowConfig, env: NodeJS.ProcessEnv): Reso
     const value = text(name);
     if (value !== undefined) set(name, envDuration(value));
   }
-  for (const name of ["TICKFLOW_CONCURRENCY", "TICKFLOW_PREFETCH"] as const) {
+  for (const name of [
+    "TICKFLOW_CONCURRENCY",
+    "TICKFLOW_PREFETCH",
+    "TICKFLOW_SYSTEM_CONCURRENCY",
+    "TICKFLOW_FAILING_AFTER",
+  ] as const) {
     const value = text(name);
+    // Digits are the number; anything else reaches validation as text and is refused there.
     if (value !== undefined) set(name, /^\d+$/.test(value) ? Number(value) : value);
   }
   const queues = text("TICKFLOW_QUEUES");

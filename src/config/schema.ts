@@ -52,6 +52,8 @@ export interface TickflowConfig {
   alerts?: AlertsOptions;
   /** Data flows (spec §6): `defineFlow(…)` results, in addition to those of the flows folder. */
   flows?: FlowDefinition[];
+  /** Cluster-wide limits (docs/limits.md); every process working the limited jobs declares the same. */
+  limits?: LimitOptions[];
   /**
    * The flows folder, loaded at startup: each file default-exports `defineFlow(…)` or an array of
    * them. Relative to the working directory; env TICKFLOW_FLOWS_DIR. Default "./flows" (skipped
@@ -62,6 +64,20 @@ export interface TickflowConfig {
   flowRunRetention?: string | number;
   /** Keep at most this many finished runs per flow (their stats are computed over them). Default 1000. */
   flowRunsKept?: number;
+  /** Worker slots reserved for heartbeat jobs and monitor checks; env TICKFLOW_SYSTEM_CONCURRENCY. Default 2. */
+  systemConcurrency?: number;
+  /** An event-loop block this long is a stall ("1s"), or "off"; env TICKFLOW_STALL_THRESHOLD. */
+  stallThreshold?: string | number;
+  /** Health stays degraded this long after a stall; env TICKFLOW_STALL_DEGRADED_FOR. Default "60s". */
+  stallDegradedFor?: string | number;
+  /** Failed runs in a row that make a schedule `failing`; env TICKFLOW_FAILING_AFTER. Default 1. */
+  failingAfter?: number;
+  /** Readiness waits this long after start for the heartbeat; env TICKFLOW_STARTUP_GRACE. Default "15s". */
+  startupGrace?: string | number;
+  /** Keep schedule ticks this long ("30d"), or "forever"; env TICKFLOW_TICK_RETENTION. */
+  tickRetention?: string | number;
+  /** Rows are folded into rollups once this old; env TICKFLOW_ROLLUP_LAG. Default "1h". */
+  rollupLag?: string | number;
 }
 
 /** Identity helper that gives `tickflow.config.ts` its types. */
@@ -96,6 +112,13 @@ export interface ResolvedConfig {
   flowsDir: string | undefined;
   flowRunRetentionMs: number | null;
   flowRunsKept: number;
+  systemConcurrency: number;
+  stallThresholdMs: number | null;
+  stallDegradedForMs: number;
+  failingAfter: number;
+  startupGraceMs: number;
+  tickRetentionMs: number | null;
+  rollupLagMs: number;
 }
 
 /** A duration from `min` to `max` ms; timer settings pass MAX_TIMER_MS, the most setTimeout waits. */
@@ -113,6 +136,26 @@ const duration = (min: number, max: number = MAX_DURATION_MS) =>
       });
       return z.NEVER;
     }
+  });
+
+/** A duration from `min` to `max` ms, or the word that turns the setting off (null): one clear line either way. */
+const durationOr = (word: "forever" | "off", min: number, max: number = MAX_DURATION_MS) =>
+  z.union([z.string(), z.number()]).transform((value, ctx): number | null => {
+    if (value === word) return null;
+    let ms: number;
+    try {
+      ms = parseDuration(value, "value", Number.POSITIVE_INFINITY);
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(value)} is not a duration (e.g. "30s") or "${word}"`,
+      });
+      return z.NEVER;
+    }
+    if (ms >= min && ms <= max) return ms;
+    const range = max === MAX_DURATION_MS ? `at least ${min}ms` : `from ${min}ms to ${describeLimitMs(max)}`;
+    ctx.addIssue({ code: "custom", message: `must be ${range}, or "${word}"` });
+    return z.NEVER;
   });
 
 const schema = z.strictObject({
@@ -233,6 +276,13 @@ const schema = z.strictObject({
       return z.NEVER;
     }),
   flowRunsKept: z.number().int().min(1).default(1_000),
+  systemConcurrency: z.number().int().min(0).max(100).default(2),
+  stallThreshold: durationOr("off", 10, MAX_TIMER_MS).default(1_000),
+  stallDegradedFor: duration(0, MAX_TIMER_MS).default(60_000),
+  failingAfter: z.number().int().min(1).max(1000).default(1),
+  startupGrace: duration(0, MAX_TIMER_MS).default(15_000),
+  tickRetention: durationOr("forever", 60_000).default(30 * 86_400_000),
+  rollupLag: duration(0, 86_400_000).default(3_600_000),
 });
 
 function isDefinition(value: unknown): boolean {
@@ -297,6 +347,13 @@ export function validateConfig(
       flowsDir: c.flowsDir,
       flowRunRetentionMs: c.flowRunRetention,
       flowRunsKept: c.flowRunsKept,
+      systemConcurrency: c.systemConcurrency,
+      stallThresholdMs: c.stallThreshold,
+      stallDegradedForMs: c.stallDegradedFor,
+      failingAfter: c.failingAfter,
+      startupGraceMs: c.startupGrace,
+      tickRetentionMs: c.tickRetention,
+      rollupLagMs: c.rollupLag,
     };
   }
   const problems = result.error.issues.flatMap((issue) => {

@@ -79,6 +79,8 @@ export interface RollupSample {
   /** Monitors: ONLINE time and observed time this sample covers. */
   upMs?: number;
   observedMs?: number;
+  /** false: adds time only, not one to `total` (a slice of a monitor's state). Default true. */
+  counted?: boolean;
 }
 
 export const emptyMeasure = (): Measure => ({
@@ -164,7 +166,7 @@ export function foldSamples(
 
 function addSample(r: Rollup, s: RollupSample): void {
   const c = r.counts;
-  c.total++;
+  if (s.counted !== false) c.total++;
   if (s.decision) c[s.decision]++;
   if (s.outcome) c[s.outcome]++;
   if (s.decision === "fired" || (s.decision === undefined && s.late !== undefined)) {
@@ -277,4 +279,29 @@ export function uptimeBetween(
   }
   account(to);
   return { upMs, observedMs };
+}
+
+/**
+ * A monitor's time in `state` over [from, to) as samples cut at hour boundaries (each lands in
+ * one hourly and one daily rollup): ONLINE time is up, ONLINE and OFFLINE are observed, UNKNOWN
+ * is neither (nothing was proven).
+ */
+export function stateSlices(name: string, state: string, from: number, to: number): RollupSample[] {
+  const slices: RollupSample[] = [];
+  const observed = state === "ONLINE" || state === "OFFLINE";
+  if (!observed) return slices;
+  for (let at = from; at < to; ) {
+    const end = Math.min(to, bucketStart(at, "hour") + PERIOD_MS.hour);
+    const span = end - at;
+    slices.push({
+      subject: "monitor",
+      name,
+      at,
+      upMs: state === "ONLINE" ? span : 0,
+      observedMs: span,
+      counted: false,
+    });
+    at = end;
+  }
+  return slices;
 }

@@ -153,7 +153,7 @@ export function nextFireAt(trigger: Trigger, after: number): number | null {
 /**
  * The first fire time of a schedule written now. An `at` time that passed less than `graceMs`
  * ago — the process started, or the schedule was synced, a moment after it — is that time: its
- * tick is then decided late, by the misfire policy, instead of never (`at: Date.now() + 300` in a
+ * tick is then decided late, by the misfire policy, instead of never (an `at` of "now + 300 ms" in a
  * config that took a second to load used to fire nothing). Older than the grace, it never fires.
  */
 export function firstFireAt(trigger: Trigger, graceMs: number, now: number): number | null {

@@ -13,9 +13,21 @@ function showable(ms: number): boolean {
 
 /** `2030-01-01 12:00:05 UTC`: every time on the dashboard is UTC, like the scheduler's cron. */
 export function utc(ms: number): string {
-  if (!showable(ms)) return `unshowable time (${ms})`;
-  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+  let text = utcTexts.get(ms);
+  if (text === undefined) {
+    const date = new Date(ms);
+    if (!Number.isFinite(date.getTime())) return `unshowable time (${ms})`;
+    const iso = date.toISOString();
+    text = `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+    // Schedules share their ticks' minutes: the overview formats the same few times 200 times.
+    if (utcTexts.size >= UTC_TEXTS_KEPT) utcTexts.clear();
+    utcTexts.set(ms, text);
+  }
+  return text;
 }
+
+const UTC_TEXTS_KEPT = 4_096;
+const utcTexts = new Map<number, string>();
 
 /** "3m ago" / "in 20s", relative to the server's clock (tickflow.now()). */
 export function relative(ms: number, now: number): string {

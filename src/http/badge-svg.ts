@@ -15,7 +15,7 @@ const COLOURS: Record<string, string> = {
   down: "#e05d44",
 };
 
-const escape = (text: string) =>
+const escapeXml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
@@ -27,7 +27,7 @@ export function badgeSvg(label: string, status: string): string {
   const lw = width(label);
   const sw = width(status);
   const colour = COLOURS[status] ?? "#9f9f9f";
-  const l = escape(label);
-  const s = escape(status);
+  const l = escapeXml(label);
+  const s = escapeXml(status);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${lw + sw}" height="20" role="img" aria-label="${l}: ${s}"><title>${l}: ${s}</title><rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${sw}" height="20" fill="${colour}"/><g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11"><text x="${lw / 2}" y="14">${l}</text><text x="${lw + sw / 2}" y="14">${s}</text></g></svg>`;
 }

@@ -62,13 +62,15 @@ export function startEngine(
 ): Engine {
   const { store, events, logger, now } = deps;
   const leaseMs = settings.leaseMs ?? 30_000;
+  const retentionMs = settings.retentionMs === undefined ? 7 * 86_400_000 : settings.retentionMs;
   const maintenance = new Maintenance({
     store,
     events,
     now,
     rescueIntervalMs: Math.max(50, Math.min(5_000, Math.floor(leaseMs / 2))),
-    retentionMs: settings.retentionMs === undefined ? 7 * 86_400_000 : settings.retentionMs,
+    retentionMs,
     history: new HistoryKeeper({
+      jobRetentionMs: retentionMs,
       history: store.history,
       now,
       foldLagMs: settings.rollupLagMs ?? 3_600_000,

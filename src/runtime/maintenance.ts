@@ -59,7 +59,13 @@ export class Maintenance {
       if (round.more) this.waker.wake(); // a backlog: the next round follows at once
       if (round.folded > 0 || round.pruned > 0) events.emit("history:round", round);
     }
-    if (retentionMs !== null && !backlog && now - this.lastPruneAt >= PRUNE_INTERVAL_MS) {
+    // With a history keeper, finished jobs are pruned by it, in batches behind the folds.
+    if (
+      !this.options.history &&
+      retentionMs !== null &&
+      !backlog &&
+      now - this.lastPruneAt >= PRUNE_INTERVAL_MS
+    ) {
       this.lastPruneAt = now;
       await store.jobs.pruneFinishedJobs(now - retentionMs);
     }

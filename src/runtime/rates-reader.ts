@@ -78,16 +78,25 @@ export async function readRateSummaries(
   now: number,
 ): Promise<Map<string, RateSummary>> {
   const today = bucketStart(now, "day");
-  const [d1, d7, d90] = await Promise.all([
-    history.sumRollups({ subject, period: "hour", from: bucketStart(now, "hour") - 23 * HOUR, to: now + 1 }),
-    history.sumRollups({ subject, period: "day", from: today - 6 * DAY, to: now + 1 }),
-    history.sumRollups({ subject, period: "day", from: today - 89 * DAY, to: now + 1 }),
+  // Two scans: the last 24 hourly rollups, and the last 90 daily ones summed for 90 d and 7 d at once.
+  const [hours, days] = await Promise.all([
+    history.sumRollups({
+      subject,
+      period: "hour",
+      since: [bucketStart(now, "hour") - 23 * HOUR],
+      to: now + 1,
+    }),
+    history.sumRollups({ subject, period: "day", since: [today - 89 * DAY, today - 6 * DAY], to: now + 1 }),
   ]);
-  const names = new Set([...d1.keys(), ...d7.keys(), ...d90.keys()]);
+  const names = new Set([...hours.keys(), ...days.keys()]);
   return new Map(
     [...names].map((name) => [
       name,
-      { "24h": simple(d1.get(name)), "7d": simple(d7.get(name)), "90d": simple(d90.get(name)) },
+      {
+        "24h": simple(hours.get(name)?.[0]),
+        "7d": simple(days.get(name)?.[1]),
+        "90d": simple(days.get(name)?.[0]),
+      },
     ]),
   );
 }

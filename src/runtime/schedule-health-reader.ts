@@ -68,5 +68,5 @@ export function describeTickRows(
 }
 
 function foldRowView(row: FoldTickRow, now: number): TickView & { decidedAt: number } {
-  return { ...describeTick(tickFactsOf(row), { now }), decidedAt: Number(row.decided_at) };
+  return describeTick(tickFactsOf(row), { now });
 }

@@ -40,7 +40,24 @@ export const CREATE_TICKFLOW_KEYS = [
 ] as const;
 
 /** Timer-driven options: whole milliseconds that setTimeout can wait, and their minimum. */
-const TIMER_OPTIONS = { leaseMs: 1_000, pollIntervalMs: 10, shutdownGraceMs: 0 } as const;
+const TIMER_OPTIONS = {
+  leaseMs: 1_000,
+  pollIntervalMs: 10,
+  shutdownGraceMs: 0,
+  stallDegradedForMs: 0,
+  startupGraceMs: 0,
+} as const;
+
+/**
+ * Options that may be null (off / kept forever): whole milliseconds of at least the minimum. The
+ * watchdog's threshold is a timer; retention and the fold lag are compared with times only.
+ */
+const NULLABLE_MS_OPTIONS = {
+  stallThresholdMs: [10, MAX_TIMER_MS],
+  tickRetentionMs: [0, Number.MAX_SAFE_INTEGER],
+  retentionMs: [0, Number.MAX_SAFE_INTEGER],
+  rollupLagMs: [0, 86_400_000],
+} as const;
 
 /**
  * createTickflow's options: an object with known keys (did-you-mean for typos), timer options in
@@ -63,6 +80,15 @@ export function checkTickflowOptions(options: unknown): void {
     throw new InvalidOptionError(
       `createTickflow: concurrency must be an integer of at least 1, got ${describeValue(o.concurrency)}`,
     );
+  }
+  for (const [key, [min, max]] of Object.entries(NULLABLE_MS_OPTIONS)) {
+    const value = o[key];
+    if (value === undefined || (value === null && key !== "rollupLagMs")) continue;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidOptionError(
+        `createTickflow: ${key} must be whole milliseconds from ${min} to ${max}${key === "rollupLagMs" ? "" : ", or null"}, got ${describeValue(value)}`,
+      );
+    }
   }
   for (const [key, min] of [
     ["systemConcurrency", 0],

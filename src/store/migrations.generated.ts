@@ -53,6 +53,11 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       name: "limits",
       sql: "-- Limits (issue 25): the partition key a per-key limit counts by, the key debounce / throttle /\n-- singleton enqueues match on, the types an operator disabled, and the rate limits' token buckets.\nALTER TABLE jobs ADD COLUMN concurrency_key TEXT;\nALTER TABLE jobs ADD COLUMN dedupe_key TEXT;\n-- One pending job per dedupe key (singleton, debounce); a running one does not count.\nCREATE UNIQUE INDEX jobs_dedupe_pending ON jobs (dedupe_key)\n  WHERE dedupe_key IS NOT NULL AND (state = 'scheduled' OR state = 'available' OR state = 'retry_scheduled');\n-- Throttle: was a job with this key created within the window (any state)?\nCREATE INDEX jobs_dedupe_created ON jobs (dedupe_key, created_at) WHERE dedupe_key IS NOT NULL;\n-- Disabled job types: a row means \"claim no job of this type\". Empty in the common case.\nCREATE TABLE type_pauses (\n  type TEXT PRIMARY KEY,\n  paused_at INTEGER NOT NULL\n);\n-- Rate limits: one token bucket per limit (key '') or per limit and concurrency key.\nCREATE TABLE limit_buckets (\n  name TEXT NOT NULL,\n  key TEXT NOT NULL,\n  tokens REAL NOT NULL,\n  refilled_at INTEGER NOT NULL,\n  PRIMARY KEY (name, key)\n);\n",
     },
+    {
+      version: 13,
+      name: "rollup window index",
+      sql: "\n-- The rates of every subject at once (sumRollups, issue 20): one walk of a window of bucket\n-- starts with every count in the index, no row lookups. It supersedes rollups_period.\nCREATE INDEX rollups_window ON rollups\n  (subject, period, bucket_start, name, total, fired, missed, skipped, succeeded, failed, cancelled, on_time, late);\nDROP INDEX rollups_period;\n",
+    },
   ],
   postgres: [
     {
@@ -104,6 +109,11 @@ export const embeddedMigrations: Record<"sqlite" | "postgres", readonly Migratio
       version: 11,
       name: "limits",
       sql: "-- Limits (issue 25): the partition key a per-key limit counts by, the key debounce / throttle /\n-- singleton enqueues match on, the types an operator disabled, and the rate limits' token buckets.\nALTER TABLE jobs ADD COLUMN concurrency_key text;\nALTER TABLE jobs ADD COLUMN dedupe_key text;\n-- One pending job per dedupe key (singleton, debounce); a running one does not count.\nCREATE UNIQUE INDEX jobs_dedupe_pending ON jobs (dedupe_key)\n  WHERE dedupe_key IS NOT NULL AND state IN ('scheduled', 'available', 'retry_scheduled');\n-- Throttle: was a job with this key created within the window (any state)?\nCREATE INDEX jobs_dedupe_created ON jobs (dedupe_key, created_at) WHERE dedupe_key IS NOT NULL;\n-- Disabled job types: a row means \"claim no job of this type\". Empty in the common case.\nCREATE TABLE type_pauses (\n  type text PRIMARY KEY,\n  paused_at bigint NOT NULL\n);\n-- Rate limits: one token bucket per limit (key '') or per limit and concurrency key.\nCREATE TABLE limit_buckets (\n  name text NOT NULL,\n  key text NOT NULL,\n  tokens double precision NOT NULL,\n  refilled_at bigint NOT NULL,\n  PRIMARY KEY (name, key)\n);\n",
+    },
+    {
+      version: 13,
+      name: "rollup window index",
+      sql: "\n-- The rates of every subject at once (sumRollups, issue 20): one scan of a window of bucket\n-- starts, index-only once vacuumed. It supersedes rollups_period.\nCREATE INDEX rollups_window ON rollups (subject, period, bucket_start)\n  INCLUDE (name, total, fired, missed, skipped, succeeded, failed, cancelled, on_time, late);\nDROP INDEX rollups_period;\n",
     },
   ],
 };

@@ -6,6 +6,7 @@ import { adminQuery, createTestPgStore, pgRequired, pgSkipReason, type TestPgSto
 import { waitFor } from "../helpers/wait-for.ts";
 import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runHistoryStoreContract } from "./history-store-contract.ts";
 import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
@@ -25,6 +26,7 @@ if (skipReason) {
   runStoreContract("postgres", createTestPgStore);
   runMonitorStoreContract("postgres", createTestPgStore);
   runFlowStoreContract("postgres", createTestPgStore);
+  runHistoryStoreContract("postgres", createTestPgStore);
   runAlertStoreContract("postgres", createTestPgStore);
   runLimitsContract("postgres", createTestPgStore);
   runScheduleRuntimeContract("postgres", createTestPgStore);

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { createTestSqliteStore } from "../helpers/sqlite.ts";
 import { runAlertStoreContract } from "./alert-store-contract.ts";
 import { runFlowStoreContract } from "./flow-store-contract.ts";
+import { runHistoryStoreContract } from "./history-store-contract.ts";
 import { runLimitsContract } from "./limits-contract.ts";
 import { runMonitorStoreContract } from "./monitor-store-contract.ts";
 import { runPoisonContract } from "./poison-contract.ts";
@@ -28,5 +29,5 @@ runPoisonContract("sqlite", async () => {
     },
   };
 });
-
+runHistoryStoreContract("sqlite", createTestSqliteStore);
 runScheduleRuntimeContract("sqlite", createTestSqliteStore);

@@ -5,6 +5,8 @@
  * the config schema (src/config/schema.ts, http-schema.ts) and the environment variables the code
  * reads (src/config/load.ts), so neither can drift from the other.
  */
+import { LIVENESS_OPTIONS } from "./config-reference-liveness.ts";
+
 export interface ConfigOption {
   /** The key in `defineConfig({…})`, dotted for nested ones (`log.level`, `http.port`). */
   key: string;
@@ -287,6 +289,7 @@ export const CONFIG_OPTIONS: readonly ConfigOption[] = [
     rule: "an integer of at least 1",
     description: "At most this many finished runs are kept per flow (its statistics are computed over them).",
   },
+  ...LIVENESS_OPTIONS,
 ];
 
 /** Environment variables that are not config keys. */

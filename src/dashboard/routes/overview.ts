@@ -3,6 +3,9 @@ import { heartbeatMinutes, queueSummaries, recentFailures } from "../data.ts";
 import { overviewBody } from "../pages/overview.ts";
 import { type DashboardContext, open, render } from "./context.ts";
 
+/** Recent ticks per schedule in the overview's strips. */
+const OVERVIEW_TICKS = 24;
+
 /** The overview page: every schedule with its health and recent ticks, heartbeat, monitors, queues, recent failures. */
 export function registerOverviewRoutes(
   dash: FastifyInstance,
@@ -27,7 +30,8 @@ export function registerOverviewRoutes(
       tickflow.monitors.status(),
       queueSummaries(tickflow, now),
       recentFailures(tickflow, now),
-      tickflow.liveness.scheduleReports({ ticks: 30 }),
+      // The same 24 recent ticks a row of the schedule list shows.
+      tickflow.liveness.scheduleReports({ ticks: OVERVIEW_TICKS }),
       tickflow.liveness.scheduleRateSummaries(),
       tickflow.checks.status(),
       tickflow.alerts.incidents({ status: "open", limit: 20 }),

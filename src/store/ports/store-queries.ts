@@ -87,10 +87,12 @@ export interface StoreQueries extends AlertQueries, CheckQueries {
   /** Rollups of `subject` (optionally only `names`) with bucket start in [from, to). */
   listRollups(query: RollupQuery): Promise<Rollup[]>;
   /**
-   * The counts of the same rollups summed per name, in SQL: what the overview's rates need for
-   * every schedule at once, without reading a year of rows into memory.
+   * Counts of `subject`'s rollups of `period` summed per name and window, in SQL and in one scan:
+   * window i covers bucket starts in [since[i], to). What the overview's rates need for every
+   * schedule at once, without reading a year of rows into memory. Each name maps to one
+   * RollupCounts per window (zeros where it has none).
    */
-  sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>>;
+  sumRollups(query: RollupSumQuery): Promise<Map<string, RollupCounts[]>>;
   /**
    * The newest `limit` ticks of each schedule, joined with their jobs, in one round trip: what
    * the overview draws for every schedule (newest first per schedule).
@@ -148,4 +150,12 @@ export interface TickPageQuery {
   limit: number;
   before?: number;
   since?: number;
+}
+
+export interface RollupSumQuery {
+  subject: RollupSubject;
+  period: RollupPeriod;
+  /** Window starts (inclusive), oldest or newest first; the scan starts at the smallest. */
+  since: readonly number[];
+  to: number;
 }

@@ -22,6 +22,17 @@ const LOCK_RULE = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema(
 /** Running jobs are few (concurrency × processes): grouping all of them walks jobs_running_lease. */
 export const RUNNING_USAGE = `SELECT queue, type, concurrency_key, count(*) AS n FROM jobs
 WHERE state = 'running' GROUP BY queue, type, concurrency_key`;
+/**
+ * The queues holding pending jobs, by a loose index scan of jobs_claim (one seek per queue): the
+ * uncovered scan then walks only queues no rule covers, instead of every pending job of the
+ * limited ones (a full limited backlog made each claim O(backlog)).
+ */
+const PENDING_QUEUES = `WITH RECURSIVE q(name) AS (
+  SELECT (SELECT min(queue) FROM jobs WHERE state IN ${PENDING})
+  UNION ALL
+  SELECT (SELECT min(queue) FROM jobs WHERE state IN ${PENDING} AND queue > q.name) FROM q WHERE q.name IS NOT NULL
+)
+SELECT name FROM q WHERE name IS NOT NULL`;
 /** Anything due at all (jobs_pending_run_at, migration 8)? An idle claim then takes no lock. */
 const EARLIEST_PENDING = `SELECT min(run_at) AS at FROM jobs WHERE state IN ${PENDING}`;
 const BUCKETS = "SELECT name, key, tokens, refilled_at FROM limit_buckets WHERE name = ANY($1::text[])";
@@ -121,8 +132,15 @@ async function claimRound(
 
 async function runScan(c: pg.PoolClient, s: CandidateScan, request: ClaimRequest): Promise<CandidateRow[]> {
   const { rule } = s;
-  const queues = request.queues ? [...new Set(request.queues)] : null;
+  let queues = request.queues ? [...new Set(request.queues)] : null;
   if (rule?.queue != null && queues !== null && !queues.includes(rule.queue)) return [];
+  if (rule === null) {
+    // Only the queues with pending jobs that no queue rule covers (type rules still filter).
+    const pending = (await c.query(PENDING_QUEUES)).rows.map((r) => r.name as string);
+    const wanted = queues;
+    queues = pending.filter((q) => !s.excludeQueues.includes(q) && (wanted === null || wanted.includes(q)));
+    if (queues.length === 0) return [];
+  }
   const [text, scope, types] =
     rule === null
       ? [SCANS.uncovered, s.excludeQueues, s.excludeTypes]

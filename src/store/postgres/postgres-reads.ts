@@ -1,10 +1,8 @@
 import type { FinishedFlowRunStatus } from "../../core/flow-run-state.ts";
 import type { JobState } from "../../core/job-state.ts";
-import type { Rollup, RollupCounts } from "../../core/rollup.ts";
 import type {
   FlowRow,
   FlowRunRow,
-  FoldTickRow,
   JobRow,
   JobRunRow,
   MonitorRow,
@@ -16,22 +14,8 @@ import type {
   ScheduleRow,
   TickRow,
 } from "../ports/rows.ts";
-import type {
-  FlowRunFilter,
-  JobFilter,
-  RollupQuery,
-  StoreQueries,
-  TickFilter,
-  TickPageQuery,
-} from "../ports/store-queries.ts";
+import type { FlowRunFilter, JobFilter, StoreQueries, TickFilter } from "../ports/store-queries.ts";
 import { toFlowRow, toFlowRunRow } from "../shared/flow-rows.ts";
-import {
-  countsFromRow,
-  ROLLUP_COLUMNS,
-  type RollupRow,
-  rollupFromRow,
-  SUMMED_COUNTS,
-} from "../shared/history-fold.ts";
 import { toMonitorRow, toTransitionRow } from "../shared/monitor-rows.ts";
 import {
   type DbRow,
@@ -43,8 +27,8 @@ import {
 } from "../shared/rows.ts";
 import { scheduleFilterValues } from "../shared/schedule-filter.ts";
 import { isBigintId, type PostgresDeps } from "./postgres-deps.ts";
-import { PostgresLimitReads } from "./postgres-limit-reads.ts";
-import { HISTORY_WATERMARK, PENDING, SELECT_FLOW } from "./postgres-sql.ts";
+import { PostgresHistoryReads } from "./postgres-history-reads.ts";
+import { PENDING, SELECT_FLOW } from "./postgres-sql.ts";
 
 // ── statements ──────────────────────────────────────────────────────────────
 
@@ -145,32 +129,8 @@ const SELECT_TRANSITIONS =
 
 const SELECT_GATES = "SELECT * FROM queue_gates ORDER BY queue, monitor";
 
-/** Each schedule's newest ticks through the primary key, one LATERAL walk per schedule. */
-const RECENT_TICKS = `
-SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
-       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
-FROM unnest($1::text[]) AS s(id)
-CROSS JOIN LATERAL (
-  SELECT * FROM schedule_ticks WHERE schedule_id = s.id ORDER BY nominal_at DESC LIMIT $2
-) AS t
-LEFT JOIN jobs AS j ON j.id = t.job_id
-ORDER BY t.schedule_id, t.nominal_at DESC`;
-
-const TICK_PAGE = `
-SELECT t.schedule_id, t.nominal_at, t.decision, t.reason, t.decided_at, t.job_id, t.started_at,
-       j.state AS job_state, j.attempt AS job_attempt, j.finished_at AS job_finished_at
-FROM schedule_ticks AS t LEFT JOIN jobs AS j ON j.id = t.job_id
-WHERE t.schedule_id = $1 AND t.nominal_at >= $2 AND t.nominal_at < $3
-ORDER BY t.nominal_at DESC LIMIT $4`;
-
-const IN_WINDOW = "subject = $1 AND period = $2 AND bucket_start >= $3 AND bucket_start < $4";
-const LIST_ROLLUPS = (named: boolean) =>
-  `SELECT ${ROLLUP_COLUMNS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} ORDER BY name COLLATE "C", bucket_start`;
-const SUM_ROLLUPS = (named: boolean) =>
-  `SELECT name, ${SUMMED_COUNTS} FROM rollups WHERE ${IN_WINDOW} ${named ? "AND name = ANY($5::text[])" : ""} GROUP BY name`;
-
 /** `store.queries` on PostgreSQL: every read, on the pool (retried once on a dropped connection). */
-export class PostgresReads extends PostgresLimitReads implements StoreQueries {
+export class PostgresReads extends PostgresHistoryReads implements StoreQueries {
   constructor(private readonly deps: Pick<PostgresDeps, "read">) {
     super(deps);
   }
@@ -320,48 +280,7 @@ export class PostgresReads extends PostgresLimitReads implements StoreQueries {
       closedAt: Number(r.closed_at),
     }));
   }
-
-  // ── history ───────────────────────────────────────────────────────────────
-
-  async listRollups(query: RollupQuery): Promise<Rollup[]> {
-    if (query.names?.length === 0) return [];
-    const named = query.names !== undefined;
-    const rows = await this.deps.read(LIST_ROLLUPS(named), windowValues(query));
-    return (rows as unknown as RollupRow[]).map(rollupFromRow);
-  }
-
-  async sumRollups(query: RollupQuery): Promise<Map<string, RollupCounts>> {
-    if (query.names?.length === 0) return new Map();
-    const rows = await this.deps.read(SUM_ROLLUPS(query.names !== undefined), windowValues(query));
-    return new Map(rows.map((r) => [String(r.name), countsFromRow(r)]));
-  }
-
-  async recentTicks(scheduleIds: readonly string[], limit: number): Promise<Map<string, FoldTickRow[]>> {
-    const result = new Map<string, FoldTickRow[]>(scheduleIds.map((id) => [id, []]));
-    if (scheduleIds.length === 0) return result;
-    const rows = (await this.deps.read(RECENT_TICKS, [scheduleIds, limit])) as unknown as FoldTickRow[];
-    for (const row of rows) result.get(row.schedule_id)?.push(row);
-    return result;
-  }
-
-  async tickPage(scheduleId: string, page: TickPageQuery): Promise<FoldTickRow[]> {
-    const { since = 0, before = Number.MAX_SAFE_INTEGER, limit } = page;
-    return (await this.deps.read(TICK_PAGE, [scheduleId, since, before, limit])) as unknown as FoldTickRow[];
-  }
-
-  async ticksFoldedUntil(): Promise<number | null> {
-    const [mark] = await this.deps.read(HISTORY_WATERMARK, ["ticks"]);
-    return mark ? Number(mark.at) : null;
-  }
 }
-
-const windowValues = (q: RollupQuery): unknown[] => [
-  q.subject,
-  q.period,
-  q.from,
-  q.to,
-  ...(q.names ? [q.names] : []),
-];
 
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 

@@ -152,10 +152,20 @@ export function foldOnto(
   });
 }
 
-/** SUM(...) of every count column, aliased as the column: for sumRollups on both dialects. */
-export const SUMMED_COUNTS =
-  "sum(total) AS total, sum(fired) AS fired, sum(missed) AS missed, sum(skipped) AS skipped, sum(succeeded) AS succeeded, sum(failed) AS failed, sum(cancelled) AS cancelled, sum(on_time) AS on_time, sum(late) AS late";
+/** The count columns, in RollupCounts order (what sumRollups sums per window). */
+export const COUNT_COLUMNS = [
+  "total",
+  "fired",
+  "missed",
+  "skipped",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "on_time",
+  "late",
+] as const;
 
+/** The counts of a sumRollups row (one sum per count column, named as the column). */
 export function countsFromRow(row: Record<string, unknown>): RollupCounts {
   const n = (k: string) => Number(row[k] ?? 0);
   return {

@@ -16,6 +16,17 @@ import { pendingState, unfinishedState } from "./sqlite-sql.ts";
 /** Running jobs are few (concurrency × processes): grouping all of them is one small index walk. */
 export const RUNNING_USAGE = `SELECT queue, type, concurrency_key, count(*) AS n FROM jobs
        WHERE state = 'running' GROUP BY queue, type, concurrency_key`;
+/**
+ * The queues holding pending jobs, by a loose index scan of jobs_claim (one seek per queue): the
+ * uncovered scan then walks only queues no rule covers, instead of every pending job of the
+ * limited ones (a full limited backlog made each claim O(backlog)).
+ */
+const PENDING_QUEUES = `WITH RECURSIVE q(name) AS (
+         SELECT (SELECT min(queue) FROM jobs INDEXED BY jobs_claim WHERE ${pendingState()})
+         UNION ALL
+         SELECT (SELECT min(queue) FROM jobs INDEXED BY jobs_claim WHERE ${pendingState()} AND queue > q.name)
+         FROM q WHERE q.name IS NOT NULL)
+       SELECT name FROM q WHERE name IS NOT NULL`;
 /** Anything due at all (jobs_pending_run_at, migration 8)? An idle claim then stops here. */
 const EARLIEST_PENDING = `SELECT min(run_at) AS at FROM jobs INDEXED BY jobs_pending_run_at WHERE ${pendingState()}`;
 const BUCKETS = `SELECT name, key, tokens, refilled_at FROM limit_buckets
@@ -112,8 +123,17 @@ function claimRound(
 }
 
 function runScan(deps: SqliteDeps, scan: CandidateScan, request: ClaimRequest): CandidateRow[] {
-  const { now, queues } = request;
+  const { now } = request;
   const { rule } = scan;
+  let queues = request.queues;
+  if (rule === null) {
+    // Only the queues with pending jobs that no queue rule covers (type rules still filter).
+    const pending = (deps.stmt(PENDING_QUEUES).all() as { name: string }[]).map((r) => r.name);
+    queues = pending.filter(
+      (q) => !scan.excludeQueues.includes(q) && (queues === undefined || queues.includes(q)),
+    );
+    if (queues.length === 0) return [];
+  }
   const scope = rule === null ? "uncovered" : rule.queue !== null ? "queue" : "type";
   if (rule?.queue != null && queues !== undefined && !queues.includes(rule.queue)) return [];
   const where =
