@@ -91,6 +91,13 @@ const TONES: Record<string, "ok" | "warn" | "bad" | "info" | "neutral"> = {
   running: "info",
   available: "info",
   scheduled: "neutral",
+  up: "ok",
+  down: "bad",
+  new: "neutral",
+  open: "bad",
+  resolved: "ok",
+  sent: "ok",
+  silenced: "neutral",
 };
 
 export function badge(status: string, label = status.replace(/_/g, " ")): Html {

@@ -3,6 +3,7 @@ import { FailureBackoff, LOGIN_BACKOFF } from "../core/failure-backoff.ts";
 import type { HttpDeps } from "../http/deps.ts";
 import { BASE } from "./layout.ts";
 import { mountPath } from "./mount-path.ts";
+import { registerAlertRoutes } from "./routes/alerts.ts";
 import { type DashboardContext, open, sendError } from "./routes/context.ts";
 import { registerFlowRoutes } from "./routes/flows.ts";
 import { registerJobRoutes } from "./routes/jobs.ts";
@@ -66,6 +67,7 @@ export async function registerDashboard(
       registerJobRoutes(dash, ctx);
       registerLimitRoutes(dash, ctx);
       registerMonitorRoutes(dash, ctx);
+      registerAlertRoutes(dash, ctx);
       // Unknown dashboard pages: the login page without a session (checked first), a 404 page with one.
       dash.get("/*", open, async (_request, reply) =>
         sendError(reply, 404, "There is no such dashboard page."),

@@ -5,7 +5,7 @@ export const BASE = "/dashboard";
 /** Bumped with the static files so browsers never use a stale cached copy. */
 export const ASSET_VERSION = "1";
 
-export type Section = "overview" | "flows" | "schedules" | "jobs" | "monitors" | "limits";
+export type Section = "overview" | "flows" | "schedules" | "jobs" | "monitors" | "alerts" | "limits";
 
 const NAV: [Section, string, string][] = [
   ["overview", "Overview", `${BASE}`],
@@ -13,6 +13,7 @@ const NAV: [Section, string, string][] = [
   ["schedules", "Schedules", `${BASE}/schedules`],
   ["jobs", "Jobs", `${BASE}/jobs`],
   ["monitors", "Monitors", `${BASE}/monitors`],
+  ["alerts", "Alerts", `${BASE}/alerts`],
   ["limits", "Limits", `${BASE}/limits`],
 ];
 

@@ -1,14 +1,17 @@
+import type { CheckStatusView } from "../../checks/checks.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { compareHealth } from "../../core/schedule-health.ts";
 import { FLOW_RUN_JOB } from "../../flows/sync-flows.ts";
 import type { HeartbeatStatus } from "../../jobs/heartbeat.ts";
 import type { RateSummary, ScheduleReport } from "../../liveness.ts";
+import type { IncidentRow, SilenceRow } from "../../store/ports/alerts.ts";
 import type { MonitorRow } from "../../store/ports/rows.ts";
 import { type BeatMinute, heartbeatTimeline, outcomeStrip } from "../charts.ts";
 import { EVENT_LIMIT_MS, type QueueSummary, type RecentFailures } from "../data.ts";
 import { badge, percent, utc, when } from "../format.ts";
 import { type Html, html } from "../html.ts";
 import { BASE, live, table } from "../layout.ts";
+import { checkRow, incidentsSummary } from "./alerts.ts";
 import { jobPath, legend, schedulePath } from "./schedules.ts";
 
 export interface OverviewData {
@@ -21,6 +24,10 @@ export interface OverviewData {
   monitors: MonitorRow[];
   queues: QueueSummary[];
   failures: RecentFailures;
+  /** Check-ins with their newest pings (oldest last), shown beside schedules and flows. */
+  checks: { check: CheckStatusView; pings: { kind: string; exitCode: number | null }[] }[];
+  openIncidents: IncidentRow[];
+  silences: SilenceRow[];
 }
 
 const STATES = [
@@ -42,6 +49,10 @@ export function overviewBody(d: OverviewData): Html {
 <section class="card span-2" aria-labelledby="hb-title">
   <h2 id="hb-title">Heartbeat</h2>
   ${live("overview-heartbeat", heartbeatSection(d))}
+</section>
+<section class="card" aria-labelledby="inc-title">
+  <h2 id="inc-title"><a href="${BASE}/alerts">Incidents</a></h2>
+  ${live("overview-incidents", incidentsSummary(d.openIncidents, d.silences))}
 </section>
 <section class="card" aria-labelledby="mon-title">
   <h2 id="mon-title"><a href="${BASE}/monitors">Monitors</a></h2>
@@ -79,19 +90,29 @@ function flowOf(payload: string): string | null {
 }
 
 function schedulesSection(d: OverviewData): Html {
-  if (d.schedules.length === 0) return html`<p class="muted">No schedules are stored.</p>`;
+  if (d.schedules.length === 0 && d.checks.length === 0)
+    return html`<p class="muted">No schedules are stored.</p>`;
   const sorted = [...d.schedules].sort(
     (a, b) => compareHealth(a.health.status, b.health.status) || a.schedule.id.localeCompare(b.schedule.id),
   );
   return html`${legend}${table(
-    "Schedules and flows, worst first",
-    ["Schedule or flow", "Health", "Recent ticks", "Success 24 h · 7 d · 90 d", "On time 24 h · 7 d · 90 d"],
-    sorted.map((r) => {
-      const subject = subjectOf(r.schedule);
-      return html`<tr data-health="${r.health.status}" data-subject="${r.schedule.id}"><th scope="row"><a href="${subject.href}">${subject.name}</a> <span class="muted small">${subject.kind}</span></th><td title="${r.health.reason}">${badge(
-        r.health.status,
-      )}</td><td>${outcomeStrip(r.ticks, { compact: true, jobHref: jobPath })}</td>${rateCells(d.rates.get(r.schedule.id))}</tr>`;
-    }),
+    "Schedules, flows and check-ins, worst first",
+    [
+      "Schedule, flow or check",
+      "Health",
+      "Recent ticks or pings",
+      "Success 24 h · 7 d · 90 d",
+      "On time 24 h · 7 d · 90 d",
+    ],
+    [
+      ...sorted.map((r) => {
+        const subject = subjectOf(r.schedule);
+        return html`<tr data-health="${r.health.status}" data-subject="${r.schedule.id}"><th scope="row"><a href="${subject.href}">${subject.name}</a> <span class="muted small">${subject.kind}</span></th><td title="${r.health.reason}">${badge(
+          r.health.status,
+        )}</td><td>${outcomeStrip(r.ticks, { compact: true, jobHref: jobPath })}</td>${rateCells(d.rates.get(r.schedule.id))}</tr>`;
+      }),
+      ...d.checks.map((c) => checkRow(c.check, c.pings)),
+    ],
     "",
   )}`;
 }

@@ -13,7 +13,18 @@ export function registerOverviewRoutes(
 ): void {
   dash.get("/", open, async (request, reply) => {
     const now = tickflow.now();
-    const [status, minutes, monitors, queues, failures, schedules, rates] = await Promise.all([
+    const [
+      status,
+      minutes,
+      monitors,
+      queues,
+      failures,
+      schedules,
+      rates,
+      checkViews,
+      openIncidents,
+      silences,
+    ] = await Promise.all([
       heartbeat?.enabled ? heartbeat.status() : null,
       heartbeat?.enabled ? heartbeatMinutes(tickflow, now) : null,
       tickflow.monitors.status(),
@@ -22,14 +33,34 @@ export function registerOverviewRoutes(
       // The same 24 recent ticks a row of the schedule list shows.
       tickflow.liveness.scheduleReports({ ticks: OVERVIEW_TICKS }),
       tickflow.liveness.scheduleRateSummaries(),
+      tickflow.checks.status(),
+      tickflow.alerts.incidents({ status: "open", limit: 20 }),
+      tickflow.alerts.silences({ active: true }),
     ]);
+    const checks = await Promise.all(
+      checkViews.map(async (check) => ({
+        check,
+        pings: await tickflow.checks.pings(check.key, { limit: 30 }),
+      })),
+    );
     const hb = status && minutes ? { enabled: true as const, status, minutes } : { enabled: false as const };
     return render(
       request,
       reply,
       "overview",
       "Overview",
-      overviewBody({ now, heartbeat: hb, monitors, queues, failures, schedules, rates }),
+      overviewBody({
+        now,
+        heartbeat: hb,
+        monitors,
+        queues,
+        failures,
+        schedules,
+        rates,
+        checks,
+        openIncidents,
+        silences,
+      }),
       now,
     );
   });

@@ -53,7 +53,7 @@ describe("alerts: bad input is one clear error, nothing written", () => {
     }
   });
 
-  it("the config file: unknown channel, malformed SMTP URL, unknown option — each named under alerts", () => {
+  it("the config file: unknown channel, malformed SMTP URL, missing option, unknown option — each named under alerts", () => {
     const bad: [unknown, RegExp][] = [
       [
         { channels: { hook }, rules: [{ name: "r", when: "check", channels: ["x"] }] },
@@ -69,9 +69,7 @@ describe("alerts: bad input is one clear error, nothing written", () => {
       ],
       [{ chanels: {} }, /unknown option "chanels" in alerts \(did you mean "channels"\?\)/],
     ];
-    for (const [alerts, message] of bad) {
-      assert.throws(() => validateConfig({ alerts }), message);
-    }
+    for (const [alerts, message] of bad) assert.throws(() => validateConfig({ alerts }), message);
     assert.deepEqual(validateConfig({}).alerts, {});
   });
 });
