@@ -110,9 +110,12 @@ describe("tickflow start: the first run", () => {
       TICKFLOW_PORT: "0",
     });
     try {
+      // The login line is written just after the dashboard line, but may arrive in a later chunk.
       await waitFor(
-        () => /dashboard: http:\/\/127\.0\.0\.1:\d+\/dashboard/.test(service.output()),
-        "dashboard line",
+        () =>
+          /dashboard: http:\/\/127\.0\.0\.1:\d+\/dashboard/.test(service.output()) &&
+          /TICKFLOW_TOKEN/.test(service.output()),
+        "dashboard and login lines",
         30_000,
       );
       assert.match(
