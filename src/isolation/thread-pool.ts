@@ -15,17 +15,18 @@ import type { ThreadModule } from "./thread-module.ts";
 import type { ThreadAbort, ThreadLogLine, ThreadResult, ThreadTask } from "./thread-protocol.ts";
 
 export interface ThreadPoolOptions {
-  /** Threads at most; default the worker pool's concurrency (every slot can hold a thread). */
+  /** Threads at most: the worker pool's concurrency (every slot can hold a thread). */
   maxThreads: number;
-  /** An idle thread ends after this long (default 30 s): threads cost ~10 MB each. */
-  idleTimeoutMs?: number;
-  /**
-   * After an abort the handler's ctx.signal fires in the thread, and the thread is terminated
-   * this long after (default 200 ms): long enough for a cooperative handler to clean up, short
-   * enough that a timeout stops a spinning one within a fifth of a second of its limit.
-   */
-  terminateGraceMs?: number;
 }
+
+/** An idle thread ends after this long: threads cost ~10 MB each. */
+const IDLE_TIMEOUT_MS = 30_000;
+/**
+ * After an abort the handler's ctx.signal fires in the thread, and the thread is terminated this
+ * long after: long enough for a cooperative handler to clean up, short enough that a timeout stops
+ * a spinning one within a fifth of a second of its limit.
+ */
+const TERMINATE_GRACE_MS = 200;
 
 // Compiled, the entry sits beside this file as .js; from source (tests, tsx) as .ts.
 const WORKER_ENTRY = new URL(
@@ -37,11 +38,6 @@ export class ThreadPool {
   private piscina: Piscina | undefined;
 
   constructor(private readonly options: ThreadPoolOptions) {}
-
-  /** Threads started now (0 until the first isolated job). */
-  get threadCount(): number {
-    return this.piscina?.threads.length ?? 0;
-  }
 
   /** Runs one attempt's handler in a thread; settles with the state it left, or its error. */
   async run(module: ThreadModule, payload: string, ctx: JobContext): Promise<void> {
@@ -56,7 +52,7 @@ export class ThreadPool {
         message: reason?.message ?? "the job was aborted",
       };
       port1.postMessage(abort);
-      setTimeout(() => terminate.abort(ctx.signal.reason), this.options.terminateGraceMs ?? 200).unref();
+      setTimeout(() => terminate.abort(ctx.signal.reason), TERMINATE_GRACE_MS).unref();
     };
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener("abort", onAbort, { once: true });
@@ -101,7 +97,7 @@ export class ThreadPool {
       filename: WORKER_ENTRY,
       minThreads: 0,
       maxThreads: Math.max(1, this.options.maxThreads),
-      idleTimeout: this.options.idleTimeoutMs ?? 30_000,
+      idleTimeout: IDLE_TIMEOUT_MS,
       // Every slot's job runs at once or not at all: nothing queues behind a busy thread.
       concurrentTasksPerWorker: 1,
     });
